@@ -1,0 +1,56 @@
+"""Model Workbench's engine: one Keras-style model API on NumPy, JAX, PyTorch and TensorFlow.
+
+    import engine
+    from engine import layers
+    engine.set_backend("jax")       # moves every live model; "numpy" is the default
+"""
+
+from engine import layers, ops
+from engine.backend import MissingBackendError, available_backends
+from engine.backend import current as _current_backend
+from engine.errors import EngineError, GraphError, LayerConfigError, LayerShapeError, SpecError
+from engine.initializers import set_random_seed
+from engine.models import Model, Sequential, model_from_spec
+from engine.naming import reset as _reset_names
+from engine.switching import BackendSwitchError, set_backend
+from engine.variables import Variable
+
+__version__ = "0.1.0"
+
+
+def backend_name() -> str:
+    """The name of the default backend (the one new models are built on)."""
+    return _current_backend().name
+
+
+def devices() -> list[str]:
+    """The devices the default backend sees, GPUs first when there are any."""
+    return _current_backend().devices()
+
+
+def clear_session() -> None:
+    """Restart default layer names (dense, dense_1, ...) from the beginning."""
+    _reset_names()
+
+
+__all__ = [
+    "BackendSwitchError",
+    "EngineError",
+    "GraphError",
+    "LayerConfigError",
+    "LayerShapeError",
+    "MissingBackendError",
+    "Model",
+    "Sequential",
+    "SpecError",
+    "Variable",
+    "available_backends",
+    "backend_name",
+    "clear_session",
+    "devices",
+    "layers",
+    "model_from_spec",
+    "ops",
+    "set_backend",
+    "set_random_seed",
+]

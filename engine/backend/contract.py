@@ -1,0 +1,331 @@
+"""The contract every backend implements.
+
+A backend is a runtime object: layers, losses, optimizers and the trainer call these methods
+(through `engine.ops`) and never import a framework. Arrays are the framework's own type
+(`np.ndarray`, `jax.Array`, `torch.Tensor`, `tf.Tensor`); the NumPy backend also passes its
+traced arrays through while a gradient is being taken.
+
+Conventions shared by every method:
+- dtypes are strings: "float16", "bfloat16", "float32", "float64", "int32", "int64", "uint32",
+  "bool". `None` means "keep" for conversions and "float32" for creation.
+- shapes are tuples of Python ints; `axis` may be an int, a tuple of ints or None (all axes).
+- binary elementwise ops broadcast like NumPy and accept Python scalars on either side.
+- layouts are channels-last: 1-D inputs are (batch, width, channels), 2-D inputs are
+  (batch, height, width, channels); kernels are (*kernel_size, in_channels, out_channels).
+- `padding` is "valid" or "same" (TensorFlow's rule: output = ceil(input / stride)).
+- a structure is a nest of dicts, lists and tuples whose leaves are arrays (see engine.tree).
+
+Gradients are exact reverse-mode gradients of the forward function on every backend.
+"""
+
+from __future__ import annotations
+
+DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "uint32", "bool")
+
+
+class Backend:
+    """Base of the four backends; each method below is one operation of the contract."""
+
+    name: str = ""
+    # the pip extra that installs this backend's framework, named in MissingBackendError
+    extra: str = ""
+
+    # ----------------------------------------------------------------- arrays and devices
+    def convert(self, x, dtype=None):
+        """A backend array from a NumPy array, Python scalar/list or this backend's array."""
+        raise NotImplementedError
+
+    def to_numpy(self, x):
+        """A NumPy array with the same values, dtype and shape (copied off the device)."""
+        raise NotImplementedError
+
+    def from_dlpack(self, x):
+        """A backend array sharing memory with `x`, any object with `__dlpack__`."""
+        raise NotImplementedError
+
+    def is_array(self, x) -> bool:
+        """Whether `x` is an array of this backend (including traced arrays)."""
+        raise NotImplementedError
+
+    def shape(self, x) -> tuple:
+        """The static shape of `x` as a tuple of ints."""
+        raise NotImplementedError
+
+    def dtype(self, x) -> str:
+        """The dtype of `x` as one of DTYPES."""
+        raise NotImplementedError
+
+    def cast(self, x, dtype):
+        raise NotImplementedError
+
+    def zeros(self, shape, dtype=None):
+        raise NotImplementedError
+
+    def ones(self, shape, dtype=None):
+        raise NotImplementedError
+
+    def full(self, shape, value, dtype=None):
+        raise NotImplementedError
+
+    def arange(self, start, stop=None, step=1, dtype="int32"):
+        raise NotImplementedError
+
+    def devices(self) -> list:
+        """Names of the devices this framework sees, e.g. ["cpu:0"] or ["cuda:0", "cpu:0"]."""
+        raise NotImplementedError
+
+    def default_device(self) -> str:
+        """The device new arrays are placed on: the first GPU when one is visible."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------- elementwise math
+    def add(self, a, b):
+        raise NotImplementedError
+
+    def subtract(self, a, b):
+        raise NotImplementedError
+
+    def multiply(self, a, b):
+        raise NotImplementedError
+
+    def divide(self, a, b):
+        raise NotImplementedError
+
+    def power(self, a, b):
+        raise NotImplementedError
+
+    def maximum(self, a, b):
+        """Elementwise max; where a == b the gradient goes to `a`."""
+        raise NotImplementedError
+
+    def minimum(self, a, b):
+        """Elementwise min; where a == b the gradient goes to `a`."""
+        raise NotImplementedError
+
+    def negative(self, x):
+        raise NotImplementedError
+
+    def abs(self, x):
+        raise NotImplementedError
+
+    def sign(self, x):
+        raise NotImplementedError
+
+    def square(self, x):
+        raise NotImplementedError
+
+    def sqrt(self, x):
+        raise NotImplementedError
+
+    def exp(self, x):
+        raise NotImplementedError
+
+    def log(self, x):
+        raise NotImplementedError
+
+    def log1p(self, x):
+        raise NotImplementedError
+
+    def sin(self, x):
+        raise NotImplementedError
+
+    def cos(self, x):
+        raise NotImplementedError
+
+    def erf(self, x):
+        raise NotImplementedError
+
+    def floor(self, x):
+        """No gradient flows through floor (its derivative is zero almost everywhere)."""
+        raise NotImplementedError
+
+    def clip(self, x, low, high):
+        """Values limited to [low, high]; the gradient is 1 inside, 0 outside."""
+        raise NotImplementedError
+
+    def where(self, condition, a, b):
+        raise NotImplementedError
+
+    def equal(self, a, b):
+        raise NotImplementedError
+
+    def not_equal(self, a, b):
+        raise NotImplementedError
+
+    def greater(self, a, b):
+        raise NotImplementedError
+
+    def greater_equal(self, a, b):
+        raise NotImplementedError
+
+    def less(self, a, b):
+        raise NotImplementedError
+
+    def less_equal(self, a, b):
+        raise NotImplementedError
+
+    def logical_and(self, a, b):
+        raise NotImplementedError
+
+    def logical_or(self, a, b):
+        raise NotImplementedError
+
+    def logical_not(self, x):
+        raise NotImplementedError
+
+    def isfinite(self, x):
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------------- activations
+    def relu(self, x):
+        """max(x, 0); the gradient at 0 is 0."""
+        raise NotImplementedError
+
+    def leaky_relu(self, x, negative_slope=0.2):
+        raise NotImplementedError
+
+    def gelu(self, x, approximate=True):
+        """Keras's default is the tanh approximation (approximate=True)."""
+        raise NotImplementedError
+
+    def silu(self, x):
+        raise NotImplementedError
+
+    def tanh(self, x):
+        raise NotImplementedError
+
+    def sigmoid(self, x):
+        raise NotImplementedError
+
+    def softplus(self, x):
+        raise NotImplementedError
+
+    def softmax(self, x, axis=-1):
+        raise NotImplementedError
+
+    def log_softmax(self, x, axis=-1):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------------ reductions
+    def sum(self, x, axis=None, keepdims=False):
+        raise NotImplementedError
+
+    def mean(self, x, axis=None, keepdims=False):
+        raise NotImplementedError
+
+    def max(self, x, axis=None, keepdims=False):
+        """The gradient goes to every position holding the maximum, split evenly."""
+        raise NotImplementedError
+
+    def min(self, x, axis=None, keepdims=False):
+        raise NotImplementedError
+
+    def logsumexp(self, x, axis=None, keepdims=False):
+        raise NotImplementedError
+
+    def argmax(self, x, axis=-1):
+        """int32 indices; no gradient."""
+        raise NotImplementedError
+
+    def argmin(self, x, axis=-1):
+        raise NotImplementedError
+
+    # --------------------------------------------------------------------- linear algebra
+    def matmul(self, a, b):
+        """Batched matrix product with NumPy's broadcasting rules (both at least 2-D)."""
+        raise NotImplementedError
+
+    def einsum(self, equation, *operands):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------------ shape ops
+    def reshape(self, x, shape):
+        """`shape` may hold one -1."""
+        raise NotImplementedError
+
+    def transpose(self, x, axes=None):
+        raise NotImplementedError
+
+    def expand_dims(self, x, axis):
+        raise NotImplementedError
+
+    def squeeze(self, x, axis):
+        raise NotImplementedError
+
+    def broadcast_to(self, x, shape):
+        raise NotImplementedError
+
+    def concatenate(self, xs, axis=0):
+        raise NotImplementedError
+
+    def stack(self, xs, axis=0):
+        raise NotImplementedError
+
+    def pad(self, x, pad_width, value=0):
+        """`pad_width` is one (before, after) pair per axis."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------------- indexing
+    def getitem(self, x, key):
+        """Basic indexing: ints, slices (with steps), None and Ellipsis, as in NumPy."""
+        raise NotImplementedError
+
+    def take(self, x, indices, axis=0):
+        """Gather along `axis` with an integer index array (Embedding); gradient scatter-adds."""
+        raise NotImplementedError
+
+    def take_along_axis(self, x, indices, axis):
+        raise NotImplementedError
+
+    def one_hot(self, indices, depth, dtype=None):
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- neural network ops
+    def conv(self, x, kernel, strides=1, padding="valid", dilation_rate=1):
+        """1-D or 2-D convolution (cross-correlation, as every framework computes it).
+
+        x: (batch, *spatial, in_channels); kernel: (*kernel_size, in_channels, out_channels);
+        strides and dilation_rate: an int or one int per spatial axis.
+        """
+        raise NotImplementedError
+
+    def max_pool(self, x, pool_size, strides=None, padding="valid"):
+        """1-D or 2-D max pooling; strides default to pool_size."""
+        raise NotImplementedError
+
+    def avg_pool(self, x, pool_size, strides=None, padding="valid"):
+        """1-D or 2-D average pooling; with "same", padded cells are left out of the mean."""
+        raise NotImplementedError
+
+    # ---------------------------------------------------------------------------- random
+    def random_uniform(self, shape, seed, minval=0.0, maxval=1.0, dtype=None):
+        """Deterministic given `seed`, an int32 array of shape (2,) (jit-friendly)."""
+        raise NotImplementedError
+
+    def random_normal(self, shape, seed, mean=0.0, stddev=1.0, dtype=None):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------------- control
+    def scan(self, fn, init, xs):
+        """fn(carry, x_t) -> (carry, y_t) over the leading axis of the structure `xs`.
+
+        Returns (final carry, the y_t stacked on a new leading axis). Differentiable.
+        """
+        raise NotImplementedError
+
+    def stop_gradient(self, x):
+        raise NotImplementedError
+
+    # ----------------------------------------------------------------- autodiff, compile
+    def value_and_grad(self, fn, has_aux=False):
+        """Wraps fn(params, *args) -> scalar (or (scalar, aux) with has_aux).
+
+        The result, called as g(params, *args), returns (value, grads) (value is (scalar, aux)
+        with has_aux), grads being the gradient of the scalar with respect to every leaf of
+        the structure `params`, in the same structure.
+        """
+        raise NotImplementedError
+
+    def jit(self, fn):
+        """A compiled version of fn (a pure function of structures of arrays), or fn itself."""
+        raise NotImplementedError

@@ -1,0 +1,42 @@
+"""Input: where a functional graph starts."""
+
+from __future__ import annotations
+
+from engine.errors import LayerConfigError
+from engine.layers.layer import Layer
+from engine.layers.node import Node
+
+
+class InputLayer(Layer):
+    """Holds the shape of one model input; it computes nothing."""
+
+    def __init__(self, shape, batch_size=None, dtype="float32", name=None, **kwargs):
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        try:
+            self.shape = tuple(None if d is None else int(d) for d in shape)
+        except TypeError as error:
+            raise LayerConfigError(
+                f"Input shape must be a tuple of sizes (None for unknown), got {shape!r}."
+            ) from error
+        if any(d is not None and d <= 0 for d in self.shape):
+            raise LayerConfigError(f"Input shape sizes must be positive, got {shape!r}.")
+        self.batch_size = batch_size
+        self.built = True
+        node = Node(self, (), [(batch_size, *self.shape)], dtype, returns_list=False)
+        self.inbound_nodes.append(node)
+        self.output = node.outputs[0]
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {"shape": list(self.shape), "batch_size": self.batch_size,
+                "dtype": self.dtype, "name": self.name}
+
+
+def Input(shape, batch_size=None, dtype="float32", name=None):  # noqa: N802 (Keras's name)
+    """A symbolic tensor of `shape` (without the batch axis) to build a model from."""
+    return InputLayer(shape, batch_size=batch_size, dtype=dtype, name=name).output

@@ -1,0 +1,266 @@
+"""The Layer base: weights made in `build`, math in `call`, shapes in `compute_output_shape`.
+
+A subclass implements:
+- `build(*input_shapes)`: creates its weights with `add_weight` (shapes have None for the
+  batch and other unknown sizes); checks the shapes and raises `self.shape_error(...)` when
+  they don't fit.
+- `call(*inputs, training=False)`: the forward computation, only through `engine.ops`.
+- `compute_output_shape(*input_shapes)`: a shape tuple, or a list of them for several outputs.
+- `get_config()`: the constructor arguments, JSON-serialisable.
+
+Calling a layer on SymbolicTensors adds a node to a graph; calling it on arrays computes.
+Either way a failed build leaves the layer exactly as it was before the call.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+from engine import backend as backends
+from engine import initializers, naming, tree
+from engine.errors import EngineError, LayerConfigError, LayerShapeError
+from engine.layers.node import Node, SymbolicTensor, is_symbolic
+from engine.variables import Variable
+
+
+class Layer:
+    def __init__(self, *, name=None, trainable=True, dtype="float32", input_shape=None):
+        if name is not None and (not isinstance(name, str) or not name or "/" in name):
+            raise LayerConfigError(f"A layer name must be a non-empty string without '/', got {name!r}.")
+        self.name = name or naming.unique_name(naming.snake_case(type(self).__name__))
+        self.trainable = bool(trainable)
+        self.dtype = dtype
+        self.built = False
+        self.input_shape_arg = tuple(input_shape) if input_shape is not None else None
+        self.inbound_nodes: list[Node] = []
+        self._weights: list[Variable] = []
+        self._seed_states: list[Variable] = []
+        self._build_shapes = None
+
+    # ------------------------------------------------------------------ subclass interface
+    def build(self, *input_shapes):
+        """Create weights for inputs of these shapes. Layers without weights need nothing."""
+
+    def call(self, *inputs, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} does not implement call().")
+
+    def compute_output_shape(self, *input_shapes):
+        raise NotImplementedError(
+            f"{type(self).__name__} does not implement compute_output_shape()."
+        )
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def shape_error(self, message: str, input_shape=None) -> LayerShapeError:
+        """An error naming this layer; `raise self.shape_error("expects rank 4 ...", shape)`."""
+        return LayerShapeError(self, message, input_shape)
+
+    # ----------------------------------------------------------------------------- weights
+    def add_weight(self, name, shape, initializer="glorot_uniform", trainable=True, dtype=None):
+        """A new weight initialised by the named initializer (see engine.initializers)."""
+        value = initializers.initialize(initializer, shape, dtype or self.dtype)
+        variable = Variable(value, name=f"{self.name}/{name}", trainable=trainable)
+        self._weights.append(variable)
+        return variable
+
+    def add_seed_state(self, seed=None):
+        """A variable holding this layer's random seed, advanced each time it draws."""
+        seed = initializers.draw_seed() if seed is None else int(seed)
+        variable = Variable(
+            np.array([seed, 0], dtype=np.int32), name=f"{self.name}/seed_state", trainable=False
+        )
+        self._seed_states.append(variable)
+        return variable
+
+    @staticmethod
+    def next_seed(state):
+        """The seed to draw with now; the state moves on so the next draw differs."""
+        from engine import ops
+
+        seed = state.value
+        state.assign(ops.add(seed, ops.convert(np.array([0, 1], dtype=np.int32))))
+        return seed
+
+    @property
+    def weights(self) -> list[Variable]:
+        """Trainable weights first, then non-trainable ones, each in creation order (Keras's)."""
+        return [w for w in self._weights if w.trainable] + [
+            w for w in self._weights if not w.trainable
+        ]
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        return [w for w in self.weights if w.trainable] if self.trainable else []
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return self.weights
+        return [w for w in self.weights if not w.trainable]
+
+    @property
+    def backend(self):
+        """The backend this layer's variables live on (None for a layer without any)."""
+        variables = self._weights or self._seed_states
+        return variables[0].backend if variables else None
+
+    @property
+    def variables(self) -> list[Variable]:
+        """Weights and random-seed states: everything a step reads and may update."""
+        return self.weights + list(self._seed_states)
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [w.numpy() for w in self.weights]
+
+    def set_weights(self, values) -> None:
+        """Set every weight from NumPy arrays in `weights` order; checks all before any change."""
+        set_weight_values(self.weights, values, owner=f"Layer {self.name!r}")
+
+    def count_params(self) -> int:
+        return int(sum(np.prod(w.shape) for w in self.weights))
+
+    # ----------------------------------------------------------------------------- calling
+    def __call__(self, *inputs, **kwargs):
+        if not inputs:
+            raise LayerConfigError(f"Layer {self.name!r} was called without inputs.")
+        if is_symbolic(inputs):
+            return self._call_symbolic(inputs, kwargs)
+        return self._call_eager(inputs, kwargs)
+
+    def _call_symbolic(self, inputs, kwargs):
+        if is_symbolic(kwargs):
+            raise LayerConfigError(
+                f"Layer {self.name!r}: pass tensors as positional arguments, not keywords."
+            )
+        for leaf in tree.flatten(list(inputs)):
+            if not isinstance(leaf, SymbolicTensor):
+                raise LayerConfigError(
+                    f"Layer {self.name!r} was called on a mix of symbolic tensors and "
+                    f"{type(leaf).__name__}; in a functional model every input must come "
+                    "from layers.Input or another layer."
+                )
+        shapes = tree.map_structure(lambda t: t.shape, list(inputs))
+        output_shapes = self._build_and_infer(shapes)
+        returns_list = isinstance(output_shapes, list)
+        node = Node(self, inputs, output_shapes if returns_list else [output_shapes],
+                    self.dtype, returns_list)
+        self.inbound_nodes.append(node)
+        return node.returned()
+
+    def _call_eager(self, inputs, kwargs):
+        backend = self.backend or backends.active()
+        with backends.using(backend):
+            inputs = tree.map_structure(lambda x: to_backend_array(backend, x, self.dtype),
+                                        list(inputs))
+            if not self.built:
+                self._build_and_infer(tree.map_structure(backend.shape, inputs))
+            return self.call(*inputs, **self.call_kwargs(kwargs))
+
+    def call_kwargs(self, kwargs: dict) -> dict:
+        """`kwargs` without `training` when this layer's call() does not take it."""
+        if "training" in kwargs and not _call_takes_training(type(self)):
+            kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+        return kwargs
+
+    def _build_and_infer(self, shapes):
+        """Build (once) and infer output shapes; on any failure the layer is left unbuilt."""
+        just_built = not self.built
+        before = (len(self._weights), len(self._seed_states))
+        try:
+            if just_built:
+                self.build(*shapes)
+            else:
+                self.check_input_shapes(*shapes)
+            output_shapes = self.compute_output_shape(*shapes)
+        except Exception as error:
+            if just_built:
+                del self._weights[before[0]:], self._seed_states[before[1]:]
+            if isinstance(error, EngineError):
+                raise
+            raise self.shape_error(f"cannot take these inputs: {error}", _readable(shapes)) from error
+        if just_built:
+            self.built = True
+            self._build_shapes = shapes
+        return output_shapes
+
+    def check_input_shapes(self, *shapes):
+        """Called on every call after the first: the inputs must fit the weights already made.
+
+        The default asks for the same rank and the same last axis as at build time when the
+        layer has weights; layers with other needs override it.
+        """
+        if not self._weights:
+            return
+        for built, shape in _tensor_shapes(self._build_shapes, shapes):
+            if len(shape) != len(built) or shape[-1] != built[-1]:
+                raise self.shape_error(
+                    f"was built for inputs of shape {built} and cannot take shape {shape}: "
+                    f"it needs rank {len(built)} with last axis {built[-1]}.",
+                )
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def _tensor_shapes(built_shapes, shapes):
+    """Pairs of (shape at build, shape now) for every tensor argument."""
+    def shapes_of(structure):
+        out = []
+        for item in structure:
+            if isinstance(item, list):
+                out.extend(item)
+            else:
+                out.append(item)
+        return out
+    return zip(shapes_of(built_shapes), shapes_of(shapes))
+
+
+def _readable(shapes):
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def set_weight_values(variables, values, owner: str) -> None:
+    """Assign NumPy `values` to `variables` after checking every count and shape first."""
+    values = list(values)
+    if len(values) != len(variables):
+        expected = ", ".join(f"{v.name} {v.shape}" for v in variables)
+        raise ValueError(
+            f"{owner} expects {len(variables)} weight arrays ({expected or 'none'}), "
+            f"got {len(values)}."
+        )
+    arrays = [np.asarray(value) for value in values]
+    for variable, array in zip(variables, arrays):
+        if tuple(array.shape) != tuple(variable.shape):
+            raise ValueError(
+                f"{owner}: weight {variable.name!r} has shape {variable.shape}, "
+                f"got an array of shape {array.shape}."
+            )
+    for variable, array in zip(variables, arrays):
+        variable.assign(array.astype(variable.dtype))
+
+
+def to_backend_array(backend, value, float_dtype="float32"):
+    """`value` on `backend`: floats as `float_dtype`, integers as int32, arrays as they are."""
+    if isinstance(value, Variable):
+        return value.value
+    if backend.is_array(value):
+        return value
+    array = np.asarray(value)
+    if array.dtype.kind == "f":
+        return backend.convert(array, float_dtype)
+    if array.dtype.kind in "iu":
+        return backend.convert(array, "int32")
+    return backend.convert(array)
+
+
+@functools.cache
+def _call_takes_training(layer_class) -> bool:
+    return "training" in inspect.signature(layer_class.call).parameters

@@ -1,0 +1,82 @@
+"""Walking a symbolic graph: which nodes a model runs, in which order, and its layers' order.
+
+The order follows Keras 3's functional models (depth from the outputs, ties broken by the
+order a depth-first walk from the outputs meets the layers), so `model.layers` and
+`model.get_weights()` list things exactly as Keras does for the same graph.
+"""
+
+from __future__ import annotations
+
+from engine.errors import GraphError
+from engine.layers.input_layer import InputLayer
+from engine.layers.node import SymbolicTensor
+
+
+def check_tensors(tensors, role: str) -> list[SymbolicTensor]:
+    """`tensors` as a list of SymbolicTensors, or a GraphError saying what was given."""
+    flat = list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
+    if not flat:
+        raise GraphError(f"A model needs at least one tensor in its {role}.")
+    for tensor in flat:
+        if not isinstance(tensor, SymbolicTensor):
+            raise GraphError(
+                f"Model {role} must be symbolic tensors from layers.Input(...) or a layer "
+                f"call, got {type(tensor).__name__}."
+            )
+    return flat
+
+
+def walk(inputs: list[SymbolicTensor], outputs: list[SymbolicTensor]):
+    """(nodes in execution order, layers in Keras's order) of the graph from inputs to outputs."""
+    for tensor in inputs:
+        if not isinstance(tensor.node.layer, InputLayer):
+            raise GraphError(
+                f"Model inputs must come from layers.Input(...); {tensor!r} is the output of "
+                f"layer {tensor.node.layer.name!r}."
+            )
+    input_ids = {id(t) for t in inputs}
+    finished, in_progress, postorder, layer_index = set(), set(), [], {}
+
+    def visit(tensor):
+        node = tensor.node
+        if node in finished:
+            return
+        if node in in_progress:
+            raise GraphError(f"The graph has a cycle through layer {node.layer.name!r}.")
+        layer_index.setdefault(node.layer, len(layer_index))
+        in_progress.add(node)
+        if id(tensor) not in input_ids:
+            if isinstance(node.layer, InputLayer):
+                raise GraphError(
+                    f"The outputs depend on Input {node.layer.name!r}, which is not among the "
+                    "model's inputs. Add it to Model(inputs=[...])."
+                )
+            for parent in node.input_tensors:
+                visit(parent)
+        in_progress.discard(node)
+        finished.add(node)
+        postorder.append(node)
+
+    for tensor in outputs:
+        visit(tensor)
+
+    node_depth, layer_depth = {}, {}
+    for node in reversed(postorder):
+        depth = max(node_depth.setdefault(node, 0), layer_depth.get(node.layer, 0))
+        node_depth[node] = layer_depth[node.layer] = depth
+        for parent in node.parents:
+            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+
+    for tensor in inputs:  # inputs the outputs do not use still belong to the model
+        layer_index.setdefault(tensor.node.layer, len(layer_index))
+        layer_depth.setdefault(tensor.node.layer, max(layer_depth.values(), default=0) + 1)
+
+    order = {node: i for i, node in enumerate(postorder)}
+    nodes = sorted(postorder, key=lambda n: (-node_depth[n], order[n]))
+    input_layers = [t.node.layer for t in inputs]
+    layers = input_layers + sorted(
+        (layer for layer in layer_index if layer not in input_layers),
+        key=lambda layer: (-layer_depth[layer], layer_index[layer]),
+    )
+    runnable = [n for n in nodes if not isinstance(n.layer, InputLayer)]
+    return runnable, layers

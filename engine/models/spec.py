@@ -1,0 +1,173 @@
+"""The graph spec: a model's architecture as plain JSON, and models rebuilt from one.
+
+The schema is documented in docs/graph-spec.md. Rebuilding only ever instantiates classes from
+the engine's own allowlist (engine.layers.LAYERS) with JSON values as arguments: nothing named
+in a spec is imported or run, so a spec from anywhere is safe to load.
+"""
+
+from __future__ import annotations
+
+import json
+
+from engine.errors import EngineError, SpecError
+from engine.layers.input_layer import InputLayer
+
+FORMAT = "model-workbench.graph"
+VERSION = 1
+
+
+def node_ids(model) -> dict:
+    """Node -> id: the layer's name for its first call in the model, then name#1, name#2..."""
+    ids, calls = {}, {}
+    for layer in model._layers:
+        if isinstance(layer, InputLayer):
+            ids[layer.inbound_nodes[0]] = layer.name
+    for node in model._nodes:
+        count = calls.get(node.layer.name, 0)
+        calls[node.layer.name] = count + 1
+        ids[node] = node.layer.name if count == 0 else f"{node.layer.name}#{count}"
+    return ids
+
+
+def to_spec(model) -> dict:
+    model.require_graph()
+    ids = node_ids(model)
+
+    def ref(tensor):
+        return {"node": ids[tensor.node], "output": tensor.index}
+
+    def arg(value):
+        return [ref(t) for t in value] if isinstance(value, list) else ref(value)
+
+    nodes = [
+        {"id": ids[t.node], "layer": t.node.layer.name, "args": []} for t in model.inputs
+    ] + [
+        {"id": ids[node], "layer": node.layer.name, "args": [arg(a) for a in node.args]}
+        for node in model._nodes
+    ]
+    from engine.models.sequential import Sequential
+
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "name": model.name,
+        "model_class": "Sequential" if isinstance(model, Sequential) else "Model",
+        "layers": [
+            {"class": type(layer).__name__, "name": layer.name, "config": layer.get_config()}
+            for layer in model._layers
+        ],
+        "nodes": nodes,
+        "inputs": [ref(t) for t in model.inputs],
+        "outputs": [ref(t) for t in model.outputs],
+        "single_input": model._single_input,
+        "single_output": model._single_output,
+    }
+
+
+def model_from_spec(spec):
+    """A new model (fresh weights) built from a spec dict or its JSON text."""
+    if isinstance(spec, (str, bytes)):
+        try:
+            spec = json.loads(spec)
+        except ValueError as error:
+            raise SpecError(f"The graph spec is not valid JSON: {error}.") from error
+    _check_header(spec)
+    layers = _build_layers(_field(spec, "layers", list))
+    from engine.models.functional import Model
+    from engine.models.sequential import Sequential
+
+    name = _field(spec, "name", str)
+    if spec.get("model_class") == "Sequential":
+        return Sequential(list(layers.values()), name=name)
+    tensors = _connect(_field(spec, "nodes", list), layers)
+    inputs = [_lookup(tensors, r, "inputs") for r in _field(spec, "inputs", list)]
+    outputs = [_lookup(tensors, r, "outputs") for r in _field(spec, "outputs", list)]
+    single_in, single_out = spec.get("single_input", True), spec.get("single_output", True)
+    return Model(
+        inputs[0] if single_in and len(inputs) == 1 else inputs,
+        outputs[0] if single_out and len(outputs) == 1 else outputs,
+        name=name,
+    )
+
+
+def _check_header(spec):
+    if not isinstance(spec, dict):
+        raise SpecError(f"A graph spec is a JSON object, got {type(spec).__name__}.")
+    if spec.get("format") != FORMAT:
+        raise SpecError(f"Not a graph spec: 'format' must be {FORMAT!r}, got {spec.get('format')!r}.")
+    version = spec.get("version")
+    if not isinstance(version, int) or version > VERSION or version < 1:
+        raise SpecError(
+            f"Graph spec version {version!r} is not supported (this engine reads versions 1 to "
+            f"{VERSION}); upgrade model-workbench to open it."
+        )
+
+
+def _field(mapping, key, kind, where="the graph spec"):
+    value = mapping.get(key) if isinstance(mapping, dict) else None
+    if not isinstance(value, kind):
+        raise SpecError(f"{where} needs {key!r} as a {kind.__name__}, got {value!r}.")
+    return value
+
+
+def _build_layers(entries) -> dict:
+    from engine.layers import LAYERS
+
+    layers = {}
+    for entry in entries:
+        class_name = _field(entry, "class", str, "each layer entry")
+        name = _field(entry, "name", str, "each layer entry")
+        config = _field(entry, "config", dict, f"layer {name!r}")
+        if class_name not in LAYERS:
+            raise SpecError(
+                f"Layer {name!r} has class {class_name!r}, which is not an engine layer. "
+                f"Known classes: {', '.join(sorted(LAYERS))}."
+            )
+        if name in layers:
+            raise SpecError(f"Two layers are named {name!r}; layer names must be unique.")
+        try:
+            layers[name] = LAYERS[class_name].from_config({**config, "name": name})
+        except (TypeError, ValueError) as error:
+            raise SpecError(f"Layer {name!r} ({class_name}) has a bad config: {error}") from error
+    return layers
+
+
+def _connect(nodes, layers) -> dict:
+    """Call the layers on symbolic tensors in node order; returns node id -> outputs."""
+    tensors = {}
+    for entry in nodes:
+        node_id = _field(entry, "id", str, "each node")
+        layer_name = _field(entry, "layer", str, f"node {node_id!r}")
+        if layer_name not in layers:
+            raise SpecError(f"Node {node_id!r} uses layer {layer_name!r}, which is not defined.")
+        if node_id in tensors:
+            raise SpecError(f"Two nodes have the id {node_id!r}.")
+        layer = layers[layer_name]
+        args = _field(entry, "args", list, f"node {node_id!r}")
+        if isinstance(layer, InputLayer):
+            tensors[node_id] = [layer.output]
+            continue
+        resolved = [
+            [_lookup(tensors, r, node_id) for r in a] if isinstance(a, list)
+            else _lookup(tensors, a, node_id)
+            for a in args
+        ]
+        try:
+            result = layer(*resolved)
+        except EngineError as error:
+            raise SpecError(f"Node {node_id!r} cannot be connected: {error}") from error
+        tensors[node_id] = result if isinstance(result, list) else [result]
+    return tensors
+
+
+def _lookup(tensors, ref, where):
+    node = ref.get("node") if isinstance(ref, dict) else None
+    index = ref.get("output", 0) if isinstance(ref, dict) else None
+    if node not in tensors:
+        raise SpecError(
+            f"{where!r} refers to node {node!r}, which is not defined before it "
+            "(nodes must be listed after the nodes they use)."
+        )
+    if not isinstance(index, int) or not 0 <= index < len(tensors[node]):
+        raise SpecError(f"{where!r} refers to output {index!r} of node {node!r}, which has none.")
+    return tensors[node][index]

@@ -1,0 +1,82 @@
+"""The neutral op namespace: what layers, losses and optimizers call.
+
+Each op of the backend contract (engine/backend/contract.py) is here under the same name and
+runs on the active backend; Variables passed in are read first. A few ops composed from the
+contract (variance, moments, normalisation) live here too, written once for every backend.
+"""
+
+from __future__ import annotations
+
+import inspect as _inspect
+
+from engine.backend import active
+from engine.backend.contract import Backend
+from engine.variables import Variable
+
+# Contract methods whose arguments hold callables or structures rather than arrays.
+_PASS_THROUGH = {"scan", "value_and_grad", "jit"}
+
+
+def _read(value):
+    if isinstance(value, Variable):
+        return value.value
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Variable) for v in value):
+        return type(value)(_read(v) for v in value)
+    return value
+
+
+def _make_op(name):
+    contract = getattr(Backend, name)
+
+    if name in _PASS_THROUGH:
+        def op(*args, **kwargs):
+            return getattr(active(), name)(*args, **kwargs)
+    else:
+        def op(*args, **kwargs):
+            args = [_read(a) for a in args]
+            if kwargs:
+                kwargs = {k: _read(v) for k, v in kwargs.items()}
+            return getattr(active(), name)(*args, **kwargs)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = contract.__doc__
+    op.__signature__ = _inspect.signature(contract).replace(
+        parameters=list(_inspect.signature(contract).parameters.values())[1:]
+    )
+    return op
+
+
+_CONTRACT_OPS = [
+    name
+    for name, member in vars(Backend).items()
+    if callable(member) and not name.startswith("_")
+]
+for _name in _CONTRACT_OPS:
+    globals()[_name] = _make_op(_name)
+
+
+def var(x, axis=None, keepdims=False):
+    """Population variance (divides by N), as Keras computes it."""
+    b, x = active(), _read(x)
+    centered = b.subtract(x, b.mean(x, axis=axis, keepdims=True))
+    return b.mean(b.square(centered), axis=axis, keepdims=keepdims)
+
+
+def moments(x, axis, keepdims=False):
+    """(mean, variance) over `axis`."""
+    b, x = active(), _read(x)
+    return b.mean(x, axis=axis, keepdims=keepdims), var(x, axis=axis, keepdims=keepdims)
+
+
+def normalize(x, mean, variance, epsilon, scale=None, offset=None):
+    """(x - mean) / sqrt(variance + epsilon) * scale + offset, as batch and layer norm use."""
+    b = active()
+    x, mean, variance, scale, offset = (_read(v) for v in (x, mean, variance, scale, offset))
+    inverse = b.divide(1.0, b.sqrt(b.add(variance, epsilon)))
+    if scale is not None:
+        inverse = b.multiply(inverse, scale)
+    out = b.multiply(b.subtract(x, mean), inverse)
+    return b.add(out, offset) if offset is not None else out
+
+
+__all__ = [*_CONTRACT_OPS, "var", "moments", "normalize"]

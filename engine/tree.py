@@ -1,0 +1,59 @@
+"""Nested structures of arrays: dicts, lists and tuples whose leaves are anything else.
+
+Dicts keep their insertion order, so a structure flattens the same way every time it is built
+the same way. `None` is a leaf.
+"""
+
+from __future__ import annotations
+
+
+def flatten(structure) -> list:
+    """The leaves of `structure`, depth first."""
+    leaves = []
+    _collect(structure, leaves)
+    return leaves
+
+
+def _collect(node, leaves):
+    if isinstance(node, dict):
+        for value in node.values():
+            _collect(value, leaves)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            _collect(value, leaves)
+    else:
+        leaves.append(node)
+
+
+def unflatten_as(structure, leaves):
+    """A structure shaped like `structure` holding `leaves` in flatten's order."""
+    iterator = iter(leaves)
+    result = _rebuild(structure, iterator)
+    if next(iterator, _END) is not _END:
+        raise ValueError("More leaves than the structure has places for.")
+    return result
+
+
+_END = object()
+
+
+def _rebuild(node, iterator):
+    if isinstance(node, dict):
+        return {key: _rebuild(value, iterator) for key, value in node.items()}
+    if isinstance(node, (list, tuple)):
+        values = [_rebuild(value, iterator) for value in node]
+        if isinstance(node, list):
+            return values
+        return type(node)(*values) if hasattr(node, "_fields") else tuple(values)
+    leaf = next(iterator, _END)
+    if leaf is _END:
+        raise ValueError("Fewer leaves than the structure has places for.")
+    return leaf
+
+
+def map_structure(fn, structure, *others):
+    """fn applied leaf by leaf to `structure` and same-shaped `others`."""
+    leaves = [flatten(s) for s in (structure, *others)]
+    if any(len(other) != len(leaves[0]) for other in leaves[1:]):
+        raise ValueError("Structures passed to map_structure have different numbers of leaves.")
+    return unflatten_as(structure, [fn(*group) for group in zip(*leaves)])

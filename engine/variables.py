@@ -1,0 +1,109 @@
+"""Variables: named, backend-owned arrays that layers and optimizers keep between steps.
+
+A Variable holds one array of its backend. Inside a `StateScope` (how a compiled training
+step runs a model as a pure function of its state) reading `.value` gives the scope's array
+and `assign` records the new value in the scope instead of changing the variable. Every live
+variable is known to the engine, so switching backend can move them all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+
+import numpy as np
+
+from engine import backend as backends
+
+_live = weakref.WeakSet()
+_local = threading.local()
+
+
+def live_variables() -> list[Variable]:
+    """Every Variable that is still referenced somewhere."""
+    return list(_live)
+
+
+class Variable:
+    """A named array on one backend; `trainable` ones receive gradients."""
+
+    def __init__(self, value, *, name: str, trainable: bool = True, dtype=None, backend=None):
+        self.backend = backends.get_backend(backend) if backend else backends.active()
+        array = np.asarray(value)
+        self._value = self.backend.convert(array, dtype or _default_dtype(array))
+        self.name = name
+        self.trainable = trainable
+        _live.add(self)
+
+    @property
+    def value(self):
+        scope = _current_scope()
+        if scope is not None and self in scope.values:
+            return scope.values[self]
+        return self._value
+
+    def assign(self, value):
+        """Replace the value (in the active StateScope, if there is one)."""
+        scope = _current_scope()
+        if scope is not None and self in scope.values:
+            scope.values[self] = value
+            scope.assigned.add(self)
+            return
+        value = self.backend.convert(value, self.dtype)
+        if self.backend.shape(value) != self.shape:
+            raise ValueError(
+                f"Cannot assign a value of shape {self.backend.shape(value)} to variable "
+                f"{self.name!r} of shape {self.shape}."
+            )
+        self._value = value
+
+    @property
+    def shape(self) -> tuple:
+        return self.backend.shape(self._value)
+
+    @property
+    def dtype(self) -> str:
+        return self.backend.dtype(self._value)
+
+    def numpy(self) -> np.ndarray:
+        return self.backend.to_numpy(self._value)
+
+    def __repr__(self):
+        return (
+            f"<Variable {self.name!r} shape={self.shape} dtype={self.dtype} "
+            f"backend={self.backend.name!r}>"
+        )
+
+
+def _default_dtype(array: np.ndarray) -> str:
+    if array.dtype.kind == "f":
+        return "float32" if array.dtype == np.float64 else str(array.dtype)
+    return str(array.dtype)
+
+
+class StateScope:
+    """Variable -> array overrides for the duration of a pure call; collects assignments."""
+
+    def __init__(self, values: dict):
+        self.values = dict(values)
+        self.assigned: set = set()
+
+
+def _current_scope():
+    stack = getattr(_local, "scopes", None)
+    return stack[-1] if stack else None
+
+
+@contextlib.contextmanager
+def state_scope(values: dict):
+    """Read `values[v]` for each Variable v in the block; assignments stay in the scope."""
+    stack = getattr(_local, "scopes", None)
+    if stack is None:
+        stack = _local.scopes = []
+    scope = StateScope(values)
+    stack.append(scope)
+    try:
+        yield scope
+    finally:
+        stack.pop()
