@@ -5,7 +5,7 @@
     engine.set_backend("jax")       # moves every live model; "numpy" is the default
 """
 
-from engine import layers, ops
+from engine import layers, losses, metrics, ops, optimizers, training
 from engine.backend import MissingBackendError, available_backends
 from engine.backend import current as _current_backend
 from engine.errors import EngineError, GraphError, LayerConfigError, LayerShapeError, SpecError
@@ -13,6 +13,7 @@ from engine.initializers import set_random_seed
 from engine.models import Model, Sequential, model_from_spec
 from engine.naming import reset as _reset_names
 from engine.switching import BackendSwitchError, set_backend
+from engine.training import callbacks
 from engine.variables import Variable
 
 __version__ = "0.1.0"
@@ -46,11 +47,16 @@ __all__ = [
     "Variable",
     "available_backends",
     "backend_name",
+    "callbacks",
     "clear_session",
     "devices",
     "layers",
+    "losses",
+    "metrics",
     "model_from_spec",
     "ops",
+    "optimizers",
     "set_backend",
     "set_random_seed",
+    "training",
 ]

@@ -9,7 +9,7 @@ _ACTIVATIONS = {
     "linear": None,
     "relu": ops.relu,
     "leaky_relu": ops.leaky_relu,
-    "gelu": ops.gelu,
+    "gelu": lambda x: ops.gelu(x, approximate=False),  # Keras's activation is the exact one
     "silu": ops.silu,
     "swish": ops.silu,
     "tanh": ops.tanh,

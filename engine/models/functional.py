@@ -16,10 +16,11 @@ from engine import backend as backends
 from engine import naming, tree
 from engine.layers.layer import Layer, to_backend_array
 from engine.models import graph
+from engine.training.trainer import Trainer
 from engine.variables import state_scope
 
 
-class Model(Layer):
+class Model(Trainer, Layer):
     def __init__(self, inputs, outputs, name=None, trainable=True):
         super().__init__(name=name or naming.unique_name("functional"), trainable=trainable)
         self._set_graph(inputs, outputs)

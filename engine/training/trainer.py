@@ -1,0 +1,316 @@
+"""compile / fit / evaluate: one training loop around a compiled step, on any backend.
+
+Between steps every piece of state (weights, BatchNormalization statistics, random seeds,
+optimizer slots, metric totals) lives in Variables. Each step reads them, runs the backend's
+compiled step and writes the results back, so a callback may switch backend between any two
+steps and the next step runs on the new one. A step whose loss is not finite is not written
+back: training stops with the weights of the last good step.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from engine import backend as backends
+from engine import losses, optimizers, tree
+from engine import metrics as metric_library
+from engine.errors import EngineError
+from engine.training import callbacks as callbacks_module
+from engine.training.data import adapt, split_for_validation
+from engine.training.step import Steps, is_finite
+from engine.variables import write_values
+
+
+class NotCompiledError(EngineError, RuntimeError):
+    """fit or evaluate was called before compile."""
+
+
+class TrainingDivergedError(EngineError, FloatingPointError):
+    """The loss became NaN or infinite; the model keeps the weights of the last finite step."""
+
+
+class Trainer:
+    """Mixed into Model: compile, fit, evaluate and the state they thread through steps."""
+
+    optimizer = None
+    stop_training = False
+
+    # ---------------------------------------------------------------------------- compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None):
+        """Choose the optimizer, the loss (one, or one per output, weighted by
+        `loss_weights`) and the metrics to report, with Keras 3's signature."""
+        self.require_graph()
+        with backends.using(self.backend):
+            optimizer_ = optimizers.get(optimizer)
+            loss_ = self._resolve_loss(loss)
+            metric_list = [metric_library.get(m, loss=loss) for m in metrics or []]
+            tracker = metric_library.Mean(name="loss")
+        self.optimizer, self.loss, self.compiled_metrics = optimizer_, loss_, metric_list
+        self.loss_weights = self._resolve_loss_weights(loss_weights)
+        self._loss_tracker = tracker
+        self._compile_config = {
+            "optimizer": optimizers.serialize(optimizer_),
+            "loss": _config_of(loss),
+            "loss_weights": loss_weights,
+            "metrics": [_config_of(m) for m in metrics or []],
+        }
+        self._steps = {}
+        self.history = None
+
+    def get_compile_config(self):
+        """compile's arguments as JSON (None before compile), for model files."""
+        return getattr(self, "_compile_config", None)
+
+    def compile_from_config(self, config: dict) -> None:
+        self.compile(
+            optimizer=optimizers.get(config["optimizer"]),
+            loss=config.get("loss"),
+            loss_weights=config.get("loss_weights"),
+            metrics=config.get("metrics") or [],
+        )
+
+    def _resolve_loss(self, loss):
+        if isinstance(loss, (list, tuple)):
+            if len(loss) != len(self.outputs):
+                raise ValueError(
+                    f"Model {self.name!r} has {len(self.outputs)} outputs but {len(loss)} losses "
+                    "were given: give one loss per output, or a single loss for all of them."
+                )
+            return [losses.get(item) for item in loss]
+        return None if loss is None else losses.get(loss)
+
+    def _resolve_loss_weights(self, loss_weights):
+        count = len(self.outputs)
+        if loss_weights is None:
+            return [1.0] * count
+        weights = list(loss_weights) if isinstance(loss_weights, (list, tuple)) else [loss_weights]
+        if len(weights) != count or not all(isinstance(w, (int, float)) for w in weights):
+            raise ValueError(
+                f"loss_weights must be {count} number(s), one per output of model "
+                f"{self.name!r}; got {loss_weights!r}."
+            )
+        return [float(w) for w in weights]
+
+    @property
+    def first_step_seconds(self) -> dict:
+        """Time of the first training step on each backend used: mostly compilation on JAX
+        and TensorFlow, a plain step on NumPy and PyTorch."""
+        return {
+            name: steps.first_step_seconds
+            for name, steps in getattr(self, "_steps", {}).items()
+            if steps.first_step_seconds is not None
+        }
+
+    def save(self, path) -> None:
+        """Write the model file: graph, weights, compile config and optimizer state."""
+        from engine.saving import save_model
+
+        save_model(self, path)
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker and the compiled metrics, in the order logs list them."""
+        if self.optimizer is None:
+            return []
+        return [self._loss_tracker, *self.compiled_metrics]
+
+    # ----------------------------------------------------------- pieces the steps call
+    def compute_loss(self, y, y_pred, sample_weight=None):
+        if self.loss is None:
+            raise NotCompiledError(
+                f"Model {self.name!r} was compiled without a loss: pass loss= to compile()."
+            )
+        backend = backends.active()
+        if len(self.outputs) == 1:
+            value = self.loss(y, y_pred, sample_weight)
+            weight = self.loss_weights[0]
+            return value if weight == 1.0 else backend.multiply(value, weight)
+        per_output = self.loss if isinstance(self.loss, list) else [self.loss] * len(self.outputs)
+        total = None
+        for loss, weight, target, prediction in zip(per_output, self.loss_weights, y, y_pred):
+            value = backend.multiply(loss(target, prediction, sample_weight), weight)
+            total = value if total is None else backend.add(total, value)
+        return total
+
+    def update_metrics(self, states, loss, y, y_pred, sample_weight):
+        batch = tree.flatten(y_pred)[0]
+        batch_size = backends.active().shape(batch)[0]
+        new_states = [
+            self._loss_tracker.stateless_update(states[0], loss, sample_weight=float(batch_size))
+        ]
+        first_y, first_pred = (y[0], y_pred[0]) if isinstance(y_pred, list) else (y, y_pred)
+        for metric, state in zip(self.compiled_metrics, states[1:]):
+            new_states.append(metric.stateless_update(state, first_y, first_pred, sample_weight))
+        return new_states
+
+    # ----------------------------------------------------------------------------- fit
+    def fit(
+        self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, sample_weight=None,
+        initial_epoch=0, steps_per_epoch=None, validation_batch_size=None, validation_freq=1,
+    ):
+        """Train for `epochs` passes over the data; returns a History of the epoch logs."""
+        self._require_compiled("fit")
+        data = adapt(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle,
+                     steps_per_epoch=steps_per_epoch)
+        if validation_split:
+            data, validation = split_for_validation(data, validation_split)
+        else:
+            validation = None if validation_data is None else adapt(
+                *_unpack_validation(validation_data),
+                batch_size=validation_batch_size or batch_size or 32, shuffle=False,
+            )
+        history = callbacks_module.History()
+        callback_list = callbacks_module.CallbackList(
+            callbacks, model=self, history=history, verbose=_verbosity(verbose),
+            epochs=epochs, steps=data.steps_per_epoch,
+        )
+        self.history = history
+        self.stop_training = False
+        self.optimizer.build(self.trainable_weights)
+        callback_list.on_train_begin()
+        epoch_logs = {}
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            callback_list.on_epoch_begin(epoch)
+            for step, batch in enumerate(data.batches(epoch)):
+                callback_list.on_train_batch_begin(step)
+                self._train_on(batch, epoch, step)
+                callback_list.on_train_batch_end(step, callbacks_module.LazyLogs(self._logs))
+                if self.stop_training:
+                    break
+            epoch_logs = self._logs()
+            if validation is not None and (epoch + 1) % validation_freq == 0:
+                validation_logs = self._evaluate_data(validation, callback_list=None)
+                epoch_logs.update({f"val_{k}": v for k, v in validation_logs.items()})
+            callback_list.on_epoch_end(epoch, epoch_logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(epoch_logs)
+        return history
+
+    def _train_on(self, batch, epoch, step):
+        backend = self.backend
+        steps = self._steps_for(backend)
+        trainable = self.trainable_weights
+        state_variables = (trainable, self.non_trainable_variables, self.optimizer.variables,
+                           [m.variables for m in self.metrics])
+        state = tree.map_structure(lambda v: v.value, state_variables)
+        with backends.using(backend):
+            x, y, sample_weight = _to_backend(backend, batch)
+            started = time.perf_counter()
+            new_state, loss = steps.train(state, x, y, sample_weight)
+            if not is_finite(backend, loss):
+                raise TrainingDivergedError(
+                    f"The loss became {backend.to_numpy(loss)} at epoch {epoch + 1}, step "
+                    f"{step + 1}, so training stopped. The model keeps the weights from "
+                    "before that step. Try a lower learning rate, gradient clipping "
+                    "(clipnorm=1.0 in the optimizer), or check the data for NaN or huge values."
+                )
+        steps.record_first_step(time.perf_counter() - started)
+        write_values(tree.flatten(state_variables), tree.flatten(new_state))
+
+    def _steps_for(self, backend) -> Steps:
+        if backend.name not in self._steps:
+            self._steps[backend.name] = Steps(self, backend)
+        return self._steps[backend.name]
+
+    # ------------------------------------------------------------------------ evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False):
+        """The loss and metrics over the data (a list like Keras's, or a dict)."""
+        self._require_compiled("evaluate")
+        data = adapt(x, y, sample_weight, batch_size=batch_size or 32, shuffle=False,
+                     steps_per_epoch=steps)
+        callback_list = callbacks_module.CallbackList(
+            callbacks, model=self, verbose=_verbosity(verbose), epochs=1,
+            steps=data.steps_per_epoch, mode="evaluate",
+        )
+        logs = self._evaluate_data(data, callback_list)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_data(self, data, callback_list):
+        self.reset_metrics()
+        if callback_list is not None:
+            callback_list.on_test_begin()
+        backend = self.backend
+        steps = self._steps_for(backend)
+        metric_variables = [m.variables for m in self.metrics]
+        weights = (self.trainable_weights, self.non_trainable_variables)
+        for step, batch in enumerate(data.batches(0)):
+            if callback_list is not None:
+                callback_list.on_test_batch_begin(step)
+            state = tree.map_structure(lambda v: v.value, (*weights, metric_variables))
+            with backends.using(backend):
+                x, y, sample_weight = _to_backend(backend, batch)
+                new_metric_states, _ = steps.evaluate(state, x, y, sample_weight)
+            write_values(tree.flatten(metric_variables), tree.flatten(new_metric_states))
+            if callback_list is not None:
+                callback_list.on_test_batch_end(step, callbacks_module.LazyLogs(self._logs))
+        logs = self._logs()
+        if callback_list is not None:
+            callback_list.on_test_end(logs)
+        return logs
+
+    # ---------------------------------------------------------------------------- helpers
+    def reset_metrics(self) -> None:
+        with backends.using(self.backend):
+            for metric in self.metrics:
+                metric.reset_state()
+
+    def _logs(self) -> dict:
+        backend = self.backend
+        with backends.using(backend):
+            return {m.name: float(backend.to_numpy(m.result())) for m in self.metrics}
+
+    def _require_compiled(self, what):
+        if self.optimizer is None:
+            raise NotCompiledError(
+                f"Model {self.name!r} must be compiled before {what}(): call "
+                "model.compile(optimizer=..., loss=..., metrics=[...]) first."
+            )
+
+
+def _config_of(item):
+    """compile's argument as JSON: names stay names, objects become {"class_name", "config"};
+    plain functions cannot be saved (a loaded model is then compiled again by hand)."""
+    if item is None or isinstance(item, str):
+        return item
+    if isinstance(item, (list, tuple)):
+        return [_config_of(i) for i in item]
+    if type(item).__name__ in ("LossFunction", "MeanMetricWrapper") or not hasattr(item, "get_config"):
+        return None
+    return {"class_name": type(item).__name__, "config": item.get_config()}
+
+
+def _unpack_validation(validation_data):
+    if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
+        return validation_data if len(validation_data) == 3 else (*validation_data, None)
+    return validation_data, None, None
+
+
+def _verbosity(verbose) -> int:
+    return 1 if verbose == "auto" else int(verbose)
+
+
+def _to_backend(backend, batch):
+    x, y, sample_weight = batch
+
+    def convert(array):
+        array = np.asarray(array)
+        if array.dtype.kind == "f":
+            return backend.convert(array, "float32")
+        if array.dtype.kind in "iub":
+            return backend.convert(array, "int32" if array.dtype.kind != "b" else "bool")
+        raise TypeError(f"Training data must be numeric, got an array of dtype {array.dtype}.")
+
+    return (
+        tree.map_structure(convert, x),
+        None if y is None else tree.map_structure(convert, y),
+        None if sample_weight is None else convert(sample_weight),
+    )
