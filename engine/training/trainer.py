@@ -153,14 +153,15 @@ class Trainer:
     ):
         """Train for `epochs` passes over the data; returns a History of the epoch logs."""
         self._require_compiled("fit")
-        data = adapt(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle,
+        batch_size = 32 if batch_size is None else batch_size
+        data = adapt(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                      steps_per_epoch=steps_per_epoch)
         if validation_split:
             data, validation = split_for_validation(data, validation_split)
         else:
             validation = None if validation_data is None else adapt(
                 *_unpack_validation(validation_data),
-                batch_size=validation_batch_size or batch_size or 32, shuffle=False,
+                batch_size=validation_batch_size or batch_size, shuffle=False,
             )
         history = callbacks_module.History()
         callback_list = callbacks_module.CallbackList(
@@ -222,8 +223,8 @@ class Trainer:
                  steps=None, callbacks=None, return_dict=False):
         """The loss and metrics over the data (a list like Keras's, or a dict)."""
         self._require_compiled("evaluate")
-        data = adapt(x, y, sample_weight, batch_size=batch_size or 32, shuffle=False,
-                     steps_per_epoch=steps)
+        data = adapt(x, y, sample_weight, batch_size=32 if batch_size is None else batch_size,
+                     shuffle=False, steps_per_epoch=steps)
         callback_list = callbacks_module.CallbackList(
             callbacks, model=self, verbose=_verbosity(verbose), epochs=1,
             steps=data.steps_per_epoch, mode="evaluate",

@@ -1,0 +1,226 @@
+"""fit / evaluate: data from anywhere, callbacks, validation, and the errors users meet."""
+
+import numpy as np
+import pytest
+
+import engine
+from engine import layers
+from engine.training import DataError, NotCompiledError, TrainingDivergedError
+
+
+def classifier():
+    engine.set_random_seed(0)
+    model = engine.Sequential([
+        layers.Input((4,)), layers.Dense(16, activation="relu"), layers.Dense(3, activation="softmax"),
+    ])
+    model.compile(engine.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def blobs(count=240, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, count)
+    x = rng.normal(size=(count, 4)) * 0.5 + np.eye(3, 4)[y] * 3
+    return x.astype("float32"), y.astype("int32")
+
+
+def test_fit_learns_and_history_has_every_epoch(backend_name):
+    x, y = blobs()
+    model = classifier()
+    history = model.fit(x, y, epochs=8, batch_size=32, validation_split=0.25, verbose=0)
+    assert history.epoch == list(range(8))
+    assert set(history.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert history.history["loss"][-1] < history.history["loss"][0] * 0.6
+    assert history.history["val_accuracy"][-1] > 0.9
+    loss, accuracy = model.evaluate(x, y, verbose=0)
+    assert accuracy > 0.9 and loss < history.history["loss"][0]
+    assert backend_name in model.first_step_seconds
+
+
+def test_evaluate_returns_a_dict_and_matches_a_manual_computation():
+    x, y = blobs(50)
+    model = classifier()
+    logs = model.evaluate(x, y, batch_size=7, verbose=0, return_dict=True)
+    probabilities = model.predict(x)
+    expected_loss = -np.mean(np.log(np.clip(probabilities[np.arange(50), y], 1e-7, 1)))
+    assert logs["loss"] == pytest.approx(expected_loss, rel=1e-5)
+    assert logs["accuracy"] == pytest.approx(np.mean(probabilities.argmax(1) == y))
+
+
+def test_validation_data_and_sample_weight():
+    x, y = blobs()
+    model = classifier()
+    weights = np.where(y == 0, 0.0, 1.0)
+    history = model.fit(x, y, sample_weight=weights, validation_data=(x[:40], y[:40]),
+                        epochs=2, verbose=0)
+    assert len(history.history["val_loss"]) == 2
+
+
+def test_generator_with_steps_per_epoch():
+    x, y = blobs()
+
+    def forever():
+        while True:
+            for start in range(0, 240, 40):
+                yield x[start:start + 40], y[start:start + 40]
+
+    model = classifier()
+    history = model.fit(forever(), steps_per_epoch=6, epochs=3, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 18
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_pandas_frames():
+    pandas = pytest.importorskip("pandas")
+    x, y = blobs()
+    model = classifier()
+    model.fit(pandas.DataFrame(x), pandas.Series(y), epochs=1, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 8
+
+
+def test_torch_dataloader_on_every_backend(backend_name):
+    torch = pytest.importorskip("torch")
+    x, y = blobs()
+    loader = torch.utils.data.DataLoader(
+        torch.utils.data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y)), batch_size=48
+    )
+    model = classifier()
+    history = model.fit(loader, epochs=3, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 15
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert model.evaluate(loader, verbose=0)[1] > 0.5
+
+
+def test_tf_dataset_on_every_backend(backend_name):
+    tf = pytest.importorskip("tensorflow")
+    x, y = blobs()
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(60)
+    model = classifier()
+    history = model.fit(dataset, epochs=3, validation_data=dataset, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 12
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_divergence_stops_with_the_last_good_weights():
+    x, y = blobs()
+    x[100] = np.nan
+    model = classifier()
+    before = model.get_weights()
+    with pytest.raises(TrainingDivergedError, match="step 4") as error:
+        model.fit(x, y, batch_size=32, shuffle=False, epochs=1, verbose=0)
+    assert "lower learning rate" in str(error.value)
+    model_weights = model.get_weights()
+    assert all(np.isfinite(w).all() for w in model_weights)
+    assert int(model.optimizer.iterations.numpy()) == 3
+    assert any(not np.array_equal(a, b) for a, b in zip(before, model_weights))
+
+
+def test_fit_before_compile_says_what_to_do():
+    model = engine.Sequential([layers.Input((4,)), layers.Dense(1)])
+    with pytest.raises(NotCompiledError, match="model.compile"):
+        model.fit(np.zeros((2, 4)), np.zeros((2, 1)), verbose=0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(x=np.zeros((10, 4)), y=np.zeros(9)), "same number of samples"),
+        (dict(x=np.zeros((10, 4)), y=np.zeros(10), batch_size=0), "batch_size"),
+        (dict(x=np.zeros((10, 4)), y=np.zeros(10), validation_split=1.5), "between 0 and 1"),
+        (dict(x=None), "No data"),
+        (dict(x=np.array(["a", "b"]), y=np.zeros(2)), "numeric"),
+    ],
+)
+def test_bad_data_is_refused_clearly(kwargs, message):
+    model = classifier()
+    with pytest.raises((DataError, TypeError), match=message):
+        model.fit(epochs=1, verbose=0, **kwargs)
+    assert int(model.optimizer.iterations.numpy()) == 0
+
+
+def test_early_stopping_restores_the_best_weights():
+    x, y = blobs()
+    model = classifier()
+    snapshots = []
+    record = engine.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: snapshots.append((logs["val_loss"], model.get_weights()))
+    )
+    stop = engine.callbacks.EarlyStopping(monitor="val_loss", patience=0, min_delta=10.0,
+                                          restore_best_weights=True)
+    history = model.fit(x, y, epochs=10, validation_split=0.2, verbose=0, callbacks=[record, stop])
+    assert len(history.epoch) == 2
+    for ours, best in zip(model.get_weights(), snapshots[0][1]):
+        np.testing.assert_array_equal(ours, best)
+
+
+def test_early_stopping_names_missing_logs():
+    x, y = blobs()
+    with pytest.raises(KeyError, match="validation data"):
+        classifier().fit(x, y, epochs=1, verbose=0, callbacks=[engine.callbacks.EarlyStopping()])
+
+
+def test_stop_training_from_a_batch_hook_stops_after_that_step():
+    x, y = blobs()
+    model = classifier()
+
+    def stop(batch, logs):
+        if batch == 2:
+            model.stop_training = True
+
+    model.fit(x, y, epochs=5, batch_size=16, verbose=0,
+              callbacks=[engine.callbacks.LambdaCallback(on_train_batch_end=stop)])
+    assert int(model.optimizer.iterations.numpy()) == 3
+
+
+def test_batch_logs_are_read_only_when_used():
+    x, y = blobs()
+    model = classifier()
+    losses = []
+    model.fit(x, y, epochs=1, batch_size=80, verbose=0, callbacks=[
+        engine.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: losses.append(logs["loss"]))
+    ])
+    assert len(losses) == 3 and all(isinstance(v, float) for v in losses)
+
+
+def test_callbacks_must_be_callbacks():
+    x, y = blobs()
+    with pytest.raises(TypeError, match="LambdaCallback"):
+        classifier().fit(x, y, epochs=1, verbose=0, callbacks=[print])
+
+
+def test_progress_bar_prints_epochs(capsys):
+    x, y = blobs(64)
+    classifier().fit(x, y, epochs=2, verbose=2)
+    out = capsys.readouterr().out
+    assert "Epoch 1/2 - loss:" in out and "Epoch 2/2" in out
+    assert "First step on numpy" in out
+
+
+def test_changing_the_learning_rate_after_compilation_takes_effect():
+    x, y = blobs(32)
+    fast, slow = classifier(), classifier()
+    fast.compile(engine.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    slow.compile(engine.optimizers.SGD(0.01), "sparse_categorical_crossentropy")
+    start = fast.get_weights()
+    slow.fit(x, y, batch_size=32, verbose=0)  # its step is compiled with the old rate
+    slow.set_weights(start)
+    slow.optimizer.learning_rate = 0.1
+    fast.fit(x, y, batch_size=32, verbose=0)
+    slow.fit(x, y, batch_size=32, verbose=0)
+    for a, b in zip(fast.get_weights(), slow.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_multi_output_with_loss_weights():
+    i = layers.Input((4,))
+    hidden = layers.Dense(8, activation="relu")(i)
+    model = engine.Model(i, [layers.Dense(1)(hidden), layers.Dense(3, activation="softmax")(hidden)])
+    model.compile("sgd", ["mse", "sparse_categorical_crossentropy"], loss_weights=[0.5, 2.0])
+    x, y = blobs(32)
+    target = x.sum(axis=1, keepdims=True)
+    outputs = model.predict(x)
+    expected = 0.5 * np.mean((outputs[0] - target) ** 2) + 2.0 * np.mean(
+        -np.log(np.clip(outputs[1][np.arange(32), y], 1e-7, 1)))
+    assert model.evaluate(x, [target, y], verbose=0, batch_size=32) == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="one loss per output"):
+        model.compile("sgd", ["mse"])
