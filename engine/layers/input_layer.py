@@ -33,8 +33,12 @@ class InputLayer(Layer):
         return input_shape
 
     def get_config(self):
-        return {"shape": list(self.shape), "batch_size": self.batch_size,
-                "dtype": self.dtype, "name": self.name}
+        return {
+            "shape": list(self.shape),
+            "batch_size": self.batch_size,
+            "dtype": self.dtype,
+            "name": self.name,
+        }
 
 
 def Input(shape, batch_size=None, dtype="float32", name=None):  # noqa: N802 (Keras's name)

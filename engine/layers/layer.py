@@ -29,7 +29,9 @@ from engine.variables import Variable
 class Layer:
     def __init__(self, *, name=None, trainable=True, dtype="float32", input_shape=None):
         if name is not None and (not isinstance(name, str) or not name or "/" in name):
-            raise LayerConfigError(f"A layer name must be a non-empty string without '/', got {name!r}.")
+            raise LayerConfigError(
+                f"A layer name must be a non-empty string without '/', got {name!r}."
+            )
         self.name = name or naming.unique_name(naming.snake_case(type(self).__name__))
         self.trainable = bool(trainable)
         self.dtype = dtype
@@ -66,8 +68,9 @@ class Layer:
     # ----------------------------------------------------------------------------- weights
     def add_weight(self, name, shape, initializer="glorot_uniform", trainable=True, dtype=None):
         """A new weight initialised by the named initializer (see engine.initializers)."""
-        value = initializers.initialize(initializer, shape, dtype or self.dtype)
-        variable = Variable(value, name=f"{self.name}/{name}", trainable=trainable)
+        dtype = dtype or self.dtype
+        value = initializers.initialize(initializer, shape, dtype)
+        variable = Variable(value, name=f"{self.name}/{name}", trainable=trainable, dtype=dtype)
         self._weights.append(variable)
         return variable
 
@@ -150,18 +153,23 @@ class Layer:
         shapes = tree.map_structure(lambda t: t.shape, list(inputs))
         output_shapes = self._build_and_infer(shapes)
         returns_list = isinstance(output_shapes, list)
-        node = Node(self, inputs, output_shapes if returns_list else [output_shapes],
-                    self.dtype, returns_list)
+        node = Node(
+            self,
+            inputs,
+            output_shapes if returns_list else [output_shapes],
+            self.dtype,
+            returns_list,
+        )
         self.inbound_nodes.append(node)
         return node.returned()
 
     def _call_eager(self, inputs, kwargs):
         backend = self.backend or backends.active()
         with backends.using(backend):
-            inputs = tree.map_structure(lambda x: to_backend_array(backend, x, self.dtype),
-                                        list(inputs))
-            if not self.built:
-                self._build_and_infer(tree.map_structure(backend.shape, inputs))
+            inputs = tree.map_structure(
+                lambda x: to_backend_array(backend, x, self.dtype), list(inputs)
+            )
+            self._build_and_infer(tree.map_structure(backend.shape, inputs))
             return self.call(*inputs, **self.call_kwargs(kwargs))
 
     def call_kwargs(self, kwargs: dict) -> dict:
@@ -182,10 +190,12 @@ class Layer:
             output_shapes = self.compute_output_shape(*shapes)
         except Exception as error:
             if just_built:
-                del self._weights[before[0]:], self._seed_states[before[1]:]
+                del self._weights[before[0] :], self._seed_states[before[1] :]
             if isinstance(error, EngineError):
                 raise
-            raise self.shape_error(f"cannot take these inputs: {error}", _readable(shapes)) from error
+            raise self.shape_error(
+                f"cannot take these inputs: {error}", _readable(shapes)
+            ) from error
         if just_built:
             self.built = True
             self._build_shapes = shapes
@@ -212,6 +222,7 @@ class Layer:
 
 def _tensor_shapes(built_shapes, shapes):
     """Pairs of (shape at build, shape now) for every tensor argument."""
+
     def shapes_of(structure):
         out = []
         for item in structure:
@@ -220,6 +231,7 @@ def _tensor_shapes(built_shapes, shapes):
             else:
                 out.append(item)
         return out
+
     return zip(shapes_of(built_shapes), shapes_of(shapes))
 
 

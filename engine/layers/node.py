@@ -47,7 +47,8 @@ class Node:
         self.args = tuple(args)
         self.returns_list = returns_list
         self.outputs = [
-            SymbolicTensor(shape, dtype, node=self, index=i) for i, shape in enumerate(output_shapes)
+            SymbolicTensor(shape, dtype, node=self, index=i)
+            for i, shape in enumerate(output_shapes)
         ]
 
     @property

@@ -1,0 +1,191 @@
+"""MultiHeadAttention, SimpleRNN, LSTM and GRU: the layer harness, then configs and shapes."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from engine import LayerConfigError, LayerShapeError, layers
+from tests.layers.harness import run_layer_test
+
+
+def _mha_keras_reference(config):
+    """Keras's MHA, forced onto its einsum path (see the value_dim case below)."""
+    import keras
+
+    # On JAX, Keras's fused dot_product_attention path fails when value_dim != key_dim; a
+    # dropout rate > 0 (inactive: the reference runs with training=False) avoids that path.
+    return keras.layers.MultiHeadAttention(**{**config, "dropout": 0.1})
+
+
+def _mha_weights(query_dim, key_dim_in, value_dim_in, heads, key_dim, value_dim, out_dim):
+    return [("kernel", (query_dim, heads, key_dim)), ("bias", (heads, key_dim)),
+            ("kernel", (key_dim_in, heads, key_dim)), ("bias", (heads, key_dim)),
+            ("kernel", (value_dim_in, heads, value_dim)), ("bias", (heads, value_dim)),
+            ("kernel", (heads, value_dim, out_dim)), ("bias", (out_dim,))]
+
+
+# ------------------------------------------------------------------------ MultiHeadAttention
+def test_mha_self_shaped_query_and_value():
+    run_layer_test(
+        layers.MultiHeadAttention, {"num_heads": 2, "key_dim": 3},
+        input_shapes=[(2, 4, 6), (2, 5, 6)], expected_output_shape=(2, 4, 6),
+        expected_weights=_mha_weights(6, 6, 6, 2, 3, 3, 6),
+    )
+
+
+def test_mha_with_key_value_dim_and_output_shape():
+    run_layer_test(
+        layers.MultiHeadAttention,
+        {"num_heads": 2, "key_dim": 3, "value_dim": 5, "output_shape": 7,
+         "bias_initializer": "random_uniform"},
+        input_shapes=[(2, 4, 6), (2, 5, 8), (2, 5, 9)], expected_output_shape=(2, 4, 7),
+        expected_weights=_mha_weights(6, 9, 8, 2, 3, 5, 7),
+        keras_layer=_mha_keras_reference,
+    )
+
+
+def test_mha_without_bias_and_inactive_dropout():
+    result = run_layer_test(
+        layers.MultiHeadAttention,
+        {"num_heads": 2, "key_dim": 3, "use_bias": False, "dropout": 0.3},
+        input_shapes=[(2, 4, 6), (2, 5, 6)], expected_output_shape=(2, 4, 6),
+    )
+    assert [w.name.split("/", 1)[1] for w in result.layer.weights] == [
+        "query/kernel", "key/kernel", "value/kernel", "attention_output/kernel"]
+
+
+def test_mha_attention_dropout_in_training():
+    run_layer_test(
+        layers.MultiHeadAttention, {"num_heads": 2, "key_dim": 3, "dropout": 0.5, "seed": 3},
+        input_shapes=[(2, 4, 6), (2, 5, 6)], training=True, random=True,
+    )
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=3, dropout=0.5, seed=3)
+    query, value = np.ones((1, 4, 6), "float32"), np.ones((1, 5, 6), "float32")
+    assert not np.allclose(mha(query, value, training=True), mha(query, value))
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"num_heads": 0, "key_dim": 3}, "num_heads must be a positive int, got 0"),
+    ({"num_heads": 2, "key_dim": 3, "dropout": 1.0}, "dropout must be a rate in [0, 1)"),
+    ({"num_heads": 2, "key_dim": 3, "output_shape": (2, 3)}, "multi-axis outputs"),
+    ({"num_heads": 2, "key_dim": 3, "attention_axes": (1, 2)}, "attention_axes=(1, 2)"),
+    ({"num_heads": 2, "key_dim": 3, "kernel_initializer": "nope"}, "Unknown initializer"),
+    ({"num_heads": 2, "key_dim": 3, "seed": "7"}, "seed must be an int or None, got '7'"),
+])
+def test_mha_config_errors(config, message):
+    with pytest.raises(LayerConfigError, match=re.escape(message)):
+        layers.MultiHeadAttention(**config)
+
+
+def test_mha_accepts_the_sequence_axis_as_attention_axes():
+    mha = layers.MultiHeadAttention(num_heads=1, key_dim=2, attention_axes=1)
+    assert mha.get_config()["attention_axes"] == [1]
+
+
+@pytest.mark.parametrize("shapes, message", [
+    ([(2, 6), (2, 5, 6)], r"query as \(batch, sequence, features\).*got shape \(2, 6\)"),
+    ([(2, 4, 6), (3, 5, 6)], r"one batch size .* got \[2, 3\]"),
+    ([(2, 4, 6), (2, 5, 6), (2, 7, 6)], r"key and value of the same sequence length"),
+])
+def test_mha_shape_errors(shapes, message):
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    with pytest.raises(LayerShapeError, match=message):
+        mha(*[np.zeros(s, "float32") for s in shapes])
+    assert not mha.built and not mha.weights
+
+
+def test_mha_built_layer_rejects_another_feature_size():
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    mha(np.zeros((2, 4, 6), "float32"), np.zeros((2, 5, 6), "float32"))
+    with pytest.raises(LayerShapeError, match=r"built for a key with last axis 6.*\(None, 5, 8\)"):
+        mha(layers.Input((4, 6)), layers.Input((5, 6)), layers.Input((5, 8)))
+
+
+# ----------------------------------------------------------------------- SimpleRNN, LSTM, GRU
+def _rnn_weights(features, units, gates, bias_shape):
+    return [("kernel", (features, gates * units)), ("recurrent_kernel", (units, gates * units)),
+            *([("bias", bias_shape)] if bias_shape else [])]
+
+
+SEQUENCE = (2, 5, 3)
+
+
+def _rnn_output_shapes(config, units, states):
+    output = (2, 5, units) if config.get("return_sequences") else (2, units)
+    return [output, *[(2, units)] * states] if config.get("return_state") else output
+
+
+@pytest.mark.parametrize("config", [
+    {"return_sequences": True, "bias_initializer": "random_uniform"},
+    {"return_state": True, "go_backwards": True, "activation": "relu", "use_bias": False},
+])
+def test_simple_rnn(config):
+    run_layer_test(
+        layers.SimpleRNN, {"units": 4, **config}, SEQUENCE,
+        expected_output_shape=_rnn_output_shapes(config, 4, 1),
+        expected_weights=_rnn_weights(3, 4, 1, None if "use_bias" in config else (4,)),
+    )
+
+
+@pytest.mark.parametrize("config", [
+    {"return_sequences": True, "return_state": True, "bias_initializer": "random_uniform"},
+    {"go_backwards": True, "unit_forget_bias": False, "bias_initializer": "random_uniform"},
+])
+def test_lstm(config):
+    run_layer_test(
+        layers.LSTM, {"units": 4, **config}, SEQUENCE,
+        expected_output_shape=_rnn_output_shapes(config, 4, 2),
+        expected_weights=_rnn_weights(3, 4, 4, None if "use_bias" in config else (16,)),
+    )
+
+
+@pytest.mark.parametrize("config, bias_shape", [
+    ({"return_state": True, "bias_initializer": "random_uniform"}, (2, 12)),
+    ({"reset_after": False, "return_sequences": True, "go_backwards": True,
+      "bias_initializer": "random_uniform"}, (12,)),
+    ({"use_bias": False, "return_sequences": True, "return_state": True, "go_backwards": True},
+     None),
+])
+def test_gru(config, bias_shape):
+    run_layer_test(
+        layers.GRU, {"units": 4, **config}, SEQUENCE,
+        expected_output_shape=_rnn_output_shapes(config, 4, 1),
+        expected_weights=_rnn_weights(3, 4, 3, bias_shape),
+    )
+
+
+def test_lstm_forget_gate_bias_starts_at_one_with_keras_cell_names():
+    lstm = layers.LSTM(2)
+    lstm(np.zeros((1, 3, 5), "float32"))
+    np.testing.assert_array_equal(lstm.get_weights()[2], [0, 0, 1, 1, 0, 0, 0, 0])
+    assert [w.name for w in lstm.weights] == [
+        "lstm/lstm_cell/kernel", "lstm/lstm_cell/recurrent_kernel", "lstm/lstm_cell/bias"]
+
+
+def test_recurrent_layers_take_sequences_of_unknown_length():
+    sequence = layers.Input((None, 3))
+    output, state = layers.GRU(4, return_sequences=True, return_state=True)(sequence)
+    assert (output.shape, state.shape) == ((None, None, 4), (None, 4))
+
+
+@pytest.mark.parametrize("cls", [layers.SimpleRNN, layers.LSTM, layers.GRU])
+def test_recurrent_config_errors(cls):
+    with pytest.raises(LayerConfigError, match="dropout=0.2 is not supported yet"):
+        cls(4, dropout=0.2)
+    with pytest.raises(LayerConfigError, match="recurrent_dropout=0.1 is not supported yet"):
+        cls(4, recurrent_dropout=0.1)
+    with pytest.raises(LayerConfigError, match="units must be a positive int, got 0"):
+        cls(0)
+    with pytest.raises(LayerConfigError, match="Unknown activation 'tanhh'"):
+        cls(4, activation="tanhh")
+
+
+@pytest.mark.parametrize("cls", [layers.SimpleRNN, layers.LSTM, layers.GRU])
+def test_recurrent_layers_need_rank_3_inputs(cls):
+    rnn = cls(4)
+    with pytest.raises(LayerShapeError, match=r"\(batch, time, features\).*\(2, 3\)"):
+        rnn(np.zeros((2, 3), "float32"))
+    assert not rnn.built and not rnn.weights
