@@ -1,0 +1,55 @@
+"""Optimizers with Keras 3's update rules, their state in Variables, and a pure update step.
+
+    from engine import optimizers
+    opt = optimizers.get("adam")                      # or optimizers.Adam(learning_rate=1e-3)
+    opt.apply(grads, model.trainable_variables)       # stateful
+    new_weights, new_state = opt.stateless_apply(state, grads, weights)   # pure, jit-able
+"""
+
+from __future__ import annotations
+
+from engine.optimizers import schedules
+from engine.optimizers.adagrad import Adagrad
+from engine.optimizers.adam import Adam
+from engine.optimizers.adamw import AdamW
+from engine.optimizers.base import Optimizer, OptimizerConfigError
+from engine.optimizers.rmsprop import RMSprop
+from engine.optimizers.sgd import SGD
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+
+
+def get(identifier) -> Optimizer:
+    """An optimizer from a name ("adam"), a {"class_name", "config"} dict or an instance."""
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, dict) and "class_name" in identifier:
+        cls = OPTIMIZERS.get(str(identifier["class_name"]).lower())
+        if cls is not None:
+            return cls.from_config(identifier.get("config", {}))
+    elif isinstance(identifier, str) and identifier.lower() in OPTIMIZERS:
+        return OPTIMIZERS[identifier.lower()]()
+    raise OptimizerConfigError(
+        f"Unknown optimizer {identifier!r}. Use one of: {', '.join(OPTIMIZERS)}, an Optimizer "
+        f"instance or a {{'class_name', 'config'}} dict."
+    )
+
+
+def serialize(optimizer: Optimizer) -> dict:
+    """{"class_name", "config"}, JSON-serialisable; `get` turns it back into an optimizer."""
+    return {"class_name": type(optimizer).__name__, "config": optimizer.get_config()}
+
+
+__all__ = [
+    "OPTIMIZERS",
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "OptimizerConfigError",
+    "RMSprop",
+    "get",
+    "schedules",
+    "serialize",
+]

@@ -1,0 +1,60 @@
+"""Adam (and AMSGrad), as Keras 3 computes it."""
+
+from __future__ import annotations
+
+from engine import ops
+from engine.optimizers.base import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam with Keras's bias correction folded into the step size:
+
+        m += (g - m) * (1 - beta_1);  v += (g² - v) * (1 - beta_2)
+        alpha = lr * sqrt(1 - beta_2^t) / (1 - beta_1^t),  t = iterations + 1
+        w -= alpha * m / (sqrt(v) + epsilon)
+
+    With `amsgrad`, v is replaced by its running maximum.
+    """
+
+    def __init__(
+        self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
+        weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None,
+    ):
+        super().__init__(
+            learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
+            global_clipnorm=global_clipnorm, name=name,
+        )
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+
+    def slot_initial_values(self):
+        names = ["momentum", "velocity"] + (["velocity_hat"] if self.amsgrad else [])
+        return dict.fromkeys(names, 0.0)
+
+    def update_step(self, gradient, weight, slots, learning_rate, iterations):
+        t = ops.cast(ops.add(iterations, 1), ops.dtype(weight))
+        beta_1_power = ops.power(self.beta_1, t)
+        beta_2_power = ops.power(self.beta_2, t)
+        alpha = ops.divide(
+            ops.multiply(learning_rate, ops.sqrt(ops.subtract(1.0, beta_2_power))),
+            ops.subtract(1.0, beta_1_power),
+        )
+        m, v = slots["momentum"], slots["velocity"]
+        m = ops.add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
+        v = ops.add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))
+        new_slots = {"momentum": m, "velocity": v}
+        if self.amsgrad:
+            v = new_slots["velocity_hat"] = ops.maximum(slots["velocity_hat"], v)
+        step = ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), self.epsilon))
+        return ops.subtract(weight, step), new_slots
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+            "amsgrad": self.amsgrad,
+        }
