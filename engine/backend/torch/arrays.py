@@ -1,0 +1,144 @@
+"""Arrays and devices, creation, shapes and indexing for the torch backend."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from engine.backend.torch.core import (
+    DEVICE,
+    convert,
+    dtype_name,
+    promoted,
+    tensor,
+    to_numpy,
+    torch_dtype,
+)
+
+
+class ArrayOps:
+    """Conversion, creation, shape and indexing ops of the contract."""
+
+    # ----------------------------------------------------------------- arrays and devices
+    def convert(self, x, dtype=None):
+        return convert(x, dtype)
+
+    def to_numpy(self, x):
+        return to_numpy(x)
+
+    def from_dlpack(self, x):
+        return torch.from_dlpack(x)
+
+    def is_array(self, x) -> bool:
+        return isinstance(x, torch.Tensor)
+
+    def shape(self, x) -> tuple:
+        return tuple(tensor(x).shape)
+
+    def dtype(self, x) -> str:
+        return dtype_name(tensor(x).dtype)
+
+    def cast(self, x, dtype):
+        return tensor(x).to(torch_dtype(dtype))
+
+    def zeros(self, shape, dtype=None):
+        return torch.zeros(shape, dtype=torch_dtype(dtype or "float32"), device=DEVICE)
+
+    def ones(self, shape, dtype=None):
+        return torch.ones(shape, dtype=torch_dtype(dtype or "float32"), device=DEVICE)
+
+    def full(self, shape, value, dtype=None):
+        dtype = torch_dtype(dtype or "float32")
+        return torch.full(shape, value, dtype=dtype, device=DEVICE)
+
+    def arange(self, start, stop=None, step=1, dtype="int32"):
+        if stop is None:
+            start, stop = 0, start
+        return torch.arange(start, stop, step, dtype=torch_dtype(dtype), device=DEVICE)
+
+    def devices(self) -> list:
+        gpus = [f"cuda:{index}" for index in range(torch.cuda.device_count())]
+        return [*gpus, "cpu:0"]
+
+    def default_device(self) -> str:
+        return f"{DEVICE.type}:{DEVICE.index or 0}"
+
+    # ------------------------------------------------------------------------ shape ops
+    def reshape(self, x, shape):
+        return torch.reshape(tensor(x), tuple(shape))
+
+    def transpose(self, x, axes=None):
+        x = tensor(x)
+        return x.permute(*(reversed(range(x.ndim)) if axes is None else axes))
+
+    def expand_dims(self, x, axis):
+        x = tensor(x)
+        axes = (axis,) if isinstance(axis, int) else tuple(axis)
+        ndim = x.ndim + len(axes)
+        for dim in sorted(a % ndim for a in axes):
+            x = x.unsqueeze(dim)
+        return x
+
+    def squeeze(self, x, axis):
+        x = tensor(x)
+        return x.squeeze() if axis is None else x.squeeze(axis)
+
+    def broadcast_to(self, x, shape):
+        return torch.broadcast_to(tensor(x), tuple(shape))
+
+    def concatenate(self, xs, axis=0):
+        return torch.cat(promoted(*xs), dim=axis)
+
+    def stack(self, xs, axis=0):
+        return torch.stack(promoted(*xs), dim=axis)
+
+    def pad(self, x, pad_width, value=0):
+        # F.pad lists (before, after) pairs from the last axis backwards.
+        flat = [int(amount) for pair in reversed(pad_width) for amount in pair]
+        return F.pad(tensor(x), flat, value=value)
+
+    # ------------------------------------------------------------------------- indexing
+    def getitem(self, x, key):
+        x = tensor(x)
+        key = key if isinstance(key, tuple) else (key,)
+        x, key = _reverse_negative_steps(x, key)
+        return x[key]
+
+    def take(self, x, indices, axis=0):
+        x, indices = tensor(x), tensor(indices).long()
+        if axis is None:
+            x, axis = x.reshape(-1), 0
+        axis %= x.ndim
+        taken = torch.index_select(x, axis, indices.reshape(-1))
+        return taken.reshape(x.shape[:axis] + indices.shape + x.shape[axis + 1 :])
+
+    def take_along_axis(self, x, indices, axis):
+        return torch.take_along_dim(tensor(x), tensor(indices).long(), dim=axis)
+
+    def one_hot(self, indices, depth, dtype=None):
+        # Comparing against arange leaves out-of-range indices as all-zero rows (as JAX does).
+        indices = tensor(indices)
+        classes = torch.arange(depth, device=indices.device)
+        return (indices.unsqueeze(-1) == classes).to(torch_dtype(dtype or "float32"))
+
+
+def _reverse_negative_steps(x, key):
+    """Apply slices with negative steps (torch rejects them) as index_select; return the rest.
+
+    Each such slice becomes `:` in the returned key, so the remaining basic indexing is
+    unchanged and the gradient still flows (index_select scatter-adds).
+    """
+    consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
+    dim, rest = 0, []
+    for k in key:
+        if isinstance(k, slice) and k.step is not None and k.step < 0:
+            positions = range(*k.indices(x.shape[dim]))
+            index = torch.tensor(list(positions), dtype=torch.long, device=x.device)
+            x = torch.index_select(x, dim, index)
+            k = slice(None)
+        rest.append(k)
+        if k is Ellipsis:
+            dim += x.ndim - consumed
+        elif k is not None:
+            dim += 1
+    return x, tuple(rest)

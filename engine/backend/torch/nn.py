@@ -1,0 +1,94 @@
+"""Convolution and pooling for the torch backend, in the contract's channels-last layout.
+
+torch computes channels-first (N, C, *spatial) with OIHW kernels, so inputs are permuted on
+the way in and out. "same" padding follows TensorFlow's rule, which can pad one more cell
+after than before; torch's own padding is symmetric, so we pad explicitly with F.pad.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from engine.backend.torch.core import promoted, tensor
+
+_CONV = {1: F.conv1d, 2: F.conv2d}
+_MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d}
+_AVG_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d}
+
+
+class NNOps:
+    """Convolution and pooling ops of the contract."""
+
+    def conv(self, x, kernel, strides=1, padding="valid", dilation_rate=1):
+        x, kernel = promoted(x, kernel)
+        rank = _spatial_rank(x)
+        strides = _per_axis(strides, rank, "strides")
+        dilation = _per_axis(dilation_rate, rank, "dilation_rate")
+        size = kernel.shape[:rank]
+        x = _pad_same(_channels_first(x), size, strides, dilation, padding, value=0.0)
+        weight = kernel.permute(rank + 1, rank, *range(rank))  # (*k, in, out) -> (out, in, *k)
+        return _channels_last(_CONV[rank](x, weight, stride=strides, dilation=dilation))
+
+    def max_pool(self, x, pool_size, strides=None, padding="valid"):
+        return _pool(_MAX_POOL, tensor(x), pool_size, strides, padding, -math.inf)
+
+    def avg_pool(self, x, pool_size, strides=None, padding="valid"):
+        x = tensor(x)
+        means = _pool(_AVG_POOL, x, pool_size, strides, padding, 0.0)
+        if padding != "same":
+            return means
+        # Divide by the number of real cells per window, not the window size (TF's rule):
+        # the mean over a zero-padded ones tensor is exactly count / window size.
+        mask = torch.ones((1, *x.shape[1:-1], 1), dtype=x.dtype, device=x.device)
+        return means / _pool(_AVG_POOL, mask, pool_size, strides, padding, 0.0)
+
+
+def _pool(pools, x, pool_size, strides, padding, fill):
+    """Pool channels-last `x` with pools[rank], padding "same" windows with `fill`."""
+    rank = _spatial_rank(x)
+    size = _per_axis(pool_size, rank, "pool_size")
+    strides = size if strides is None else _per_axis(strides, rank, "strides")
+    padded = _pad_same(_channels_first(x), size, strides, (1,) * rank, padding, fill)
+    return _channels_last(pools[rank](padded, size, strides))
+
+
+def _spatial_rank(x) -> int:
+    rank = x.ndim - 2
+    if rank not in _CONV:
+        raise ValueError(
+            f"Expected a 1-D (batch, width, channels) or 2-D (batch, height, width, channels) "
+            f"input, got shape {tuple(x.shape)}."
+        )
+    return rank
+
+
+def _per_axis(value, rank, name) -> tuple:
+    values = (value,) * rank if isinstance(value, int) else tuple(value)
+    if len(values) != rank:
+        raise ValueError(f"{name} needs one value per spatial axis ({rank}), got {value!r}.")
+    return values
+
+
+def _channels_first(x):
+    return x.movedim(-1, 1)
+
+
+def _channels_last(x):
+    return x.movedim(1, -1)
+
+
+def _pad_same(x, size, strides, dilation, padding, value):
+    """`x` (channels-first) padded by TensorFlow's "same" rule, or unchanged for "valid"."""
+    if padding == "valid":
+        return x
+    if padding != "same":
+        raise ValueError(f'padding must be "valid" or "same", got {padding!r}.')
+    pairs = []
+    for n, k, s, d in zip(x.shape[2:], size, strides, dilation):
+        total = max((math.ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)
+        pairs.append((total // 2, total - total // 2))
+    flat = [amount for pair in reversed(pairs) for amount in pair]
+    return F.pad(x, flat, value=value)
