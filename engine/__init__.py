@@ -1,8 +1,8 @@
 """Model Workbench's engine: one Keras-style model API on NumPy, JAX, PyTorch and TensorFlow.
 
-    import engine
-    from engine import layers
-    engine.set_backend("jax")       # moves every live model; "numpy" is the default
+import engine
+from engine import layers
+engine.set_backend("jax")       # moves every live model; "numpy" is the default
 """
 
 from engine import layers, losses, metrics, ops, optimizers, training

@@ -26,9 +26,7 @@ def check(name) -> str:
     if name is None:
         return "linear"
     if name not in _ACTIVATIONS:
-        raise LayerConfigError(
-            f"Unknown activation {name!r}. Choose one of: {', '.join(NAMES)}."
-        )
+        raise LayerConfigError(f"Unknown activation {name!r}. Choose one of: {', '.join(NAMES)}.")
     return name
 
 

@@ -92,13 +92,11 @@ NAMES = tuple(_INITIALIZERS)
 def check(name: str) -> str:
     """`name` if it is a known initializer, else a LayerConfigError listing the choices."""
     if name not in _INITIALIZERS:
-        raise LayerConfigError(
-            f"Unknown initializer {name!r}. Choose one of: {', '.join(NAMES)}."
-        )
+        raise LayerConfigError(f"Unknown initializer {name!r}. Choose one of: {', '.join(NAMES)}.")
     return name
 
 
 def initialize(name: str, shape, dtype: str = "float32") -> np.ndarray:
     """An initial value of `shape` drawn by the initializer called `name`."""
     values = _INITIALIZERS[check(name)](tuple(shape), _generator[0])
-    return np.asarray(values, dtype=dtype)
+    return np.ascontiguousarray(values, dtype=dtype)

@@ -29,9 +29,11 @@ def _make_op(name):
     contract = getattr(Backend, name)
 
     if name in _PASS_THROUGH:
+
         def op(*args, **kwargs):
             return getattr(active(), name)(*args, **kwargs)
     else:
+
         def op(*args, **kwargs):
             args = [_read(a) for a in args]
             if kwargs:
@@ -47,9 +49,7 @@ def _make_op(name):
 
 
 _CONTRACT_OPS = [
-    name
-    for name, member in vars(Backend).items()
-    if callable(member) and not name.startswith("_")
+    name for name, member in vars(Backend).items() if callable(member) and not name.startswith("_")
 ]
 for _name in _CONTRACT_OPS:
     globals()[_name] = _make_op(_name)

@@ -91,11 +91,17 @@ def test_failed_move_leaves_every_variable_where_it_was():
 def test_devices_lists_the_cpu(backend_name):
     devices = engine.devices()
     assert devices and all(isinstance(d, str) for d in devices)
-    assert any(d.startswith("cpu") for d in devices) or any(d.startswith(("gpu", "cuda")) for d in devices)
+    assert any(d.startswith("cpu") for d in devices) or any(
+        d.startswith(("gpu", "cuda")) for d in devices
+    )
 
 
 def gpu_backends():
-    return [n for n in INSTALLED if any(d.startswith(("gpu", "cuda")) for d in backends.get_backend(n).devices())]
+    return [
+        n
+        for n in INSTALLED
+        if any(d.startswith(("gpu", "cuda")) for d in backends.get_backend(n).devices())
+    ]
 
 
 @pytest.mark.skipif(not gpu_backends(), reason="no GPU visible to any installed framework")

@@ -48,9 +48,7 @@ _local = threading.local()
 
 def _check_name(name):
     if name not in BACKENDS:
-        raise ValueError(
-            f"Unknown backend {name!r}. Choose one of: {', '.join(BACKENDS)}."
-        )
+        raise ValueError(f"Unknown backend {name!r}. Choose one of: {', '.join(BACKENDS)}.")
 
 
 def get_backend(name: str) -> Backend:
@@ -63,9 +61,7 @@ def get_backend(name: str) -> Backend:
         try:
             module = importlib.import_module(module_name)
         except ImportError as error:
-            hint = (
-                f'pip install "model-workbench[{extra}]"' if extra else "pip install numpy"
-            )
+            hint = f'pip install "model-workbench[{extra}]"' if extra else "pip install numpy"
             raise MissingBackendError(
                 f"The {name!r} backend needs {framework}, which could not be imported "
                 f"({error}). Install it with: {hint}. The current backend "

@@ -131,16 +131,19 @@ class Model(Trainer, Layer):
         backend = self.backend
         flat = [np.asarray(a) for a in self._flat_inputs(x)]
         forward = self._compiled_forward(backend)
-        state = [w.value for w in self.trainable_weights], [
-            v.value for v in self.non_trainable_variables
-        ]
+        state = (
+            [w.value for w in self.trainable_weights],
+            [v.value for v in self.non_trainable_variables],
+        )
         count = len(flat[0])
         batches = []
         with backends.using(backend):
             for start in range(0, count, batch_size):
-                chunk = [to_backend_array(backend, a[start:start + batch_size]) for a in flat]
+                chunk = [to_backend_array(backend, a[start : start + batch_size]) for a in flat]
                 out = forward(*state, chunk[0] if self._single_input else chunk)
-                batches.append([backend.to_numpy(o) for o in (out if isinstance(out, list) else [out])])
+                batches.append(
+                    [backend.to_numpy(o) for o in (out if isinstance(out, list) else [out])]
+                )
         outputs = [np.concatenate(parts) for parts in zip(*batches)]
         return outputs[0] if self._single_output else outputs
 
@@ -148,14 +151,16 @@ class Model(Trainer, Layer):
         cache = self.__dict__.setdefault("_compiled", {})
         key = ("predict", backend.name)
         if key not in cache:
+
             def forward(trainable, non_trainable, inputs):
                 return self.stateless_call(trainable, non_trainable, inputs)[0]
+
             cache[key] = backend.jit(forward)
         return cache[key]
 
     # ------------------------------------------------------------------ spec and summary
     def require_graph(self) -> None:
-        """Raise a clear error when the model's graph is not made yet (a Sequential without input)."""
+        """Raise a clear error while the graph is not made yet (a Sequential without input)."""
         if not self.built:
             raise ValueError(
                 f"Model {self.name!r} has no input shape yet: start it with layers.Input(shape), "
@@ -189,4 +194,3 @@ def _unique(variables):
             seen.add(id(variable))
             result.append(variable)
     return result
-

@@ -60,7 +60,11 @@ class Sequential(Model):
     def __call__(self, *inputs, **kwargs):
         if not self.built:
             first = inputs[0]
-            shape = first.shape if isinstance(first, SymbolicTensor) else tuple(getattr(first, "shape", ()))
+            shape = (
+                first.shape
+                if isinstance(first, SymbolicTensor)
+                else tuple(getattr(first, "shape", ()))
+            )
             self.build_for_input_shape(shape)
         return super().__call__(*inputs, **kwargs)
 

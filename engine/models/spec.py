@@ -39,9 +39,7 @@ def to_spec(model) -> dict:
     def arg(value):
         return [ref(t) for t in value] if isinstance(value, list) else ref(value)
 
-    nodes = [
-        {"id": ids[t.node], "layer": t.node.layer.name, "args": []} for t in model.inputs
-    ] + [
+    nodes = [{"id": ids[t.node], "layer": t.node.layer.name, "args": []} for t in model.inputs] + [
         {"id": ids[node], "layer": node.layer.name, "args": [arg(a) for a in node.args]}
         for node in model._nodes
     ]
@@ -94,7 +92,9 @@ def _check_header(spec):
     if not isinstance(spec, dict):
         raise SpecError(f"A graph spec is a JSON object, got {type(spec).__name__}.")
     if spec.get("format") != FORMAT:
-        raise SpecError(f"Not a graph spec: 'format' must be {FORMAT!r}, got {spec.get('format')!r}.")
+        raise SpecError(
+            f"Not a graph spec: 'format' must be {FORMAT!r}, got {spec.get('format')!r}."
+        )
     version = spec.get("version")
     if not isinstance(version, int) or version > VERSION or version < 1:
         raise SpecError(
@@ -148,7 +148,8 @@ def _connect(nodes, layers) -> dict:
             tensors[node_id] = [layer.output]
             continue
         resolved = [
-            [_lookup(tensors, r, node_id) for r in a] if isinstance(a, list)
+            [_lookup(tensors, r, node_id) for r in a]
+            if isinstance(a, list)
             else _lookup(tensors, a, node_id)
             for a in args
         ]

@@ -27,8 +27,10 @@ def summary_text(model) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
 
     def line(row):
-        cells = [cell.rjust(w) if i == 2 else cell.ljust(w) for i, (cell, w) in
-                 enumerate(zip(row, widths))]
+        cells = [
+            cell.rjust(w) if i == 2 else cell.ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths))
+        ]
         return "  ".join(cells).rstrip()
 
     rule = "-" * len(line(rows[0]))
@@ -45,8 +47,10 @@ def summary_text(model) -> str:
 
 
 def _shape(shape) -> str:
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (
-        ",)" if len(shape) == 1 else ")"
+    return (
+        "("
+        + ", ".join("None" if d is None else str(d) for d in shape)
+        + (",)" if len(shape) == 1 else ")")
     )
 
 

@@ -11,9 +11,16 @@ import collections.abc
 import math
 
 HOOKS = (
-    "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
-    "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
-    "on_test_batch_begin", "on_test_batch_end",
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
 )
 
 
@@ -66,8 +73,7 @@ class Callback:
 class CallbackList:
     """Calls every callback's hook in order; adds History and the progress bar."""
 
-    def __init__(self, callbacks, model, verbose=1, epochs=1, steps=None, history=None,
-                 mode="fit"):
+    def __init__(self, callbacks, model, verbose=1, epochs=1, steps=None, history=None, mode="fit"):
         self.callbacks = list(callbacks or [])
         if history is not None:
             self.callbacks.insert(0, history)
@@ -123,8 +129,14 @@ class ProgressBar(Callback):
     def _open(self, description):
         from tqdm.auto import tqdm
 
-        self.bar = tqdm(total=self.params.get("steps"), desc=description, unit="step",
-                        leave=True, disable=self.verbose != 1, dynamic_ncols=True)
+        self.bar = tqdm(
+            total=self.params.get("steps"),
+            desc=description,
+            unit="step",
+            leave=True,
+            disable=self.verbose != 1,
+            dynamic_ncols=True,
+        )
 
     def on_epoch_begin(self, epoch, logs=None):
         self._open(f"Epoch {epoch + 1}/{self.params['epochs']}")
@@ -143,7 +155,10 @@ class ProgressBar(Callback):
     def _advance(self, batch, logs):
         self.bar.update(1)
         # refresh the numbers at most ~10 times a second: reading them syncs the device
-        if self.verbose == 1 and self.bar.format_dict["elapsed"] - getattr(self, "_shown", -1) > 0.1:
+        if (
+            self.verbose == 1
+            and self.bar.format_dict["elapsed"] - getattr(self, "_shown", -1) > 0.1
+        ):
             self._shown = self.bar.format_dict["elapsed"]
             self.bar.set_postfix(_format(logs), refresh=False)
 
@@ -178,7 +193,8 @@ class LambdaCallback(Callback):
         unknown = set(hooks) - set(HOOKS)
         if unknown:
             raise TypeError(
-                f"LambdaCallback got unknown hooks {sorted(unknown)}; choose from {', '.join(HOOKS)}."
+                f"LambdaCallback got unknown hooks {sorted(unknown)}; "
+                f"choose from {', '.join(HOOKS)}."
             )
         for name, fn in hooks.items():
             setattr(self, name, fn)
@@ -214,8 +230,16 @@ class _Monitor(Callback):
 class EarlyStopping(_Monitor):
     """Stop when the monitored value has not improved for `patience` epochs."""
 
-    def __init__(self, monitor="val_loss", min_delta=0.0, patience=0, mode="auto",
-                 baseline=None, restore_best_weights=False, start_from_epoch=0):
+    def __init__(
+        self,
+        monitor="val_loss",
+        min_delta=0.0,
+        patience=0,
+        mode="auto",
+        baseline=None,
+        restore_best_weights=False,
+        start_from_epoch=0,
+    ):
         super().__init__(monitor, mode, min_delta)
         self.patience = patience
         self.baseline = baseline

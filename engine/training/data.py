@@ -37,7 +37,9 @@ def _structure(value):
     if isinstance(value, (list, tuple)):
         return [to_numpy(v) for v in value]
     if isinstance(value, dict):
-        raise DataError("Dict inputs are not supported yet: pass a list in the model's input order.")
+        raise DataError(
+            "Dict inputs are not supported yet: pass a list in the model's input order."
+        )
     return to_numpy(value)
 
 
@@ -68,16 +70,28 @@ class ArrayData:
 
     def take(self, indices) -> ArrayData:
         """The samples at `indices`, as new data with the same batching."""
+
         def pick(a):
-            return None if a is None else [v[indices] for v in a] if isinstance(a, list) else a[indices]
-        return ArrayData(pick(self.x), pick(self.y), pick(self.sample_weight),
-                         self.batch_size, self.shuffle)
+            return (
+                None
+                if a is None
+                else [v[indices] for v in a]
+                if isinstance(a, list)
+                else a[indices]
+            )
+
+        return ArrayData(
+            pick(self.x), pick(self.y), pick(self.sample_weight), self.batch_size, self.shuffle
+        )
 
     def batches(self, epoch):
         order = self._rng.permutation(self.count) if self.shuffle else None
         for start in range(0, self.count, self.batch_size):
-            index = slice(start, start + self.batch_size) if order is None else \
-                order[start:start + self.batch_size]
+            index = (
+                slice(start, start + self.batch_size)
+                if order is None
+                else order[start : start + self.batch_size]
+            )
             yield tuple(
                 None if a is None else [v[index] for v in a] if isinstance(a, list) else a[index]
                 for a in (self.x, self.y, self.sample_weight)
@@ -132,7 +146,9 @@ def adapt(x, y=None, sample_weight=None, batch_size=32, shuffle=True, steps_per_
             "pass y or sample_weight separately."
         )
     if not hasattr(x, "__iter__"):
-        raise DataError(f"Cannot train on a {type(x).__name__}: pass arrays or an iterable of batches.")
+        raise DataError(
+            f"Cannot train on a {type(x).__name__}: pass arrays or an iterable of batches."
+        )
     if hasattr(x, "as_numpy_iterator"):  # tf.data: iterate as NumPy, no eager tensors
         x = _NumpyIterable(x)
     return IterableData(x, steps_per_epoch)

@@ -27,7 +27,9 @@ class Steps:
             self.first_step_seconds = seconds
 
     def _loss(self, trainable, non_trainable, x, y, sample_weight):
-        y_pred, non_trainable = self.model.stateless_call(trainable, non_trainable, x, training=True)
+        y_pred, non_trainable = self.model.stateless_call(
+            trainable, non_trainable, x, training=True
+        )
         return self.model.compute_loss(y, y_pred, sample_weight), (y_pred, non_trainable)
 
     def _train_step(self, state, x, y, sample_weight):

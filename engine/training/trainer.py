@@ -147,26 +147,53 @@ class Trainer:
 
     # ----------------------------------------------------------------------------- fit
     def fit(
-        self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-        validation_split=0.0, validation_data=None, shuffle=True, sample_weight=None,
-        initial_epoch=0, steps_per_epoch=None, validation_batch_size=None, validation_freq=1,
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_batch_size=None,
+        validation_freq=1,
     ):
         """Train for `epochs` passes over the data; returns a History of the epoch logs."""
         self._require_compiled("fit")
         batch_size = 32 if batch_size is None else batch_size
-        data = adapt(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-                     steps_per_epoch=steps_per_epoch)
+        data = adapt(
+            x,
+            y,
+            sample_weight,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            steps_per_epoch=steps_per_epoch,
+        )
         if validation_split:
             data, validation = split_for_validation(data, validation_split)
         else:
-            validation = None if validation_data is None else adapt(
-                *_unpack_validation(validation_data),
-                batch_size=validation_batch_size or batch_size, shuffle=False,
+            validation = (
+                None
+                if validation_data is None
+                else adapt(
+                    *_unpack_validation(validation_data),
+                    batch_size=validation_batch_size or batch_size,
+                    shuffle=False,
+                )
             )
         history = callbacks_module.History()
         callback_list = callbacks_module.CallbackList(
-            callbacks, model=self, history=history, verbose=_verbosity(verbose),
-            epochs=epochs, steps=data.steps_per_epoch,
+            callbacks,
+            model=self,
+            history=history,
+            verbose=_verbosity(verbose),
+            epochs=epochs,
+            steps=data.steps_per_epoch,
         )
         self.history = history
         self.stop_training = False
@@ -196,8 +223,12 @@ class Trainer:
         backend = self.backend
         steps = self._steps_for(backend)
         trainable = self.trainable_weights
-        state_variables = (trainable, self.non_trainable_variables, self.optimizer.variables,
-                           [m.variables for m in self.metrics])
+        state_variables = (
+            trainable,
+            self.non_trainable_variables,
+            self.optimizer.variables,
+            [m.variables for m in self.metrics],
+        )
         state = tree.map_structure(lambda v: v.value, state_variables)
         with backends.using(backend):
             x, y, sample_weight = _to_backend(backend, batch)
@@ -219,15 +250,34 @@ class Trainer:
         return self._steps[backend.name]
 
     # ------------------------------------------------------------------------ evaluate
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
-                 steps=None, callbacks=None, return_dict=False):
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        verbose="auto",
+        sample_weight=None,
+        steps=None,
+        callbacks=None,
+        return_dict=False,
+    ):
         """The loss and metrics over the data (a list like Keras's, or a dict)."""
         self._require_compiled("evaluate")
-        data = adapt(x, y, sample_weight, batch_size=32 if batch_size is None else batch_size,
-                     shuffle=False, steps_per_epoch=steps)
+        data = adapt(
+            x,
+            y,
+            sample_weight,
+            batch_size=32 if batch_size is None else batch_size,
+            shuffle=False,
+            steps_per_epoch=steps,
+        )
         callback_list = callbacks_module.CallbackList(
-            callbacks, model=self, verbose=_verbosity(verbose), epochs=1,
-            steps=data.steps_per_epoch, mode="evaluate",
+            callbacks,
+            model=self,
+            verbose=_verbosity(verbose),
+            epochs=1,
+            steps=data.steps_per_epoch,
+            mode="evaluate",
         )
         logs = self._evaluate_data(data, callback_list)
         if return_dict:
@@ -284,7 +334,9 @@ def _config_of(item):
         return item
     if isinstance(item, (list, tuple)):
         return [_config_of(i) for i in item]
-    if type(item).__name__ in ("LossFunction", "MeanMetricWrapper") or not hasattr(item, "get_config"):
+    if type(item).__name__ in ("LossFunction", "MeanMetricWrapper") or not hasattr(
+        item, "get_config"
+    ):
         return None
     return {"class_name": type(item).__name__, "config": item.get_config()}
 

@@ -25,7 +25,10 @@ def test_layers_and_weights_follow_keras_order():
     model = mlp()
     assert [layer.name for layer in model.layers] == ["features", "hidden", "head"]
     assert [w.name for w in model.weights] == [
-        "hidden/kernel", "hidden/bias", "head/kernel", "head/bias",
+        "hidden/kernel",
+        "hidden/bias",
+        "head/kernel",
+        "head/bias",
     ]
     assert model.count_params() == 4 * 8 + 8 + 8 * 3 + 3
 
@@ -44,8 +47,11 @@ def test_branches_merge_and_multiple_outputs():
     assert y1.shape == (3, 1) and y2.shape == (3, 4)
     left_out = model.get_layer("left")(xa)
     right_out = model.get_layer("right")(xb)
-    np.testing.assert_allclose(y2, engine.backend.active().to_numpy(left_out)
-                               + engine.backend.active().to_numpy(right_out), rtol=1e-6)
+    np.testing.assert_allclose(
+        y2,
+        engine.backend.active().to_numpy(left_out) + engine.backend.active().to_numpy(right_out),
+        rtol=1e-6,
+    )
 
 
 def test_shared_layer_has_one_set_of_weights():

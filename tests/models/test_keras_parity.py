@@ -24,7 +24,11 @@ def branching(ns):
     shared = ns.layers.Dense(5, activation="tanh")
     x = ns.layers.Concatenate()([shared(a), shared(b), ns.layers.Multiply()([a, b])])
     x = ns.layers.LayerNormalization()(x)
-    return ([a, b], [ns.layers.Dense(2)(x), ns.layers.Add()([shared(a), shared(b)])]), [(1, 6), (1, 6)], "float32"
+    return (
+        ([a, b], [ns.layers.Dense(2)(x), ns.layers.Add()([shared(a), shared(b)])]),
+        [(1, 6), (1, 6)],
+        "float32",
+    )
 
 
 def sequence(ns):
@@ -42,7 +46,11 @@ def pooling(ns):
     x = ns.layers.Conv1D(4, 2, dilation_rate=2)(ns.layers.Reshape((25, 3))(x))
     x = ns.layers.SimpleRNN(4)(x)
     y = ns.layers.GlobalAveragePooling2D()(ns.layers.Conv2D(3, 1, activation="leaky_relu")(i))
-    return (i, ns.layers.Activation("silu")(ns.layers.Concatenate()([x, y]))), (1, 9, 9, 3), "float32"
+    return (
+        (i, ns.layers.Activation("silu")(ns.layers.Concatenate()([x, y]))),
+        (1, 9, 9, 3),
+        "float32",
+    )
 
 
 ARCHITECTURES = {"cnn": cnn, "branching": branching, "sequence": sequence, "pooling": pooling}

@@ -8,7 +8,9 @@ from engine import layers
 
 
 def test_with_input_builds_at_once():
-    model = engine.Sequential([layers.Input((4,)), layers.Dense(2, name="a"), layers.Dense(1, name="b")])
+    model = engine.Sequential(
+        [layers.Input((4,)), layers.Dense(2, name="a"), layers.Dense(1, name="b")]
+    )
     assert model.built
     assert [layer.name for layer in model.layers] == ["a", "b"]
     assert model.predict(np.ones((3, 4))).shape == (3, 1)

@@ -51,11 +51,23 @@ def edit(mutate):
 
 
 HOSTILE = {
-    "code name as class": (lambda s: s["layers"][2].update({"class": "os.system"}), "not an engine layer"),
-    "dunder class": (lambda s: s["layers"][2].update({"class": "__import__"}), "not an engine layer"),
+    "code name as class": (
+        lambda s: s["layers"][2].update({"class": "os.system"}),
+        "not an engine layer",
+    ),
+    "dunder class": (
+        lambda s: s["layers"][2].update({"class": "__import__"}),
+        "not an engine layer",
+    ),
     "builtin class": (lambda s: s["layers"][2].update({"class": "eval"}), "not an engine layer"),
-    "bad config value": (lambda s: s["layers"][2]["config"].update({"filters": "rm -rf"}), "bad config"),
-    "unknown config key": (lambda s: s["layers"][2]["config"].update({"__class__": "x"}), "bad config"),
+    "bad config value": (
+        lambda s: s["layers"][2]["config"].update({"filters": "rm -rf"}),
+        "bad config",
+    ),
+    "unknown config key": (
+        lambda s: s["layers"][2]["config"].update({"__class__": "x"}),
+        "bad config",
+    ),
     "newer version": (lambda s: s.update({"version": 99}), "upgrade"),
     "wrong format": (lambda s: s.update({"format": "pickle"}), "Not a graph spec"),
     "missing layers": (lambda s: s.pop("layers"), "'layers'"),
@@ -64,8 +76,12 @@ HOSTILE = {
     "output index": (lambda s: s["outputs"][0].update({"output": 5}), "output 5"),
     "duplicate layer": (lambda s: s["layers"].append(copy.deepcopy(s["layers"][2])), "unique"),
     "unknown layer in node": (lambda s: s["nodes"][2].update({"layer": "nope"}), "nope"),
-    "shapes that do not fit": (lambda s: join_node(s).update({"args": [[
-        {"node": "image", "output": 0}, {"node": "extra", "output": 0}]]}), "cannot be connected"),
+    "shapes that do not fit": (
+        lambda s: join_node(s).update(
+            {"args": [[{"node": "image", "output": 0}, {"node": "extra", "output": 0}]]}
+        ),
+        "cannot be connected",
+    ),
 }
 
 

@@ -10,10 +10,16 @@ from engine.training import DataError, NotCompiledError, TrainingDivergedError
 
 def classifier():
     engine.set_random_seed(0)
-    model = engine.Sequential([
-        layers.Input((4,)), layers.Dense(16, activation="relu"), layers.Dense(3, activation="softmax"),
-    ])
-    model.compile(engine.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model = engine.Sequential(
+        [
+            layers.Input((4,)),
+            layers.Dense(16, activation="relu"),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile(
+        engine.optimizers.Adam(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
     return model
 
 
@@ -51,8 +57,9 @@ def test_validation_data_and_sample_weight():
     x, y = blobs()
     model = classifier()
     weights = np.where(y == 0, 0.0, 1.0)
-    history = model.fit(x, y, sample_weight=weights, validation_data=(x[:40], y[:40]),
-                        epochs=2, verbose=0)
+    history = model.fit(
+        x, y, sample_weight=weights, validation_data=(x[:40], y[:40]), epochs=2, verbose=0
+    )
     assert len(history.history["val_loss"]) == 2
 
 
@@ -62,7 +69,7 @@ def test_generator_with_steps_per_epoch():
     def forever():
         while True:
             for start in range(0, 240, 40):
-                yield x[start:start + 40], y[start:start + 40]
+                yield x[start : start + 40], y[start : start + 40]
 
     model = classifier()
     history = model.fit(forever(), steps_per_epoch=6, epochs=3, verbose=0)
@@ -145,8 +152,9 @@ def test_early_stopping_restores_the_best_weights():
     record = engine.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: snapshots.append((logs["val_loss"], model.get_weights()))
     )
-    stop = engine.callbacks.EarlyStopping(monitor="val_loss", patience=0, min_delta=10.0,
-                                          restore_best_weights=True)
+    stop = engine.callbacks.EarlyStopping(
+        monitor="val_loss", patience=0, min_delta=10.0, restore_best_weights=True
+    )
     history = model.fit(x, y, epochs=10, validation_split=0.2, verbose=0, callbacks=[record, stop])
     assert len(history.epoch) == 2
     for ours, best in zip(model.get_weights(), snapshots[0][1]):
@@ -167,8 +175,14 @@ def test_stop_training_from_a_batch_hook_stops_after_that_step():
         if batch == 2:
             model.stop_training = True
 
-    model.fit(x, y, epochs=5, batch_size=16, verbose=0,
-              callbacks=[engine.callbacks.LambdaCallback(on_train_batch_end=stop)])
+    model.fit(
+        x,
+        y,
+        epochs=5,
+        batch_size=16,
+        verbose=0,
+        callbacks=[engine.callbacks.LambdaCallback(on_train_batch_end=stop)],
+    )
     assert int(model.optimizer.iterations.numpy()) == 3
 
 
@@ -176,9 +190,18 @@ def test_batch_logs_are_read_only_when_used():
     x, y = blobs()
     model = classifier()
     losses = []
-    model.fit(x, y, epochs=1, batch_size=80, verbose=0, callbacks=[
-        engine.callbacks.LambdaCallback(on_train_batch_end=lambda b, logs: losses.append(logs["loss"]))
-    ])
+    model.fit(
+        x,
+        y,
+        epochs=1,
+        batch_size=80,
+        verbose=0,
+        callbacks=[
+            engine.callbacks.LambdaCallback(
+                on_train_batch_end=lambda b, logs: losses.append(logs["loss"])
+            )
+        ],
+    )
     assert len(losses) == 3 and all(isinstance(v, float) for v in losses)
 
 
@@ -214,13 +237,18 @@ def test_changing_the_learning_rate_after_compilation_takes_effect():
 def test_multi_output_with_loss_weights():
     i = layers.Input((4,))
     hidden = layers.Dense(8, activation="relu")(i)
-    model = engine.Model(i, [layers.Dense(1)(hidden), layers.Dense(3, activation="softmax")(hidden)])
+    model = engine.Model(
+        i, [layers.Dense(1)(hidden), layers.Dense(3, activation="softmax")(hidden)]
+    )
     model.compile("sgd", ["mse", "sparse_categorical_crossentropy"], loss_weights=[0.5, 2.0])
     x, y = blobs(32)
     target = x.sum(axis=1, keepdims=True)
     outputs = model.predict(x)
     expected = 0.5 * np.mean((outputs[0] - target) ** 2) + 2.0 * np.mean(
-        -np.log(np.clip(outputs[1][np.arange(32), y], 1e-7, 1)))
-    assert model.evaluate(x, [target, y], verbose=0, batch_size=32) == pytest.approx(expected, rel=1e-5)
+        -np.log(np.clip(outputs[1][np.arange(32), y], 1e-7, 1))
+    )
+    assert model.evaluate(x, [target, y], verbose=0, batch_size=32) == pytest.approx(
+        expected, rel=1e-5
+    )
     with pytest.raises(ValueError, match="one loss per output"):
         model.compile("sgd", ["mse"])

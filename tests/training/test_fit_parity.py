@@ -27,8 +27,11 @@ def data(count=160):
 def build():
     engine.set_random_seed(1)
     model = engine.Model(*architecture(engine))
-    model.compile(engine.optimizers.Adam(learning_rate=0.01), "sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        engine.optimizers.Adam(learning_rate=0.01),
+        "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -37,8 +40,11 @@ def test_twenty_adam_steps_match_keras(backend_name):
     model = build()
     reference = keras.Model(*architecture(keras))
     reference.set_weights(model.get_weights())
-    reference.compile(keras.optimizers.Adam(learning_rate=0.01), "sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+    reference.compile(
+        keras.optimizers.Adam(learning_rate=0.01),
+        "sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     x, y = data()
     ours = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
     theirs = reference.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
@@ -83,7 +89,9 @@ def test_round_trip_keeps_every_variable_bit_for_bit(first, second):
     state = [v.numpy() for v in model.variables + model.optimizer.variables]
     engine.set_backend(second)
     engine.set_backend(first)
-    for before, after in zip(state, [v.numpy() for v in model.variables + model.optimizer.variables]):
+    for before, after in zip(
+        state, [v.numpy() for v in model.variables + model.optimizer.variables]
+    ):
         assert before.dtype == after.dtype
         np.testing.assert_array_equal(before, after)
 
@@ -104,8 +112,15 @@ def test_switch_from_a_callback_runs_the_next_step_on_the_new_backend():
                 engine.set_backend(target)
 
     model = build()
-    model.fit(x[:96], y[:96], batch_size=16, epochs=1, shuffle=False, verbose=0,
-              callbacks=[SwitchAtStepThree()])
+    model.fit(
+        x[:96],
+        y[:96],
+        batch_size=16,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+        callbacks=[SwitchAtStepThree()],
+    )
     assert seen == ["numpy"] * 3 + [target] * 3
 
     engine.set_backend("numpy")
