@@ -1,0 +1,133 @@
+"""NumpyBackend: the contract's operations, each taken from the module that implements it."""
+
+from __future__ import annotations
+
+from engine.backend.contract import Backend
+from engine.backend.numpy import (
+    activations,
+    arrays,
+    autodiff,
+    control,
+    convolution,
+    elementwise,
+    indexing,
+    linalg,
+    pooling,
+    random,
+    reductions,
+    shapes,
+)
+
+
+def _identity(fn):
+    return fn
+
+
+class NumpyBackend(Backend):
+    """NumPy arrays, with reverse-mode autodiff of its own (see autodiff.py)."""
+
+    name = "numpy"
+    extra = ""
+
+    # arrays and devices
+    convert = staticmethod(arrays.convert)
+    to_numpy = staticmethod(arrays.to_numpy)
+    from_dlpack = staticmethod(arrays.from_dlpack)
+    is_array = staticmethod(arrays.is_array)
+    shape = staticmethod(arrays.shape)
+    dtype = staticmethod(arrays.dtype)
+    cast = staticmethod(arrays.cast)
+    zeros = staticmethod(arrays.zeros)
+    ones = staticmethod(arrays.ones)
+    full = staticmethod(arrays.full)
+    arange = staticmethod(arrays.arange)
+    devices = staticmethod(arrays.devices)
+    default_device = staticmethod(arrays.default_device)
+
+    # elementwise math
+    add = staticmethod(elementwise.add)
+    subtract = staticmethod(elementwise.subtract)
+    multiply = staticmethod(elementwise.multiply)
+    divide = staticmethod(elementwise.divide)
+    power = staticmethod(elementwise.power)
+    maximum = staticmethod(elementwise.maximum)
+    minimum = staticmethod(elementwise.minimum)
+    negative = staticmethod(elementwise.negative)
+    abs = staticmethod(elementwise.absolute)
+    sign = staticmethod(elementwise.sign)
+    square = staticmethod(elementwise.square)
+    sqrt = staticmethod(elementwise.sqrt)
+    exp = staticmethod(elementwise.exp)
+    log = staticmethod(elementwise.log)
+    log1p = staticmethod(elementwise.log1p)
+    sin = staticmethod(elementwise.sin)
+    cos = staticmethod(elementwise.cos)
+    erf = staticmethod(elementwise.erf)
+    floor = staticmethod(elementwise.floor)
+    clip = staticmethod(elementwise.clip)
+    where = staticmethod(elementwise.where)
+    equal = staticmethod(elementwise.equal)
+    not_equal = staticmethod(elementwise.not_equal)
+    greater = staticmethod(elementwise.greater)
+    greater_equal = staticmethod(elementwise.greater_equal)
+    less = staticmethod(elementwise.less)
+    less_equal = staticmethod(elementwise.less_equal)
+    logical_and = staticmethod(elementwise.logical_and)
+    logical_or = staticmethod(elementwise.logical_or)
+    logical_not = staticmethod(elementwise.logical_not)
+    isfinite = staticmethod(elementwise.isfinite)
+
+    # activations
+    relu = staticmethod(activations.relu)
+    leaky_relu = staticmethod(activations.leaky_relu)
+    gelu = staticmethod(activations.gelu)
+    silu = staticmethod(activations.silu)
+    tanh = staticmethod(activations.tanh)
+    sigmoid = staticmethod(activations.sigmoid)
+    softplus = staticmethod(activations.softplus)
+    softmax = staticmethod(activations.softmax)
+    log_softmax = staticmethod(activations.log_softmax)
+
+    # reductions
+    sum = staticmethod(reductions.reduce_sum)
+    mean = staticmethod(reductions.reduce_mean)
+    max = staticmethod(reductions.reduce_max)
+    min = staticmethod(reductions.reduce_min)
+    logsumexp = staticmethod(reductions.logsumexp)
+    argmax = staticmethod(reductions.argmax)
+    argmin = staticmethod(reductions.argmin)
+
+    # linear algebra
+    matmul = staticmethod(linalg.matmul)
+    einsum = staticmethod(linalg.einsum)
+
+    # shape ops
+    reshape = staticmethod(shapes.reshape)
+    transpose = staticmethod(shapes.transpose)
+    expand_dims = staticmethod(shapes.expand_dims)
+    squeeze = staticmethod(shapes.squeeze)
+    broadcast_to = staticmethod(shapes.broadcast_to)
+    concatenate = staticmethod(shapes.concatenate)
+    stack = staticmethod(shapes.stack)
+    pad = staticmethod(shapes.pad)
+
+    # indexing
+    getitem = staticmethod(indexing.getitem)
+    take = staticmethod(indexing.take)
+    take_along_axis = staticmethod(indexing.take_along_axis)
+    one_hot = staticmethod(indexing.one_hot)
+
+    # neural network ops
+    conv = staticmethod(convolution.conv)
+    max_pool = staticmethod(pooling.max_pool)
+    avg_pool = staticmethod(pooling.avg_pool)
+
+    # random
+    random_uniform = staticmethod(random.random_uniform)
+    random_normal = staticmethod(random.random_normal)
+
+    # control, autodiff, compile
+    scan = staticmethod(control.scan)
+    stop_gradient = staticmethod(autodiff.stop_gradient)
+    value_and_grad = staticmethod(autodiff.value_and_grad)
+    jit = staticmethod(_identity)

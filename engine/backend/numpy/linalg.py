@@ -1,0 +1,73 @@
+"""Matrix products: matmul with batch broadcasting, and einsum."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from engine.backend.numpy.shapes import expand_dims, squeeze
+from engine.backend.numpy.traced import primitive, unwrap, variadic_primitive
+
+
+def _transpose_last(x):
+    return np.swapaxes(x, -1, -2)
+
+
+# Batch axes that broadcast are summed back down by the backward pass.
+_matmul = primitive(
+    lambda g, out, a, b: g @ _transpose_last(b),
+    lambda g, out, a, b: _transpose_last(a) @ g,
+)(np.matmul)
+
+
+def matmul(a, b):
+    """np.matmul; a 1-D operand becomes a matrix for the product (as NumPy does it)."""
+    if np.ndim(unwrap(a)) == 1:
+        return squeeze(matmul(expand_dims(a, 0), b), -2)
+    if np.ndim(unwrap(b)) == 1:
+        return squeeze(matmul(a, expand_dims(b, -1)), -1)
+    return _matmul(a, b)
+
+
+def parse_einsum(equation: str, operand_count: int) -> tuple[list, str]:
+    """("ij,jk->ik", 2) -> (["ij", "jk"], "ik"); without "->", NumPy's implicit output."""
+    equation = equation.replace(" ", "")
+    inputs, arrow, output = equation.partition("->")
+    specs = inputs.split(",")
+    if len(specs) != operand_count:
+        raise ValueError(
+            f"einsum equation {equation!r} names {len(specs)} operands, got {operand_count}."
+        )
+    if not arrow:
+        letters = "".join(specs)
+        output = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    return specs, output
+
+
+def _einsum_gradient(argnum, g, out, *operands, equation):
+    """The einsum that maps the output gradient back onto operand `argnum`."""
+    specs, output = parse_einsum(equation, len(operands))
+    target = specs[argnum]
+    if "." in equation or len(set(target)) != len(target):
+        raise NotImplementedError(
+            f"The NumPy backend differentiates einsum without '...' and without a letter "
+            f"repeated inside one operand; {equation!r} has one. Write it with explicit "
+            "letters, or use matmul/transpose/sum."
+        )
+    others = [j for j in range(len(operands)) if j != argnum]
+    known = set(output).union(*(specs[j] for j in others))
+    kept = "".join(c for c in target if c in known)
+    grad_equation = ",".join([output, *(specs[j] for j in others)]) + "->" + kept
+    grad = np.einsum(grad_equation, g, *(operands[j] for j in others))
+    # Letters summed within this operand alone: every position got the same gradient.
+    operand_shape = np.shape(operands[argnum])
+    unit_shape = [n if c in known else 1 for c, n in zip(target, operand_shape)]
+    return np.broadcast_to(grad.reshape(unit_shape), operand_shape)
+
+
+@variadic_primitive(_einsum_gradient)
+def _einsum(*operands, equation):
+    return np.einsum(equation, *operands)
+
+
+def einsum(equation, *operands):
+    return _einsum(*operands, equation=equation)

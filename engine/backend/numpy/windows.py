@@ -1,0 +1,95 @@
+"""Sliding-window geometry shared by convolution and pooling (2-D, channels-last).
+
+A window op reads, for each kernel tap (i, j), one strided slice of the padded input: the
+values that tap meets at every output position. Convolution multiplies each such slice by
+the tap's weights; pooling takes their max or mean. Gradients add back into the same slices.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def spatial_rank(x_shape: tuple, op: str) -> int:
+    """1 for (batch, width, channels) inputs, 2 for (batch, height, width, channels)."""
+    if len(x_shape) not in (3, 4):
+        raise ValueError(
+            f"{op} takes (batch, width, channels) or (batch, height, width, channels) inputs, "
+            f"got shape {x_shape}."
+        )
+    return len(x_shape) - 2
+
+
+def spatial_tuple(value, rank: int, name: str) -> tuple:
+    """An int or one int per spatial axis, as a tuple of `rank` ints."""
+    values = (value,) * rank if isinstance(value, int) else tuple(int(v) for v in value)
+    if len(values) != rank or min(values) < 1:
+        raise ValueError(f"{name} must be a positive int or {rank} positive ints, got {value!r}.")
+    return values
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple:
+    """TensorFlow's "same" padding of one axis as (before, after): the extra cell goes after."""
+    total = max((math.ceil(size / stride) - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Where every tap of a (kernel_h, kernel_w) window reads in a padded 2-D input."""
+
+    spatial: tuple  # input (height, width)
+    kernel: tuple
+    strides: tuple
+    dilation: tuple
+    pads: tuple  # ((top, bottom), (left, right))
+    out: tuple  # output (height, width)
+
+    @classmethod
+    def of(cls, spatial, kernel, strides, dilation, padding):
+        padding = padding.lower() if isinstance(padding, str) else padding
+        if padding == "same":
+            pads = tuple(map(same_padding, spatial, kernel, strides, dilation))
+        elif padding == "valid":
+            pads = ((0, 0), (0, 0))
+        else:
+            raise ValueError(f'padding must be "valid" or "same", got {padding!r}.')
+        out = tuple(
+            (n + before + after - (k - 1) * d - 1) // s + 1
+            for n, (before, after), k, s, d in zip(spatial, pads, kernel, strides, dilation)
+        )
+        if min(out) < 1:
+            raise ValueError(
+                f"A window of size {kernel} with dilation {dilation} does not fit in an input "
+                f"of spatial size {spatial} with {padding!r} padding; use a smaller window "
+                'or padding="same".'
+            )
+        return cls(tuple(spatial), tuple(kernel), tuple(strides), tuple(dilation), pads, out)
+
+    def taps(self):
+        """((i, j), slice of the padded input that tap reads) for every tap of the window."""
+        for tap in itertools.product(*(range(k) for k in self.kernel)):
+            rows, cols = (
+                slice(t * d, t * d + (n - 1) * s + 1, s)
+                for t, d, n, s in zip(tap, self.dilation, self.out, self.strides)
+            )
+            yield tap, (slice(None), rows, cols, slice(None))
+
+    def pad(self, x, value=0):
+        return np.pad(x, ((0, 0), *self.pads, (0, 0)), constant_values=value)
+
+    def padded_zeros(self, x, dtype):
+        """Zeros shaped like `x` after padding, to accumulate its gradient in."""
+        batch, _, _, channels = np.shape(x)
+        padded = (n + before + after for n, (before, after) in zip(self.spatial, self.pads))
+        return np.zeros((batch, *padded, channels), dtype=dtype)
+
+    def crop(self, padded):
+        """The part of a padded array that lies over the original input."""
+        (top, _), (left, _) = self.pads
+        height, width = self.spatial
+        return padded[:, top : top + height, left : left + width, :]
