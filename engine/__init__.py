@@ -12,6 +12,7 @@ from engine.errors import EngineError, GraphError, LayerConfigError, LayerShapeE
 from engine.initializers import set_random_seed
 from engine.models import Model, Sequential, model_from_spec
 from engine.naming import reset as _reset_names
+from engine.saving import ModelFileError, load_model
 from engine.switching import BackendSwitchError, set_backend
 from engine.training import callbacks
 from engine.variables import Variable
@@ -42,6 +43,7 @@ __all__ = [
     "LayerShapeError",
     "MissingBackendError",
     "Model",
+    "ModelFileError",
     "Sequential",
     "SpecError",
     "Variable",
@@ -51,6 +53,7 @@ __all__ = [
     "clear_session",
     "devices",
     "layers",
+    "load_model",
     "losses",
     "metrics",
     "model_from_spec",

@@ -59,6 +59,7 @@ def to_spec(model) -> dict:
         "outputs": [ref(t) for t in model.outputs],
         "single_input": model._single_input,
         "single_output": model._single_output,
+        "trainable": model.trainable,
     }
 
 
@@ -75,8 +76,11 @@ def model_from_spec(spec):
     from engine.models.sequential import Sequential
 
     name = _field(spec, "name", str)
+    trainable = spec.get("trainable", True)
+    if not isinstance(trainable, bool):
+        raise SpecError(f"'trainable' must be true or false, got {trainable!r}.")
     if spec.get("model_class") == "Sequential":
-        return Sequential(list(layers.values()), name=name)
+        return Sequential(list(layers.values()), name=name, trainable=trainable)
     tensors = _connect(_field(spec, "nodes", list), layers)
     inputs = [_lookup(tensors, r, "inputs") for r in _field(spec, "inputs", list)]
     outputs = [_lookup(tensors, r, "outputs") for r in _field(spec, "outputs", list)]
@@ -85,6 +89,7 @@ def model_from_spec(spec):
         inputs[0] if single_in and len(inputs) == 1 else inputs,
         outputs[0] if single_out and len(outputs) == 1 else outputs,
         name=name,
+        trainable=trainable,
     )
 
 

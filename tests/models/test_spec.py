@@ -102,3 +102,14 @@ def test_malformed_specs_are_refused_clearly(case):
 def test_non_json_text_is_refused():
     with pytest.raises(engine.SpecError, match="not valid JSON"):
         engine.model_from_spec("{not json")
+
+
+def test_a_frozen_model_stays_frozen():
+    model = branching_model()
+    model.trainable = False
+    rebuilt = engine.model_from_spec(json.dumps(model.to_spec()))
+    assert not rebuilt.trainable and rebuilt.trainable_weights == []
+    spec = model.to_spec()
+    spec["trainable"] = "yes"
+    with pytest.raises(engine.SpecError, match="'trainable'"):
+        engine.model_from_spec(spec)

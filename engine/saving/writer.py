@@ -1,0 +1,72 @@
+"""save_model: a model, its compile config and optimizer state in one file, written atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+
+from engine.saving.archive import write_archive
+from engine.saving.format import member_name, to_stored
+from engine.saving.manifest import make_manifest
+from engine.saving.state import variable_groups
+
+
+def save_model(model, path) -> None:
+    """Write `model` to `path` (docs/model-file.md; ".wbm" by convention).
+
+    The file is complete or absent: it is written beside `path` and renamed over it only once
+    flushed to disk, so a crash mid-save leaves any earlier file at `path` as it was.
+    """
+    from engine import __version__  # here: engine's __init__ imports this package
+
+    compile_config = model.get_compile_config()
+    spec = model.to_spec()
+    groups = variable_groups(model, with_optimizer=compile_config is not None)
+    variables = [(group, v) for group, group_variables in groups.items() for v in group_variables]
+    entries = [
+        {
+            "name": variable.name, "group": group, "shape": list(variable.shape),
+            "dtype": variable.dtype, "member": member_name(index),
+        }
+        for index, (group, variable) in enumerate(variables)
+    ]
+    arrays = [to_stored(variable.numpy(), variable.dtype) for _, variable in variables]
+    manifest = make_manifest(spec, compile_config, entries, __version__)
+    write_atomically(path, lambda file: write_archive(file, manifest, arrays))
+
+
+def write_atomically(path, write) -> None:
+    """Call `write(file)` on a new file beside `path`, sync it, then rename it over `path`."""
+    path = os.path.abspath(os.fspath(path))
+    directory, name = os.path.split(path)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(
+            f"Cannot save to {path!r}: the folder {directory!r} does not exist. Create it first."
+        )
+    temporary = os.path.join(directory, f".{name}.{uuid.uuid4().hex}.tmp")
+    # os.open with 0o666 lets the umask set the permissions, as for any new file.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(temporary, flags, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temporary)
+        raise
+    _sync_directory(directory)
+
+
+def _sync_directory(directory) -> None:
+    """Make the rename itself durable (POSIX; Windows has no directory handles to sync)."""
+    if os.name != "posix":
+        return
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
