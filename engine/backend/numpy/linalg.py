@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import string
+
 import numpy as np
 
 from engine.backend.numpy.shapes import expand_dims, squeeze
@@ -70,4 +72,34 @@ def _einsum(*operands, equation):
 
 
 def einsum(equation, *operands):
-    return _einsum(*operands, equation=equation)
+    shapes = [np.shape(unwrap(operand)) for operand in operands]
+    return _einsum(*operands, equation=explicit_ellipsis(equation, shapes))
+
+
+def explicit_ellipsis(equation: str, shapes) -> str:
+    """The equation with each '...' spelled as letters ("...ij,jk" -> "aij,jk->aik").
+
+    Equations whose '...' axes broadcast against each other (sizes 1 and n) are returned as
+    they are: einsum broadcasts only '...', not letters.
+    """
+    equation = equation.replace(" ", "")
+    if "..." not in equation:
+        return equation
+    inputs, arrow, output = equation.partition("->")
+    specs = inputs.split(",")
+    ranks = [len(shape) - (len(spec) - 3) if "..." in spec else 0
+             for spec, shape in zip(specs, shapes)]
+    width = max(ranks)
+    columns: dict[int, set] = {}
+    for shape, rank in zip(shapes, ranks):
+        for offset, size in enumerate(shape[:rank]):
+            columns.setdefault(width - rank + offset, set()).add(size)
+    if any(len(sizes) > 1 for sizes in columns.values()):
+        return equation
+    unused = [c for c in string.ascii_letters if c not in equation]
+    letters = "".join(unused[:width])
+    spelled = [spec.replace("...", letters[width - rank:]) for spec, rank in zip(specs, ranks)]
+    if not arrow:
+        named = "".join(spec.replace("...", "") for spec in specs)
+        output = "..." + "".join(sorted(c for c in set(named) if named.count(c) == 1))
+    return ",".join(spelled) + "->" + output.replace("...", letters)

@@ -24,6 +24,18 @@ class RandomOps:
 
 
 def _generator(seed) -> torch.Generator:
-    """A generator seeded from both int32 halves of `seed` (shape (2,)) as one 64-bit number."""
+    """A generator seeded from both ints of `seed` (shape (2,)).
+
+    torch's CPU generator keeps only 32 bits of its seed, so the pair is first mixed into 32
+    bits (splitmix64's finaliser) rather than concatenated: (1, 2) and (2, 2) must differ.
+    """
     high, low = (int(value) & 0xFFFFFFFF for value in to_numpy(seed).reshape(-1))
-    return torch.Generator(device=DEVICE).manual_seed((high << 32) | low)
+    return torch.Generator(device=DEVICE).manual_seed(_mix((high << 32) | low) & 0xFFFFFFFF)
+
+
+def _mix(value: int) -> int:
+    mask = (1 << 64) - 1
+    value = (value + 0x9E3779B97F4A7C15) & mask
+    value = ((value ^ (value >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    value = ((value ^ (value >> 27)) * 0x94D049BB133111EB) & mask
+    return value ^ (value >> 31)

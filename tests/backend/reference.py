@@ -1,0 +1,417 @@
+"""An independent float64 NumPy reference for the ops of the backend contract.
+
+Plain, obvious NumPy, written without looking at any backend: the conformance suite compares
+every backend against these functions, and their gradients against `numerical_gradients`.
+Names and signatures follow engine/backend/contract.py, so a test function written against
+"a namespace of ops" runs on a backend object and on this module alike; `sum`, `max`, `min`
+and `abs` therefore shadow the builtins here (use `builtins.*` for those). Callers pass float64
+arrays; the functions compute in whatever precision they are given.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+# ----------------------------------------------------------------- creation and dtypes
+
+
+def cast(x, dtype):
+    return np.asarray(x).astype(dtype)
+
+
+def zeros(shape, dtype=None):
+    return np.zeros(shape, dtype or "float32")
+
+
+def ones(shape, dtype=None):
+    return np.ones(shape, dtype or "float32")
+
+
+def full(shape, value, dtype=None):
+    return np.full(shape, value, dtype or "float32")
+
+
+def arange(start, stop=None, step=1, dtype="int32"):
+    return np.arange(start, stop, step).astype(dtype)
+
+
+# ---------------------------------------------------------------------- elementwise math
+
+
+def add(a, b):
+    return np.add(a, b)
+
+
+def subtract(a, b):
+    return np.subtract(a, b)
+
+
+def multiply(a, b):
+    return np.multiply(a, b)
+
+
+def divide(a, b):
+    return np.divide(a, b)
+
+
+def power(a, b):
+    return np.power(a, b)
+
+
+def maximum(a, b):
+    return np.maximum(a, b)
+
+
+def minimum(a, b):
+    return np.minimum(a, b)
+
+
+def negative(x):
+    return np.negative(x)
+
+
+def abs(x):
+    return np.abs(x)
+
+
+def sign(x):
+    return np.sign(x)
+
+
+def square(x):
+    return np.square(x)
+
+
+def sqrt(x):
+    return np.sqrt(x)
+
+
+def exp(x):
+    return np.exp(x)
+
+
+def log(x):
+    return np.log(x)
+
+
+def log1p(x):
+    return np.log1p(x)
+
+
+def sin(x):
+    return np.sin(x)
+
+
+def cos(x):
+    return np.cos(x)
+
+
+def erf(x):
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def floor(x):
+    return np.floor(x)
+
+
+def clip(x, low, high):
+    return np.clip(x, low, high)
+
+
+def where(condition, a, b):
+    return np.where(condition, a, b)
+
+
+def equal(a, b):
+    return np.equal(a, b)
+
+
+def not_equal(a, b):
+    return np.not_equal(a, b)
+
+
+def greater(a, b):
+    return np.greater(a, b)
+
+
+def greater_equal(a, b):
+    return np.greater_equal(a, b)
+
+
+def less(a, b):
+    return np.less(a, b)
+
+
+def less_equal(a, b):
+    return np.less_equal(a, b)
+
+
+def logical_and(a, b):
+    return np.logical_and(a, b)
+
+
+def logical_or(a, b):
+    return np.logical_or(a, b)
+
+
+def logical_not(x):
+    return np.logical_not(x)
+
+
+def isfinite(x):
+    return np.isfinite(x)
+
+
+# --------------------------------------------------------------------------- activations
+
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return np.where(x >= 0, x, negative_slope * x)
+
+
+def gelu(x, approximate=True):
+    if approximate:
+        inner = math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)
+        return 0.5 * x * (1.0 + np.tanh(inner))
+    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def silu(x):
+    return x * sigmoid(x)
+
+
+def tanh(x):
+    return np.tanh(x)
+
+
+def softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def softmax(x, axis=-1):
+    shifted = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return shifted / np.sum(shifted, axis=axis, keepdims=True)
+
+
+def log_softmax(x, axis=-1):
+    return x - logsumexp(x, axis=axis, keepdims=True)
+
+
+# ---------------------------------------------------------------------------- reductions
+
+
+def sum(x, axis=None, keepdims=False):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims=False):
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims=False):
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    peak = np.max(x, axis=axis, keepdims=True)
+    result = peak + np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True))
+    return result if keepdims else np.squeeze(result, axis=axis)
+
+
+def argmax(x, axis=-1):
+    return np.argmax(x, axis=axis).astype("int32")
+
+
+def argmin(x, axis=-1):
+    return np.argmin(x, axis=axis).astype("int32")
+
+
+# ------------------------------------------------------------------------ linear algebra
+
+
+def matmul(a, b):
+    return np.matmul(a, b)
+
+
+def einsum(equation, *operands):
+    return np.einsum(equation, *operands)
+
+
+# ----------------------------------------------------------------------------- shape ops
+
+
+def reshape(x, shape):
+    return np.reshape(x, shape)
+
+
+def transpose(x, axes=None):
+    return np.transpose(x, axes)
+
+
+def expand_dims(x, axis):
+    return np.expand_dims(x, axis)
+
+
+def squeeze(x, axis):
+    return np.squeeze(x, axis)
+
+
+def broadcast_to(x, shape):
+    return np.broadcast_to(x, shape)
+
+
+def concatenate(xs, axis=0):
+    return np.concatenate(xs, axis=axis)
+
+
+def stack(xs, axis=0):
+    return np.stack(xs, axis=axis)
+
+
+def pad(x, pad_width, value=0):
+    return np.pad(x, pad_width, constant_values=value)
+
+
+# ------------------------------------------------------------------------------ indexing
+
+
+def getitem(x, key):
+    return x[key]
+
+
+def take(x, indices, axis=0):
+    return np.take(x, indices, axis=axis)
+
+
+def take_along_axis(x, indices, axis):
+    return np.take_along_axis(x, indices, axis=axis)
+
+
+def one_hot(indices, depth, dtype=None):
+    return (np.asarray(indices)[..., None] == np.arange(depth)).astype(dtype or "float32")
+
+
+# -------------------------------------------------------------------- neural network ops
+
+
+def _per_axis(value, rank):
+    return (value,) * rank if isinstance(value, int) else tuple(value)
+
+
+def _same_padding(size, window, stride, dilation=1):
+    """TensorFlow's "same" rule: (before, after) so that output = ceil(size / stride)."""
+    span = (window - 1) * dilation + 1
+    total = builtins.max((math.ceil(size / stride) - 1) * stride + span - size, 0)
+    return total // 2, total - total // 2
+
+
+def _windows(x, window, strides, dilation, padding, pad_value):
+    """(batch, *output, channels, *window) views of the channels-last input `x`."""
+    rank = x.ndim - 2
+    if padding == "same":
+        pads = [
+            _same_padding(x.shape[1 + i], window[i], strides[i], dilation[i]) for i in range(rank)
+        ]
+        x = np.pad(x, [(0, 0), *pads, (0, 0)], constant_values=pad_value)
+    spans = [(k - 1) * d + 1 for k, d in zip(window, dilation)]
+    views = sliding_window_view(x, spans, axis=tuple(range(1, rank + 1)))
+    keep_outputs = tuple(slice(None, None, s) for s in strides)
+    keep_taps = tuple(slice(None, None, d) for d in dilation)
+    return views[(slice(None), *keep_outputs, slice(None), *keep_taps)]
+
+
+def conv(x, kernel, strides=1, padding="valid", dilation_rate=1):
+    rank = x.ndim - 2
+    window = kernel.shape[:rank]
+    views = _windows(
+        x, window, _per_axis(strides, rank), _per_axis(dilation_rate, rank), padding, 0.0
+    )
+    spatial, taps = "pq"[:rank], "kl"[:rank]
+    return np.einsum(f"b{spatial}c{taps},{taps}cf->b{spatial}f", views, kernel)
+
+
+def _pool(x, pool_size, strides, padding, pad_value, reduce):
+    rank = x.ndim - 2
+    window = _per_axis(pool_size, rank)
+    strides = window if strides is None else _per_axis(strides, rank)
+    views = _windows(x, window, strides, (1,) * rank, padding, pad_value)
+    return reduce(views, axis=tuple(range(-rank, 0)))
+
+
+def max_pool(x, pool_size, strides=None, padding="valid"):
+    return _pool(x, pool_size, strides, padding, -np.inf, np.max)
+
+
+def avg_pool(x, pool_size, strides=None, padding="valid"):
+    # padded cells are NaN, which nanmean leaves out of the mean
+    return _pool(x, pool_size, strides, padding, np.nan, np.nanmean)
+
+
+# ------------------------------------------------------------------------------- control
+
+
+def map_structure(fn, *structures):
+    """fn applied leaf by leaf to same-shaped nests of dicts, lists and tuples."""
+    first = structures[0]
+    if isinstance(first, dict):
+        return {key: map_structure(fn, *(s[key] for s in structures)) for key in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(map_structure(fn, *parts) for parts in zip(*structures))
+    return fn(*structures)
+
+
+def leaves(structure):
+    """The leaves of a nest, depth first."""
+    found = []
+    map_structure(found.append, structure)
+    return found
+
+
+def scan(fn, init, xs):
+    carry, ys = init, []
+    for step in range(len(leaves(xs)[0])):
+        carry, y = fn(carry, map_structure(lambda leaf, t=step: leaf[t], xs))
+        ys.append(y)
+    return carry, map_structure(lambda *steps: np.stack(steps), *ys)
+
+
+def stop_gradient(x):
+    return x
+
+
+# ---------------------------------------------------------------------------- gradients
+
+
+def numerical_gradients(fn, inputs, relative_step=1e-6):
+    """Central finite differences of the scalar fn(inputs) for each float64 array in `inputs`."""
+    inputs = [np.array(x, dtype=np.float64) for x in inputs]
+    gradients = []
+    for x in inputs:
+        gradient = np.zeros_like(x)
+        for index in np.ndindex(x.shape):
+            original = x[index]
+            step = relative_step * builtins.max(1.0, builtins.abs(original))
+            x[index] = original + step
+            above = fn(inputs)
+            x[index] = original - step
+            below = fn(inputs)
+            x[index] = original
+            gradient[index] = (above - below) / (2 * step)
+        gradients.append(gradient)
+    return gradients
