@@ -1,0 +1,100 @@
+"""Arrays and devices, creation, shapes and indexing for the JAX backend."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from engine.backend.jax.core import convert, dtype_name, jax_dtype, promoted
+
+
+class ArrayOps:
+    """Conversion, creation, shape and indexing ops of the contract."""
+
+    # ----------------------------------------------------------------- arrays and devices
+    def convert(self, x, dtype=None):
+        return convert(x, dtype)
+
+    def to_numpy(self, x):
+        return np.array(x, copy=True)
+
+    def from_dlpack(self, x):
+        # Zero-copy where JAX supports the dtype and device; float64 is copied to float32.
+        return jax.dlpack.from_dlpack(x)
+
+    def is_array(self, x) -> bool:
+        return isinstance(x, jax.Array)
+
+    def shape(self, x) -> tuple:
+        return tuple(jnp.shape(x))
+
+    def dtype(self, x) -> str:
+        return dtype_name(x.dtype if hasattr(x, "dtype") else convert(x).dtype)
+
+    def cast(self, x, dtype):
+        return jnp.asarray(x).astype(jax_dtype(dtype))
+
+    def zeros(self, shape, dtype=None):
+        return jnp.zeros(shape, jax_dtype(dtype or "float32"))
+
+    def ones(self, shape, dtype=None):
+        return jnp.ones(shape, jax_dtype(dtype or "float32"))
+
+    def full(self, shape, value, dtype=None):
+        return jnp.full(shape, value, jax_dtype(dtype or "float32"))
+
+    def arange(self, start, stop=None, step=1, dtype="int32"):
+        return jnp.arange(start, stop, step, dtype=jax_dtype(dtype or "float32"))
+
+    def devices(self) -> list:
+        found = list(jax.devices())
+        if found[0].platform != "cpu":
+            found += jax.devices("cpu")
+        return [_device_name(device) for device in found]
+
+    def default_device(self) -> str:
+        return _device_name(jax.devices()[0])
+
+    # ------------------------------------------------------------------------ shape ops
+    def reshape(self, x, shape):
+        return jnp.reshape(x, shape)
+
+    def transpose(self, x, axes=None):
+        return jnp.transpose(x, axes)
+
+    def expand_dims(self, x, axis):
+        return jnp.expand_dims(x, axis)
+
+    def squeeze(self, x, axis):
+        return jnp.squeeze(x, axis)
+
+    def broadcast_to(self, x, shape):
+        return jnp.broadcast_to(x, shape)
+
+    def concatenate(self, xs, axis=0):
+        return jnp.concatenate(promoted(*xs), axis=axis)
+
+    def stack(self, xs, axis=0):
+        return jnp.stack(promoted(*xs), axis=axis)
+
+    def pad(self, x, pad_width, value=0):
+        return jnp.pad(x, pad_width, constant_values=value)
+
+    # ------------------------------------------------------------------------- indexing
+    def getitem(self, x, key):
+        return jnp.asarray(x)[key]
+
+    def take(self, x, indices, axis=0):
+        return jnp.take(x, indices, axis=axis)
+
+    def take_along_axis(self, x, indices, axis):
+        return jnp.take_along_axis(x, indices, axis=axis)
+
+    def one_hot(self, indices, depth, dtype=None):
+        return jax.nn.one_hot(indices, depth, dtype=jax_dtype(dtype or "float32"))
+
+
+def _device_name(device) -> str:
+    """The "gpu:0"-style name of a JAX device (JAX calls CUDA and ROCm devices "gpu")."""
+    return f"{device.platform}:{device.id}"

@@ -1,0 +1,47 @@
+"""TensorFlow, imported quietly and configured once for the engine.
+
+Every module of this backend takes `tf` from here, so the configuration is in place before
+any op runs: TF32 off (float32 matmuls and convolutions match the other backends), GPU
+memory allocated as needed rather than all at once, and ops placed on DEVICE, the first GPU
+when one is visible.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Send fd 2 to /dev/null: TF's C++ logging prints at import before its log level applies."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (AttributeError, OSError, ValueError):  # no usable stderr (embedded interpreters)
+        yield
+        return
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+with _native_stderr_silenced():
+    import tensorflow as tf
+
+tf.config.experimental.enable_tensor_float_32_execution(False)
+_GPUS = tf.config.list_physical_devices("GPU")
+for _gpu in _GPUS:
+    # RuntimeError: the GPUs were initialised before this backend was loaded.
+    with contextlib.suppress(RuntimeError):
+        tf.config.experimental.set_memory_growth(_gpu, True)
+
+DEVICE = "/GPU:0" if _GPUS else "/CPU:0"
+
+__all__ = ["DEVICE", "tf"]

@@ -1,0 +1,191 @@
+"""Elementwise math, activations, reductions and linear algebra for the TensorFlow backend.
+
+Binary ops coerce their operands with core.operands (TensorFlow does not promote). Ops that
+TensorFlow only defines for floats (sqrt, exp, mean, ...) compute integers in float32, as
+JAX does. maximum/minimum are written as a select so that ties send the gradient to `a`.
+"""
+
+from __future__ import annotations
+
+from engine.backend.tensorflow.core import floating, operands, promoted, tensor, typed_tensor
+from engine.backend.tensorflow.framework import tf
+
+
+class MathOps:
+    """Elementwise, activation, reduction and linear-algebra ops of the contract."""
+
+    # ---------------------------------------------------------------- elementwise math
+    def add(self, a, b):
+        return tf.add(*operands(a, b))
+
+    def subtract(self, a, b):
+        return tf.subtract(*operands(a, b))
+
+    def multiply(self, a, b):
+        return tf.multiply(*operands(a, b))
+
+    def divide(self, a, b):
+        a, b = operands(a, b)
+        return tf.divide(floating(a), floating(b))
+
+    def power(self, a, b):
+        return tf.pow(*operands(a, b))
+
+    def maximum(self, a, b):
+        a, b = operands(a, b)
+        return tf.where(a >= b, a, b)
+
+    def minimum(self, a, b):
+        a, b = operands(a, b)
+        return tf.where(a <= b, a, b)
+
+    def negative(self, x):
+        return tf.negative(x)
+
+    def abs(self, x):
+        return tf.abs(x)
+
+    def sign(self, x):
+        return tf.sign(x)
+
+    def square(self, x):
+        return tf.square(x)
+
+    def sqrt(self, x):
+        return tf.sqrt(floating(x))
+
+    def exp(self, x):
+        return tf.exp(floating(x))
+
+    def log(self, x):
+        return tf.math.log(floating(x))
+
+    def log1p(self, x):
+        return tf.math.log1p(floating(x))
+
+    def sin(self, x):
+        return tf.sin(floating(x))
+
+    def cos(self, x):
+        return tf.cos(floating(x))
+
+    def erf(self, x):
+        return tf.math.erf(floating(x))
+
+    def floor(self, x):
+        x = tensor(x)
+        return tf.floor(tf.stop_gradient(x)) if x.dtype.is_floating else x
+
+    def clip(self, x, low, high):
+        x = tensor(x)
+        low, high = typed_tensor(low, x.dtype), typed_tensor(high, x.dtype)
+        return tf.where(x < low, low, tf.where(x > high, high, x))
+
+    def where(self, condition, a, b):
+        return tf.where(_boolean(condition), *operands(a, b))
+
+    def equal(self, a, b):
+        return tf.equal(*operands(a, b))
+
+    def not_equal(self, a, b):
+        return tf.not_equal(*operands(a, b))
+
+    def greater(self, a, b):
+        return tf.greater(*operands(a, b))
+
+    def greater_equal(self, a, b):
+        return tf.greater_equal(*operands(a, b))
+
+    def less(self, a, b):
+        return tf.less(*operands(a, b))
+
+    def less_equal(self, a, b):
+        return tf.less_equal(*operands(a, b))
+
+    def logical_and(self, a, b):
+        return tf.logical_and(_boolean(a), _boolean(b))
+
+    def logical_or(self, a, b):
+        return tf.logical_or(_boolean(a), _boolean(b))
+
+    def logical_not(self, x):
+        return tf.logical_not(_boolean(x))
+
+    def isfinite(self, x):
+        x = tensor(x)
+        return tf.math.is_finite(x) if x.dtype.is_floating else tf.ones_like(x, tf.bool)
+
+    # ----------------------------------------------------------------------- activations
+    def relu(self, x):
+        return tf.nn.relu(x)
+
+    def leaky_relu(self, x, negative_slope=0.2):
+        return tf.nn.leaky_relu(x, alpha=negative_slope)
+
+    def gelu(self, x, approximate=True):
+        return tf.nn.gelu(floating(x), approximate=approximate)
+
+    def silu(self, x):
+        return tf.nn.silu(floating(x))
+
+    def tanh(self, x):
+        return tf.tanh(floating(x))
+
+    def sigmoid(self, x):
+        return tf.sigmoid(floating(x))
+
+    def softplus(self, x):
+        return tf.math.softplus(floating(x))
+
+    def softmax(self, x, axis=-1):
+        return tf.nn.softmax(floating(x), axis=axis)
+
+    def log_softmax(self, x, axis=-1):
+        return tf.nn.log_softmax(floating(x), axis=axis)
+
+    # ------------------------------------------------------------------------ reductions
+    def sum(self, x, axis=None, keepdims=False):
+        x = tensor(x)
+        x = tf.cast(x, tf.int32) if x.dtype == tf.bool else x
+        return tf.reduce_sum(x, axis=_axes(axis), keepdims=keepdims)
+
+    def mean(self, x, axis=None, keepdims=False):
+        return tf.reduce_mean(floating(x), axis=_axes(axis), keepdims=keepdims)
+
+    def max(self, x, axis=None, keepdims=False):
+        return tf.reduce_max(x, axis=_axes(axis), keepdims=keepdims)
+
+    def min(self, x, axis=None, keepdims=False):
+        return tf.reduce_min(x, axis=_axes(axis), keepdims=keepdims)
+
+    def logsumexp(self, x, axis=None, keepdims=False):
+        return tf.reduce_logsumexp(floating(x), axis=_axes(axis), keepdims=keepdims)
+
+    def argmax(self, x, axis=-1):
+        x, axis = _flat_if_none(x, axis)
+        return tf.argmax(x, axis=axis, output_type=tf.int32)
+
+    def argmin(self, x, axis=-1):
+        x, axis = _flat_if_none(x, axis)
+        return tf.argmin(x, axis=axis, output_type=tf.int32)
+
+    # --------------------------------------------------------------------- linear algebra
+    def matmul(self, a, b):
+        return tf.linalg.matmul(*promoted(a, b))
+
+    def einsum(self, equation, *operands):
+        return tf.einsum(equation, *promoted(*operands))
+
+
+def _boolean(x):
+    x = tensor(x)
+    return x if x.dtype == tf.bool else tf.cast(x, tf.bool)
+
+
+def _axes(axis):
+    return list(axis) if isinstance(axis, tuple) else axis
+
+
+def _flat_if_none(x, axis):
+    """(x, axis) for argmax/argmin; axis None searches the flattened array, as NumPy does."""
+    return (tf.reshape(x, [-1]), 0) if axis is None else (x, axis)
