@@ -58,6 +58,11 @@ class Backend:
     def cast(self, x, dtype):
         raise NotImplementedError
 
+    def stored_dtype(self, dtype: str) -> str:
+        """The dtype an array made or cast as `dtype` gets here: `dtype` itself, except where a
+        framework narrows it (JAX without 64-bit mode stores float64 as float32)."""
+        return dtype
+
     def zeros(self, shape, dtype=None):
         raise NotImplementedError
 

@@ -273,10 +273,16 @@ def test_non_scalar_loss_is_an_error():
         nb.value_and_grad(lambda x: x * 2.0)(np.ones(3))
 
 
-def test_einsum_gradient_rejects_ellipsis():
-    grad = nb.value_and_grad(lambda x: nb.sum(nb.einsum("...i->...", x)))
+def test_einsum_gradient_spells_out_ellipsis():
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(2, 3, 4, 5)), rng.normal(size=(3, 5, 6))
+    check_gradients(lambda a, b: nb.einsum("...ij,...jk->...ik", a, b), a, b)
+
+
+def test_einsum_gradient_refuses_broadcasting_ellipsis():
+    grad = nb.value_and_grad(lambda a, b: nb.sum(nb.einsum("...i,...i->...", a, b)))
     with pytest.raises(NotImplementedError, match="'...'"):
-        grad(np.ones((2, 3)))
+        grad(np.ones((2, 3)), np.ones((1, 3)))
 
 
 def test_scan_gradient_and_stacking():

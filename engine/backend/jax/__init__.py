@@ -16,6 +16,7 @@ from __future__ import annotations
 from engine.backend.contract import Backend
 from engine.backend.jax.arrays import ArrayOps
 from engine.backend.jax.autodiff import AutodiffOps
+from engine.backend.jax.core import dtype_name, jax_dtype
 from engine.backend.jax.math import MathOps
 from engine.backend.jax.nn import NNOps
 from engine.backend.jax.randomness import RandomOps
@@ -26,6 +27,9 @@ class JaxBackend(ArrayOps, MathOps, NNOps, RandomOps, AutodiffOps, Backend):
 
     name = "jax"
     extra = "jax"
+
+    def stored_dtype(self, dtype: str) -> str:
+        return dtype_name(jax_dtype(dtype))
 
 
 backend = JaxBackend()

@@ -9,7 +9,8 @@ import numpy as np
 
 from engine.backend.numpy.shapes import expand_dims, squeeze
 from engine.backend.numpy.traced import primitive, unwrap
-from engine.backend.numpy.windows import Windows, spatial_rank, spatial_tuple
+from engine.backend.numpy.windows import Windows
+from engine.backend.windows import spatial_rank, spatial_tuple
 
 
 def _input_gradient(g, out, x, kernel, windows):

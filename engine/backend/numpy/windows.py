@@ -8,34 +8,11 @@ the tap's weights; pooling takes their max or mean. Gradients add back into the 
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-
-def spatial_rank(x_shape: tuple, op: str) -> int:
-    """1 for (batch, width, channels) inputs, 2 for (batch, height, width, channels)."""
-    if len(x_shape) not in (3, 4):
-        raise ValueError(
-            f"{op} takes (batch, width, channels) or (batch, height, width, channels) inputs, "
-            f"got shape {x_shape}."
-        )
-    return len(x_shape) - 2
-
-
-def spatial_tuple(value, rank: int, name: str) -> tuple:
-    """An int or one int per spatial axis, as a tuple of `rank` ints."""
-    values = (value,) * rank if isinstance(value, int) else tuple(int(v) for v in value)
-    if len(values) != rank or min(values) < 1:
-        raise ValueError(f"{name} must be a positive int or {rank} positive ints, got {value!r}.")
-    return values
-
-
-def same_padding(size: int, kernel: int, stride: int, dilation: int) -> tuple:
-    """TensorFlow's "same" padding of one axis as (before, after): the extra cell goes after."""
-    total = max((math.ceil(size / stride) - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
-    return total // 2, total - total // 2
+from engine.backend.windows import check_padding, same_padding
 
 
 @dataclass(frozen=True)
@@ -51,13 +28,10 @@ class Windows:
 
     @classmethod
     def of(cls, spatial, kernel, strides, dilation, padding):
-        padding = padding.lower() if isinstance(padding, str) else padding
-        if padding == "same":
+        if check_padding(padding) == "same":
             pads = tuple(map(same_padding, spatial, kernel, strides, dilation))
-        elif padding == "valid":
-            pads = ((0, 0), (0, 0))
         else:
-            raise ValueError(f'padding must be "valid" or "same", got {padding!r}.')
+            pads = ((0, 0), (0, 0))
         out = tuple(
             (n + before + after - (k - 1) * d - 1) // s + 1
             for n, (before, after), k, s, d in zip(spatial, pads, kernel, strides, dilation)

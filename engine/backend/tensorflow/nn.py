@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from engine.backend.tensorflow.core import promoted, tensor
 from engine.backend.tensorflow.framework import tf
+from engine.backend.windows import check_padding, same_padding, spatial_rank, spatial_tuple
 
 
 class NNOps:
@@ -16,10 +17,10 @@ class NNOps:
 
     def conv(self, x, kernel, strides=1, padding="valid", dilation_rate=1):
         x, kernel = promoted(x, kernel)
-        rank = _spatial_rank(x)
-        strides = _per_axis(strides, rank, "strides")
-        dilation = _per_axis(dilation_rate, rank, "dilation_rate")
-        padding = _padding(padding)
+        rank = spatial_rank(x.shape, "conv/pool")
+        strides = spatial_tuple(strides, rank, "strides")
+        dilation = spatial_tuple(dilation_rate, rank, "dilation_rate")
+        padding = check_padding(padding).upper()
         if max(strides) == 1 or max(dilation) == 1:
             return tf.nn.convolution(
                 x, kernel, strides=strides, padding=padding, dilations=dilation
@@ -27,7 +28,7 @@ class NNOps:
         if padding == "SAME":
             sizes, kernel_sizes = x.shape[1:-1], kernel.shape[:-2]
             pads = [
-                _same_padding(n, k, s, d)
+                same_padding(n, k, s, d)
                 for n, k, s, d in zip(sizes, kernel_sizes, strides, dilation)
             ]
             x = tf.pad(x, [(0, 0), *pads, (0, 0)])
@@ -44,37 +45,7 @@ class NNOps:
 
 def _pool(pool, x, pool_size, strides, padding):
     x = tensor(x)
-    rank = _spatial_rank(x)
-    size = _per_axis(pool_size, rank, "pool_size")
-    strides = size if strides is None else _per_axis(strides, rank, "strides")
-    return pool(x, ksize=size, strides=strides, padding=_padding(padding))
-
-
-def _same_padding(size, kernel_size, stride, dilation) -> tuple:
-    """(before, after) padding of one axis under TensorFlow's "same" rule."""
-    span = (kernel_size - 1) * dilation + 1
-    total = max((-(-size // stride) - 1) * stride + span - size, 0)
-    return total // 2, total - total // 2
-
-
-def _spatial_rank(x) -> int:
-    rank = x.shape.rank - 2
-    if rank not in (1, 2):
-        raise ValueError(
-            f"Expected a 1-D (batch, width, channels) or 2-D (batch, height, width, channels) "
-            f"input, got shape {tuple(x.shape)}."
-        )
-    return rank
-
-
-def _per_axis(value, rank, name) -> tuple:
-    values = (value,) * rank if isinstance(value, int) else tuple(value)
-    if len(values) != rank:
-        raise ValueError(f"{name} needs one value per spatial axis ({rank}), got {value!r}.")
-    return values
-
-
-def _padding(padding) -> str:
-    if padding not in ("valid", "same"):
-        raise ValueError(f'padding must be "valid" or "same", got {padding!r}.')
-    return padding.upper()
+    rank = spatial_rank(x.shape, "conv/pool")
+    size = spatial_tuple(pool_size, rank, "pool_size")
+    strides = size if strides is None else spatial_tuple(strides, rank, "strides")
+    return pool(x, ksize=size, strides=strides, padding=check_padding(padding).upper())

@@ -51,14 +51,14 @@ def convert(x, dtype=None):
     """A tensor on DEVICE from a tensor, NumPy array or Python data; dtype None keeps it.
 
     NumPy data keeps its dtype (float64 stays float64); Python floats and ints become
-    float32 and int32, as Keras converts them.
+    float32 and int32, as Keras converts them, unless `dtype` asks for more.
     """
     target = None if dtype is None else torch_dtype(dtype)
     if isinstance(x, torch.Tensor):
         return x.to(device=DEVICE, dtype=target)
     from_python = not isinstance(x, (np.ndarray, np.generic))
     array = np.asarray(x)
-    if from_python and array.dtype in (np.float64, np.int64):
+    if from_python and target is None and array.dtype in (np.float64, np.int64):
         array = array.astype(np.float32 if array.dtype == np.float64 else np.int32)
     if array.dtype.name == "bfloat16":
         result = torch.tensor(array.view(np.int16), device=DEVICE).view(torch.bfloat16)

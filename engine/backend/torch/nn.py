@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.backend.torch.core import promoted, tensor
+from engine.backend.windows import check_padding, same_padding, spatial_rank, spatial_tuple
 
 _CONV = {1: F.conv1d, 2: F.conv2d}
 _MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d}
@@ -24,9 +25,9 @@ class NNOps:
 
     def conv(self, x, kernel, strides=1, padding="valid", dilation_rate=1):
         x, kernel = promoted(x, kernel)
-        rank = _spatial_rank(x)
-        strides = _per_axis(strides, rank, "strides")
-        dilation = _per_axis(dilation_rate, rank, "dilation_rate")
+        rank = spatial_rank(x.shape, "conv/pool")
+        strides = spatial_tuple(strides, rank, "strides")
+        dilation = spatial_tuple(dilation_rate, rank, "dilation_rate")
         size = kernel.shape[:rank]
         x = _pad_same(_channels_first(x), size, strides, dilation, padding, value=0.0)
         weight = kernel.permute(rank + 1, rank, *range(rank))  # (*k, in, out) -> (out, in, *k)
@@ -48,28 +49,11 @@ class NNOps:
 
 def _pool(pools, x, pool_size, strides, padding, fill):
     """Pool channels-last `x` with pools[rank], padding "same" windows with `fill`."""
-    rank = _spatial_rank(x)
-    size = _per_axis(pool_size, rank, "pool_size")
-    strides = size if strides is None else _per_axis(strides, rank, "strides")
+    rank = spatial_rank(x.shape, "conv/pool")
+    size = spatial_tuple(pool_size, rank, "pool_size")
+    strides = size if strides is None else spatial_tuple(strides, rank, "strides")
     padded = _pad_same(_channels_first(x), size, strides, (1,) * rank, padding, fill)
     return _channels_last(pools[rank](padded, size, strides))
-
-
-def _spatial_rank(x) -> int:
-    rank = x.ndim - 2
-    if rank not in _CONV:
-        raise ValueError(
-            f"Expected a 1-D (batch, width, channels) or 2-D (batch, height, width, channels) "
-            f"input, got shape {tuple(x.shape)}."
-        )
-    return rank
-
-
-def _per_axis(value, rank, name) -> tuple:
-    values = (value,) * rank if isinstance(value, int) else tuple(value)
-    if len(values) != rank:
-        raise ValueError(f"{name} needs one value per spatial axis ({rank}), got {value!r}.")
-    return values
 
 
 def _channels_first(x):
@@ -82,13 +66,8 @@ def _channels_last(x):
 
 def _pad_same(x, size, strides, dilation, padding, value):
     """`x` (channels-first) padded by TensorFlow's "same" rule, or unchanged for "valid"."""
-    if padding == "valid":
+    if check_padding(padding) == "valid":
         return x
-    if padding != "same":
-        raise ValueError(f'padding must be "valid" or "same", got {padding!r}.')
-    pairs = []
-    for n, k, s, d in zip(x.shape[2:], size, strides, dilation):
-        total = max((math.ceil(n / s) - 1) * s + (k - 1) * d + 1 - n, 0)
-        pairs.append((total // 2, total - total // 2))
-    flat = [amount for pair in reversed(pairs) for amount in pair]
+    pairs = map(same_padding, x.shape[2:], size, strides, dilation)
+    flat = [amount for pair in reversed(list(pairs)) for amount in pair]
     return F.pad(x, flat, value=value)

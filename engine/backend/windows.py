@@ -1,0 +1,41 @@
+"""Window geometry every backend's convolution and pooling share (no framework imports).
+
+Inputs are channels-last: (batch, width, channels) or (batch, height, width, channels).
+"same" padding follows TensorFlow's rule, which puts the odd cell after.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def spatial_rank(x_shape: tuple, op: str) -> int:
+    """1 for (batch, width, channels) inputs, 2 for (batch, height, width, channels)."""
+    if len(x_shape) not in (3, 4):
+        raise ValueError(
+            f"{op} takes (batch, width, channels) or (batch, height, width, channels) inputs, "
+            f"got shape {tuple(x_shape)}."
+        )
+    return len(x_shape) - 2
+
+
+def spatial_tuple(value, rank: int, name: str) -> tuple:
+    """An int or one int per spatial axis, as a tuple of `rank` positive ints."""
+    values = (value,) * rank if isinstance(value, int) else tuple(int(v) for v in value)
+    if len(values) != rank or min(values) < 1:
+        raise ValueError(f"{name} must be a positive int or {rank} positive ints, got {value!r}.")
+    return values
+
+
+def check_padding(padding) -> str:
+    """ "valid" or "same" (any case), lower-cased; anything else is refused."""
+    lowered = padding.lower() if isinstance(padding, str) else padding
+    if lowered not in ("valid", "same"):
+        raise ValueError(f'padding must be "valid" or "same", got {padding!r}.')
+    return lowered
+
+
+def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tuple:
+    """TensorFlow's "same" padding of one axis as (before, after): the extra cell goes after."""
+    total = max((math.ceil(size / stride) - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
