@@ -1,5 +1,23 @@
 """Model Workbench's Jupyter side: widgets and the kernel comm the JupyterLab sidebar talks to.
 
-The widgets (graph editor, training dashboard, inspector, playground) sit on `engine`; they are
-being built in this package (see docs/architecture.md).
+    import workbench as wb
+    wb.Workbench(data=wb.datasets.spirals())
+
+The core (protocol, sessions, draft graph, training session, datasets) has no Jupyter import;
+the widgets are imported on first use, so the core works where anywidget is not installed.
 """
+
+from workbench import datasets
+
+WIDGETS = ("GraphEditor", "Inspector", "Playground", "TrainingDashboard", "Workbench")
+
+
+def __getattr__(name):
+    if name in WIDGETS:
+        from workbench import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
+
+
+__all__ = ["datasets", *WIDGETS]
