@@ -7,6 +7,7 @@ formulas follow Keras 3 (the random streams differ: Keras draws with its own gen
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -19,6 +20,20 @@ _generator = [np.random.default_rng()]
 def set_random_seed(seed: int) -> None:
     """Make every later initialisation (and default layer seed) reproducible."""
     _generator[0] = np.random.default_rng(seed)
+
+
+@contextlib.contextmanager
+def preserved_stream():
+    """Draw freely inside the block; afterwards the stream is where it was before.
+
+    For trial builds (a graph editor inferring shapes) that must not change the weights a
+    model built later starts from.
+    """
+    state = _generator[0].bit_generator.state
+    try:
+        yield
+    finally:
+        _generator[0].bit_generator.state = state
 
 
 def draw_seed() -> int:

@@ -127,10 +127,5 @@ def _nullable(node, name):
 def _quiet_engine():
     """Build on NumPy and leave the seeded weight stream as it was, so inspecting a draft never
     changes the weights a model built later starts from."""
-    generator = initializers._generator[0]
-    saved = generator.bit_generator.state
-    try:
-        with backends.using("numpy"):
-            yield
-    finally:
-        generator.bit_generator.state = saved
+    with initializers.preserved_stream(), backends.using("numpy"):
+        yield
