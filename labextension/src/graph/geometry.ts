@@ -1,0 +1,104 @@
+/**
+ * Where things are on the canvas: node boxes, their ports, edge curves, and the viewport
+ * that maps canvas coordinates (the kernel's layout units) to screen pixels. No DOM.
+ */
+import type { NodeState, Position, Ref, Port } from '../protocol';
+
+export const NODE_WIDTH = 176;
+export const NODE_HEIGHT = 64;
+export const ERROR_NODE_HEIGHT = 104;
+export const PORT_RADIUS = 6;
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A node's box; `position` is its centre. Nodes with an error are taller: the message shows. */
+export function nodeBox(node: NodeState, position: Position = node.position): Box {
+  const height = node.status === 'error' ? ERROR_NODE_HEIGHT : NODE_HEIGHT;
+  return { x: position.x - NODE_WIDTH / 2, y: position.y - height / 2, width: NODE_WIDTH, height };
+}
+
+/** Input ports sit along the top edge, evenly spaced. */
+export function inputPortPosition(box: Box, arg: number, count: number): Position {
+  return { x: box.x + (box.width * (arg + 1)) / (count + 1), y: box.y };
+}
+
+/** Output ports sit along the bottom edge. */
+export function outputPortPosition(box: Box, output: number, count: number): Position {
+  return { x: box.x + (box.width * (output + 1)) / (count + 1), y: box.y + box.height };
+}
+
+export function outputCount(node: NodeState): number {
+  return Math.max(1, node.output_shapes?.length ?? 1);
+}
+
+/** A vertical S-curve from an output port down (or up) to an input port. */
+export function edgePath(from: Position, to: Position): string {
+  const bend = Math.max(40, Math.abs(to.y - from.y) / 2);
+  return `M ${from.x} ${from.y} C ${from.x} ${from.y + bend}, ${to.x} ${to.y - bend}, ${to.x} ${to.y}`;
+}
+
+export function boundsOf(boxes: Box[]): Box | null {
+  if (boxes.length === 0) {
+    return null;
+  }
+  const left = Math.min(...boxes.map(b => b.x));
+  const top = Math.min(...boxes.map(b => b.y));
+  const right = Math.max(...boxes.map(b => b.x + b.width));
+  const bottom = Math.max(...boxes.map(b => b.y + b.height));
+  return { x: left, y: top, width: right - left, height: bottom - top };
+}
+
+export function refKey(ref: Ref): string {
+  return `${ref.node}:${ref.output}`;
+}
+
+export function edgeKey(source: Ref, target: Port): string {
+  return `${refKey(source)}->${target.node}:${target.arg}`;
+}
+
+// The viewport: screen = canvas * scale + offset.
+
+export interface Viewport {
+  x: number;
+  y: number;
+  scale: number;
+}
+
+export const MIN_SCALE = 0.25;
+export const MAX_SCALE = 2.5;
+
+export function toCanvas(view: Viewport, screen: Position): Position {
+  return { x: (screen.x - view.x) / view.scale, y: (screen.y - view.y) / view.scale };
+}
+
+export function toScreen(view: Viewport, canvas: Position): Position {
+  return { x: canvas.x * view.scale + view.x, y: canvas.y * view.scale + view.y };
+}
+
+/** Zooms by `factor` keeping the canvas point under `screen` where it is. */
+export function zoomAt(view: Viewport, screen: Position, factor: number): Viewport {
+  const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, view.scale * factor));
+  const anchor = toCanvas(view, screen);
+  return { x: screen.x - anchor.x * scale, y: screen.y - anchor.y * scale, scale };
+}
+
+/** The viewport that shows `bounds` centred in a `width` x `height` screen, never enlarged. */
+export function fitView(bounds: Box | null, width: number, height: number, margin = 40): Viewport {
+  if (bounds === null || width <= 0 || height <= 0) {
+    return { x: width / 2, y: margin + NODE_HEIGHT / 2, scale: 1 };
+  }
+  const scale = Math.min(
+    1,
+    Math.max(MIN_SCALE, Math.min((width - 2 * margin) / bounds.width, (height - 2 * margin) / bounds.height))
+  );
+  return {
+    x: width / 2 - (bounds.x + bounds.width / 2) * scale,
+    y: height / 2 - (bounds.y + bounds.height / 2) * scale,
+    scale
+  };
+}

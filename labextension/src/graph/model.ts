@@ -1,0 +1,529 @@
+/**
+ * The graph editor's state, with no DOM: the synced draft graph (as the kernel sent it)
+ * plus what only the page knows (viewport, a drag or wire in progress, the selected edge,
+ * form errors). It derives everything the views draw and turns gestures into intents.
+ */
+import type {
+  ArgumentSpec,
+  Config,
+  Edge,
+  GraphState,
+  History,
+  Intent,
+  LayerCategory,
+  NodeState,
+  PaletteEntry,
+  Port,
+  Position,
+  Ref
+} from '../protocol';
+import { formatParams, formatShapes } from '../format';
+import { Signal } from '../signal';
+import { formatArgument, parseArgument } from './arguments';
+import {
+  Box,
+  boundsOf,
+  edgeKey,
+  edgePath,
+  fitView,
+  inputPortPosition,
+  nodeBox,
+  outputCount,
+  outputPortPosition,
+  refKey,
+  Viewport,
+  zoomAt
+} from './geometry';
+
+export type Send = (intent: Intent) => Promise<Config | null>;
+
+export interface EditorState {
+  graph: GraphState;
+  palette: PaletteEntry[];
+  history: History;
+  selection: string | null;
+  code: string;
+}
+
+export interface PortView {
+  node: string;
+  index: number;
+  name: string;
+  kind: 'single' | 'list';
+  optional: boolean;
+  position: Position;
+  connected: boolean;
+}
+
+export interface NodeView {
+  id: string;
+  className: string;
+  box: Box;
+  status: NodeState['status'];
+  error: string | null;
+  shapes: string;
+  params: string;
+  selected: boolean;
+  isOutput: boolean;
+  inputs: PortView[];
+  outputs: PortView[];
+}
+
+export interface EdgeView {
+  key: string;
+  source: Ref;
+  target: Port;
+  path: string;
+  selected: boolean;
+}
+
+export interface CanvasView {
+  nodes: NodeView[];
+  edges: EdgeView[];
+  wire: string | null;
+  wiring: boolean;
+  viewport: Viewport;
+}
+
+export interface FormField {
+  spec: ArgumentSpec;
+  value: unknown;
+  text: string;
+  error: string | null;
+}
+
+export interface PaletteGroup {
+  category: LayerCategory;
+  entries: PaletteEntry[];
+}
+
+export type Command = 'undo' | 'redo' | 'delete' | 'cancel';
+
+export interface KeyInput {
+  key: string;
+  ctrlKey: boolean;
+  metaKey: boolean;
+  shiftKey: boolean;
+}
+
+/** The editor command a key press means, if any: Ctrl/Cmd+Z, Ctrl/Cmd+Shift+Z or Ctrl+Y, Delete. */
+export function keyCommand(input: KeyInput): Command | null {
+  const modifier = input.ctrlKey || input.metaKey;
+  const key = input.key.toLowerCase();
+  if (modifier && key === 'z') {
+    return input.shiftKey ? 'redo' : 'undo';
+  }
+  if (modifier && key === 'y') {
+    return 'redo';
+  }
+  if (!modifier && (input.key === 'Delete' || input.key === 'Backspace')) {
+    return 'delete';
+  }
+  if (input.key === 'Escape') {
+    return 'cancel';
+  }
+  return null;
+}
+
+export const CATEGORY_ORDER: LayerCategory[] = [
+  'input',
+  'core',
+  'convolution',
+  'pooling',
+  'reshaping',
+  'normalization',
+  'regularization',
+  'merging',
+  'recurrent',
+  'attention'
+];
+
+export const EMPTY_GRAPH: GraphState = {
+  name: 'model',
+  nodes: [],
+  edges: [],
+  inputs: [],
+  outputs: [],
+  outputs_auto: true,
+  errors: [],
+  valid: false,
+  total_params: null
+};
+
+type Gesture =
+  | { kind: 'drag'; node: string; grab: Position; moved: boolean }
+  | { kind: 'wire'; source: Ref; from: Position; to: Position }
+  | { kind: 'pan'; start: Position; origin: Viewport; moved: boolean };
+
+/** A pointer travelling less than this (screen pixels) is a click, not a drag. */
+const CLICK_SLOP = 3;
+
+export class GraphEditorModel {
+  readonly changed = new Signal<void>();
+
+  state: EditorState = {
+    graph: EMPTY_GRAPH,
+    palette: [],
+    history: { can_undo: false, can_redo: false, undo_label: null, redo_label: null },
+    selection: null,
+    code: ''
+  };
+  viewport: Viewport = { x: 0, y: 0, scale: 1 };
+  selectedEdge: string | null = null;
+
+  private gesture: Gesture | null = null;
+  private overrides = new Map<string, Position>();
+  private fieldErrors = new Map<string, string>();
+  private fitted = false;
+  private fitAfterLayout = false;
+  private canvasSize = { width: 0, height: 0 };
+
+  constructor(private readonly send: Send) {}
+
+  // ---------------------------------------------------------------- state from the kernel
+
+  setState(update: Partial<EditorState>): void {
+    if (update.graph !== undefined) {
+      this.overrides.clear();
+      const edges = new Set(update.graph.edges.map(e => edgeKey(e.source, e.target)));
+      if (this.selectedEdge !== null && !edges.has(this.selectedEdge)) {
+        this.selectedEdge = null;
+      }
+    }
+    if (update.selection !== undefined && update.selection !== this.state.selection) {
+      this.fieldErrors.clear();
+    }
+    this.state = { ...this.state, ...update };
+    if (update.graph !== undefined && this.fitAfterLayout) {
+      this.fitAfterLayout = false;
+      this.fit(this.canvasSize.width, this.canvasSize.height);
+    }
+    this.changed.emit();
+  }
+
+  /** Centres the graph in a canvas of this size, once (later the user's pan and zoom stay). */
+  fitOnce(width: number, height: number): void {
+    this.canvasSize = { width, height };
+    if (this.fitted || width <= 0 || height <= 0) {
+      return;
+    }
+    this.fitted = true;
+    this.fit(width, height);
+  }
+
+  fit(width: number, height: number): void {
+    this.viewport = fitView(boundsOf(this.state.graph.nodes.map(n => nodeBox(n))), width, height);
+    this.changed.emit();
+  }
+
+  // ------------------------------------------------------------------------ derived views
+
+  node(id: string): NodeState | undefined {
+    return this.state.graph.nodes.find(n => n.id === id);
+  }
+
+  selectedNode(): NodeState | null {
+    return this.state.selection === null ? null : (this.node(this.state.selection) ?? null);
+  }
+
+  paletteEntry(className: string): PaletteEntry | undefined {
+    return this.state.palette.find(entry => entry.class === className);
+  }
+
+  paletteGroups(): PaletteGroup[] {
+    return CATEGORY_ORDER.map(category => ({
+      category,
+      entries: this.state.palette.filter(entry => entry.category === category)
+    })).filter(group => group.entries.length > 0);
+  }
+
+  private positionOf(node: NodeState): Position {
+    return this.overrides.get(node.id) ?? node.position;
+  }
+
+  private boxOf(node: NodeState): Box {
+    return nodeBox(node, this.positionOf(node));
+  }
+
+  canvas(): CanvasView {
+    const { graph, selection } = this.state;
+    const connected = new Set(graph.edges.map(e => `${e.target.node}:${e.target.arg}`));
+    const used = new Set(graph.edges.map(e => refKey(e.source)));
+    const outputs = new Set(graph.outputs.map(r => r.node));
+    const nodes = graph.nodes.map(node => {
+      const box = this.boxOf(node);
+      const count = outputCount(node);
+      return {
+        id: node.id,
+        className: node.class,
+        box,
+        status: node.status,
+        error: node.error,
+        shapes: formatShapes(node.output_shapes),
+        params: formatParams(node.params),
+        selected: node.id === selection,
+        isOutput: outputs.has(node.id),
+        inputs: node.args.map((arg, index) => ({
+          node: node.id,
+          index,
+          name: arg.name,
+          kind: arg.kind,
+          optional: arg.optional,
+          position: inputPortPosition(box, index, node.args.length),
+          connected: connected.has(`${node.id}:${index}`)
+        })),
+        outputs: Array.from({ length: count }, (_, index) => ({
+          node: node.id,
+          index,
+          name: `output ${index}`,
+          kind: 'single' as const,
+          optional: false,
+          position: outputPortPosition(box, index, count),
+          connected: used.has(`${node.id}:${index}`)
+        }))
+      };
+    });
+    const byId = new Map(nodes.map(n => [n.id, n]));
+    const edges: EdgeView[] = [];
+    for (const edge of graph.edges) {
+      const from = byId.get(edge.source.node)?.outputs[edge.source.output]?.position;
+      const to = byId.get(edge.target.node)?.inputs[edge.target.arg]?.position;
+      if (from !== undefined && to !== undefined) {
+        const key = edgeKey(edge.source, edge.target);
+        edges.push({
+          key,
+          source: edge.source,
+          target: edge.target,
+          path: edgePath(from, to),
+          selected: key === this.selectedEdge
+        });
+      }
+    }
+    const wire = this.gesture?.kind === 'wire' ? edgePath(this.gesture.from, this.gesture.to) : null;
+    return { nodes, edges, wire, wiring: wire !== null, viewport: this.viewport };
+  }
+
+  /** The selected node's arguments as form fields, with Keras defaults for unset ones. */
+  form(): FormField[] {
+    const node = this.selectedNode();
+    const entry = node === null ? undefined : this.paletteEntry(node.class);
+    if (node === null || entry === undefined) {
+      return [];
+    }
+    return entry.arguments.map(spec => {
+      const value = spec.name in node.config ? node.config[spec.name] : spec.default;
+      return { spec, value, text: formatArgument(value), error: this.fieldErrors.get(spec.name) ?? null };
+    });
+  }
+
+  summary(): { text: string; errors: string[]; valid: boolean } {
+    const { graph } = this.state;
+    const count = graph.nodes.length;
+    const layers = `${count} layer${count === 1 ? '' : 's'}`;
+    const params = graph.total_params === null ? '' : ` · ${formatParams(graph.total_params)}`;
+    return { text: `${layers}${params}`, errors: graph.errors, valid: graph.valid };
+  }
+
+  // ------------------------------------------------------------------------------ intents
+
+  addLayer(className: string, position?: Position): Promise<Config | null> {
+    const intent: Intent =
+      position === undefined
+        ? { type: 'add_layer', class_name: className }
+        : { type: 'add_layer', class_name: className, position: roundPosition(position) };
+    return this.send(intent);
+  }
+
+  /** Selects at once (a key pressed right after the click acts on this node) and tells the kernel. */
+  select(node: string | null): void {
+    this.selectedEdge = null;
+    if (node !== this.state.selection) {
+      this.fieldErrors.clear();
+      this.state = { ...this.state, selection: node };
+      void this.send({ type: 'select', node });
+    }
+    this.changed.emit();
+  }
+
+  selectEdge(key: string | null): void {
+    this.selectedEdge = key;
+    this.changed.emit();
+  }
+
+  undo(): void {
+    if (this.state.history.can_undo) {
+      void this.send({ type: 'undo' });
+    }
+  }
+
+  redo(): void {
+    if (this.state.history.can_redo) {
+      void this.send({ type: 'redo' });
+    }
+  }
+
+  /** Lays the graph out and, when the new positions arrive, fits it in view. */
+  autoLayout(direction: 'down' | 'right' = 'down'): void {
+    this.fitAfterLayout = true;
+    void this.send({ type: 'auto_layout', direction }).then(result => {
+      this.fitAfterLayout = this.fitAfterLayout && result !== null;
+    });
+  }
+
+  deleteSelection(): void {
+    const edge = this.selectedEdgeValue();
+    if (edge !== null) {
+      this.selectedEdge = null;
+      void this.send({ type: 'disconnect', source: edge.source, target: edge.target });
+    } else if (this.state.selection !== null) {
+      void this.send({ type: 'delete', nodes: [this.state.selection] });
+    }
+  }
+
+  /** Runs a keyboard command; false when the key means nothing here. */
+  command(command: Command | null): boolean {
+    switch (command) {
+      case 'undo':
+        this.undo();
+        return true;
+      case 'redo':
+        this.redo();
+        return true;
+      case 'delete':
+        this.deleteSelection();
+        return true;
+      case 'cancel':
+        this.gesture = null;
+        this.selectEdge(null);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Applies a form field; returns the parse error (nothing is sent then), or null. */
+  setArgument(name: string, input: string | boolean): string | null {
+    const node = this.selectedNode();
+    const spec = this.form().find(field => field.spec.name === name)?.spec;
+    if (node === null || spec === undefined) {
+      return null;
+    }
+    const parsed = parseArgument(spec, input);
+    if (!parsed.ok) {
+      this.fieldErrors.set(name, parsed.error);
+      this.changed.emit();
+      return parsed.error;
+    }
+    this.fieldErrors.delete(name);
+    this.changed.emit();
+    void this.send({ type: 'update_config', node: node.id, config: { [name]: parsed.value } });
+    return null;
+  }
+
+  rename(name: string): void {
+    const node = this.selectedNode();
+    const trimmed = name.trim();
+    if (node !== null && trimmed !== '' && trimmed !== node.id) {
+      void this.send({ type: 'update_config', node: node.id, config: { name: trimmed } });
+    }
+  }
+
+  private selectedEdgeValue(): Edge | null {
+    return this.state.graph.edges.find(e => edgeKey(e.source, e.target) === this.selectedEdge) ?? null;
+  }
+
+  // ----------------------------------------------------------------------------- gestures
+  // Points are canvas coordinates except where named `screen`.
+
+  pressNode(id: string, point: Position): void {
+    const node = this.node(id);
+    if (node === undefined) {
+      return;
+    }
+    const at = this.positionOf(node);
+    this.gesture = { kind: 'drag', node: id, grab: { x: point.x - at.x, y: point.y - at.y }, moved: false };
+  }
+
+  pressOutput(source: Ref, point: Position): void {
+    const from = this.canvas().nodes.find(n => n.id === source.node)?.outputs[source.output]?.position;
+    if (from !== undefined) {
+      this.gesture = { kind: 'wire', source, from, to: point };
+      this.changed.emit();
+    }
+  }
+
+  pressBackground(screen: Position): void {
+    this.gesture = { kind: 'pan', start: screen, origin: this.viewport, moved: false };
+  }
+
+  move(point: Position, screen: Position): void {
+    const gesture = this.gesture;
+    if (gesture === null) {
+      return;
+    }
+    if (gesture.kind === 'drag') {
+      const node = this.node(gesture.node);
+      if (node === undefined) {
+        return;
+      }
+      const target = { x: point.x - gesture.grab.x, y: point.y - gesture.grab.y };
+      const current = this.positionOf(node);
+      const distance = Math.hypot(target.x - current.x, target.y - current.y) * this.viewport.scale;
+      if (gesture.moved || distance >= CLICK_SLOP) {
+        gesture.moved = true;
+        this.overrides.set(gesture.node, target);
+      }
+    } else if (gesture.kind === 'wire') {
+      gesture.to = point;
+    } else {
+      const dx = screen.x - gesture.start.x;
+      const dy = screen.y - gesture.start.y;
+      gesture.moved = gesture.moved || Math.hypot(dx, dy) >= CLICK_SLOP;
+      this.viewport = { ...gesture.origin, x: gesture.origin.x + dx, y: gesture.origin.y + dy };
+    }
+    this.changed.emit();
+  }
+
+  /** Ends a gesture; `port` is the input port under the pointer, if any. */
+  release(port: Port | null): void {
+    const gesture = this.gesture;
+    this.gesture = null;
+    if (gesture === null) {
+      return;
+    }
+    if (gesture.kind === 'drag') {
+      const position = this.overrides.get(gesture.node);
+      if (gesture.moved && position !== undefined) {
+        void this.send({ type: 'move', positions: { [gesture.node]: roundPosition(position) } }).then(result => {
+          if (result === null) {
+            this.overrides.delete(gesture.node);
+            this.changed.emit();
+          }
+        });
+      } else {
+        this.select(gesture.node);
+      }
+    } else if (gesture.kind === 'wire') {
+      if (port !== null && port.node !== gesture.source.node) {
+        void this.send({ type: 'connect', source: gesture.source, target: port });
+      }
+    } else if (!gesture.moved) {
+      this.select(null);
+    }
+    this.changed.emit();
+  }
+
+  wheel(screen: Position, deltaY: number): void {
+    this.viewport = zoomAt(this.viewport, screen, Math.exp(-deltaY * 0.0015));
+    this.changed.emit();
+  }
+
+  zoomBy(factor: number, screen: Position): void {
+    this.viewport = zoomAt(this.viewport, screen, factor);
+    this.changed.emit();
+  }
+}
+
+function roundPosition(position: Position): Position {
+  return { x: Math.round(position.x), y: Math.round(position.y) };
+}

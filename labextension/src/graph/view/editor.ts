@@ -1,0 +1,139 @@
+/**
+ * The graph editor: toolbar, palette, canvas, argument form and status line over one
+ * GraphEditorModel. Redraws are batched into one per animation frame.
+ */
+import { Banner } from '../../ui/banner';
+import { h, listen } from '../../ui/dom';
+import { FrameScheduler } from '../../ui/scheduler';
+import type { Cleanup, Problem } from '../../widget';
+import { EditorState, GraphEditorModel, keyCommand } from '../model';
+import { CanvasView } from './canvas';
+import { FormView } from './form';
+import { PaletteView } from './palette';
+
+function button(label: string, action: string, title: string): HTMLButtonElement {
+  return h('button', { class: 'wb-button', 'data-action': action, title, type: 'button' }, label);
+}
+
+export class GraphEditorView {
+  readonly element: HTMLDivElement;
+  readonly banner = new Banner();
+  private canvas: CanvasView;
+  private palette: PaletteView;
+  private form: FormView;
+  private undoButton = button('↶ Undo', 'undo', 'Undo (Ctrl+Z)');
+  private redoButton = button('↷ Redo', 'redo', 'Redo (Ctrl+Shift+Z)');
+  private status = h('div', { class: 'wb-statusline', 'data-testid': 'graph-status' });
+  private code = h('pre', { class: 'wb-code' });
+  private codeBox = h('details', { class: 'wb-code-box' }, h('summary', {}, 'Python code'), this.code);
+  private scheduler = new FrameScheduler();
+  private cleanups: Cleanup[] = [];
+
+  constructor(private model: GraphEditorModel) {
+    this.canvas = new CanvasView(model);
+    this.palette = new PaletteView(model);
+    this.form = new FormView(model);
+    const toolbar = h(
+      'div',
+      { class: 'wb-toolbar' },
+      this.undoButton,
+      this.redoButton,
+      button('Delete', 'delete', 'Delete the selected node or connection (Delete)'),
+      button('Auto-layout', 'layout', 'Arrange the graph top-down'),
+      h('span', { class: 'wb-spacer' }),
+      button('−', 'zoom-out', 'Zoom out'),
+      button('+', 'zoom-in', 'Zoom in'),
+      button('Fit', 'fit', 'Fit the graph in view')
+    );
+    const side = h('div', { class: 'wb-side' }, this.form.element, this.codeBox);
+    this.element = h(
+      'div',
+      { class: 'wb-graph-editor wb-root', tabindex: 0, 'data-lm-suppress-shortcuts': 'true' },
+      toolbar,
+      this.banner.element,
+      h('div', { class: 'wb-editor-body' }, this.palette.element, this.canvas.element, side),
+      this.status
+    );
+    this.cleanups.push(
+      model.changed.connect(() => this.scheduler.schedule('render', () => this.render())),
+      listen(toolbar, 'click', event => this.onToolbar(event)),
+      listen(this.element, 'keydown', event => {
+        if (model.command(keyCommand(event))) {
+          event.preventDefault();
+          event.stopPropagation();
+        }
+      })
+    );
+  }
+
+  update(values: Partial<EditorState>): void {
+    this.model.setState(values);
+  }
+
+  showProblem(problem: Problem): void {
+    this.banner.show(problem);
+  }
+
+  private onToolbar(event: MouseEvent): void {
+    const action = (event.target as Element).closest('[data-action]')?.getAttribute('data-action');
+    const { width, height } = this.canvas.size();
+    const centre = { x: width / 2, y: height / 2 };
+    switch (action) {
+      case 'undo':
+        this.model.undo();
+        break;
+      case 'redo':
+        this.model.redo();
+        break;
+      case 'delete':
+        this.model.deleteSelection();
+        break;
+      case 'layout':
+        this.model.autoLayout('down');
+        break;
+      case 'zoom-in':
+        this.model.zoomBy(1.25, centre);
+        break;
+      case 'zoom-out':
+        this.model.zoomBy(0.8, centre);
+        break;
+      case 'fit':
+        this.model.fit(width, height);
+        break;
+    }
+  }
+
+  render(): void {
+    const { width, height } = this.canvas.size();
+    this.model.fitOnce(width, height);
+    const { history } = this.model.state;
+    this.undoButton.disabled = !history.can_undo;
+    this.undoButton.title = history.undo_label ? `Undo ${history.undo_label} (Ctrl+Z)` : 'Nothing to undo';
+    this.redoButton.disabled = !history.can_redo;
+    this.redoButton.title = history.redo_label ? `Redo ${history.redo_label} (Ctrl+Shift+Z)` : 'Nothing to redo';
+    this.palette.render();
+    this.canvas.render();
+    this.form.render();
+    const summary = this.model.summary();
+    this.status.replaceChildren(
+      h(
+        'span',
+        { class: summary.valid ? 'wb-valid' : 'wb-invalid' },
+        summary.valid ? '✓ valid model' : '✗ not a model yet'
+      ),
+      h('span', {}, summary.text),
+      ...summary.errors.map(error => h('span', { class: 'wb-graph-error' }, error))
+    );
+    this.code.textContent = this.model.state.code;
+    this.codeBox.hidden = this.model.state.code === '';
+  }
+
+  dispose(): void {
+    this.scheduler.dispose();
+    this.cleanups.forEach(cleanup => cleanup());
+    this.canvas.dispose();
+    this.palette.dispose();
+    this.form.dispose();
+    this.banner.dispose();
+  }
+}

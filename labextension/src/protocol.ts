@@ -1,0 +1,512 @@
+/**
+ * The widget protocol, version 1 (docs/protocol.md): the intents a view sends, the replies
+ * and events the kernel sends, and the synced traits. Everything the kernel sends is
+ * checked here before a view sees it.
+ */
+import type { BufferLike, DType, NDArray } from './codec';
+import { decodeArray } from './codec';
+import {
+  array,
+  bool,
+  Check,
+  int,
+  literal,
+  nullable,
+  num,
+  object,
+  optional,
+  ProtocolError,
+  record,
+  str,
+  unknownValue
+} from './schema';
+
+export { ProtocolError } from './schema';
+
+export const PROTOCOL_VERSION = 1;
+
+// Common shapes
+
+export interface Ref {
+  node: string;
+  output: number;
+}
+export interface Port {
+  node: string;
+  arg: number;
+}
+export interface Position {
+  x: number;
+  y: number;
+}
+export type Shape = (number | null)[];
+export interface BufferRef {
+  buffer: number;
+  dtype: Extract<DType, 'float32' | 'float64' | 'int32'>;
+  shape: number[];
+}
+
+export const checkRef: Check<Ref> = object({ node: str, output: int });
+export const checkPort: Check<Port> = object({ node: str, arg: int });
+export const checkPosition: Check<Position> = object({ x: num, y: num });
+export const checkShape: Check<Shape> = array(nullable(int));
+export const checkBufferRef: Check<BufferRef> = object({
+  buffer: int,
+  dtype: literal('float32', 'float64', 'int32'),
+  shape: array(int)
+});
+
+// Intents (browser -> kernel)
+
+export type Config = Record<string, unknown>;
+export type BackendName = string;
+export type Tab = 'build' | 'train' | 'inspect';
+
+export type Intent =
+  | { type: 'ready' }
+  // graph editor
+  | { type: 'add_layer'; class_name: string; config?: Config; position?: Position }
+  | { type: 'connect'; source: Ref; target: Port }
+  | { type: 'disconnect'; source: Ref; target: Port }
+  | { type: 'update_config'; node: string; config: Config }
+  | { type: 'delete'; nodes: string[] }
+  | { type: 'move'; positions: Record<string, Position> }
+  | { type: 'undo' }
+  | { type: 'redo' }
+  | { type: 'auto_layout'; direction?: 'down' | 'right' }
+  | { type: 'set_outputs'; outputs: Ref[] }
+  | { type: 'load_spec'; spec: Config }
+  | { type: 'select'; node: string | null }
+  // training (dashboard and playground)
+  | { type: 'start'; epochs: number; batch_size: number }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'set_learning_rate'; value: number }
+  | { type: 'set_backend'; backend: BackendName }
+  // inspector
+  | { type: 'select_node'; node: string | null }
+  | { type: 'select_sample'; index: number }
+  | { type: 'refresh' }
+  // playground
+  | { type: 'set_dataset'; name: string; noise?: number; samples?: number; seed?: number }
+  | { type: 'set_resolution'; resolution: number }
+  | { type: 'reset_weights' }
+  // workbench
+  | { type: 'select_tab'; tab: Tab };
+
+export type IntentType = Intent['type'];
+export type Envelope<T> = T & { version: number; request_id?: string };
+
+export function envelope<T extends Intent>(intent: T, requestId?: string): Envelope<T> {
+  return requestId === undefined
+    ? { ...intent, version: PROTOCOL_VERSION }
+    : { ...intent, version: PROTOCOL_VERSION, request_id: requestId };
+}
+
+// Replies and events (kernel -> browser)
+
+export type ErrorCode = 'invalid_message' | 'version_mismatch' | 'too_large' | 'rejected' | 'internal';
+
+export interface Ack {
+  type: 'ack';
+  request_id: string | null;
+  result: Config;
+}
+export interface ErrorReply {
+  type: 'error';
+  request_id: string | null;
+  code: ErrorCode;
+  message: string;
+  intent: string | null;
+}
+export interface CurveSeriesDelta {
+  name: string;
+  steps: BufferRef;
+  values: BufferRef;
+}
+export type MarkerKind = 'backend' | 'learning_rate' | 'start' | 'stop';
+export interface Marker {
+  step: number;
+  kind: MarkerKind;
+  label: string;
+}
+export interface CurveDelta {
+  type: 'curve_delta';
+  reset: boolean;
+  series: CurveSeriesDelta[];
+  markers: Marker[];
+}
+export interface ActivationEvent {
+  type: 'activation';
+  node: string;
+  sample: number;
+  values: BufferRef;
+}
+export interface PointSet {
+  x: BufferRef;
+  y: BufferRef;
+}
+export interface PointsEvent {
+  type: 'points';
+  train: PointSet;
+  test: PointSet;
+}
+export interface Neuron {
+  node: string;
+  unit: number;
+}
+export interface GridEvent {
+  type: 'grid';
+  extent: number[];
+  output: BufferRef;
+  neurons: Neuron[];
+  neuron_values: BufferRef | null;
+}
+export interface StateEvent {
+  type: 'state';
+  state: Config;
+}
+
+export type KernelMessage = Ack | ErrorReply | CurveDelta | ActivationEvent | PointsEvent | GridEvent | StateEvent;
+export type KernelEvent = Exclude<KernelMessage, Ack | ErrorReply>;
+
+const checkMarker: Check<Marker> = object({
+  step: int,
+  kind: literal('backend', 'learning_rate', 'start', 'stop'),
+  label: str
+});
+const checkPointSet: Check<PointSet> = object({ x: checkBufferRef, y: checkBufferRef });
+
+const KERNEL_MESSAGES: { [K in KernelMessage['type']]: Check<Omit<Extract<KernelMessage, { type: K }>, 'type'>> } = {
+  ack: object({ request_id: nullable(str), result: record(unknownValue) }),
+  error: object({
+    request_id: nullable(str),
+    code: literal('invalid_message', 'version_mismatch', 'too_large', 'rejected', 'internal'),
+    message: str,
+    intent: nullable(str)
+  }),
+  curve_delta: object({
+    reset: bool,
+    series: array(object({ name: str, steps: checkBufferRef, values: checkBufferRef })),
+    markers: array(checkMarker)
+  }),
+  activation: object({ node: str, sample: int, values: checkBufferRef }),
+  points: object({ train: checkPointSet, test: checkPointSet }),
+  grid: object({
+    extent: array(num),
+    output: checkBufferRef,
+    neurons: array(object({ node: str, unit: int })),
+    neuron_values: nullable(checkBufferRef)
+  }),
+  state: object({ state: record(unknownValue) })
+};
+
+/**
+ * A kernel message, checked: its version, its type's fields, and every buffer reference
+ * against the buffers that came with it. Throws ProtocolError.
+ */
+export function parseKernelMessage(value: unknown, buffers: readonly BufferLike[] = []): KernelMessage {
+  const head = object({ type: str, version: int })(value);
+  if (head.version !== PROTOCOL_VERSION) {
+    throw new ProtocolError(
+      `the kernel speaks protocol version ${head.version}, this page version ${PROTOCOL_VERSION}: ` +
+        'restart the kernel and reload the page after upgrading'
+    );
+  }
+  const check = (KERNEL_MESSAGES as Record<string, Check<unknown>>)[head.type];
+  if (check === undefined) {
+    throw new ProtocolError(`unknown message type "${head.type}"`);
+  }
+  check(value);
+  for (const ref of bufferRefsIn(value)) {
+    if (ref.buffer < 0 || ref.buffer >= buffers.length) {
+      throw new ProtocolError(`${head.type}: buffer ${ref.buffer} is missing (${buffers.length} came)`);
+    }
+  }
+  return value as KernelMessage;
+}
+
+function bufferRefsIn(value: unknown): BufferRef[] {
+  if (Array.isArray(value)) {
+    return value.flatMap(bufferRefsIn);
+  }
+  if (typeof value !== 'object' || value === null) {
+    return [];
+  }
+  if ('buffer' in value && 'dtype' in value && 'shape' in value) {
+    return [value as BufferRef];
+  }
+  return Object.values(value).flatMap(bufferRefsIn);
+}
+
+/** The typed array a buffer reference points at. */
+export function resolveBuffer(ref: BufferRef, buffers: readonly BufferLike[]): NDArray {
+  return decodeArray({ dtype: ref.dtype, shape: ref.shape }, buffers[ref.buffer]);
+}
+
+// Synced traits: graph editor
+
+export interface TensorArgState {
+  name: string;
+  kind: 'single' | 'list';
+  optional: boolean;
+  sources: Ref[];
+}
+export type NodeStatus = 'ok' | 'error' | 'waiting';
+export interface NodeState {
+  id: string;
+  class: string;
+  config: Config;
+  args: TensorArgState[];
+  position: Position;
+  output_shapes: Shape[] | null;
+  params: number | null;
+  status: NodeStatus;
+  error: string | null;
+}
+export interface Edge {
+  source: Ref;
+  target: Port;
+}
+export interface GraphState {
+  name: string;
+  nodes: NodeState[];
+  edges: Edge[];
+  inputs: string[];
+  outputs: Ref[];
+  outputs_auto: boolean;
+  errors: string[];
+  valid: boolean;
+  total_params: number | null;
+}
+
+export const checkNodeState: Check<NodeState> = object({
+  id: str,
+  class: str,
+  config: record(unknownValue),
+  args: array(object({ name: str, kind: literal('single', 'list'), optional: bool, sources: array(checkRef) })),
+  position: checkPosition,
+  output_shapes: nullable(array(checkShape)),
+  params: nullable(int),
+  status: literal('ok', 'error', 'waiting'),
+  error: nullable(str)
+});
+
+export const checkGraph: Check<GraphState> = object({
+  name: str,
+  nodes: array(checkNodeState),
+  edges: array(object({ source: checkRef, target: checkPort })),
+  inputs: array(str),
+  outputs: array(checkRef),
+  outputs_auto: bool,
+  errors: array(str),
+  valid: bool,
+  total_params: nullable(int)
+});
+
+export type ArgumentType = 'int' | 'float' | 'bool' | 'string' | 'choice' | 'shape' | 'int_list' | 'int_or_int_list';
+export type LayerCategory =
+  | 'core'
+  | 'convolution'
+  | 'pooling'
+  | 'reshaping'
+  | 'normalization'
+  | 'regularization'
+  | 'merging'
+  | 'recurrent'
+  | 'attention'
+  | 'input';
+
+export interface ArgumentSpec {
+  name: string;
+  type: ArgumentType;
+  default?: unknown;
+  required: boolean;
+  nullable: boolean;
+  choices?: string[];
+  length?: number;
+}
+export interface PaletteEntry {
+  class: string;
+  category: LayerCategory;
+  doc: string;
+  args: { name: string; kind: 'single' | 'list'; optional: boolean }[];
+  arguments: ArgumentSpec[];
+}
+
+export const checkArgumentSpec: Check<ArgumentSpec> = object({
+  name: str,
+  type: literal('int', 'float', 'bool', 'string', 'choice', 'shape', 'int_list', 'int_or_int_list'),
+  default: optional(unknownValue),
+  required: bool,
+  nullable: bool,
+  choices: optional(array(str)),
+  length: optional(int)
+});
+
+export const checkPalette: Check<PaletteEntry[]> = array(
+  object({
+    class: str,
+    category: literal(
+      'core',
+      'convolution',
+      'pooling',
+      'reshaping',
+      'normalization',
+      'regularization',
+      'merging',
+      'recurrent',
+      'attention',
+      'input'
+    ),
+    doc: str,
+    args: array(object({ name: str, kind: literal('single', 'list'), optional: bool })),
+    arguments: array(checkArgumentSpec)
+  })
+);
+
+export interface History {
+  can_undo: boolean;
+  can_redo: boolean;
+  undo_label: string | null;
+  redo_label: string | null;
+}
+export const checkHistory: Check<History> = object({
+  can_undo: bool,
+  can_redo: bool,
+  undo_label: nullable(str),
+  redo_label: nullable(str)
+});
+
+// Synced traits: training (dashboard and playground)
+
+export type TrainingState = 'idle' | 'running' | 'paused' | 'stopping' | 'finished' | 'stopped' | 'error';
+export interface TrainingStatus {
+  state: TrainingState;
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps_per_epoch: number | null;
+  backend: string;
+  learning_rate: number | null;
+  message: string | null;
+  steps_per_second: number | null;
+}
+export const checkStatus: Check<TrainingStatus> = object({
+  state: literal('idle', 'running', 'paused', 'stopping', 'finished', 'stopped', 'error'),
+  epoch: int,
+  epochs: int,
+  step: int,
+  steps_per_epoch: nullable(int),
+  backend: str,
+  learning_rate: nullable(num),
+  message: nullable(str),
+  steps_per_second: nullable(num)
+});
+
+export interface DataSummary {
+  name: string;
+  task: string;
+  samples: number;
+  x_shape: Shape;
+  y_shape: Shape;
+}
+export const checkData: Check<DataSummary | null> = nullable(
+  object({ name: str, task: str, samples: int, x_shape: checkShape, y_shape: checkShape })
+);
+
+export interface TrainingConfig {
+  epochs: number;
+  batch_size: number;
+}
+export const checkTrainingConfig: Check<TrainingConfig> = object({ epochs: int, batch_size: int });
+
+// Synced traits: inspector
+
+export interface InspectorNode {
+  id: string;
+  class: string;
+  output_shapes: Shape[] | null;
+  params: number | null;
+}
+export const checkInspectorNodes: Check<InspectorNode[]> = array(
+  object({ id: str, class: str, output_shapes: nullable(array(checkShape)), params: nullable(int) })
+);
+
+export interface Stats {
+  mean: number;
+  std: number;
+  min: number;
+  max: number;
+  fraction_zero: number;
+}
+export interface Diagnostic {
+  severity: 'info' | 'warning';
+  message: string;
+}
+export interface Report {
+  node: string;
+  sample: number;
+  output_shape: Shape;
+  stats: Stats;
+  diagnostics: Diagnostic[];
+}
+export const checkReport: Check<Report | null> = nullable(
+  object({
+    node: str,
+    sample: int,
+    output_shape: checkShape,
+    stats: object({ mean: num, std: num, min: num, max: num, fraction_zero: num }),
+    diagnostics: array(object({ severity: literal('info', 'warning'), message: str }))
+  })
+);
+
+// Synced traits: playground and workbench
+
+export interface DatasetState {
+  name: string;
+  choices: string[];
+  noise: number;
+  samples: number;
+  seed: number;
+  task: string;
+  classes: number;
+}
+export const checkDataset: Check<DatasetState> = object({
+  name: str,
+  choices: array(str),
+  noise: num,
+  samples: int,
+  seed: int,
+  task: str,
+  classes: int
+});
+
+export const checkExtent: Check<number[]> = array(num);
+
+export interface WorkbenchChildren {
+  build: string | null;
+  train: string | null;
+  inspect: string | null;
+}
+export const checkChildren: Check<WorkbenchChildren> = object({
+  build: nullable(str),
+  train: nullable(str),
+  inspect: nullable(str)
+});
+export const checkTab: Check<Tab> = literal('build', 'train', 'inspect');
+
+export const checkStringList: Check<string[]> = array(str);
+export const checkNullableString: Check<string | null> = nullable(str);
+export const checkString: Check<string> = str;
+export const checkInt: Check<number> = int;
+
+/** Whether a value is a widget reference such as "IPY_MODEL_1a2b", and its model id. */
+export function widgetRefId(ref: string): string {
+  const prefix = 'IPY_MODEL_';
+  if (!ref.startsWith(prefix)) {
+    throw new ProtocolError(`expected a widget reference "IPY_MODEL_<id>", got ${JSON.stringify(ref)}`);
+  }
+  return ref.slice(prefix.length);
+}

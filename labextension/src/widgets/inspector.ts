@@ -1,0 +1,21 @@
+/** The Inspector widget (anywidget ES module): workbench/static/inspector.js. */
+import { InspectorView } from '../inspector/view';
+import { checkInspectorNodes, checkInt, checkNullableString, checkReport } from '../protocol';
+import css from '../styles/inspector.css';
+import { useStyles } from '../ui/styles';
+import { Cleanup, mountWidget, RenderContext } from '../widget';
+
+const INSPECTOR_TRAITS = {
+  nodes: checkInspectorNodes,
+  selected_node: checkNullableString,
+  selected_sample: checkInt,
+  samples: checkInt,
+  report: checkReport
+};
+
+export function renderInspector(context: RenderContext): Cleanup {
+  useStyles('inspector', css);
+  return mountWidget(context, INSPECTOR_TRAITS, send => new InspectorView(send));
+}
+
+export default { render: renderInspector };

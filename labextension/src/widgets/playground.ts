@@ -1,0 +1,16 @@
+/** The Playground widget (anywidget ES module): workbench/static/playground.js. */
+import { PlaygroundView } from '../playground/view';
+import { checkDataset, checkExtent, checkInt } from '../protocol';
+import css from '../styles/playground.css';
+import { useStyles } from '../ui/styles';
+import { Cleanup, mountWidget, RenderContext } from '../widget';
+import { TRAINING_TRAITS } from '../training/traits';
+
+const PLAYGROUND_TRAITS = { ...TRAINING_TRAITS, dataset: checkDataset, resolution: checkInt, extent: checkExtent };
+
+export function renderPlayground(context: RenderContext): Cleanup {
+  useStyles('playground', css);
+  return mountWidget(context, PLAYGROUND_TRAITS, send => new PlaygroundView(send));
+}
+
+export default { render: renderPlayground };

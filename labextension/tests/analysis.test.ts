@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { ndarray } from '../src/codec';
+import { formatNumber, formatParams, formatShape } from '../src/format';
+import { activationLayout, badges, histogram, StatsHistory, tileValues } from '../src/inspector/analysis';
+import { gridPixels, toPixel } from '../src/playground/plane';
+import { controls, describeStatus, runFraction } from '../src/training/status';
+import { rangeOf, symmetric, toPixels } from '../src/ui/colormap';
+import { sparklinePoints } from '../src/ui/charts';
+import { FrameScheduler } from '../src/ui/scheduler';
+import type { Report, TrainingStatus } from '../src/protocol';
+
+describe('inspector analysis', () => {
+  it('bins finite values into a histogram', () => {
+    const h = histogram([0, 0, 1, 2, 3, 4, Number.NaN], 4);
+    expect(h).toEqual({ min: 0, max: 4, counts: [2, 1, 1, 2] });
+  });
+
+  it('lays out vectors as squares, matrices as themselves, feature maps by channel', () => {
+    expect(activationLayout([64])).toEqual({ tiles: 1, rows: 8, cols: 8 });
+    expect(activationLayout([10])).toEqual({ tiles: 1, rows: 3, cols: 4 });
+    expect(activationLayout([5, 7])).toEqual({ tiles: 1, rows: 5, cols: 7 });
+    expect(activationLayout([4, 4, 3])).toEqual({ tiles: 3, rows: 4, cols: 4 });
+    expect(activationLayout([4, 4, 64]).tiles).toBe(32);
+  });
+
+  it('gathers one channel of a channels-last feature map', () => {
+    const values = Float32Array.from({ length: 2 * 2 * 3 }, (_, i) => i);
+    expect(Array.from(tileValues(values, [2, 2, 3], activationLayout([2, 2, 3]), 1))).toEqual([1, 4, 7, 10]);
+    const padded = tileValues([1, 2, 3], [3], activationLayout([3]), 0);
+    expect(padded.length).toBe(4);
+    expect(Number.isNaN(padded[3])).toBe(true);
+  });
+
+  it('records stats over time per node, skipping repeats', () => {
+    const history = new StatsHistory();
+    const report = (mean: number): Report => ({
+      node: 'dense',
+      sample: 0,
+      output_shape: [null, 4],
+      stats: { mean, std: 1, min: 0, max: 2, fraction_zero: 0 },
+      diagnostics: []
+    });
+    [0.1, 0.1, 0.3].forEach(mean => history.record(report(mean)));
+    expect(history.series('dense', 'mean')).toEqual([0.1, 0.3]);
+    expect(history.series('other', 'mean')).toEqual([]);
+  });
+
+  it('badges warnings and healthy layers', () => {
+    const base: Report = {
+      node: 'd',
+      sample: 0,
+      output_shape: [4],
+      stats: { mean: 0, std: 1, min: 0, max: 1, fraction_zero: 0.9 },
+      diagnostics: []
+    };
+    expect(badges(base)).toEqual([{ label: 'looks healthy', kind: 'ok' }]);
+    const warned = {
+      ...base,
+      diagnostics: [
+        { severity: 'warning' as const, message: 'Most units are dead.' },
+        { severity: 'info' as const, message: 'ReLU.' }
+      ]
+    };
+    expect(badges(warned).map(b => b.label)).toEqual(['1 warning', '1 note']);
+  });
+});
+
+describe('colormaps and the playground plane', () => {
+  it('maps values to pixels over a range', () => {
+    const pixels = toPixels([0, 1, Number.NaN], { min: 0, max: 1 }, 'viridis');
+    expect(Array.from(pixels.slice(0, 4))).toEqual([68, 1, 84, 255]);
+    expect(Array.from(pixels.slice(4, 8))).toEqual([253, 231, 37, 255]);
+    expect(Array.from(pixels.slice(8, 12))).toEqual([255, 0, 255, 255]);
+  });
+
+  it('finds ranges, symmetric around zero for signed data', () => {
+    expect(rangeOf([2, -1, Number.POSITIVE_INFINITY])).toEqual({ min: -1, max: 2 });
+    expect(rangeOf([3, 3])).toEqual({ min: 2.5, max: 3.5 });
+    expect(symmetric({ min: -1, max: 2 })).toEqual({ min: -2, max: 2 });
+  });
+
+  it('puts y_max at the top of the plane', () => {
+    expect(toPixel([-1, 1, -1, 1], 100, 100, -1, 1)).toEqual([0, 0]);
+    expect(toPixel([-1, 1, -1, 1], 100, 100, 1, -1)).toEqual([100, 100]);
+  });
+
+  it('colours a binary grid by probability and a multi-class grid by blending', () => {
+    const binary = gridPixels(ndarray(new Float32Array([0, 0.5, 1, 1]), [2, 2]));
+    expect([binary.width, binary.height]).toEqual([2, 2]);
+    expect(Array.from(binary.pixels.slice(4, 8))).toEqual([255, 255, 255, 255]);
+    const three = gridPixels(ndarray(new Float32Array([1, 0, 0, 0, 1, 0]), [1, 2, 3]));
+    expect(three.pixels.length).toBe(8);
+    expect(Array.from(three.pixels.slice(0, 3))).not.toEqual(Array.from(three.pixels.slice(4, 7)));
+  });
+});
+
+describe('training status', () => {
+  const status = (over: Partial<TrainingStatus>): TrainingStatus => ({
+    state: 'idle',
+    epoch: 0,
+    epochs: 0,
+    step: 0,
+    steps_per_epoch: null,
+    backend: 'numpy',
+    learning_rate: 0.01,
+    message: null,
+    steps_per_second: null,
+    ...over
+  });
+
+  it('allows the buttons that make sense in each state', () => {
+    expect(controls(status({ state: 'idle' }))).toMatchObject({
+      start: true,
+      pause: false,
+      resume: false,
+      stop: false
+    });
+    expect(controls(status({ state: 'running' }))).toMatchObject({
+      start: false,
+      pause: true,
+      resume: false,
+      stop: true
+    });
+    expect(controls(status({ state: 'paused' }))).toMatchObject({
+      start: false,
+      pause: false,
+      resume: true,
+      stop: true
+    });
+    expect(controls(status({ state: 'stopping' }))).toMatchObject({
+      start: false,
+      pause: false,
+      resume: false,
+      stop: false
+    });
+  });
+
+  it('measures progress from the step the run started at', () => {
+    expect(runFraction(status({ epochs: 2, steps_per_epoch: 10, step: 115 }), 100)).toBeCloseTo(0.75);
+    expect(runFraction(status({ epochs: 4, epoch: 1 }), 0)).toBe(0.25);
+    expect(runFraction(status({}), 0)).toBeNull();
+  });
+
+  it('describes the status in one line', () => {
+    expect(
+      describeStatus(
+        status({ state: 'running', epoch: 2, epochs: 5, step: 40, steps_per_second: 123.456, backend: 'jax' })
+      )
+    ).toBe('running · epoch 2/5 · step 40 · 123 steps/s · on jax');
+  });
+});
+
+describe('formatting and scheduling', () => {
+  it('formats shapes, parameter counts and numbers', () => {
+    expect(formatShape([null, 28, 28, 1])).toBe('(None, 28, 28, 1)');
+    expect(formatShape([10])).toBe('(10,)');
+    expect(formatParams(1234567)).toBe('1,234,567 params');
+    expect(formatParams(1)).toBe('1 param');
+    expect(formatNumber(0.000123)).toBe('1.23e-4');
+    expect(formatNumber(0.12345)).toBe('0.123');
+  });
+
+  it('scales a sparkline into its box', () => {
+    expect(sparklinePoints([0, 1], 10, 10)).toBe('0.0,9.0 10.0,1.0');
+    expect(sparklinePoints([], 10, 10)).toBe('');
+  });
+
+  it('runs the latest task per key once per frame', () => {
+    const frames: (() => void)[] = [];
+    const scheduler = new FrameScheduler(cb => frames.push(cb));
+    const ran: string[] = [];
+    scheduler.schedule('plot', () => ran.push('plot 1'));
+    scheduler.schedule('plot', () => ran.push('plot 2'));
+    scheduler.schedule('status', () => ran.push('status'));
+    expect(frames).toHaveLength(1);
+    frames[0]();
+    expect(ran).toEqual(['plot 2', 'status']);
+    scheduler.dispose();
+    scheduler.schedule('plot', () => ran.push('late'));
+    expect(frames).toHaveLength(1);
+  });
+});

@@ -1,0 +1,262 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { NODE_HEIGHT, NODE_WIDTH, toScreen } from '../src/graph/geometry';
+import { EditorState, GraphEditorModel, keyCommand } from '../src/graph/model';
+import { checkGraph, checkHistory, checkPalette, Intent } from '../src/protocol';
+import { fixture } from './fixtures';
+
+function loadState(name: string): EditorState {
+  const raw = fixture(name);
+  return {
+    graph: checkGraph(raw.graph),
+    palette: checkPalette(raw.palette),
+    history: checkHistory(raw.history),
+    selection: raw.selection,
+    code: raw.code
+  };
+}
+
+describe('GraphEditorModel', () => {
+  let sent: Intent[];
+  let reply: Record<string, unknown> | null;
+  let model: GraphEditorModel;
+
+  beforeEach(() => {
+    sent = [];
+    reply = {};
+    model = new GraphEditorModel(intent => {
+      sent.push(intent);
+      return Promise.resolve(reply);
+    });
+    model.setState(loadState('editor_state.json'));
+  });
+
+  describe('view data', () => {
+    it('draws each node with its output shape and parameter count', () => {
+      const nodes = model.canvas().nodes;
+      expect(nodes.map(n => [n.id, n.shapes, n.params])).toEqual([
+        ['input_layer', '(None, 28, 28, 1)', '0 params'],
+        ['flatten', '(None, 784)', '0 params'],
+        ['dense', '(None, 10)', '7,850 params']
+      ]);
+      expect(nodes.map(n => n.status)).toEqual(['ok', 'ok', 'ok']);
+      expect(nodes[2].isOutput).toBe(true);
+    });
+
+    it('gives input layers no input port and other layers one per tensor argument', () => {
+      const [input, flatten] = model.canvas().nodes;
+      expect(input.inputs).toEqual([]);
+      expect(flatten.inputs.map(p => [p.name, p.connected])).toEqual([['inputs', true]]);
+      expect(input.outputs).toHaveLength(1);
+      expect(flatten.inputs[0].position.y).toBe(flatten.box.y);
+      expect(flatten.outputs[0].position.y).toBe(flatten.box.y + NODE_HEIGHT);
+    });
+
+    it('draws an edge from the output port to the input port', () => {
+      const view = model.canvas();
+      expect(view.edges.map(e => e.key)).toEqual(['input_layer:0->flatten:0', 'flatten:0->dense:0']);
+      const from = view.nodes[0].outputs[0].position;
+      const to = view.nodes[1].inputs[0].position;
+      expect(view.edges[0].path.startsWith(`M ${from.x} ${from.y} C`)).toBe(true);
+      expect(view.edges[0].path.endsWith(`${to.x} ${to.y}`)).toBe(true);
+    });
+
+    it('shows a node with an error in error status with its message, and a taller box', () => {
+      model.setState(loadState('editor_state_error.json'));
+      const conv = model.canvas().nodes.find(n => n.id === 'conv2d')!;
+      expect(conv.status).toBe('error');
+      expect(conv.error).toMatch(/Conv2D.*expects inputs of rank 4.*\(None, 784\)/);
+      expect(conv.shapes).toBe('?');
+      expect(conv.box.height).toBeGreaterThan(NODE_HEIGHT);
+      expect(model.summary()).toMatchObject({ valid: false });
+    });
+
+    it('groups the palette by category, inputs first', () => {
+      const groups = model.paletteGroups();
+      expect(groups[0]).toMatchObject({ category: 'input' });
+      expect(groups[0].entries.map(e => e.class)).toEqual(['InputLayer']);
+      expect(groups.flatMap(g => g.entries)).toHaveLength(model.state.palette.length);
+    });
+
+    it('summarises the graph', () => {
+      expect(model.summary()).toEqual({ text: '3 layers · 7,850 params', errors: [], valid: true });
+    });
+  });
+
+  describe('the argument form', () => {
+    it('has no fields without a selection', () => {
+      model.setState({ selection: null });
+      expect(model.form()).toEqual([]);
+    });
+
+    it("shows the selected node's config with Keras defaults", () => {
+      model.setState({ selection: 'dense' });
+      const fields = Object.fromEntries(model.form().map(f => [f.spec.name, f.text]));
+      expect(fields).toMatchObject({
+        units: '10',
+        activation: 'linear',
+        use_bias: 'true',
+        kernel_initializer: 'glorot_uniform'
+      });
+    });
+
+    it('sends a parsed value, and keeps a parse error local', () => {
+      model.setState({ selection: 'dense' });
+      expect(model.setArgument('units', '64')).toBeNull();
+      expect(sent).toEqual([{ type: 'update_config', node: 'dense', config: { units: 64 } }]);
+      expect(model.setArgument('units', 'lots')).toMatch(/must be an integer/);
+      expect(sent).toHaveLength(1);
+      expect(model.form().find(f => f.spec.name === 'units')!.error).toMatch(/must be an integer/);
+    });
+
+    it('renames through update_config', () => {
+      model.setState({ selection: 'dense' });
+      model.rename(' classifier ');
+      model.rename('dense');
+      expect(sent).toEqual([{ type: 'update_config', node: 'dense', config: { name: 'classifier' } }]);
+    });
+  });
+
+  describe('gestures', () => {
+    const centre = (id: string) => model.node(id)!.position;
+
+    it('connects an output port to an input port', () => {
+      model.pressOutput({ node: 'input_layer', output: 0 }, centre('input_layer'));
+      model.move({ x: 300, y: 300 }, { x: 0, y: 0 });
+      expect(model.canvas().wire).toMatch(/^M /);
+      model.release({ node: 'dense', arg: 0 });
+      expect(sent).toEqual([
+        { type: 'connect', source: { node: 'input_layer', output: 0 }, target: { node: 'dense', arg: 0 } }
+      ]);
+      expect(model.canvas().wire).toBeNull();
+    });
+
+    it('drops a wire on nothing, or on its own node, without sending', () => {
+      model.pressOutput({ node: 'flatten', output: 0 }, centre('flatten'));
+      model.release(null);
+      model.pressOutput({ node: 'flatten', output: 0 }, centre('flatten'));
+      model.release({ node: 'flatten', arg: 0 });
+      expect(sent).toEqual([]);
+    });
+
+    it('moves a dragged node with one move intent, on drop', () => {
+      const start = centre('dense');
+      model.pressNode('dense', start);
+      model.move({ x: start.x + 40.4, y: start.y + 10 }, { x: 0, y: 0 });
+      model.move({ x: start.x + 80.4, y: start.y + 20.6 }, { x: 0, y: 0 });
+      expect(model.canvas().nodes[2].box.x).toBeCloseTo(start.x + 80.4 - NODE_WIDTH / 2);
+      expect(sent).toEqual([]);
+      model.release(null);
+      expect(sent).toEqual([{ type: 'move', positions: { dense: { x: start.x + 80, y: start.y + 21 } } }]);
+    });
+
+    it('selects a node clicked without moving', () => {
+      model.pressNode('flatten', centre('flatten'));
+      model.release(null);
+      expect(sent).toEqual([{ type: 'select', node: 'flatten' }]);
+    });
+
+    it('pans with a background drag, and clears the selection on a background click', () => {
+      model.setState({ selection: 'dense' });
+      const before = model.viewport;
+      model.pressBackground({ x: 100, y: 100 });
+      model.move({ x: 0, y: 0 }, { x: 130, y: 90 });
+      model.release(null);
+      expect(model.viewport).toEqual({ ...before, x: before.x + 30, y: before.y - 10 });
+      expect(sent).toEqual([]);
+      model.pressBackground({ x: 100, y: 100 });
+      model.release(null);
+      expect(sent).toEqual([{ type: 'select', node: null }]);
+    });
+
+    it('zooms around the pointer', () => {
+      const screen = { x: 200, y: 150 };
+      const anchor = {
+        x: (screen.x - model.viewport.x) / model.viewport.scale,
+        y: (screen.y - model.viewport.y) / model.viewport.scale
+      };
+      model.wheel(screen, -200);
+      expect(model.viewport.scale).toBeGreaterThan(1);
+      const after = toScreen(model.viewport, anchor);
+      expect(after.x).toBeCloseTo(screen.x);
+      expect(after.y).toBeCloseTo(screen.y);
+    });
+
+    it('adds a dropped layer where it was dropped', async () => {
+      await model.addLayer('Dropout', { x: 10.2, y: 250.7 });
+      expect(sent).toEqual([{ type: 'add_layer', class_name: 'Dropout', position: { x: 10, y: 251 } }]);
+    });
+  });
+
+  describe('commands', () => {
+    it('maps keys to commands', () => {
+      const key = (key: string, mods: Partial<{ ctrlKey: boolean; metaKey: boolean; shiftKey: boolean }> = {}) =>
+        keyCommand({ key, ctrlKey: false, metaKey: false, shiftKey: false, ...mods });
+      expect(key('z', { ctrlKey: true })).toBe('undo');
+      expect(key('Z', { ctrlKey: true, shiftKey: true })).toBe('redo');
+      expect(key('z', { metaKey: true, shiftKey: true })).toBe('redo');
+      expect(key('y', { ctrlKey: true })).toBe('redo');
+      expect(key('Delete')).toBe('delete');
+      expect(key('Backspace')).toBe('delete');
+      expect(key('Escape')).toBe('cancel');
+      expect(key('z')).toBeNull();
+    });
+
+    it('undoes only when there is something to undo', () => {
+      model.command('undo');
+      model.command('redo');
+      expect(sent).toEqual([{ type: 'undo' }]);
+    });
+
+    it('deletes the selected edge before the selected node', () => {
+      model.setState({ selection: 'dense' });
+      model.selectEdge('flatten:0->dense:0');
+      model.command('delete');
+      model.command('delete');
+      expect(sent).toEqual([
+        { type: 'disconnect', source: { node: 'flatten', output: 0 }, target: { node: 'dense', arg: 0 } },
+        { type: 'delete', nodes: ['dense'] }
+      ]);
+    });
+
+    it('forgets a selected edge the new graph no longer has', () => {
+      model.selectEdge('flatten:0->dense:0');
+      const state = loadState('editor_state.json');
+      model.setState({ graph: { ...state.graph, edges: [] } });
+      expect(model.selectedEdge).toBeNull();
+    });
+  });
+});
+
+describe('selection', () => {
+  it('selects at once, before the kernel confirms', () => {
+    const sent: Intent[] = [];
+    const model = new GraphEditorModel(intent => {
+      sent.push(intent);
+      return Promise.resolve({});
+    });
+    model.setState(loadState('editor_state.json'));
+    model.setState({ selection: 'input_layer' });
+    model.select('dense');
+    model.command('delete');
+    expect(sent).toEqual([
+      { type: 'select', node: 'dense' },
+      { type: 'delete', nodes: ['dense'] }
+    ]);
+  });
+});
+
+describe('auto-layout', () => {
+  it('fits the laid-out graph in view when the new positions arrive', async () => {
+    const model = new GraphEditorModel(() => Promise.resolve({}));
+    const state = loadState('editor_state.json');
+    model.setState(state);
+    model.fitOnce(800, 400);
+    model.wheel({ x: 0, y: 0 }, -500);
+    const zoomed = model.viewport;
+    model.autoLayout();
+    await Promise.resolve();
+    model.setState({ graph: state.graph });
+    expect(model.viewport).not.toEqual(zoomed);
+    expect(model.viewport.scale).toBeLessThanOrEqual(1);
+  });
+});

@@ -1,0 +1,51 @@
+"""Steps the browser tests share: open a notebook, run it, find a widget, take a screenshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, TimeoutError
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def open_notebook(page: Page, jupyter, name: str) -> None:
+    url, token, _ = jupyter
+    page.goto(f"{url}/lab/tree/{name}?token={token}&reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", state="visible")
+    # The kernel is up when the toolbar's status says so.
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+
+
+STARTED = (
+    "() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
+    ".every(prompt => prompt.textContent.trim() !== '[ ]:')"
+)
+
+
+def run_all_cells(page: Page, attempts: int = 3) -> None:
+    """Run > Run All Cells, until every cell has started: on a loaded machine JupyterLab may
+    drop the first click while it is still starting up."""
+    for attempt in range(attempts):
+        page.click(".jp-Notebook .jp-Cell >> nth=0")
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')")
+        page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+        try:
+            page.wait_for_function(STARTED, timeout=15_000)
+            return
+        except TimeoutError:
+            if attempt == attempts - 1:
+                raise
+
+
+def screenshot(page: Page, name: str, element=None) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    (element or page).screenshot(path=str(path))
+    return path
+
+
+def centre(page: Page, selector: str) -> tuple[float, float]:
+    box = page.locator(selector).bounding_box()
+    assert box is not None, f"{selector} is not visible"
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

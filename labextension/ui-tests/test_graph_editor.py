@@ -1,0 +1,129 @@
+"""What a user does with wb.GraphEditor() in JupyterLab, in a real browser."""
+
+from helpers import centre, open_notebook, run_all_cells, screenshot
+from playwright.sync_api import expect
+
+EDITOR = ".wb-graph-editor"
+CANVAS = f"{EDITOR} [data-testid=canvas]"
+
+
+def node(name: str) -> str:
+    return f"{EDITOR} [data-testid=node-{name}]"
+
+
+def drop_layer(page, class_name: str, x_fraction: float, y_fraction: float) -> None:
+    """Drags a palette item onto the canvas at a fraction of its size."""
+    box = page.locator(CANVAS).bounding_box()
+    page.locator(f"{EDITOR} .wb-palette-item[data-class={class_name}]").drag_to(
+        page.locator(CANVAS),
+        target_position={"x": box["width"] * x_fraction, "y": box["height"] * y_fraction},
+    )
+
+
+def connect(page, source: str, target: str, arg: int = 0) -> None:
+    """Drags from `source`'s output port to `target`'s input port `arg`."""
+    x, y = centre(page, f"{node(source)} circle[data-port=out]")
+    tx, ty = centre(page, f"{node(target)} circle[data-port=in][data-index='{arg}']")
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move((x + tx) / 2, (y + ty) / 2, steps=5)
+    page.mouse.move(tx, ty, steps=5)
+    page.mouse.up()
+
+
+def shape_of(page, name: str) -> str:
+    return page.locator(f"{node(name)} .wb-node-shape").inner_text()
+
+
+def test_build_connect_error_undo(page, jupyter):
+    open_notebook(page, jupyter, "graph_editor.ipynb")
+    page.keyboard.press("Control+b")  # hide the file browser: more room for the canvas
+    run_all_cells(page)
+    page.wait_for_selector(f"{EDITOR} .wb-palette-item[data-class=Dense]")
+    assert page.locator(f"{EDITOR} .wb-palette-item").count() == 21  # every engine layer
+
+    # Two layers dragged from the palette, then connected.
+    drop_layer(page, "InputLayer", 0.5, 0.15)
+    page.wait_for_selector(node("input_layer"))
+    drop_layer(page, "Dense", 0.5, 0.5)
+    page.wait_for_selector(node("dense"))
+    assert "wb-status-waiting" in page.get_attribute(node("dense"), "class")
+    connect(page, "input_layer", "dense")
+    page.wait_for_selector(
+        f"{EDITOR} .wb-edge[data-edge='input_layer:0->dense:0']", state="attached"
+    )
+    expect(page.locator(f"{node('dense')} .wb-node-shape")).to_have_text("(None, 32)")
+    assert shape_of(page, "input_layer") == "(None, 2)"
+    assert page.locator(f"{node('dense')} .wb-node-params").inner_text() == "96 params"
+    assert "valid model" in page.locator(f"{EDITOR} [data-testid=graph-status]").inner_text()
+    screenshot(page, "editor-1-connected", page.locator(EDITOR))
+
+    # Edit an argument in the form: the shape follows.
+    page.locator(node("dense")).click()
+    page.wait_for_selector(f"{EDITOR} [data-argument=units]")
+    page.fill(f"{EDITOR} [data-argument=units]", "8")
+    page.press(f"{EDITOR} [data-argument=units]", "Enter")
+    expect(page.locator(f"{node('dense')} .wb-node-shape")).to_have_text("(None, 8)")
+
+    # A shape error: Conv2D wants (batch, height, width, channels), gets (None, 8).
+    drop_layer(page, "Conv2D", 0.5, 0.85)
+    page.wait_for_selector(node("conv2d"))
+    connect(page, "dense", "conv2d")
+    page.wait_for_selector(f"{node('conv2d')}.wb-status-error")
+    error = page.locator(f"{node('conv2d')} .wb-node-error").inner_text()
+    assert "conv2d" in error and "rank 4" in error, error
+    assert page.locator(f"{EDITOR} .wb-node.wb-status-error").count() == 1  # on the right node only
+    assert "wb-status-ok" in page.get_attribute(node("dense"), "class")
+    screenshot(page, "editor-2-shape-error", page.locator(EDITOR))
+
+    # Ctrl+Z undoes the connection (not a notebook cell operation); Ctrl+Shift+Z redoes it.
+    page.locator(node("input_layer")).click()
+    page.keyboard.press("Control+z")
+    page.wait_for_selector(f"{EDITOR} .wb-node.wb-status-error", state="detached")
+    assert page.locator(f"{EDITOR} .wb-edge[data-edge='dense:0->conv2d:0']").count() == 0
+    assert page.locator(".jp-Notebook .jp-Cell").count() == 1
+    page.keyboard.press("Control+Shift+z")
+    page.wait_for_selector(f"{node('conv2d')}.wb-status-error")
+    page.click(f"{EDITOR} [data-action=undo]")
+    page.wait_for_selector(f"{EDITOR} .wb-node.wb-status-error", state="detached")
+    screenshot(page, "editor-3-undone", page.locator(EDITOR))
+
+    # Delete key removes the selected node; auto-layout and zoom work.
+    page.locator(node("conv2d")).click()
+    page.keyboard.press("Delete")
+    page.wait_for_selector(node("conv2d"), state="detached")
+    page.click(f"{EDITOR} [data-action=layout]")
+    before = page.get_attribute(f"{CANVAS} .wb-layer", "transform")
+    x, y = centre(page, CANVAS)
+    page.mouse.move(x, y)
+    page.mouse.wheel(0, -300)
+    expect(page.locator(f"{CANVAS} .wb-layer")).not_to_have_attribute("transform", before)
+    screenshot(page, "editor-4-layout-zoom", page.locator(EDITOR))
+
+    # Typing in the form is the form's: letters and Backspace are not notebook shortcuts
+    # (no cell inserted) and not editor commands (no node deleted).
+    page.locator(node("dense")).click()
+    name = page.locator(f"{EDITOR} .wb-form-name")
+    name.click()
+    page.keyboard.press("Control+a")
+    page.keyboard.type("hiddenab")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Backspace")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(node("hidden"))
+    assert page.locator(f"{EDITOR} .wb-node").count() == 2
+    assert page.locator(".jp-Notebook .jp-Cell").count() == 1
+    errors = [m for m in page.console_messages if m.startswith("error:") and "favicon" not in m]
+    assert errors == [], errors
+
+
+def test_extension_is_loaded(page, jupyter):
+    """The prebuilt JupyterLab extension (workbench/labextension) is found and activated."""
+    open_notebook(page, jupyter, "graph_editor.ipynb")
+    config = page.evaluate(
+        "() => JSON.parse(document.getElementById('jupyter-config-data').textContent)"
+    )
+    assert "model-workbench" in [ext["name"] for ext in config.get("federated_extensions", [])]
+    assert any("Model Workbench extension is activated" in m for m in page.console_messages), (
+        page.console_messages
+    )

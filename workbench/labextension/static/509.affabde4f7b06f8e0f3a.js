@@ -1,1 +1,0 @@
-"use strict";(self.webpackChunkmodel_workbench=self.webpackChunkmodel_workbench||[]).push([[509],{509(e,o,t){t.r(o);const c={id:"model-workbench:plugin",description:"Model Workbench for JupyterLab.",autoStart:!0,activate:e=>{console.log("Model Workbench extension is activated.")}};t.d(o,["default",0,c])}}]);
