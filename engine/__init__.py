@@ -9,6 +9,7 @@ from engine import layers, losses, metrics, ops, optimizers, training
 from engine.backend import MissingBackendError, available_backends
 from engine.backend import current as _current_backend
 from engine.errors import EngineError, GraphError, LayerConfigError, LayerShapeError, SpecError
+from engine.export import from_keras, load_keras
 from engine.initializers import set_random_seed
 from engine.models import Model, Sequential, model_from_spec
 from engine.naming import reset as _reset_names
@@ -52,7 +53,9 @@ __all__ = [
     "callbacks",
     "clear_session",
     "devices",
+    "from_keras",
     "layers",
+    "load_keras",
     "load_model",
     "losses",
     "metrics",

@@ -1,0 +1,31 @@
+"""Code generation: a model as readable Python in each framework, one module per target."""
+
+from __future__ import annotations
+
+import importlib
+
+from engine.export.errors import ExportError
+from engine.export.program import build_program
+
+# framework -> module in this package that writes its code
+TARGETS = {
+    "torch": "torch_code",
+    "jax": "jax_code",
+    "tensorflow": "tensorflow_code",
+    "keras": "layers_api",
+    "engine": "layers_api",
+}
+
+
+def target(framework: str):
+    """The writer module for `framework`, or an ExportError listing the choices."""
+    if framework not in TARGETS:
+        raise ExportError(
+            f"Cannot write code for {framework!r}; choose one of: {', '.join(TARGETS)}."
+        )
+    return importlib.import_module(f"{__name__}.{TARGETS[framework]}")
+
+
+def to_code(model, framework: str) -> str:
+    """The model as the source of a Python module for `framework` (see docs/export.md)."""
+    return target(framework).generate(build_program(model), framework)

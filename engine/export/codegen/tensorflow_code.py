@@ -1,0 +1,217 @@
+"""TensorFlow: the model as a `tf.Module` holding its weights as tf.Variables.
+
+Only core TensorFlow (tf.nn, tf.linalg, tf.scan); no Keras. Calling the module computes at
+inference: Dropout passes values through, BatchNormalization uses its moving statistics.
+"""
+
+from __future__ import annotations
+
+from engine.export.codegen import functional_code, jax_code, source
+from engine.export.codegen.functional_code import Dialect, forget_bias_split, initializer_of
+from engine.export.program import Program
+
+
+def _from_jax(name: str, replacements: dict) -> list[str]:
+    """A JAX helper's source, respelled in TensorFlow (the helpers differ only in op names)."""
+    lines = []
+    for line in jax_code.DIALECT.helpers[name]:
+        for old, new in replacements.items():
+            line = line.replace(old, new)
+        lines.append(line)
+    return lines
+
+
+_SPELLING = {
+    "jnp.einsum": "tf.einsum",
+    "jnp.split": "tf.split",
+    "jnp.tanh": "tf.tanh",
+    "jax.nn.sigmoid": "tf.sigmoid",
+    "jax.nn.softmax": "tf.nn.softmax",
+    "jnp.zeros((x.shape[0],": "tf.zeros((tf.shape(x)[0],",
+    ", x.dtype)": ")",
+}
+
+DIALECT = Dialect(
+    activations={
+        "linear": "{}",
+        "relu": "tf.nn.relu({})",
+        "leaky_relu": "tf.nn.leaky_relu({}, alpha=0.2)",
+        "gelu": "tf.nn.gelu({}, approximate=False)",
+        "silu": "tf.nn.silu({})",
+        "swish": "tf.nn.silu({})",
+        "tanh": "tf.tanh({})",
+        "sigmoid": "tf.sigmoid({})",
+        "softmax": "tf.nn.softmax({}, axis=-1)",
+        "softplus": "tf.nn.softplus({})",
+    },
+    templates={
+        "max_pool": "tf.nn.max_pool2d({x}, {window}, {strides}, {padding})",
+        "average_pool": "tf.nn.avg_pool2d({x}, {window}, {strides}, {padding})",
+        "mean": "tf.reduce_mean({x}, axis={axes}{keep})",
+        "reshape": "tf.reshape({x}, (tf.shape({x})[0], {sizes}))",
+        "take": "tf.gather({table}, {x}, axis=0)",
+        "concatenate": "tf.concat({x}, axis={axis})",
+    },
+    needs={},
+    helpers={
+        "apply_dense": [
+            "def apply_dense(p, x):",
+            '    """x @ kernel + bias, over the last axis."""',
+            '    return tf.tensordot(x, p["kernel"], 1) + p.get("bias", 0.0)',
+        ],
+        "apply_conv": [
+            "def apply_conv(p, x, strides, padding, dilation):",
+            '    """Channels-last convolution, kernel laid out (*window, in, out), plus bias."""',
+            '    y = tf.nn.convolution(x, p["kernel"], strides, padding, dilations=dilation)',
+            '    return y + p.get("bias", 0.0)',
+        ],
+        "apply_batch_normalization": [
+            "def apply_batch_normalization(p, x, axis, epsilon):",
+            '    """Normalise each feature along `axis` by the moving mean and variance."""',
+            "    shape = [1] * x.ndim",
+            "    shape[axis] = -1",
+            '    inverse = 1.0 / tf.sqrt(tf.reshape(p["moving_variance"], shape) + epsilon)',
+            '    if "gamma" in p:',
+            '        inverse = inverse * tf.reshape(p["gamma"], shape)',
+            '    y = (x - tf.reshape(p["moving_mean"], shape)) * inverse',
+            '    return y + tf.reshape(p["beta"], shape) if "beta" in p else y',
+        ],
+        "apply_layer_normalization": [
+            "def apply_layer_normalization(p, x, axes, epsilon):",
+            '    """Normalise each sample over `axes` by its own mean and variance."""',
+            "    shape = [x.shape[a] if a in axes else 1 for a in range(x.ndim)]",
+            "    mean, variance = tf.nn.moments(x, axes, keepdims=True)",
+            "    inverse = 1.0 / tf.sqrt(variance + epsilon)",
+            '    if "gamma" in p:',
+            '        inverse = inverse * tf.reshape(p["gamma"], shape)',
+            "    y = (x - mean) * inverse",
+            '    return y + tf.reshape(p["beta"], shape) if "beta" in p else y',
+        ],
+        "apply_multi_head_attention": _from_jax("apply_multi_head_attention", _SPELLING),
+        "scan_over_time": [
+            "def scan_over_time(cell, state, x, go_backwards):",
+            '    """Run `cell(state, x_t) -> state` along axis 1 of x.',
+            "",
+            "    Returns (the first state at every step, stacked on axis 1; the final state).",
+            '    """',
+            "    sequence = tf.transpose(x, (1, 0, 2))",
+            "    if go_backwards:",
+            "        sequence = tf.reverse(sequence, [0])",
+            "    states = tf.scan(cell, sequence, initializer=state)",
+            "    return tf.transpose(states[0], (1, 0, 2)), tuple(s[-1] for s in states)",
+        ],
+        "apply_simple_rnn": _from_jax("apply_simple_rnn", _SPELLING),
+        "apply_lstm": _from_jax("apply_lstm", _SPELLING),
+        "apply_gru": _from_jax("apply_gru", {
+            **_SPELLING,
+            'p.get("bias", (0.0, 0.0))': 'tf.unstack(p["bias"]) if "bias" in p else (0.0, 0.0)',
+        }),
+    },
+)
+
+_VARIANCE_SCALING = {
+    "glorot_uniform": (1.0, "fan_avg", "uniform"),
+    "glorot_normal": (1.0, "fan_avg", "normal"),
+    "he_uniform": (2.0, "fan_in", "uniform"),
+    "he_normal": (2.0, "fan_in", "normal"),
+    "lecun_uniform": (1.0, "fan_in", "uniform"),
+    "lecun_normal": (1.0, "fan_in", "normal"),
+}
+_INITIALIZERS = {
+    "zeros": "tf.zeros({shape})",
+    "ones": "tf.ones({shape})",
+    "random_uniform": "tf.random.uniform({shape}, -0.05, 0.05)",
+    "random_normal": "tf.random.normal({shape}, stddev=0.05)",
+    "truncated_normal": "tf.random.truncated_normal({shape}, stddev=0.05)",
+    "orthogonal": "orthogonal({shape})",
+    **{
+        name: f'variance_scaling({{shape}}, {scale}, "{mode}", "{distribution}")'
+        for name, (scale, mode, distribution) in _VARIANCE_SCALING.items()
+    },
+}
+_INITIALIZER_HELPERS = {
+    "variance_scaling": [
+        "def variance_scaling(shape, scale, mode, distribution):",
+        '    """Keras\'s variance-scaling draw; kernels are (*window, fan_in, fan_out)."""',
+        "    receptive = math.prod(shape[:-2])",
+        "    fan_in = shape[-2] * receptive if len(shape) > 1 else shape[0]",
+        "    fan_out = shape[-1] * receptive",
+        '    fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]',
+        "    variance = scale / max(1.0, fan)",
+        '    if distribution == "uniform":',
+        "        limit = math.sqrt(3.0 * variance)",
+        "        return tf.random.uniform(shape, -limit, limit)",
+        "    stddev = math.sqrt(variance) / 0.8796256610342398  # of the normal before truncation",
+        "    return tf.random.truncated_normal(shape, stddev=stddev)",
+    ],
+    "orthogonal": [
+        "def orthogonal(shape):",
+        '    """A random (semi-)orthogonal matrix of `shape`, as Keras\'s initializer draws."""',
+        "    rows, cols = math.prod(shape[:-1]), shape[-1]",
+        "    q, r = tf.linalg.qr(tf.random.normal((max(rows, cols), min(rows, cols))))",
+        "    q = q * tf.sign(tf.linalg.diag_part(r))",
+        "    return tf.reshape(tf.transpose(q) if rows < cols else q, shape)",
+    ],
+}
+
+
+def generate(program: Program, framework: str = "tensorflow") -> str:
+    body, helpers = functional_code.calls(program, DIALECT, depth=2)
+    initial, initializer_helpers = _initial(program)
+    inputs = ["self", *(n for n, _ in program.inputs)]
+    pad = source.INDENT
+    module = [
+        f"class {source.class_name(program.model_name)}(tf.Module):",
+        f'{pad}"""The model: weights in `self.params`; call it on a batch to predict."""',
+        "",
+        f"{pad}def __init__(self, name=None):",
+        f"{pad * 2}super().__init__(name=name)",
+        *initial,
+        f"{pad * 2}self.params = tf.nest.map_structure(tf.Variable, initial)",
+        "",
+        f"{pad}def load_weights(self, weights):",
+        f'{pad * 2}"""Assign arrays shaped like `params`: export_weights("tensorflow")."""',
+        f"{pad * 2}tf.nest.map_structure(lambda v, w: v.assign(w), self.params, weights)",
+        "",
+        f"{pad}@tf.function",
+        *source.lines("def __call__", inputs, 1, tail=":"),
+        f'{pad * 2}"""The model\'s outputs for a batch of inputs (inference)."""',
+        *([f"{pad * 2}params = self.params"] if "params[" in "".join(body) else []),
+        *body,
+        *source.returns(program.outputs, 2),
+    ]
+    docstring = (
+        f"Model {program.model_name!r} in TensorFlow, generated by Model Workbench.\n\n"
+        "The module starts from fresh weights drawn as Keras draws them;\n"
+        '`module.load_weights(model.export_weights("tensorflow"))` loads the trained ones.\n'
+    )
+    imports = [("import math", "math"), ("", ""), ("import tensorflow as tf", "tf")]
+    blocks = [*(_INITIALIZER_HELPERS[h] for h in initializer_helpers),
+              *(DIALECT.helpers[h] for h in helpers), module]
+    return source.module(docstring, imports, blocks)
+
+
+def weights(program: Program, framework: str = "tensorflow") -> dict:
+    return functional_code.weights(program)
+
+
+def _initial(program):
+    """(lines assigning `initial`, the initializer helpers they call)."""
+    used = []
+
+    def draw(name, shape):
+        expression = _INITIALIZERS[name]
+        used.extend(h for h in _INITIALIZER_HELPERS if expression.startswith(f"{h}("))
+        return expression.format(shape=source.shape(shape))
+
+    def value(layer, key, shape):
+        name = initializer_of(layer, key)
+        units = forget_bias_split(layer, key)
+        if units is None:
+            return draw(name, shape)
+        # Keras's unit_forget_bias: the forget gate's block starts at one
+        parts = [draw(name, (units,)), f"tf.ones(({units},))", draw(name, (2 * units,))]
+        return f"tf.concat([{', '.join(parts)}], 0)"
+
+    lines = functional_code.initial_values(program, value, depth=2, head="initial = ")
+    return lines, list(dict.fromkeys(used))

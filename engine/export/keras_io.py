@@ -1,0 +1,116 @@
+"""Keras 3 models in and out: `from_keras`, `load_keras` and `to_keras`.
+
+Reading goes through the graph spec: the Keras config becomes a spec (keras_config.py, data
+only) that `model_from_spec` builds from the engine's allowlist, then each layer takes its
+Keras weights by name, unchanged (the layouts are the same), so they arrive bit for bit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+
+from engine.export.errors import KerasFileError
+from engine.export.keras_config import spec_from_keras
+from engine.export.keras_file import read_config, read_weights
+
+
+def from_keras(keras_model):
+    """An engine model with the architecture and weights of a live Keras 3 model."""
+    document = json.loads(keras_model.to_json())
+    model = _build(document)
+    _set_weights(model, {layer.name: keras_model.get_layer(layer.name).get_weights()
+                         for layer in model.layers if layer.weights})
+    return model
+
+
+def load_keras(path):
+    """The engine model saved in a Keras 3 `.keras` file, read without running its code.
+
+    Raises KerasFileError (a SpecError) naming what cannot be read: a Lambda layer, a class
+    that is not a built-in Keras layer the engine has, a damaged archive.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            document = read_config(archive)
+            model = _build(document)
+            _set_weights(model, read_weights(archive, document))
+    except (zipfile.BadZipFile, EOFError) as error:
+        raise KerasFileError(
+            f"Cannot read {os.fspath(path)!r}: it is not a complete .keras (zip) file ({error})."
+        ) from error
+    except KerasFileError as error:
+        raise KerasFileError(f"Cannot read {os.fspath(path)!r}: {error}") from error
+    return model
+
+
+def to_keras(model):
+    """A Keras 3 model with the engine model's architecture and (copied) weights."""
+    import keras
+
+    spec = model.to_spec()
+    inputs = {entry["name"]: _keras_input(keras, entry["config"])
+              for entry in spec["layers"] if entry["class"] == "InputLayer"}
+    layers = {entry["name"]: getattr(keras.layers, entry["class"])(**entry["config"])
+              for entry in spec["layers"] if entry["class"] != "InputLayer"}
+    if spec["model_class"] == "Sequential":
+        result = keras.Sequential([*inputs.values(), *layers.values()], name=spec["name"])
+    else:
+        result = _connect(keras, spec, inputs, layers)
+    for layer in model.layers:
+        if layer.weights:
+            result.get_layer(layer.name).set_weights(layer.get_weights())
+    return result
+
+
+def _build(document):
+    from engine.models.spec import model_from_spec
+
+    spec = spec_from_keras(document)
+    try:
+        return model_from_spec(spec)
+    except KerasFileError:
+        raise
+    except Exception as error:  # the engine's layers refuse a config the mapping let through
+        raise KerasFileError(f"Its model cannot be built in the engine: {error}") from error
+
+
+def _set_weights(model, arrays):
+    """Give each layer its arrays; every count and shape is checked before any is set."""
+    layers = [layer for layer in model.layers if layer.weights]
+    for layer in layers:
+        expected = [tuple(w.shape) for w in layer.weights]
+        got = [tuple(a.shape) for a in arrays.get(layer.name, [])]
+        if got != expected:
+            raise KerasFileError(
+                f"Layer {layer.name!r} needs weights of shapes {expected}; the Keras model has "
+                f"{got or 'none'} for it."
+            )
+    for layer in layers:
+        layer.set_weights(arrays[layer.name])
+
+
+def _keras_input(keras, config):
+    return keras.Input(shape=tuple(config["shape"]), batch_size=config["batch_size"],
+                       dtype=config["dtype"], name=config["name"])
+
+
+def _connect(keras, spec, inputs, layers):
+    tensors = {}
+    for node in spec["nodes"]:
+        if node["layer"] in inputs:
+            tensors[node["id"]] = [inputs[node["layer"]]]
+            continue
+        args = [[_tensor(tensors, r) for r in a] if isinstance(a, list) else _tensor(tensors, a)
+                for a in node["args"]]
+        result = layers[node["layer"]](*args)
+        tensors[node["id"]] = list(result) if isinstance(result, (list, tuple)) else [result]
+    ins = [_tensor(tensors, r) for r in spec["inputs"]]
+    outs = [_tensor(tensors, r) for r in spec["outputs"]]
+    return keras.Model(ins[0] if spec["single_input"] else ins,
+                       outs[0] if spec["single_output"] else outs, name=spec["name"])
+
+
+def _tensor(tensors, reference):
+    return tensors[reference["node"]][reference["output"]]

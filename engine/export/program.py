@@ -1,0 +1,160 @@
+"""A model's graph as straight-line code: every call of a layer, with Python names for all.
+
+Every exporter (code in each framework, ONNX) walks the same `Program`: the model's inputs,
+its layer calls in execution order (each naming its arguments and its outputs), and the
+outputs to return. Names are valid, unique Python identifiers derived from the layer names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import keyword
+import re
+
+from engine.layers.input_layer import InputLayer
+
+# Names the generated code uses for itself: modules, helpers, arguments.
+RESERVED = frozenset({
+    "self", "params", "p", "key", "keys", "weights", "inputs", "outputs", "initial", "math",
+    "np", "jax", "jnp", "tf", "torch", "nn", "F", "keras", "layers", "engine", "init", "apply",
+    "build_model", "super", "float", "linear", "gelu", "leaky_relu", "variance_scaling",
+    "orthogonal", "average_pool", "scan_over_time", "apply_dense", "apply_conv",
+    "apply_max_pooling", "apply_average_pooling", "apply_batch_normalization",
+    "apply_layer_normalization", "apply_multi_head_attention", "apply_simple_rnn", "apply_lstm",
+    "apply_gru",
+})
+
+
+@dataclasses.dataclass
+class Step:
+    """One call of a layer: `outputs = layer(*args)`; args are names or lists of names."""
+
+    layer: object
+    name: str  # the layer's identifier (attribute, parameter key)
+    args: list
+    arg_shapes: list
+    outputs: list[str]
+    first_call: bool
+
+    @property
+    def input_shape(self) -> tuple:
+        """The shape of the first tensor argument (batch axis None)."""
+        first = self.arg_shapes[0]
+        return tuple(first[0] if isinstance(first, list) else first)
+
+
+@dataclasses.dataclass
+class Program:
+    model: object
+    model_name: str
+    sequential: bool
+    inputs: list[tuple[str, InputLayer]]  # (name, input layer)
+    steps: list[Step]
+    outputs: list[str]
+    single_input: bool
+    single_output: bool
+
+    @property
+    def layers(self) -> list:
+        """Every called layer once, in call order."""
+        return [step.layer for step in self.steps if step.first_call]
+
+
+def identifier(text: str) -> str:
+    """A lower-case Python identifier that reads like `text`: "Dense-1" -> "dense_1"."""
+    name = re.sub(r"\W+", "_", text).strip("_").lower() or "layer"
+    if name[0].isdigit():
+        name = f"layer_{name}"
+    return name
+
+
+class Namer:
+    """Hands out unique identifiers, never a keyword or a reserved name."""
+
+    def __init__(self, reserved=RESERVED):
+        self.taken = set(reserved)
+
+    def __call__(self, text: str) -> str:
+        base = identifier(text)
+        name, count = base, 1
+        while name in self.taken or keyword.iskeyword(name):
+            count += 1
+            name = f"{base}_{count}"
+        self.taken.add(name)
+        return name
+
+
+def output_labels(layer) -> list[str]:
+    """Suffixes for a call's outputs: "" for the main one, then the state names."""
+    if not getattr(layer, "return_state", False):
+        return [""]
+    return ["", "h", "c"][: 1 + layer.state_count]
+
+
+def build_program(model) -> Program:
+    """The model's calls in execution order, with identifiers for layers and tensors."""
+    model.require_graph()
+    layer_names, tensor_names = Namer(), Namer()
+    names = {}  # id(SymbolicTensor) -> variable name
+    inputs = []
+    for tensor in model.inputs:
+        layer = tensor.node.layer
+        names[id(tensor)] = tensor_names(layer.name)
+        inputs.append((names[id(tensor)], layer))
+    steps, calls, idents = [], {}, {}
+    for node in model._nodes:
+        layer = node.layer
+        count = calls.get(id(layer), 0)
+        calls[id(layer)] = count + 1
+        if count == 0:
+            idents[id(layer)] = layer_names(layer.name)
+        base = layer.name if count == 0 else f"{layer.name}_call{count}"
+        outputs = [
+            tensor_names(f"{base}_{label}" if label else base) for label in output_labels(layer)
+        ]
+        for tensor, name in zip(node.outputs, outputs):
+            names[id(tensor)] = name
+        args = [[names[id(t)] for t in a] if isinstance(a, list) else names[id(a)]
+                for a in node.args]
+        shapes = [[t.shape for t in a] if isinstance(a, list) else a.shape for a in node.args]
+        steps.append(Step(layer, idents[id(layer)], args, shapes, outputs, count == 0))
+    from engine.models.sequential import Sequential
+
+    return Program(
+        model=model,
+        model_name=model.name,
+        sequential=isinstance(model, Sequential),
+        inputs=inputs,
+        steps=steps,
+        outputs=[names[id(t)] for t in model.outputs],
+        single_input=model._single_input,
+        single_output=model._single_output,
+    )
+
+
+def weight_key(layer, variable) -> str:
+    """A weight's name inside its layer: "kernel", "recurrent_kernel", "query_bias"..."""
+    name = variable.name.split("/", 1)[1] if "/" in variable.name else variable.name
+    cell = getattr(layer, "cell_name", None)
+    if cell and name.startswith(f"{cell}/"):
+        name = name[len(cell) + 1:]
+    return name.replace("/", "_")
+
+
+def named_weights(layer) -> dict:
+    """{weight_key: NumPy array} in the layer's weight order."""
+    return {weight_key(layer, w): w.numpy() for w in layer.weights}
+
+
+def same_padding(input_shape, windows, strides, dilations):
+    """TensorFlow's padding="same" as (before, after) per spatial axis of a channels-last
+    input; None while a spatial size is unknown. The odd cell goes after, as in TensorFlow."""
+    spatial = input_shape[1:-1]
+    if None in spatial:
+        return None
+    pads = []
+    for size, window, stride, dilation in zip(spatial, windows, strides, dilations):
+        out = -(-size // stride)
+        total = max((out - 1) * stride + (window - 1) * dilation + 1 - size, 0)
+        pads.append((total // 2, total - total // 2))
+    return pads
