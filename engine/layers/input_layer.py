@@ -24,7 +24,6 @@ class InputLayer(Layer):
         self.built = True
         node = Node(self, (), [(batch_size, *self.shape)], dtype, returns_list=False)
         self.inbound_nodes.append(node)
-        self.output = node.outputs[0]
 
     def call(self, inputs):
         return inputs

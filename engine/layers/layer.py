@@ -216,6 +216,25 @@ class Layer:
                     f"it needs rank {len(built)} with last axis {built[-1]}.",
                 )
 
+    @property
+    def output(self):
+        """The symbolic output of this layer's one call in a graph (Keras's `layer.output`)."""
+        return self._only_node("output").returned()
+
+    @property
+    def input(self):
+        """The symbolic input(s) of this layer's one call in a graph."""
+        args = self._only_node("input").args
+        return args[0] if len(args) == 1 else list(args)
+
+    def _only_node(self, what):
+        if len(self.inbound_nodes) != 1:
+            raise AttributeError(
+                f"Layer {self.name!r} has been called {len(self.inbound_nodes)} times, so it "
+                f"has no single {what}: use the tensor each call returned."
+            )
+        return self.inbound_nodes[0]
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
 

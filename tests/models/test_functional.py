@@ -146,3 +146,17 @@ def test_trial_builds_leave_the_seeded_stream_alone():
     engine.clear_session()
     for a, b in zip(first, mlp().get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_layer_output_builds_feature_extractors():
+    model = mlp()
+    features = engine.Model(model.inputs[0], model.get_layer("hidden").output)
+    x = np.ones((2, 4), "float32")
+    kernel, bias = model.get_layer("hidden").get_weights()
+    np.testing.assert_allclose(features.predict(x), np.maximum(x @ kernel + bias, 0), rtol=1e-6)
+    assert model.get_layer("head").input is model.get_layer("hidden").output
+    shared = layers.Dense(2)
+    shared(layers.Input((3,)))
+    shared(layers.Input((3,)))
+    with pytest.raises(AttributeError, match="called 2 times"):
+        _ = shared.output
