@@ -14,13 +14,14 @@ import numpy as np
 
 from engine import backend as backends
 from engine import naming, tree
+from engine.export.mixin import Exportable
 from engine.layers.layer import Layer, to_backend_array
 from engine.models import graph
 from engine.training.trainer import Trainer
 from engine.variables import state_scope
 
 
-class Model(Trainer, Layer):
+class Model(Exportable, Trainer, Layer):
     def __init__(self, inputs, outputs, name=None, trainable=True):
         super().__init__(name=name or naming.unique_name("functional"), trainable=trainable)
         self._set_graph(inputs, outputs)
@@ -39,6 +40,11 @@ class Model(Trainer, Layer):
     def layers(self) -> list[Layer]:
         """The model's layers, inputs first, in Keras's order."""
         return list(self._layers)
+
+    @property
+    def nodes(self) -> list:
+        """The layer calls the model runs, in the order it runs them (Input layers excluded)."""
+        return list(self._nodes)
 
     @property
     def weights(self):
@@ -81,25 +87,32 @@ class Model(Trainer, Layer):
         return int(sum(np.prod(w.shape) for w in self.weights))
 
     # ---------------------------------------------------------------------------- running
-    def call(self, inputs, training=False):
-        flat = self._flat_inputs(inputs)
-        values = {id(tensor): value for tensor, value in zip(self.inputs, flat)}
+    def call(self, inputs, training=False, node_hook=None):
+        """Run the nodes in order. `node_hook(node, result)`, when given, sees what each node
+        returned and may replace it (engine.inspection records outputs and adds taps there)."""
+
+        def run(node, args):
+            return node.layer.call(*args, **node.layer.call_kwargs({"training": training}))
+
+        return self._run_nodes(self._flat_inputs(inputs), run, node_hook)
+
+    def compute_output_shape(self, input_shape, node_hook=None):
+        def infer(node, args):
+            return node.layer.compute_output_shape(*args)
+
+        return self._run_nodes(self._flat_inputs(input_shape, shape=True), infer, node_hook)
+
+    def _run_nodes(self, flat_inputs, run, node_hook):
+        """Values (arrays or shapes) flow from the inputs through `run(node, args)` per node."""
+        values = {id(tensor): value for tensor, value in zip(self.inputs, flat_inputs)}
         for node in self._nodes:
             args = tree.map_structure(lambda t: values[id(t)], list(node.args))
-            result = node.layer.call(*args, **node.layer.call_kwargs({"training": training}))
+            result = run(node, args)
+            if node_hook is not None:
+                result = node_hook(node, result)
             for tensor, value in zip(node.outputs, result if node.returns_list else [result]):
                 values[id(tensor)] = value
         outputs = [values[id(t)] for t in self.outputs]
-        return outputs[0] if self._single_output else outputs
-
-    def compute_output_shape(self, input_shape):
-        shapes = {id(t): s for t, s in zip(self.inputs, self._flat_inputs(input_shape, shape=True))}
-        for node in self._nodes:
-            args = tree.map_structure(lambda t: shapes[id(t)], list(node.args))
-            result = node.layer.compute_output_shape(*args)
-            for tensor, shape in zip(node.outputs, result if node.returns_list else [result]):
-                shapes[id(tensor)] = shape
-        outputs = [shapes[id(t)] for t in self.outputs]
         return outputs[0] if self._single_output else outputs
 
     def _flat_inputs(self, inputs, shape=False):
@@ -113,17 +126,19 @@ class Model(Trainer, Layer):
             )
         return list(inputs)
 
-    def stateless_call(self, trainable_values, non_trainable_values, inputs, training=False):
+    def stateless_call(
+        self, trainable_values, non_trainable_values, inputs, training=False, node_hook=None
+    ):
         """(outputs, updated non-trainable values): the model as a pure function of its state.
 
         The values are arrays in the order of `trainable_weights` and
-        `non_trainable_variables`; no variable is changed.
+        `non_trainable_variables`; no variable is changed. `node_hook` is passed to `call`.
         """
         mapping = dict(zip(self.trainable_weights, trainable_values))
         non_trainable = self.non_trainable_variables
         mapping.update(zip(non_trainable, non_trainable_values))
         with state_scope(mapping) as scope:
-            outputs = self.call(inputs, training=training)
+            outputs = self.call(inputs, training=training, node_hook=node_hook)
         return outputs, [scope.values[v] for v in non_trainable]
 
     def predict(self, x, batch_size=32):
@@ -180,10 +195,15 @@ class Model(Trainer, Layer):
         print_fn(summary_text(self))
 
     def to_backend(self, name: str) -> Model:
-        """Move this model's variables to backend `name` (all or nothing); returns the model."""
+        """Move this model, its optimizer state and its metric totals to backend `name`, all
+        or nothing (other models stay where they are); returns the model."""
         from engine.switching import move_variables
 
-        move_variables(self.variables, name)
+        variables = list(self.variables)
+        if self.optimizer is not None:
+            variables += self.optimizer.variables
+            variables += [v for metric in self.metrics for v in metric.variables]
+        move_variables(variables, name)
         return self
 
 

@@ -5,10 +5,13 @@
 
 Every array a step reads comes in through `state` and every array it changes goes out through
 it, so the same step runs under jax.jit, tf.function, PyTorch or NumPy, and moving `state`
-to another backend is moving arrays.
+to another backend is moving arrays. `train_probed` is the same train step with a probe
+(engine.inspection) that also returns summaries of every layer's activations and gradients.
 """
 
 from __future__ import annotations
+
+import functools
 
 
 class Steps:
@@ -20,29 +23,50 @@ class Steps:
         self.train = backend.jit(self._train_step)
         self.evaluate = backend.jit(self._eval_step)
         self.first_step_seconds = None
+        self._probed = {}
 
     def record_first_step(self, seconds: float) -> None:
         """Keep the first step's time: on JAX and TensorFlow it is mostly compilation."""
         if self.first_step_seconds is None:
             self.first_step_seconds = seconds
 
-    def _loss(self, trainable, non_trainable, x, y, sample_weight):
-        y_pred, non_trainable = self.model.stateless_call(
-            trainable, non_trainable, x, training=True
-        )
-        return self.model.compute_loss(y, y_pred, sample_weight), (y_pred, non_trainable)
+    def train_probed(self, probe):
+        """The train step that also captures what `probe` asks for (engine.inspection.Probe),
+        compiled on its own so that plain steps pay nothing:
 
-    def _train_step(self, state, x, y, sample_weight):
-        trainable, non_trainable, optimizer_state, metric_states = state
-        gradient_fn = self.backend.value_and_grad(self._loss, has_aux=True)
-        (loss, (y_pred, non_trainable)), grads = gradient_fn(
-            trainable, non_trainable, x, y, sample_weight
+            new_state, loss, captured = steps.train_probed(probe)(state, x, y, sample_weight)
+        """
+        if probe not in self._probed:
+            self._probed[probe] = self.backend.jit(functools.partial(self._train_step, probe=probe))
+        return self._probed[probe]
+
+    def _loss(self, params, non_trainable, x, y, sample_weight, probe=None):
+        trainable, taps = params
+        tapping = None if probe is None else probe.tapping(taps)
+        y_pred, non_trainable = self.model.stateless_call(
+            trainable, non_trainable, x, training=True, node_hook=tapping
         )
-        trainable, optimizer_state = self.model.optimizer.stateless_apply(
+        seen = [] if tapping is None else tapping.outputs
+        return self.model.compute_loss(y, y_pred, sample_weight), (y_pred, non_trainable, seen)
+
+    def _train_step(self, state, x, y, sample_weight, probe=None):
+        trainable, non_trainable, optimizer_state, metric_states = state
+        # A probe adds a zero to every node output: the gradients of those taps are the
+        # gradients with respect to the node outputs.
+        taps = [] if probe is None else probe.zero_taps(x)
+        gradient_fn = self.backend.value_and_grad(self._loss, has_aux=True)
+        (loss, (y_pred, non_trainable, seen)), (grads, tap_grads) = gradient_fn(
+            (trainable, taps), non_trainable, x, y, sample_weight, probe
+        )
+        new_trainable, optimizer_state = self.model.optimizer.stateless_apply(
             optimizer_state, grads, trainable
         )
         metric_states = self.model.update_metrics(metric_states, loss, y, y_pred, sample_weight)
-        return (trainable, non_trainable, optimizer_state, metric_states), loss
+        new_state = (new_trainable, non_trainable, optimizer_state, metric_states)
+        if probe is None:
+            return new_state, loss
+        captured = probe.summarise(x, seen, tap_grads, trainable, grads, new_trainable, loss)
+        return new_state, loss, captured
 
     def _eval_step(self, state, x, y, sample_weight):
         trainable, non_trainable, metric_states = state

@@ -36,6 +36,7 @@ class Trainer:
 
     optimizer = None
     stop_training = False
+    _capture_request = None  # (probe, receive, only_if_diverged), set by capture_next_step
 
     # ---------------------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None):
@@ -222,19 +223,13 @@ class Trainer:
     def _train_on(self, batch, epoch, step):
         backend = self.backend
         steps = self._steps_for(backend)
-        trainable = self.trainable_weights
-        state_variables = (
-            trainable,
-            self.non_trainable_variables,
-            self.optimizer.variables,
-            [m.variables for m in self.metrics],
-        )
+        state_variables = self.train_state_variables()
         state = tree.map_structure(lambda v: v.value, state_variables)
         with backends.using(backend):
             x, y, sample_weight = _to_backend(backend, batch)
             started = time.perf_counter()
-            new_state, loss = steps.train(state, x, y, sample_weight)
-            if not is_finite(backend, loss):
+            new_state, loss, finite = self._run_train_step(steps, state, (x, y, sample_weight))
+            if not finite:
                 raise TrainingDivergedError(
                     f"The loss became {backend.to_numpy(loss)} at epoch {epoch + 1}, step "
                     f"{step + 1}, so training stopped. The model keeps the weights from "
@@ -243,6 +238,34 @@ class Trainer:
                 )
         steps.record_first_step(time.perf_counter() - started)
         write_values(tree.flatten(state_variables), tree.flatten(new_state))
+
+    def train_state_variables(self) -> tuple:
+        """The Variables a train step reads and writes, structured as the step's `state`."""
+        return (
+            self.trainable_weights,
+            self.non_trainable_variables,
+            self.optimizer.variables,
+            [m.variables for m in self.metrics],
+        )
+
+    def capture_next_step(self, probe, receive, only_if_diverged=False) -> None:
+        """Run the next training step with `probe` (engine.inspection) and pass what it captured
+        to `receive`. With `only_if_diverged` the step runs as usual and, only if its loss is
+        not finite, runs again from the same state with the probe, to show where it broke."""
+        self._capture_request = (probe, receive, only_if_diverged)
+
+    def _run_train_step(self, steps, state, batch):
+        """(new state, loss, whether the loss is finite), with a capture if one was asked."""
+        request, self._capture_request = self._capture_request, None
+        probe, receive, only_if_diverged = request or (None, None, True)
+        if only_if_diverged:
+            new_state, loss = steps.train(state, *batch)
+            finite = is_finite(steps.backend, loss)
+            if probe is None or finite:
+                return new_state, loss, finite
+        new_state, loss, captured = steps.train_probed(probe)(state, *batch)
+        receive(captured)
+        return new_state, loss, is_finite(steps.backend, loss)
 
     def _steps_for(self, backend) -> Steps:
         if backend.name not in self._steps:

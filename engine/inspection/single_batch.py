@@ -1,0 +1,46 @@
+"""inspect(model, x, y): one training step's tensors and diagnostics, without training."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from engine import backend as backends
+from engine import tree
+from engine.inspection.capture import Probe
+from engine.inspection.diagnostics import Diagnoser, Thresholds
+from engine.layers.layer import to_backend_array
+from engine.training.step import Steps
+from engine.training.trainer import NotCompiledError
+
+
+def inspect(
+    model, x, y, sample_weight=None, thresholds=None, bins=32, heat_map_size=32, tensors=False
+) -> dict:
+    """Run one training step on the batch (x, y) with capture, leaving the model unchanged.
+
+    Returns a record (see engine/inspection/records.py) with "diagnostics" (dicts with id,
+    node, step, message, value) and "graph" (the tensors and how they connect) added. With
+    `tensors=True` it also holds the raw arrays under "tensors" ("activations", "gradients"
+    with respect to each layer output, "weight_gradients"), as NumPy arrays.
+    """
+    if model.optimizer is None:
+        raise NotCompiledError(
+            f"inspect needs model {model.name!r} compiled, for its loss and optimizer: call "
+            "model.compile(optimizer=..., loss=...) first."
+        )
+    backend = model.backend
+    probe = Probe(model, bins=bins, heat_map_size=heat_map_size, keep_tensors=tensors)
+    model.optimizer.build(model.trainable_weights)
+    state = tree.map_structure(lambda v: v.value, model.train_state_variables())
+    step = int(model.optimizer.iterations.numpy()) + 1
+    with backends.using(backend):
+        batch = tree.map_structure(
+            lambda a: None if a is None else to_backend_array(backend, a), (x, y, sample_weight)
+        )
+        _, _, captured = Steps(model, backend).train_probed(probe)(state, *batch)
+    record = probe.read(captured, backend, step)
+    # One batch has no duration: units dead across it count as dead.
+    limits = dataclasses.replace(thresholds or Thresholds(), dead_steps=0)
+    record["diagnostics"] = [d.to_dict() for d in Diagnoser(probe.layout, limits).update(record)]
+    record["graph"] = probe.layout.to_dict()
+    return record

@@ -1,0 +1,152 @@
+"""Capture on every backend: tensors match the backend's own autodiff, summaries match the
+tensors, the model is left alone, and capture steps train exactly as plain steps do."""
+
+import json
+
+import numpy as np
+import pytest
+
+import engine
+from engine import backend as backends
+from engine import layers
+from engine.inspection import InspectionCallback, inspect, jsonable
+from engine.inspection.summaries import STATISTICS
+
+
+def small_convnet():
+    engine.set_random_seed(0)
+    engine.clear_session()  # the same layer names every time
+    model = engine.Sequential(
+        [
+            layers.Input((6, 6, 2)),
+            layers.Conv2D(4, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(3, activation="softmax"),
+        ]
+    )
+    model.compile(engine.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    return model
+
+
+def batch(count=5, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(count, 6, 6, 2)).astype("float32"), rng.integers(0, 3, count)
+
+
+def reference_tensors(model, x, y):
+    """Activations by calling the layers one by one; gradients with respect to each layer's
+    output, and to the weights, from the backend's own value_and_grad."""
+    backend = model.backend
+    with backends.using(backend):
+        y = backend.convert(y.astype("int32"))
+        activations = [backend.convert(x)]
+        for layer in model.layers:
+            activations.append(layer(activations[-1]))
+
+        def tail_loss(k):
+            def loss(a):
+                for layer in model.layers[k + 1 :]:
+                    a = layer(a)
+                return model.compute_loss(y, a)
+
+            return loss
+
+        gradients = [
+            backend.value_and_grad(tail_loss(k))(activations[k + 1])[1]
+            for k in range(len(model.layers))
+        ]
+
+        def weight_loss(weights):
+            y_pred, _ = model.stateless_call(
+                weights, [v.value for v in model.non_trainable_variables], activations[0], True
+            )
+            return model.compute_loss(y, y_pred)
+
+        weights = [w.value for w in model.trainable_weights]
+        weight_gradients = backend.value_and_grad(weight_loss)(weights)[1]
+    to_numpy = backend.to_numpy
+    return (
+        [to_numpy(a) for a in activations],
+        [to_numpy(g) for g in gradients],
+        [to_numpy(g) for g in weight_gradients],
+    )
+
+
+def assert_summary_describes(summary, array, bins=32):
+    expected = {
+        "mean": array.mean(),
+        "std": array.std(),
+        "min": array.min(),
+        "max": array.max(),
+        "mean_abs": np.abs(array).mean(),
+        "l2": np.sqrt(np.sum(np.square(array.astype(np.float64)))),
+        "zero_fraction": np.mean(array == 0),
+        "nonfinite_fraction": 0.0,
+    }
+    for name in STATISTICS:
+        assert summary[name] == pytest.approx(expected[name], rel=1e-4, abs=1e-6), name
+    counts = summary["histogram"]["counts"]
+    assert counts.sum() == array.size
+    numpy_counts, _ = np.histogram(array, bins, range=(array.min(), array.max()))
+    assert np.abs(counts - numpy_counts).sum() <= 2  # values on a bin edge may round apart
+
+
+def test_captured_tensors_match_the_backends_own_autodiff(backend_name):
+    model = small_convnet()
+    x, y = batch()
+    before = model.get_weights()
+    report = inspect(model, x, y, tensors=True)
+    activations, gradients, weight_gradients = reference_tensors(model, x, y)
+
+    names = ["input_layer", "conv2d", "flatten", "dense"]
+    captured = report["tensors"]
+    assert list(captured["activations"]) == names
+    for name, expected in zip(names, activations):
+        np.testing.assert_allclose(captured["activations"][name], expected, rtol=1e-4, atol=1e-6)
+        assert_summary_describes(report["layers"][name]["activation"], expected)
+    for name, expected in zip(names[1:], gradients):
+        np.testing.assert_allclose(captured["gradients"][name], expected, rtol=1e-4, atol=1e-7)
+        assert_summary_describes(report["layers"][name]["gradient"], expected)
+    for (name, got), expected in zip(captured["weight_gradients"].items(), weight_gradients):
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-7, err_msg=name)
+    kernel = report["layers"]["conv2d"]["weights"]["conv2d/kernel"]
+    assert kernel["value"]["l2"] == pytest.approx(np.linalg.norm(before[0]), rel=1e-5)
+    # SGD: the update is learning rate times gradient
+    assert kernel["update_norm"] == pytest.approx(
+        0.1 * np.linalg.norm(weight_gradients[0]), rel=1e-4
+    )
+
+    heat_map = report["layers"]["conv2d"]["activation"]["heat_map"]
+    np.testing.assert_allclose(heat_map, activations[1][0].mean(-1), rtol=1e-4, atol=1e-6)
+    assert report["layers"]["dense"]["gradient"]["heat_map"].shape == (5, 3)
+    assert report["layers"]["conv2d"]["dead_units"].shape == (4,)
+    # inspect leaves the model as it was
+    for old, new in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(old, new)
+    assert int(model.optimizer.iterations.numpy()) == 0
+    json.dumps(jsonable({k: v for k, v in report.items() if k != "tensors"}))
+
+
+def test_capture_steps_train_exactly_like_plain_steps(backend_name):
+    def mlp():
+        engine.set_random_seed(0)
+        engine.clear_session()
+        model = engine.Sequential(
+            [layers.Input((4,)), layers.Dense(5, activation="tanh"), layers.Dense(1)]
+        )
+        model.compile(engine.optimizers.Adam(0.01), "mse")
+        return model
+
+    x = np.random.default_rng(1).normal(size=(12, 4)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    plain, inspected = mlp(), mlp()
+    plain.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    # every step is a capture step here; plain and capture steps alternate in other tests
+    inspector = InspectionCallback(every=1, verbose=0)
+    inspected.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0, callbacks=[inspector])
+    for a, b in zip(plain.get_weights(), inspected.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    history = inspector.layer_history("dense")
+    assert [h["step"] for h in history] == [1, 2, 3, 4, 5, 6]
+    assert set(history[0]) >= {"activation", "gradient", "weights", "saturated_fraction"}
+    assert json.loads(json.dumps(inspector.to_json()))["graph"]["model_outputs"] == ["dense_1"]

@@ -1,0 +1,75 @@
+"""The bounded history, JSON output and the device summaries on their own."""
+
+import json
+
+import numpy as np
+import pytest
+
+from engine.inspection import BoundedHistory, jsonable, summaries
+
+
+def test_a_long_run_keeps_the_history_bounded_with_first_latest_and_an_even_sample():
+    history = BoundedHistory(capacity=100, keep_first=10, keep_latest=20)
+    for number in range(10_000):
+        history.append({"step": number})
+        assert len(history) <= 100
+    kept = history.numbers()
+    assert [r["step"] for r in history.records()] == kept
+    assert kept[:10] == list(range(10))
+    assert kept[-20:] == list(range(9_980, 10_000))
+    sample = kept[10:-20]
+    gaps = set(np.diff(sample))
+    assert len(gaps) == 1 and gaps.pop() * len(sample) >= 9_000  # even, and spans the run
+    assert history.seen == 10_000
+
+
+def test_a_short_run_keeps_everything():
+    history = BoundedHistory(capacity=100, keep_first=10, keep_latest=20)
+    for number in range(60):
+        history.append(number)
+    assert list(history) == list(range(60))
+
+
+def test_bad_history_sizes_say_what_is_needed():
+    with pytest.raises(ValueError, match="capacity >= keep_first"):
+        BoundedHistory(capacity=10, keep_first=5, keep_latest=5)
+
+
+def test_jsonable_turns_arrays_and_non_finite_numbers_into_json():
+    value = {"a": np.arange(3), "b": np.float32(np.nan), "c": [np.inf, 1.5], "d": np.bool_(True)}
+    assert json.loads(json.dumps(jsonable(value))) == {
+        "a": [0, 1, 2],
+        "b": None,
+        "c": [None, 1.5],
+        "d": True,
+    }
+
+
+def test_statistics_of_padded_stacks_of_non_finite_and_of_off_centre_tensors():
+    a = np.array([2.0, -2.0, 0.0, 4.0], "float32")
+    b = a[:3]  # padded to the length of a and c, in one stack with them
+    c = np.array([1.0, np.nan, 0.0, np.inf], "float32")
+    d = (0.5 + 1e-4 * np.random.default_rng(0).normal(size=1000)).astype("float32")
+    stats, histograms = summaries.summarise([a, b, c, d], bins=4, sample=100)
+    for row, values in zip(stats[[0, 1, 3]], (a, b, d)):
+        expected = [
+            values.mean(),
+            values.std(),
+            values.min(),
+            values.max(),
+            np.abs(values).mean(),
+            np.linalg.norm(values),
+            np.mean(values == 0),
+            0,
+        ]
+        assert row.tolist() == pytest.approx(expected, rel=1e-3)
+    nonfinite = dict(zip(summaries.STATISTICS, stats[2]))
+    assert np.isnan(nonfinite["mean"])
+    assert nonfinite["zero_fraction"] == 0.25 and nonfinite["nonfinite_fraction"] == 0.5
+    assert histograms[:3].tolist() == [[1, 1, 1, 1], [1, 0, 1, 1], [0, 0, 0, 0]]
+    assert 90 <= histograms[3].sum() <= 100  # 1000 values binned from an even sample
+
+
+def test_histograms_of_big_tensors_sample_every_channel():
+    stride = summaries.sampling_stride(64 * 28 * 28 * 32, [32, 12], 16384)
+    assert stride * 16384 >= 64 * 28 * 28 * 32 and np.gcd(stride, 32) == np.gcd(stride, 12) == 1
