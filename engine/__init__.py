@@ -11,6 +11,7 @@ from engine.backend import current as _current_backend
 from engine.errors import EngineError, GraphError, LayerConfigError, LayerShapeError, SpecError
 from engine.export import from_keras, load_keras
 from engine.initializers import set_random_seed
+from engine.inspection import InspectionCallback, inspect
 from engine.models import Model, Sequential, model_from_spec
 from engine.naming import reset as _reset_names
 from engine.saving import ModelFileError, load_model
@@ -40,6 +41,7 @@ __all__ = [
     "BackendSwitchError",
     "EngineError",
     "GraphError",
+    "InspectionCallback",
     "LayerConfigError",
     "LayerShapeError",
     "MissingBackendError",
@@ -54,6 +56,7 @@ __all__ = [
     "clear_session",
     "devices",
     "from_keras",
+    "inspect",
     "layers",
     "load_keras",
     "load_model",

@@ -112,3 +112,19 @@ def test_weights_live_on_the_gpu_when_one_is_visible(name):
     model = small_cnn()
     x = np.ones((2, 8, 8, 1), "float32")
     assert model.predict(x).shape == (2, 3)
+
+
+def test_to_backend_carries_optimizer_and_metric_state():
+    if len(INSTALLED) < 2:
+        pytest.skip("needs a second backend")
+    model = small_cnn()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    x = np.random.default_rng(0).normal(size=(8, 8, 8, 1)).astype("float32")
+    model.fit(x, np.arange(8) % 3, epochs=1, verbose=0)
+    model.to_backend(INSTALLED[1])
+    state = model.variables + model.optimizer.variables + [
+        v for metric in model.metrics for v in metric.variables
+    ]
+    assert {v.backend.name for v in state} == {INSTALLED[1]}
+    model.fit(x, np.arange(8) % 3, epochs=1, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 2

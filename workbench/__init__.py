@@ -7,6 +7,8 @@ The core (protocol, sessions, draft graph, training session, datasets) has no Ju
 the widgets are imported on first use, so the core works where anywidget is not installed.
 """
 
+import sys
+
 from workbench import datasets
 
 WIDGETS = ("GraphEditor", "Inspector", "Playground", "TrainingDashboard", "Workbench")
@@ -19,5 +21,17 @@ def __getattr__(name):
         return getattr(widgets, name)
     raise AttributeError(f"module 'workbench' has no attribute {name!r}")
 
+
+def _register_sidebar() -> None:
+    """In an IPython kernel, let the JupyterLab sidebar connect (workbench/sidebar.py)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if getattr(shell, "kernel", None) is not None:
+        from workbench import sidebar
+
+        sidebar.register(shell)
+
+
+_register_sidebar()
 
 __all__ = ["datasets", *WIDGETS]

@@ -17,3 +17,7 @@ class TrainingSessionError(WorkbenchError, RuntimeError):
 
 class DatasetError(WorkbenchError, ValueError):
     """An unknown dataset or an argument a dataset cannot take."""
+
+
+class SidebarError(WorkbenchError, ValueError):
+    """A sidebar request that cannot be done now (no such model, a backend that is missing...)."""

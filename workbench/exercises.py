@@ -284,7 +284,7 @@ def _refs(arg) -> list:
 def _healthy_deep_net(model):
     """At least 10 hidden Dense layers on the flat digits, and gradients that reach the first
     layer: the inspector finds no vanishing gradients on a batch."""
-    from engine.inspect import inspect
+    from engine.inspection import inspect
     from workbench import datasets
 
     _require_input(model, (64,))

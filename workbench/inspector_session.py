@@ -2,7 +2,7 @@
 
 For the selected node it sends the node's output for the selected sample (an `activation`
 event) and a JSON report: statistics over a batch of samples and simple diagnostics. The
-per-layer summaries of engine/inspect (being written) will replace `activation_report` here;
+per-layer summaries of engine/inspection (being written) will replace `activation_report` here;
 the trait's shape stays the same.
 """
 

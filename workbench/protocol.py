@@ -252,6 +252,13 @@ class SelectTab(Intent):
     tab: Literal["build", "train", "inspect"]
 
 
+# ----------------------------------------------------------------------------- sidebar
+@intent("open_view")
+class OpenView(Intent):
+    model: Annotated[str, Range(1, 200)]
+    view: Literal["editor", "dashboard", "inspector"]
+
+
 # --------------------------------------------------------------------------- validating
 def validate(raw) -> Intent:
     """The typed intent for a raw message (a dict, or its JSON text), or a ProtocolError."""

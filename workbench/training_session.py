@@ -16,7 +16,6 @@ import time
 
 from engine import backend as backends
 from engine import losses
-from engine.switching import move_variables
 from engine.training.callbacks import Callback
 from workbench.curves import CurveStore
 from workbench.datasets import as_dataset
@@ -200,15 +199,10 @@ class TrainingSession(Session):
             raise TrainingSessionError(str(error)) from error
 
         def apply():
-            move_variables(self._training_variables(), name)
+            self.model.to_backend(name)
             self.curves.mark(self.step, "backend", name)
 
         self._run_between_steps(apply)
-
-    def _training_variables(self) -> list:
-        model = self.model
-        metrics = [v for metric in model.metrics for v in metric.variables]
-        return [*model.variables, *model.optimizer.variables, *metrics]
 
     def _run_between_steps(self, action) -> None:
         with self._lock:

@@ -11,18 +11,13 @@ import pytest
 import engine
 from engine.export import ExportError
 from engine.export.codegen import jax_code, tensorflow_code, torch_code
-from engine.export.mixin import Exportable
 from engine.export.program import RESERVED
 from tests.export.catalogue import build
 
 
-class ExportableModel(Exportable, engine.Model):
-    """A Model with the export methods, as Model will have once Exportable is among its bases."""
-
-
-def test_the_mixin_methods_reach_every_exporter(tmp_path):
+def test_the_model_methods_reach_every_exporter(tmp_path):
     model, inputs = build("dense")
-    mixed = ExportableModel(model.inputs[0], model.outputs[0], name="mixed")
+    mixed = engine.Model(model.inputs[0], model.outputs[0], name="mixed")
     assert "def build_model():" in mixed.to_code("engine")
     assert [w.shape for w in mixed.export_weights("engine")] == [w.shape for w in model.weights]
     assert set(mixed.export_weights("jax")) == {"dense", "dense_1"}
