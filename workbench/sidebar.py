@@ -59,6 +59,7 @@ class SidebarTarget:
 
     def __init__(self, shell, comm_manager):
         self.shell = shell
+        self.executing = False  # a cell is running (a panel may connect meanwhile, via a subshell)
         self.panels: list[SidebarComm] = []
         self._lock = threading.Lock()
         self._poller: threading.Thread | None = None
@@ -68,7 +69,8 @@ class SidebarTarget:
         shell.events.register("post_run_cell", self._cell_finished)
 
     def open(self, comm, _message) -> None:
-        panel = SidebarComm(comm, SidebarSession(self.shell.user_ns), on_close=self._forget)
+        session = SidebarSession(self.shell.user_ns, executing=self.executing)
+        panel = SidebarComm(comm, session, on_close=self._forget)
         with self._lock:
             self.panels.append(panel)
             if self._poller is None or not self._poller.is_alive():
@@ -93,9 +95,11 @@ class SidebarTarget:
                 log.exception("The workbench sidebar could not update")
 
     def _cell_started(self, *_info) -> None:
+        self.executing = True
         self._each(SidebarSession.cell_started)
 
     def _cell_finished(self, *_result) -> None:
+        self.executing = False
         self._each(SidebarSession.cell_finished)
 
     def _poll(self) -> None:

@@ -50,11 +50,11 @@ class SidebarSession(Session):
         "refresh": "on_refresh",
     }
 
-    def __init__(self, user_namespace: dict, view_factory=make_view):
+    def __init__(self, user_namespace: dict, view_factory=make_view, executing: bool = False):
         super().__init__()
         self.namespace = user_namespace
         self.view_factory = view_factory
-        self.executing = False
+        self.executing = executing
         self._lock = threading.RLock()
         self._published: dict = {}
         self._histories: dict = {}  # id(model) -> its history when the running cell started

@@ -61,6 +61,7 @@ export const checkBufferRef: Check<BufferRef> = object({
 export type Config = Record<string, unknown>;
 export type BackendName = string;
 export type Tab = 'build' | 'train' | 'inspect';
+export type ViewKind = 'editor' | 'dashboard' | 'inspector';
 
 export type Intent =
   | { type: 'ready' }
@@ -93,7 +94,9 @@ export type Intent =
   | { type: 'set_resolution'; resolution: number }
   | { type: 'reset_weights' }
   // workbench
-  | { type: 'select_tab'; tab: Tab };
+  | { type: 'select_tab'; tab: Tab }
+  // sidebar
+  | { type: 'open_view'; model: string; view: ViewKind };
 
 export type IntentType = Intent['type'];
 export type Envelope<T> = T & { version: number; request_id?: string };
@@ -510,3 +513,58 @@ export function widgetRefId(ref: string): string {
   }
   return ref.slice(prefix.length);
 }
+
+// The sidebar's traits (comm target "model-workbench", in `state` events)
+
+export type ModelTrainingState =
+  'not_compiled' | 'compiled' | 'running' | 'paused' | 'stopping' | 'finished' | 'stopped' | 'error';
+export interface ModelTraining {
+  state: ModelTrainingState;
+  source: 'fit' | 'dashboard' | null;
+  epoch: number;
+  epochs: number;
+  loss: number | null;
+  curve: number[];
+}
+export interface ModelEntry {
+  name: string;
+  class: string;
+  model_name: string;
+  params: number | null;
+  backend: string;
+  training: ModelTraining;
+  data: string | null;
+  views: ViewKind[];
+}
+export const checkViewKind: Check<ViewKind> = literal('editor', 'dashboard', 'inspector');
+export const checkModelEntries: Check<ModelEntry[]> = array(
+  object({
+    name: str,
+    class: str,
+    model_name: str,
+    params: nullable(int),
+    backend: str,
+    training: object({
+      state: literal('not_compiled', 'compiled', 'running', 'paused', 'stopping', 'finished', 'stopped', 'error'),
+      source: nullable(literal('fit', 'dashboard')),
+      epoch: int,
+      epochs: int,
+      loss: nullable(num),
+      curve: array(num)
+    }),
+    data: nullable(str),
+    views: array(checkViewKind)
+  })
+);
+
+/** Every sidebar trait and its check. */
+export const SIDEBAR_TRAITS = {
+  backend: checkString,
+  backends: checkStringList,
+  models: checkModelEntries,
+  palette: checkPalette,
+  executing: bool as Check<boolean>
+};
+
+/** The `open_view` ack's result: the widget to show. */
+export const checkOpenedView: Check<{ widget: string }> = object({ widget: str });

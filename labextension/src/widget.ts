@@ -22,6 +22,9 @@ export interface WidgetModel {
   widget_manager?: { get_model(id: string): Promise<WidgetModel> };
 }
 
+/** What a Transport needs of the other end: anywidget's model, or the sidebar's comm. */
+export type MessageChannel = Pick<WidgetModel, 'send' | 'on' | 'off'>;
+
 export interface RenderContext {
   model: WidgetModel;
   el: HTMLElement;
@@ -34,7 +37,7 @@ export class IntentError extends Error {
   name = 'IntentError';
   constructor(
     message: string,
-    readonly code: ErrorReply['code'] | 'protocol'
+    readonly code: ErrorReply['code'] | 'protocol' | 'disconnected'
   ) {
     super(message);
   }
@@ -56,7 +59,7 @@ export class Transport {
   private readonly onMessage = (content: unknown, buffers?: readonly BufferLike[]) =>
     this.receive(content, buffers ?? []);
 
-  constructor(private model: WidgetModel) {
+  constructor(private model: MessageChannel) {
     model.on('msg:custom', this.onMessage);
   }
 
@@ -111,9 +114,13 @@ export class Transport {
     }
   }
 
+  /** Stops listening; requests still waiting for a reply are rejected ("disconnected"). */
   dispose(): void {
     this.model.off('msg:custom', this.onMessage);
+    const waiting = [...this.pending.values()];
     this.pending.clear();
+    const closed = new IntentError('The connection to the kernel closed before it answered.', 'disconnected');
+    waiting.forEach(waiter => waiter.reject(closed));
   }
 }
 

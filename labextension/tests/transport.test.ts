@@ -98,6 +98,13 @@ describe('Transport', () => {
     model.fire('msg:custom', event, [new DataView(new ArrayBuffer(4))]);
     expect(seen).toEqual(['activation/1']);
   });
+
+  it('rejects requests still waiting when disposed, so nothing waits forever', async () => {
+    const transport = new Transport(new FakeModel());
+    const waiting = transport.request({ type: 'ready' });
+    transport.dispose();
+    await expect(waiting).rejects.toMatchObject({ code: 'disconnected' });
+  });
 });
 
 describe('bindTraits', () => {

@@ -17,8 +17,9 @@ def open_notebook(page: Page, jupyter, name: str) -> None:
     page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
 
 
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"  # the one on show
 STARTED = (
-    "() => [...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
+    f"() => [...document.querySelectorAll('{NOTEBOOK} .jp-InputPrompt')]"
     ".every(prompt => prompt.textContent.trim() !== '[ ]:')"
 )
 
@@ -27,7 +28,7 @@ def run_all_cells(page: Page, attempts: int = 3) -> None:
     """Run > Run All Cells, until every cell has started: on a loaded machine JupyterLab may
     drop the first click while it is still starting up."""
     for attempt in range(attempts):
-        page.click(".jp-Notebook .jp-Cell >> nth=0")
+        page.click(f"{NOTEBOOK} .jp-Cell >> nth=0")
         page.click(".lm-MenuBar-itemLabel:text-is('Run')")
         page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
         try:

@@ -39,6 +39,7 @@ EXAMPLES = {
     "set_resolution": {"resolution": 64},
     "reset_weights": {},
     "select_tab": {"tab": "train"},
+    "open_view": {"model": "model", "view": "dashboard"},
 }
 
 

@@ -138,6 +138,14 @@ export const CATEGORY_ORDER: LayerCategory[] = [
   'attention'
 ];
 
+/** Palette entries by category, in CATEGORY_ORDER; empty categories left out. */
+export function groupPalette(palette: readonly PaletteEntry[]): PaletteGroup[] {
+  return CATEGORY_ORDER.map(category => ({
+    category,
+    entries: palette.filter(entry => entry.category === category)
+  })).filter(group => group.entries.length > 0);
+}
+
 export const EMPTY_GRAPH: GraphState = {
   name: 'model',
   nodes: [],
@@ -231,10 +239,7 @@ export class GraphEditorModel {
   }
 
   paletteGroups(): PaletteGroup[] {
-    return CATEGORY_ORDER.map(category => ({
-      category,
-      entries: this.state.palette.filter(entry => entry.category === category)
-    })).filter(group => group.entries.length > 0);
+    return groupPalette(this.state.palette);
   }
 
   private positionOf(node: NodeState): Position {
