@@ -57,15 +57,15 @@ for _name in _CONTRACT_OPS:
 
 def var(x, axis=None, keepdims=False):
     """Population variance (divides by N), as Keras computes it."""
-    b, x = active(), _read(x)
-    centered = b.subtract(x, b.mean(x, axis=axis, keepdims=True))
-    return b.mean(b.square(centered), axis=axis, keepdims=keepdims)
+    return moments(x, axis, keepdims)[1]
 
 
 def moments(x, axis, keepdims=False):
-    """(mean, variance) over `axis`."""
+    """(mean, variance) over `axis`; the mean is taken once and serves both."""
     b, x = active(), _read(x)
-    return b.mean(x, axis=axis, keepdims=keepdims), var(x, axis=axis, keepdims=keepdims)
+    mean = b.mean(x, axis=axis, keepdims=True)
+    variance = b.mean(b.square(b.subtract(x, mean)), axis=axis, keepdims=keepdims)
+    return (mean if keepdims else b.reshape(mean, b.shape(variance))), variance
 
 
 def normalize(x, mean, variance, epsilon, scale=None, offset=None):

@@ -33,14 +33,17 @@ class Adam(Optimizer):
         names = ["momentum", "velocity"] + (["velocity_hat"] if self.amsgrad else [])
         return dict.fromkeys(names, 0.0)
 
-    def update_step(self, gradient, weight, slots, learning_rate, iterations):
-        t = ops.cast(ops.add(iterations, 1), ops.dtype(weight))
+    def step_size(self, learning_rate, iterations):
+        """alpha, the learning rate with the bias correction of step t folded in."""
+        t = ops.cast(ops.add(iterations, 1), ops.dtype(learning_rate))
         beta_1_power = ops.power(self.beta_1, t)
         beta_2_power = ops.power(self.beta_2, t)
-        alpha = ops.divide(
+        return ops.divide(
             ops.multiply(learning_rate, ops.sqrt(ops.subtract(1.0, beta_2_power))),
             ops.subtract(1.0, beta_1_power),
         )
+
+    def update_step(self, gradient, weight, slots, alpha, iterations):
         m, v = slots["momentum"], slots["velocity"]
         m = ops.add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
         v = ops.add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))

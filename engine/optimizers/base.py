@@ -10,6 +10,8 @@ order, each weight's slots together.
 what a compiled training step calls. `apply` runs it on the Variables themselves. A step
 follows Keras 3: clip the gradients, decay the weights, let the subclass update each weight
 and its slots with the learning rate of the current iteration, then count the iteration.
+Scalar work (the learning rate in each dtype, Adam's bias correction) is done once per step,
+not once per weight: on eager backends every op costs a call.
 """
 
 from __future__ import annotations
@@ -85,8 +87,15 @@ class Optimizer:
         """The slots each weight gets, by name, with the value they start from."""
         return {}
 
+    def step_size(self, learning_rate, iterations):
+        """The scalar `update_step` receives as its `learning_rate`: the learning rate (in the
+        weight's dtype) unless a subclass folds more into it, as Adam does its bias
+        correction. Computed once per step and dtype, not once per weight."""
+        return learning_rate
+
     def update_step(self, gradient, weight, slots, learning_rate, iterations):
-        """(new weight, new slots) for one weight; `slots` maps slot name to array."""
+        """(new weight, new slots) for one weight; `slots` maps slot name to array, and
+        `learning_rate` is what `step_size` returned."""
         raise NotImplementedError(f"{type(self).__name__} must define update_step.")
 
     # -------------------------------------------------------------------------- state
@@ -168,16 +177,20 @@ class Optimizer:
         iterations, learning_rate, slots_per_weight = self._unpack(optimizer_state_values)
         rate = self._learning_rate(iterations) if learning_rate is None else learning_rate
         new_weights, new_slots = [], []
+        scalars = {}  # dtype -> (learning rate, step size): scalar work done once per step
         for grad, weight, slots, decays in zip(
             self._clip(list(grads)), trainable_values, slots_per_weight, self._decays
         ):
             dtype = ops.dtype(weight)
-            weight_rate = ops.cast(rate, dtype)
+            if dtype not in scalars:
+                weight_rate = ops.cast(rate, dtype)
+                scalars[dtype] = weight_rate, self.step_size(weight_rate, iterations)
+            weight_rate, step_size = scalars[dtype]
             if decays:
                 decay = ops.multiply(ops.multiply(weight, self.weight_decay), weight_rate)
                 weight = ops.subtract(weight, decay)
             weight, slots = self.update_step(
-                ops.cast(grad, dtype), weight, slots, weight_rate, iterations
+                ops.cast(grad, dtype), weight, slots, step_size, iterations
             )
             new_weights.append(weight)
             new_slots.append(slots)

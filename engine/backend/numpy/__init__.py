@@ -5,10 +5,12 @@ pass and value_and_grad), then any op module: each primitive is a NumPy forward 
 with one gradient rule per array argument.
 """
 
+from engine.backend.host_memory import keep_freed_memory
 from engine.backend.numpy import operators  # noqa: F401  (gives Traced its Python operators)
 from engine.backend.numpy.backend import NumpyBackend
 from engine.backend.numpy.traced import Traced
 
+keep_freed_memory()  # NumPy takes every large array straight from malloc
 backend = NumpyBackend()
 
 __all__ = ["NumpyBackend", "Traced", "backend"]

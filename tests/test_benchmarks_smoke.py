@@ -1,0 +1,99 @@
+"""The benchmark runner's --quick mode runs end to end and writes results of the documented
+structure (timings themselves are not checked: they depend on the machine and its load)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import engine
+from benchmarks import models, native
+from tests.conftest import INSTALLED
+
+ROOT = Path(__file__).resolve().parents[1]
+FRAMEWORKS = [name for name in ("jax", "torch", "tensorflow") if name in INSTALLED]
+# One backend keeps the run short: the first installed framework, else NumPy alone.
+BACKEND = FRAMEWORKS[0] if FRAMEWORKS else "numpy"
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    path = tmp_path_factory.mktemp("benchmarks") / "results.json"
+    command = [sys.executable, "-m", "benchmarks", "--quick", "--backends", BACKEND,
+               "--models", "mlp", "--no-gpu", "--json", str(path)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Step time of fit" in done.stdout
+    return json.loads(path.read_text())
+
+
+def assert_measured(result, rounds):
+    assert "error" not in result, result.get("trace")
+    assert len(result["times_ms"]) == rounds
+    assert result["median_ms"] > 0 and result["first_step_s"] > 0
+    assert result["peak_rss_mb"] > 0 and result["device"] == "cpu"
+
+
+def test_results_have_every_section(results):
+    assert set(results) == {"machine", "settings", "step_time", "numpy", "backend_switch", "gpu"}
+    assert results["settings"]["size"] == "quick"
+    assert {"cpu", "cores", "versions", "load_average_start"} <= set(results["machine"])
+    assert results["gpu"] == {"skipped": "--no-gpu"}
+
+
+@pytest.mark.skipif(BACKEND == "numpy", reason="no framework installed to compare against")
+def test_step_time_compares_engine_native_and_keras(results):
+    (group,) = results["step_time"]
+    assert (group["backend"], group["model"], group["device"]) == (BACKEND, "mlp", "cpu")
+    rounds = group["rounds"]
+    contestants = group["contestants"]
+    assert_measured(contestants["engine"], rounds)
+    assert contestants["engine"]["engine_first_step_s"] > 0
+    assert_measured(contestants["native"], rounds)
+    if "keras" in results["machine"]["versions"]:
+        assert_measured(contestants["keras"], rounds)
+    else:
+        assert "skipped" in contestants["keras"]
+    ratios = group["ratios"]
+    assert set(ratios) == {"engine/native", "engine/keras", "engine/best", "engine/best cpu"}
+    assert ratios["engine/native"] > 0 and ratios["engine/best"] > 0
+    assert group["target"]["limit"] == 1.0 and isinstance(group["target"]["met"], bool)
+
+
+def test_numpy_section_and_backend_switch(results):
+    (group,) = results["numpy"]
+    others = [name for name in (BACKEND,) if name != "numpy"]
+    assert set(group["contestants"]) == {"numpy", *others}
+    assert_measured(group["contestants"]["numpy"], group["rounds"])
+    assert set(group["ratios"]) == {f"numpy/{name}" for name in others}
+    switch = results["backend_switch"]
+    assert "error" not in switch, switch.get("trace")
+    pairs = {f"{a}->{b}" for a in ("numpy", *others) for b in ("numpy", *others) if a != b}
+    assert set(switch["seconds"]) == pairs
+    assert switch["values_moved"] >= 3 * switch["parameters"]  # weights, Adam's m and v
+    assert isinstance(switch["met"], bool)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_hand_written_loops_train_the_same_models(framework):
+    """From the same weights, two steps of each hand-written loop give fit's losses."""
+    for name in models.MODEL_NAMES:
+        config = models.CONFIGS["quick"][name]
+        weights = models.initial_weights(name, config)
+        x, y = models.data(name, config, 2 * config["batch"])
+        net = models.build(engine, name, config)
+        net.set_weights(weights)
+        net.compile(
+            optimizer=engine.optimizers.Adam(models.LEARNING_RATE),
+            loss=engine.losses.SparseCategoricalCrossentropy(from_logits=True),
+        )
+        expected = net.fit(x, y, batch_size=len(x), epochs=2, shuffle=False, verbose=0)
+        trainer = native.trainer(framework, name, config, weights)
+        x, y = trainer.prepare(x, y)
+        losses = [trainer.sync(trainer.step(x, y)) for _ in range(2)]
+        np.testing.assert_allclose(losses, expected.history["loss"], rtol=2e-4, err_msg=name)
