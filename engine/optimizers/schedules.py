@@ -40,65 +40,47 @@ def _check_decay_steps(decay_steps, argument="decay_steps"):
         raise ScheduleConfigError(f"`{argument}` must be > 0. Received: {argument}={decay_steps}.")
 
 
-class ExponentialDecay(LearningRateSchedule):
+class _StepDecay(LearningRateSchedule):
+    """Shared by the decays that follow `step / decay_steps` (floored when `staircase`)."""
+
+    def __init__(
+        self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name=None,
+    ):
+        _check_decay_steps(decay_steps)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.decay_rate = decay_rate
+        self.staircase = staircase
+        self.name = name or type(self).__name__
+
+    def progress(self, step):
+        p = ops.divide(_float_step(step), float(self.decay_steps))
+        return ops.floor(p) if self.staircase else p
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+            "staircase": self.staircase,
+            "name": self.name,
+        }
+
+
+class ExponentialDecay(_StepDecay):
     """initial_learning_rate * decay_rate ** (step / decay_steps), floored when `staircase`."""
 
-    def __init__(
-        self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-        name="ExponentialDecay",
-    ):
-        _check_decay_steps(decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-
     def __call__(self, step):
-        p = ops.divide(_float_step(step), float(self.decay_steps))
-        if self.staircase:
-            p = ops.floor(p)
-        return ops.multiply(self.initial_learning_rate, ops.power(float(self.decay_rate), p))
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        decay = ops.power(float(self.decay_rate), self.progress(step))
+        return ops.multiply(self.initial_learning_rate, decay)
 
 
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_StepDecay):
     """initial_learning_rate / (1 + decay_rate * step / decay_steps), floored when `staircase`."""
 
-    def __init__(
-        self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-        name="InverseTimeDecay",
-    ):
-        _check_decay_steps(decay_steps)
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = decay_steps
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
-
     def __call__(self, step):
-        p = ops.divide(_float_step(step), float(self.decay_steps))
-        if self.staircase:
-            p = ops.floor(p)
-        denominator = ops.add(1.0, ops.multiply(self.decay_rate, p))
+        denominator = ops.add(1.0, ops.multiply(self.decay_rate, self.progress(step)))
         return ops.divide(self.initial_learning_rate, denominator)
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
