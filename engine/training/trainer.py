@@ -199,6 +199,7 @@ class Trainer:
         self.history = history
         self.stop_training = False
         self.optimizer.build(self.trainable_weights)
+        state_variables = self.train_state_variables()
         callback_list.on_train_begin()
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
@@ -206,7 +207,7 @@ class Trainer:
             callback_list.on_epoch_begin(epoch)
             for step, batch in enumerate(data.batches(epoch)):
                 callback_list.on_train_batch_begin(step)
-                self._train_on(batch, epoch, step)
+                self._train_on(batch, epoch, step, state_variables)
                 callback_list.on_train_batch_end(step, callbacks_module.LazyLogs(self._logs))
                 if self.stop_training:
                     break
@@ -220,10 +221,11 @@ class Trainer:
         callback_list.on_train_end(epoch_logs)
         return history
 
-    def _train_on(self, batch, epoch, step):
+    def _train_on(self, batch, epoch, step, state_variables):
+        """One step. `state_variables` is train_state_variables(), derived once per fit: the
+        same Variables persist across steps and backend switches."""
         backend = self.backend
         steps = self._steps_for(backend)
-        state_variables = self.train_state_variables()
         state = tree.map_structure(lambda v: v.value, state_variables)
         with backends.using(backend):
             x, y, sample_weight = _to_backend(backend, batch)
