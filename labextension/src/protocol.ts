@@ -309,17 +309,20 @@ export const checkGraph: Check<GraphState> = object({
 });
 
 export type ArgumentType = 'int' | 'float' | 'bool' | 'string' | 'choice' | 'shape' | 'int_list' | 'int_or_int_list';
-export type LayerCategory =
-  | 'core'
-  | 'convolution'
-  | 'pooling'
-  | 'reshaping'
-  | 'normalization'
-  | 'regularization'
-  | 'merging'
-  | 'recurrent'
-  | 'attention'
-  | 'input';
+/** Palette categories, in the order the palette shows them. */
+export const CATEGORY_ORDER = [
+  'input',
+  'core',
+  'convolution',
+  'pooling',
+  'reshaping',
+  'normalization',
+  'regularization',
+  'merging',
+  'recurrent',
+  'attention'
+] as const;
+export type LayerCategory = (typeof CATEGORY_ORDER)[number];
 
 export interface ArgumentSpec {
   name: string;
@@ -351,18 +354,7 @@ export const checkArgumentSpec: Check<ArgumentSpec> = object({
 export const checkPalette: Check<PaletteEntry[]> = array(
   object({
     class: str,
-    category: literal(
-      'core',
-      'convolution',
-      'pooling',
-      'reshaping',
-      'normalization',
-      'regularization',
-      'merging',
-      'recurrent',
-      'attention',
-      'input'
-    ),
+    category: literal(...CATEGORY_ORDER),
     doc: str,
     args: array(object({ name: str, kind: literal('single', 'list'), optional: bool })),
     arguments: array(checkArgumentSpec)

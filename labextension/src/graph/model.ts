@@ -18,6 +18,7 @@ import type {
   Ref
 } from '../protocol';
 import { formatParams, formatShapes } from '../format';
+import { CATEGORY_ORDER } from '../protocol';
 import { Signal } from '../signal';
 import { formatArgument, parseArgument } from './arguments';
 import {
@@ -124,19 +125,6 @@ export function keyCommand(input: KeyInput): Command | null {
   }
   return null;
 }
-
-export const CATEGORY_ORDER: LayerCategory[] = [
-  'input',
-  'core',
-  'convolution',
-  'pooling',
-  'reshaping',
-  'normalization',
-  'regularization',
-  'merging',
-  'recurrent',
-  'attention'
-];
 
 /** Palette entries by category, in CATEGORY_ORDER; empty categories left out. */
 export function groupPalette(palette: readonly PaletteEntry[]): PaletteGroup[] {
