@@ -1,4 +1,4 @@
-"""What is specific to the TensorFlow backend: devices, XLA jit, GradientTape autodiff,
+"""What is specific to the TensorFlow backend: devices, jit, GradientTape autodiff,
 the while-loop scan, stateless randomness, dtype promotion and strided dilated convolution."""
 
 from __future__ import annotations
@@ -91,7 +91,13 @@ def _step(params, x, labels):
     return new, loss
 
 
-def test_jit_compiles_a_training_step_with_xla_and_matches_eager():
+def test_jit_uses_xla_only_where_a_gpu_is_visible():
+    from engine.backend.tensorflow.framework import XLA
+
+    assert bool(tf.config.list_logical_devices("GPU")) == XLA
+
+
+def test_jit_compiles_a_training_step_that_matches_eager():
     rng = np.random.default_rng(0)
     params = {
         "dense": _array(rng.standard_normal((12, 3))),

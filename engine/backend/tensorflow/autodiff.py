@@ -1,16 +1,19 @@
 """Gradients, compilation and loops for the TensorFlow backend.
 
-`jit` is tf.function with XLA (jit_compile=True) and without AutoGraph, so a step traces like
-under jax.jit: Python control flow runs once, at trace time, and a new input shape traces
-again. `scan` is a tf.while_loop writing into TensorArrays, which runs eagerly as a Python
-loop, compiles to one XLA loop, and differentiates either way.
+`jit` is tf.function without AutoGraph, so a step traces like under jax.jit: Python control
+flow runs once, at trace time, and a new input shape traces again. It compiles with XLA only
+when a GPU is visible: on the CPU TensorFlow's own kernels (convolutions above all) are
+faster than XLA's, which is why Keras leaves XLA off there too.
+
+`scan` is a tf.while_loop writing into TensorArrays, which runs eagerly as a Python loop,
+in a graph as one loop (one XLA loop under XLA), and differentiates either way.
 """
 
 from __future__ import annotations
 
 from engine import tree
 from engine.backend.tensorflow.core import tensor
-from engine.backend.tensorflow.framework import tf
+from engine.backend.tensorflow.framework import XLA, tf
 
 
 class AutodiffOps:
@@ -33,7 +36,7 @@ class AutodiffOps:
         return value_and_grad_fn
 
     def jit(self, fn):
-        return tf.function(fn, jit_compile=True, autograph=False)
+        return tf.function(fn, jit_compile=XLA, autograph=False)
 
     def scan(self, fn, init, xs):
         leaves = [tensor(leaf) for leaf in tree.flatten(xs)]

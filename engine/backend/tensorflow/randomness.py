@@ -2,9 +2,9 @@
 
 The contract's seed, an int32 pair, feeds TensorFlow's stateless Philox generators. XLA
 turns random bits into floats differently from TensorFlow's own kernels, so a seed would
-give other numbers inside `jit` (which compiles with XLA) than eagerly. The draws are
-therefore always compiled with XLA: eagerly as small functions of their own (one compile per
-shape and dtype), inside `jit` as part of the step, and a seed gives the same numbers both ways.
+give other numbers inside an XLA-compiled `jit` (on a GPU) than eagerly. The draws are
+therefore always compiled with XLA, as small functions of their own (one compile per shape
+and dtype) wherever they are called, and a seed gives the same numbers everywhere.
 """
 
 from __future__ import annotations
