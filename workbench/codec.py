@@ -11,7 +11,7 @@ import numpy as np
 from workbench import protocol
 from workbench.session import Event
 
-DTYPES = ("float32", "float64", "int32")
+DTYPES = ("float32", "float64", "int32", "uint8")
 
 
 def encode(item: Event) -> tuple[dict, list[bytes]]:

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
+
 from engine import model_from_spec
 from workbench import palette
 from workbench.errors import DraftError
+from workbench.exports import ExportFile, export_model
 from workbench.graph_draft import NEW_NODE_GAP, GraphDraft
-from workbench.session import Session
+from workbench.protocol import Ref
+from workbench.session import Event, Session
 
 DRAFT_TRAITS = ("graph", "history", "code", "selection")
 
 
 class EditorSession(Session):
+    """The draft graph and what the editor shows of it. The public methods are the editing
+    API (`wb.GraphEditor` exposes them); each edit is one undo step and updates every view."""
+
     title = "graph editor"
     handlers = {
         name: f"on_{name}"
@@ -28,6 +37,7 @@ class EditorSession(Session):
             "set_outputs",
             "load_spec",
             "select",
+            "export",
         )
     }
 
@@ -38,6 +48,7 @@ class EditorSession(Session):
         self.draft = draft or GraphDraft()
         self.selection: str | None = None
         self._built = (self.draft.to_spec(), model) if model is not None else (None, None)
+        self._diagnostics: tuple = (None, [])  # (the spec they were found on, diagnostics)
 
     def model_is_current(self) -> bool:
         """Whether `model()` would return the model it returned last (the graph is unchanged)."""
@@ -61,74 +72,164 @@ class EditorSession(Session):
             "history": self.draft.history(),
             "selection": self.selection,
             "code": self.draft.to_code() if self.draft.valid else "",
+            "diagnostics": self._diagnostics[1],
         }
 
-    def replace_draft(self, draft: GraphDraft) -> None:
-        self.draft, self.selection = draft, None
-        self.publish_state(*DRAFT_TRAITS)
-
-    def _changed(self, selection=None) -> None:
-        self.selection = selection if selection in self.draft.nodes else None
-        self.publish_state(*DRAFT_TRAITS)
-
-    # -------------------------------------------------------------------------- intents
-    def on_add_layer(self, message) -> dict:
-        position = message.position
+    # ------------------------------------------------------------------- editing API
+    def add_layer(
+        self, class_name: str, config: dict | None = None, position=None, inputs=()
+    ) -> str:
+        """Add a layer node (below the selected node when no position is given), fed by
+        `inputs` (a Ref per tensor argument); returns its id. One undo step."""
         if position is None and self.selection in self.draft.nodes:
             x, y = self.draft.nodes[self.selection].position
             position = (x, y + NEW_NODE_GAP)
-        elif position is not None:
-            position = (position.x, position.y)
-        node = self.draft.add_layer(message.class_name, message.config, position)
+        with self.draft.one_step(f"add {class_name}"):
+            node = self.draft.add_layer(class_name, config, position)
+            for arg, source in enumerate(inputs):
+                self.draft.connect(source, node, arg)
         self._changed(node)
-        return {"node": node}
+        return node
 
-    def on_connect(self, message) -> None:
-        self.draft.connect(message.source, message.target.node, message.target.arg)
+    def connect(self, source: Ref, node: str, arg: int = 0) -> None:
+        self.draft.connect(source, node, arg)
         self._changed(self.selection)
 
-    def on_disconnect(self, message) -> None:
-        self.draft.disconnect(message.source, message.target.node, message.target.arg)
+    def disconnect(self, source: Ref, node: str, arg: int = 0) -> None:
+        self.draft.disconnect(source, node, arg)
         self._changed(self.selection)
 
-    def on_update_config(self, message) -> dict:
-        node = self.draft.update_config(message.node, message.config)
-        self._changed(node if self.selection == message.node else self.selection)
-        return {"node": node}
+    def update_config(self, node: str, changes: dict) -> str:
+        """Change a node's arguments (`name` renames it); the node's id afterwards."""
+        new_id = self.draft.update_config(node, changes)
+        self._changed(new_id if self.selection == node else self.selection)
+        return new_id
 
-    def on_delete(self, message) -> None:
-        self.draft.delete(message.nodes)
+    def delete(self, nodes: list) -> None:
+        self.draft.delete(list(nodes))
         self._changed(self.selection)
 
-    def on_move(self, message) -> None:
-        self.draft.move({k: (p.x, p.y) for k, p in message.positions.items()})
+    def move(self, positions: dict) -> None:
+        self.draft.move(positions)
         self._changed(self.selection)
 
-    def on_undo(self, _message) -> None:
+    def undo(self) -> None:
         self.draft.undo()
         self._changed(self.selection)
 
-    def on_redo(self, _message) -> None:
+    def redo(self) -> None:
         self.draft.redo()
         self._changed(self.selection)
 
-    def on_auto_layout(self, message) -> None:
-        self.draft.auto_layout(message.direction)
+    def auto_layout(self, direction: str = "down") -> None:
+        self.draft.auto_layout(direction)
         self._changed(self.selection)
 
-    def on_set_outputs(self, message) -> None:
-        self.draft.set_outputs(message.outputs)
+    def set_outputs(self, outputs: list) -> None:
+        """The model's outputs in order (Refs); an empty list: every unconsumed node."""
+        self.draft.set_outputs(list(outputs))
         self._changed(self.selection)
 
-    def on_load_spec(self, message) -> None:
-        self.draft.load_spec(message.spec)
+    def load_spec(self, spec: dict) -> None:
+        """Replace the graph by a graph spec (docs/graph-spec.md); one undo step."""
+        self.draft.load_spec(spec)
         self._changed(None)
 
-    def on_select(self, message) -> None:
-        if message.node is not None and message.node not in self.draft.nodes:
-            raise DraftError(f"There is no node {message.node!r} to select.")
-        self.selection = message.node
+    def select(self, node: str | None) -> None:
+        if node is not None and node not in self.draft.nodes:
+            raise DraftError(f"There is no node {node!r} to select.")
+        self.selection = node
         self.publish_state("selection")
+
+    def export(self, kind: str, framework: str | None = None) -> ExportFile:
+        """The model as a file (workbench/exports.py): "spec", "code", "model", "keras", "onnx"."""
+        if not self.draft.valid:
+            raise DraftError(
+                f"Only a valid model can be exported; first fix: {self.draft.first_error()}"
+            )
+        return export_model(self.model(), kind, framework)
+
+    def show_diagnostics(self, diagnostics: list) -> None:
+        """Show inspection diagnostics (engine.inspection's Diagnostic, or its dict) as badges
+        on their nodes until the graph changes. Nodes are named as engine.inspection names
+        them (`dense_1`, `dense_1:0`, `concat[1]`); ones the graph lacks are left out."""
+        shown = []
+        for diagnostic in diagnostics:
+            if hasattr(diagnostic, "to_dict"):
+                diagnostic = diagnostic.to_dict()
+            node, step = _draft_node(diagnostic.get("node")), diagnostic.get("step")
+            if node in self.draft.nodes:
+                shown.append(
+                    {
+                        "id": str(diagnostic["id"]),
+                        "node": node,
+                        "step": None if step is None else int(step),
+                        "message": str(diagnostic["message"]),
+                    }
+                )
+        self._diagnostics = (self.draft.to_spec() if self.draft.valid else None, shown)
+        self.publish_state("diagnostics")
+
+    def _changed(self, selection=None) -> None:
+        self.selection = selection if selection in self.draft.nodes else None
+        names = DRAFT_TRAITS
+        found_on, shown = self._diagnostics
+        if shown and (not self.draft.valid or self.draft.to_spec() != found_on):
+            self._diagnostics = (None, [])  # they were about a model the graph no longer is
+            names = (*DRAFT_TRAITS, "diagnostics")
+        self.publish_state(*names)
+
+    # -------------------------------------------------------------------------- intents
+    def on_add_layer(self, message) -> dict:
+        position = None if message.position is None else (message.position.x, message.position.y)
+        return {"node": self.add_layer(message.class_name, message.config, position)}
+
+    def on_connect(self, message) -> None:
+        self.connect(message.source, message.target.node, message.target.arg)
+
+    def on_disconnect(self, message) -> None:
+        self.disconnect(message.source, message.target.node, message.target.arg)
+
+    def on_update_config(self, message) -> dict:
+        return {"node": self.update_config(message.node, message.config)}
+
+    def on_delete(self, message) -> None:
+        self.delete(message.nodes)
+
+    def on_move(self, message) -> None:
+        self.move({k: (p.x, p.y) for k, p in message.positions.items()})
+
+    def on_undo(self, _message) -> None:
+        self.undo()
+
+    def on_redo(self, _message) -> None:
+        self.redo()
+
+    def on_auto_layout(self, message) -> None:
+        self.auto_layout(message.direction)
+
+    def on_set_outputs(self, message) -> None:
+        self.set_outputs(message.outputs)
+
+    def on_load_spec(self, message) -> None:
+        self.load_spec(message.spec)
+
+    def on_select(self, message) -> None:
+        self.select(message.node)
+
+    def on_export(self, message) -> dict:
+        """Sends the file as a `download` event; the reply names it."""
+        file = self.export(message.kind, message.framework)
+        data = np.frombuffer(file.data, dtype=np.uint8)
+        self.emit(Event("download", {"filename": file.filename, "mime": file.mime, "data": data}))
+        return {"filename": file.filename, "bytes": len(file.data)}
+
+
+def _draft_node(name) -> str | None:
+    """The draft node of an inspection node name: `dense_1:0` and `dense_1[1]` are dense_1."""
+    if not isinstance(name, str):
+        return None
+    return re.sub(r"(:\d+)?(\[\d+\])?$", "", name)
 
 
 def _compile_like(model, previous) -> None:

@@ -157,6 +157,20 @@ class GraphDraft:
         with self._edit("load graph"):
             self._replace_with_spec(spec)
 
+    @contextlib.contextmanager
+    def one_step(self, label: str):
+        """The edits made inside are one undo step, and on any error none of them stays."""
+        before, undo, redo = self._snapshot(), list(self._undo), list(self._redo)
+        try:
+            yield
+        except BaseException:
+            self._restore(before)
+            self._undo, self._redo = undo, redo
+            raise
+        several = self._undo != undo and self._undo[:-1] != undo
+        if several:
+            self._undo = [*undo[-(UNDO_LIMIT - 1) :], (label, before)]
+
     # ------------------------------------------------------------------------ history
     @property
     def can_undo(self) -> bool:

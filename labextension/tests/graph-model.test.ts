@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NODE_HEIGHT, NODE_WIDTH, toScreen } from '../src/graph/geometry';
 import { EditorState, GraphEditorModel, keyCommand } from '../src/graph/model';
-import { checkGraph, checkHistory, checkPalette, Intent } from '../src/protocol';
-import { fixture } from './fixtures';
+import { checkDiagnostics, checkGraph, checkHistory, checkPalette, Intent, parseKernelMessage } from '../src/protocol';
+import { eventFixture, fixture } from './fixtures';
 
 function loadState(name: string): EditorState {
   const raw = fixture(name);
@@ -11,7 +11,8 @@ function loadState(name: string): EditorState {
     palette: checkPalette(raw.palette),
     history: checkHistory(raw.history),
     selection: raw.selection,
-    code: raw.code
+    code: raw.code,
+    diagnostics: checkDiagnostics(raw.diagnostics)
   };
 }
 
@@ -79,6 +80,71 @@ describe('GraphEditorModel', () => {
 
     it('summarises the graph', () => {
       expect(model.summary()).toEqual({ text: '3 layers · 7,850 params', errors: [], valid: true });
+    });
+  });
+
+  describe('diagnostics', () => {
+    it('puts what the inspection found on its node, as a badge', () => {
+      expect(model.canvas().nodes.every(n => n.diagnostics.length === 0)).toBe(true);
+      model.setState({ diagnostics: checkDiagnostics(fixture('editor_diagnostics.json')) });
+      const nodes = Object.fromEntries(model.canvas().nodes.map(n => [n.id, n.diagnostics]));
+      expect(nodes.dense).toEqual(['dense: 87% of ReLU units have output 0 for 200 steps.']);
+      expect(nodes.flatten).toEqual([]);
+    });
+
+    it('refuses a diagnostic without a message', () => {
+      expect(() => checkDiagnostics([{ id: 'dead_units', node: 'dense', step: 1 }])).toThrow(/message/);
+    });
+  });
+
+  describe('outputs', () => {
+    it('adds a node to the outputs after the current ones', () => {
+      model.setOutput('flatten', true);
+      expect(sent).toEqual([
+        {
+          type: 'set_outputs',
+          outputs: [
+            { node: 'dense', output: 0 },
+            { node: 'flatten', output: 0 }
+          ]
+        }
+      ]);
+    });
+
+    it('removes a node from the outputs, and goes back to automatic ones', () => {
+      model.setOutput('dense', false);
+      model.automaticOutputs();
+      expect(sent).toEqual([
+        { type: 'set_outputs', outputs: [] },
+        { type: 'set_outputs', outputs: [] }
+      ]);
+    });
+  });
+
+  describe('files', () => {
+    it('loads a graph spec from a file, and refuses what is not a JSON object', () => {
+      expect(model.loadSpecText('{"format": "model-workbench.graph"}')).toBe(true);
+      expect(model.loadSpecText('not json')).toBe(false);
+      expect(model.loadSpecText('[1, 2]')).toBe(false);
+      expect(sent).toEqual([{ type: 'load_spec', spec: { format: 'model-workbench.graph' } }]);
+    });
+
+    it('asks for code with its framework and for files without one', async () => {
+      await model.exportModel('code', 'torch');
+      await model.exportModel('onnx');
+      expect(sent).toEqual([
+        { type: 'export', kind: 'code', framework: 'torch' },
+        { type: 'export', kind: 'onnx' }
+      ]);
+    });
+
+    it("reads the kernel's download event: a file name and its bytes", () => {
+      const { message, buffers } = eventFixture('download');
+      const event = parseKernelMessage(message, buffers);
+      expect(event).toMatchObject({ type: 'download', filename: 'model.json', mime: 'application/json' });
+      const ref = (event as { data: { buffer: number } }).data;
+      const text = new TextDecoder().decode(buffers[ref.buffer]);
+      expect(JSON.parse(text)).toMatchObject({ format: 'model-workbench.graph', version: 1 });
     });
   });
 

@@ -1,5 +1,8 @@
 """What a user does with wb.GraphEditor() in JupyterLab, in a real browser."""
 
+import json
+import zipfile
+
 from helpers import centre, open_notebook, run_all_cells, screenshot
 from playwright.sync_api import expect
 
@@ -127,3 +130,62 @@ def test_extension_is_loaded(page, jupyter):
     assert any("Model Workbench extension is activated" in m for m in page.console_messages), (
         page.console_messages
     )
+
+
+def test_export_buttons_outputs_and_diagnostic_badges(page, jupyter, tmp_path):
+    open_notebook(page, jupyter, "graph_editor_export.ipynb")
+    page.keyboard.press("Control+b")
+    run_all_cells(page)
+    page.wait_for_selector(node("score"))
+
+    # The planted fault (every ReLU of `hidden` dead), found by engine.inspection, is a badge
+    # on the right node; hovering it gives the diagnostic's message.
+    badge = page.locator(f"{EDITOR} [data-testid=badge-hidden]")
+    expect(badge).to_be_visible()
+    assert page.locator(f"{EDITOR} .wb-badge").count() == 1
+    assert "100% of ReLU units output 0" in badge.locator("title").text_content()
+    assert "wb-diagnosed" in page.get_attribute(node("hidden"), "class")
+    screenshot(page, "editor-5-diagnostic-badge", page.locator(EDITOR))
+
+    # Export ▸ PyTorch code and weights: a zip with the module, the weights and how to load.
+    page.click(f"{EDITOR} [data-action=export]")
+    menu = page.locator(f"{EDITOR} [data-testid=export-menu]")
+    expect(menu).to_be_visible()
+    screenshot(page, "editor-6-export-menu", page.locator(EDITOR))
+    menu.locator("select[data-role=framework]").select_option("torch")
+    with page.expect_download() as download:
+        menu.locator("[data-export=code]").click()
+    assert download.value.suggested_filename == "model_torch.zip"
+    path = tmp_path / "model_torch.zip"
+    download.value.save_as(path)
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["README.md", "model.py", "weights.npz"]
+        assert "(nn.Module):" in archive.read("model.py").decode()
+    expect(menu).to_be_hidden()
+
+    # Export ▸ Graph (.json), then Open… it back after deleting a node.
+    page.click(f"{EDITOR} [data-action=export]")
+    with page.expect_download() as download:
+        menu.locator("[data-export=spec]").click()
+    spec_path = tmp_path / "model.json"
+    download.value.save_as(spec_path)
+    assert json.loads(spec_path.read_text())["outputs"] == [{"node": "score", "output": 0}]
+    page.locator(node("score")).click()
+    page.keyboard.press("Delete")
+    page.wait_for_selector(node("score"), state="detached")
+    page.wait_for_selector(f"{EDITOR} .wb-badge", state="detached")  # a different model now
+    with page.expect_file_chooser() as chooser:
+        page.click(f"{EDITOR} [data-action=open]")
+    chooser.value.set_files(str(spec_path))
+    page.wait_for_selector(node("score"))
+
+    # The form's "Model output" box makes `hidden` a second output.
+    page.locator(node("hidden")).click()
+    page.check(f"{EDITOR} [data-role=output]")
+    expect(page.locator(f"{EDITOR} .wb-output-field label")).to_have_text("Model output 2 of 2")
+    assert "wb-output" in page.get_attribute(node("hidden"), "class")
+    page.click(f"{EDITOR} [data-role=automatic-outputs]")
+    expect(page.locator(f"{EDITOR} .wb-output-field label")).to_have_text("Model output")
+    assert "wb-output" not in page.get_attribute(node("hidden"), "class")
+    errors = [m for m in page.console_messages if m.startswith("error:") and "favicon" not in m]
+    assert errors == [], errors

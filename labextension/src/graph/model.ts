@@ -7,10 +7,13 @@ import type {
   ArgumentSpec,
   Config,
   Edge,
+  ExportKind,
+  Framework,
   GraphState,
   History,
   Intent,
   LayerCategory,
+  NodeDiagnostic,
   NodeState,
   PaletteEntry,
   Port,
@@ -44,6 +47,7 @@ export interface EditorState {
   history: History;
   selection: string | null;
   code: string;
+  diagnostics: NodeDiagnostic[];
 }
 
 export interface PortView {
@@ -66,6 +70,8 @@ export interface NodeView {
   params: string;
   selected: boolean;
   isOutput: boolean;
+  /** What the inspection found at this node (messages), shown as a badge. */
+  diagnostics: string[];
   inputs: PortView[];
   outputs: PortView[];
 }
@@ -162,7 +168,8 @@ export class GraphEditorModel {
     palette: [],
     history: { can_undo: false, can_redo: false, undo_label: null, redo_label: null },
     selection: null,
-    code: ''
+    code: '',
+    diagnostics: []
   };
   viewport: Viewport = { x: 0, y: 0, scale: 1 };
   selectedEdge: string | null = null;
@@ -243,6 +250,10 @@ export class GraphEditorModel {
     const connected = new Set(graph.edges.map(e => `${e.target.node}:${e.target.arg}`));
     const used = new Set(graph.edges.map(e => refKey(e.source)));
     const outputs = new Set(graph.outputs.map(r => r.node));
+    const findings = new Map<string, string[]>();
+    for (const diagnostic of this.state.diagnostics) {
+      findings.set(diagnostic.node, [...(findings.get(diagnostic.node) ?? []), diagnostic.message]);
+    }
     const nodes = graph.nodes.map(node => {
       const box = this.boxOf(node);
       const count = outputCount(node);
@@ -256,6 +267,7 @@ export class GraphEditorModel {
         params: formatParams(node.params),
         selected: node.id === selection,
         isOutput: outputs.has(node.id),
+        diagnostics: findings.get(node.id) ?? [],
         inputs: node.args.map((arg, index) => ({
           node: node.id,
           index,
@@ -411,6 +423,40 @@ export class GraphEditorModel {
     this.changed.emit();
     void this.send({ type: 'update_config', node: node.id, config: { [name]: parsed.value } });
     return null;
+  }
+
+  /** Makes a node one of the model's outputs (appended) or no longer one. */
+  setOutput(node: string, output: boolean): void {
+    const { outputs } = this.state.graph;
+    const kept = outputs.filter(ref => ref.node !== node);
+    const next = output ? [...kept, { node, output: 0 }] : kept;
+    void this.send({ type: 'set_outputs', outputs: next });
+  }
+
+  /** Goes back to automatic outputs: every node nothing else consumes. */
+  automaticOutputs(): void {
+    void this.send({ type: 'set_outputs', outputs: [] });
+  }
+
+  /** Replaces the graph by a graph spec read from a file (its text); false if it is not JSON. */
+  loadSpecText(text: string): boolean {
+    let spec: unknown;
+    try {
+      spec = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+      return false;
+    }
+    this.fitAfterLayout = true;
+    void this.send({ type: 'load_spec', spec: spec as Config });
+    return true;
+  }
+
+  /** Asks the kernel for the model as a file; it arrives as a `download` event. */
+  exportModel(kind: ExportKind, framework?: Framework): Promise<Config | null> {
+    return this.send(framework === undefined ? { type: 'export', kind } : { type: 'export', kind, framework });
   }
 
   rename(name: string): void {

@@ -1,7 +1,14 @@
 /** The GraphEditor widget (anywidget ES module): workbench/static/graph_editor.js. */
 import { GraphEditorModel } from '../graph/model';
 import { GraphEditorView } from '../graph/view/editor';
-import { checkGraph, checkHistory, checkNullableString, checkPalette, checkString } from '../protocol';
+import {
+  checkDiagnostics,
+  checkGraph,
+  checkHistory,
+  checkNullableString,
+  checkPalette,
+  checkString
+} from '../protocol';
 import css from '../styles/graph_editor.css';
 import { useStyles } from '../ui/styles';
 import { Cleanup, mountWidget, RenderContext } from '../widget';
@@ -11,7 +18,8 @@ const EDITOR_TRAITS = {
   palette: checkPalette,
   history: checkHistory,
   selection: checkNullableString,
-  code: checkString
+  code: checkString,
+  diagnostics: checkDiagnostics
 };
 
 export function renderGraphEditor(context: RenderContext): Cleanup {

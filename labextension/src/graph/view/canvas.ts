@@ -44,7 +44,8 @@ function nodeElement(node: NodeView): SVGElement {
     'wb-node',
     `wb-status-${node.status}`,
     node.selected ? 'wb-selected' : '',
-    node.isOutput ? 'wb-output' : ''
+    node.isOutput ? 'wb-output' : '',
+    node.diagnostics.length > 0 ? 'wb-diagnosed' : ''
   ];
   const body = h(
     'div',
@@ -73,7 +74,25 @@ function nodeElement(node: NodeView): SVGElement {
     }),
     s('foreignObject', { x: node.box.x, y: node.box.y, width: node.box.width, height: node.box.height }, body),
     ...node.inputs.map(port => portElement(port, 'in')),
-    ...node.outputs.map(port => portElement(port, 'out'))
+    ...node.outputs.map(port => portElement(port, 'out')),
+    node.diagnostics.length > 0 ? badgeElement(node) : null
+  );
+}
+
+/** A warning badge on the node's top-right corner; hovering it lists what was found. */
+function badgeElement(node: NodeView): SVGElement {
+  const x = node.box.x + node.box.width;
+  const y = node.box.y;
+  return s(
+    'g',
+    { class: 'wb-badge', 'data-testid': `badge-${node.id}`, transform: `translate(${x} ${y})` },
+    s('title', {}, node.diagnostics.join('\n')),
+    s('circle', { r: 9 }),
+    s(
+      'text',
+      { 'text-anchor': 'middle', dy: '0.35em' },
+      node.diagnostics.length > 1 ? String(node.diagnostics.length) : '!'
+    )
   );
 }
 

@@ -2,14 +2,65 @@
  * The graph editor: toolbar, palette, canvas, argument form and status line over one
  * GraphEditorModel. Redraws are batched into one per animation frame.
  */
+import type { BufferLike } from '../../codec';
+import type { ExportKind, Framework, KernelEvent } from '../../protocol';
+import { resolveBuffer } from '../../protocol';
 import { Banner } from '../../ui/banner';
 import { h, listen } from '../../ui/dom';
+import { saveFile } from '../../ui/download';
 import { FrameScheduler } from '../../ui/scheduler';
 import type { Cleanup, Problem } from '../../widget';
 import { EditorState, GraphEditorModel, keyCommand } from '../model';
 import { CanvasView } from './canvas';
 import { FormView } from './form';
 import { PaletteView } from './palette';
+
+const FRAMEWORKS: [Framework, string][] = [
+  ['torch', 'PyTorch'],
+  ['jax', 'JAX'],
+  ['tensorflow', 'TensorFlow'],
+  ['keras', 'Keras 3'],
+  ['engine', 'Model Workbench engine']
+];
+
+const FILES: [ExportKind, string, string][] = [
+  ['spec', 'Graph (.json)', 'The graph spec: reopen it with Open…'],
+  ['model', 'Model file (.wbm)', 'Graph, weights, compile settings and optimizer state'],
+  ['keras', 'Keras 3 (.keras)', 'The model and its weights as a Keras 3 file'],
+  ['onnx', 'ONNX (.onnx)', 'An ONNX (opset 17) inference graph with the weights']
+];
+
+/** The Export menu: code and weights for a framework, or the model as a file. */
+function exportMenu(): HTMLDivElement {
+  return h(
+    'div',
+    { class: 'wb-export-menu', hidden: true, 'data-testid': 'export-menu' },
+    h(
+      'label',
+      {},
+      'Code for',
+      h(
+        'select',
+        { 'data-role': 'framework', title: 'The framework the code is written for' },
+        ...FRAMEWORKS.map(([value, label]) => h('option', { value }, label))
+      )
+    ),
+    h(
+      'button',
+      {
+        class: 'wb-button',
+        type: 'button',
+        'data-export': 'code',
+        title: 'model.py, weights.npz and a README saying how to load them'
+      },
+      'Code and weights (.zip)'
+    ),
+    h('hr', {}),
+    ...FILES.map(([kind, label, title]) =>
+      h('button', { class: 'wb-button', type: 'button', 'data-export': kind, title }, label)
+    )
+  );
+}
 
 function button(label: string, action: string, title: string): HTMLButtonElement {
   return h('button', { class: 'wb-button', 'data-action': action, title, type: 'button' }, label);
@@ -26,6 +77,8 @@ export class GraphEditorView {
   private status = h('div', { class: 'wb-statusline', 'data-testid': 'graph-status' });
   private code = h('pre', { class: 'wb-code' });
   private codeBox = h('details', { class: 'wb-code-box' }, h('summary', {}, 'Python code'), this.code);
+  private menu = exportMenu();
+  private fileInput = h('input', { type: 'file', accept: '.json,application/json', hidden: true });
   private scheduler = new FrameScheduler();
   private cleanups: Cleanup[] = [];
 
@@ -40,6 +93,14 @@ export class GraphEditorView {
       this.redoButton,
       button('Delete', 'delete', 'Delete the selected node or connection (Delete)'),
       button('Auto-layout', 'layout', 'Arrange the graph top-down'),
+      button('Open…', 'open', 'Replace the graph by a graph spec (.json) from a file'),
+      h(
+        'span',
+        { class: 'wb-menu-anchor' },
+        button('Export ▾', 'export', 'Download the model as code, weights or a model file'),
+        this.menu
+      ),
+      this.fileInput,
       h('span', { class: 'wb-spacer' }),
       button('−', 'zoom-out', 'Zoom out'),
       button('+', 'zoom-in', 'Zoom in'),
@@ -57,6 +118,8 @@ export class GraphEditorView {
     this.cleanups.push(
       model.changed.connect(() => this.scheduler.schedule('render', () => this.render())),
       listen(toolbar, 'click', event => this.onToolbar(event)),
+      listen(this.menu, 'click', event => this.onExport(event)),
+      listen(this.fileInput, 'change', () => void this.openFile()),
       listen(this.element, 'keydown', event => {
         if (model.command(keyCommand(event))) {
           event.preventDefault();
@@ -74,11 +137,51 @@ export class GraphEditorView {
     this.banner.show(problem);
   }
 
+  onEvent(event: KernelEvent, buffers: readonly BufferLike[]): void {
+    if (event.type === 'download') {
+      const bytes = resolveBuffer(event.data, buffers).data;
+      saveFile(event.filename, event.mime, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
+  }
+
+  private onExport(event: MouseEvent): void {
+    const kind = (event.target as Element).closest('[data-export]')?.getAttribute('data-export') as ExportKind | null;
+    if (kind === null || kind === undefined) {
+      return;
+    }
+    const framework = (this.menu.querySelector('[data-role="framework"]') as HTMLSelectElement).value as Framework;
+    this.menu.hidden = true;
+    void this.model.exportModel(kind, kind === 'code' ? framework : undefined);
+  }
+
+  private async openFile(): Promise<void> {
+    const file = this.fileInput.files?.[0];
+    this.fileInput.value = '';
+    if (file === undefined) {
+      return;
+    }
+    if (!this.model.loadSpecText(await file.text())) {
+      this.banner.show({
+        message: `${file.name} is not a graph spec (a JSON object); export one with Export ▸ Graph (.json).`,
+        code: 'rejected'
+      });
+    }
+  }
+
   private onToolbar(event: MouseEvent): void {
     const action = (event.target as Element).closest('[data-action]')?.getAttribute('data-action');
     const { width, height } = this.canvas.size();
     const centre = { x: width / 2, y: height / 2 };
+    if (action !== 'export' && !this.menu.contains(event.target as Node)) {
+      this.menu.hidden = true;
+    }
     switch (action) {
+      case 'open':
+        this.fileInput.click();
+        break;
+      case 'export':
+        this.menu.hidden = !this.menu.hidden;
+        break;
       case 'undo':
         this.model.undo();
         break;

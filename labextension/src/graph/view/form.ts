@@ -53,6 +53,11 @@ export class FormView {
   constructor(private model: GraphEditorModel) {
     this.cleanups = [
       listen(this.element, 'change', event => this.onChange(event)),
+      listen(this.element, 'click', event => {
+        if ((event.target as Element).closest('[data-role="automatic-outputs"]') !== null) {
+          this.model.automaticOutputs();
+        }
+      }),
       listen(this.element, 'keydown', event => {
         // Keys typed in a field are the field's: no Delete-the-node, no graph undo.
         event.stopPropagation();
@@ -69,6 +74,10 @@ export class FormView {
       this.model.rename(input.value);
       return;
     }
+    if (input.dataset.role === 'output' && input instanceof HTMLInputElement) {
+      this.model.setOutput(this.model.state.selection as string, input.checked);
+      return;
+    }
     const name = input.dataset.argument;
     if (name !== undefined) {
       this.model.setArgument(
@@ -81,7 +90,8 @@ export class FormView {
   render(): void {
     const node = this.model.selectedNode();
     const fields = this.model.form();
-    const key = JSON.stringify([node, fields.map(f => [f.text, f.error])]);
+    const { outputs, outputs_auto } = this.model.state.graph;
+    const key = JSON.stringify([node, fields.map(f => [f.text, f.error]), outputs, outputs_auto]);
     if (key === this.shownKey) {
       return;
     }
@@ -112,8 +122,38 @@ export class FormView {
         h('span', { class: 'wb-node-class' }, node.class)
       ),
       h('p', { class: 'wb-form-doc' }, doc),
+      this.outputField(node.id),
       ...(node.error !== null ? [h('div', { class: 'wb-form-error', 'data-testid': 'node-error' }, node.error)] : []),
       ...fields.map(fieldRow)
+    );
+  }
+
+  /** "Model output" for the selected node; with chosen outputs, a way back to automatic ones. */
+  private outputField(node: string): HTMLElement {
+    const { outputs, outputs_auto } = this.model.state.graph;
+    const position = outputs.findIndex(ref => ref.node === node);
+    return h(
+      'div',
+      { class: 'wb-output-field' },
+      h('input', {
+        type: 'checkbox',
+        id: 'wb-output-toggle',
+        'data-role': 'output',
+        checked: position >= 0
+      }),
+      h(
+        'label',
+        {
+          for: 'wb-output-toggle',
+          title: outputs_auto
+            ? 'Outputs are automatic: every node nothing else consumes'
+            : 'Outputs were chosen: the model returns them in this order'
+        },
+        position >= 0 && outputs.length > 1 ? `Model output ${position + 1} of ${outputs.length}` : 'Model output'
+      ),
+      outputs_auto
+        ? null
+        : h('button', { class: 'wb-link', type: 'button', 'data-role': 'automatic-outputs' }, 'automatic')
     );
   }
 
