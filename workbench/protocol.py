@@ -24,7 +24,17 @@ MAX_DEPTH = 32
 MAX_REQUEST_ID = 64
 
 ERROR_CODES = ("invalid_message", "version_mismatch", "too_large", "rejected", "internal")
-EVENTS = ("ack", "error", "state", "curve_delta", "grid", "points", "activation")
+EVENTS = (
+    "ack",
+    "error",
+    "state",
+    "curve_delta",
+    "grid",
+    "points",
+    "activation",
+    "inspection_history",
+    "inspection_detail",
+)
 
 
 class ProtocolError(ValueError):
@@ -225,6 +235,11 @@ class SelectSample(Intent):
 @intent("refresh")
 class Refresh(Intent):
     pass
+
+
+@intent("set_every")
+class SetEvery(Intent):
+    every: Annotated[int, Range(1, 100_000)]
 
 
 # -------------------------------------------------------------------------- playground

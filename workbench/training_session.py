@@ -5,6 +5,9 @@ the end of every step applies what the kernel asked for (a new learning rate, a 
 backend), stops, or waits while paused — so every request takes effect within one step.
 Curves and status reach the views at most 20 times a second. An exception in training becomes
 the "error" state with its message; it is never raised into the kernel.
+
+Other views follow a session's training through `TrainingSession.observers` (the inspector
+does): each observer is asked for callbacks when training starts and told when it ends.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import importlib.util
 import logging
 import threading
 import time
+import weakref
 
 from engine import backend as backends
 from engine import losses
@@ -59,6 +63,10 @@ class TrainingSession(Session):
         name: f"on_{name}"
         for name in ("start", "pause", "resume", "stop", "set_learning_rate", "set_backend")
     }
+    # Objects following every session's training: `training_callbacks(session)` gives the
+    # callbacks to add to a run as it starts, `training_ended(session)` is called in the
+    # training thread once it ends (also after an error). Held weakly.
+    observers: weakref.WeakSet = weakref.WeakSet()
 
     def __init__(self, model, data, validation=None, validation_split: float = 0.0, callbacks=()):
         super().__init__()
@@ -146,8 +154,13 @@ class TrainingSession(Session):
         self._state, self._epoch, self._epochs = "running", 0, epochs
         self._last_flush, self._speed = None, None
         self.curves.mark(self.step, "start", f"start on {self.model.backend.name}")
+        observers = list(TrainingSession.observers)
+        followers = [c for observer in observers for c in observer.training_callbacks(self)]
         self._thread = threading.Thread(
-            target=self._train, args=(epochs, batch_size), name="workbench-training", daemon=True
+            target=self._train,
+            args=(epochs, batch_size, followers, observers),
+            name="workbench-training",
+            daemon=True,
         )
         self._thread.start()
         self.publish_state("status", "config")
@@ -225,7 +238,7 @@ class TrainingSession(Session):
             return not self._thread.is_alive()
         return True
 
-    def _train(self, epochs, batch_size) -> None:
+    def _train(self, epochs, batch_size, followers, observers) -> None:
         control = _Control(self)
         try:
             self.model.fit(
@@ -236,7 +249,7 @@ class TrainingSession(Session):
                 verbose=0,
                 validation_split=0.0 if self.validation is not None else self.validation_split,
                 validation_data=None if self.validation is None else tuple(self.validation),
-                callbacks=[control, *self.extra_callbacks],
+                callbacks=[control, *self.extra_callbacks, *followers],
             )
             self._state = "stopped" if self._stop_requested else "finished"
         except Exception as error:  # shown in the widget; the kernel thread never sees it
@@ -248,6 +261,8 @@ class TrainingSession(Session):
             self.curves.mark(self.step, "stop", self._state)
             self._flush()
             self.publish_state()
+            for observer in observers:
+                observer.training_ended(self)
 
     def _run_pending(self) -> None:
         with self._lock:

@@ -2,7 +2,8 @@
 
 Build edits a draft; Train and Inspect work on the model built from it. Leaving Build with a
 changed, valid draft builds a new model (fresh weights); an unchanged draft keeps the model,
-and with it everything it has learned.
+and with it everything it has learned. The inspector follows the dashboard's training (it
+observes every TrainingSession), and its diagnostics show as badges on Build's graph.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from workbench.editor_session import EditorSession
 from workbench.errors import DraftError, TrainingSessionError
 from workbench.graph_draft import GraphDraft
 from workbench.inspector_session import InspectorSession
-from workbench.session import Session
+from workbench.session import Session, StateUpdate
 from workbench.training_session import ACTIVE, TrainingSession
 
 VALIDATION_SPLIT = 0.2
@@ -67,9 +68,16 @@ class WorkbenchSession(Session):
         if self.dashboard is None:
             self.dashboard = TrainingSession(model, self.data, validation_split=VALIDATION_SPLIT)
             self.inspector = InspectorSession(model, self.data)
+            self.inspector.subscribe(self._show_diagnostics)
+            self.editor.show_diagnostics(self.inspector.diagnostics)
         else:
             self.dashboard.set_model(model)
             self.inspector.set_model(model)
+
+    def _show_diagnostics(self, update) -> None:
+        """The inspector's diagnostics, as badges on the graph's nodes (in any thread)."""
+        if isinstance(update, StateUpdate) and "diagnostics" in update.values:
+            self.editor.show_diagnostics(update.values["diagnostics"])
 
 
 def _input_only_spec(data) -> dict:

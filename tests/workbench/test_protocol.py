@@ -35,6 +35,7 @@ EXAMPLES = {
     "select_node": {"node": "dense"},
     "select_sample": {"index": 3},
     "refresh": {},
+    "set_every": {"every": 5},
     "set_dataset": {"name": "moons", "noise": 0.2, "samples": 300, "seed": 1},
     "set_resolution": {"resolution": 64},
     "reset_weights": {},

@@ -188,36 +188,6 @@ def test_the_dashboard_trains_from_messages_and_replays_curves_as_buffers():
     assert send(w, "set_backend", backend="cobol")["code"] == "rejected"
 
 
-def test_the_inspector_reports_a_node_and_sends_its_activation():
-    data = datasets.xor(64)
-    inspector = wb.Inspector(mlp(), data)
-    w = inspector.widget
-    assert [n["id"] for n in w.nodes] == ["x", "hidden", "out"] and w.samples == 64
-    assert send(w, "select_node", node="hidden")["type"] == "ack"
-    (activation,) = events_of(w, "activation")
-    assert activation["node"] == "hidden" and activation["values"].shape == (6,)
-    kernel, bias = inspector.session.model.get_layer("hidden").get_weights()
-    expected = np.maximum(data.x[0] @ kernel + bias, 0)
-    np.testing.assert_allclose(activation["values"], expected, rtol=1e-5, atol=1e-6)
-    assert w.report["node"] == "hidden" and 0 <= w.report["stats"]["fraction_zero"] <= 1
-    assert send(w, "select_sample", index=5)["type"] == "ack"
-    assert events_of(w, "activation")[0]["sample"] == 5 and w.selected_sample == 5
-    assert send(w, "select_sample", index=64)["code"] == "rejected"
-    assert send(w, "select_node", node="nope")["code"] == "rejected"
-    assert send(w, "refresh")["type"] == "ack"
-    assert send(w, "select_node", node=None)["type"] == "ack" and w.report is None
-
-
-def test_dead_relus_are_diagnosed():
-    model = mlp()
-    hidden = model.get_layer("hidden")
-    hidden.set_weights([np.zeros((2, 6)), -np.ones(6)])
-    inspector = wb.Inspector(model, datasets.xor(32))
-    send(inspector.widget, "select_node", node="hidden")
-    (finding,) = inspector.widget.report["diagnostics"]
-    assert finding["severity"] == "warning" and "dead ReLUs" in finding["message"]
-
-
 def test_the_playground_sends_points_and_grids():
     playground = wb.Playground(data="circles")
     w = playground.widget

@@ -68,11 +68,31 @@ class TrainingDashboard(_Displayed):
 
 
 class Inspector(_Displayed):
-    """Look inside `model`: what each node computes for a sample of `data`."""
+    """Look inside `model`: every layer's activations, gradients and weights over time, the
+    diagnostics of engine.inspection, and what each node outputs for a sample of `data`.
 
-    def __init__(self, model, data=None):
-        self.session = InspectorSession(model, None if data is None else open_data(data))
+    It captures a batch of `data` when it opens (the model must be compiled) and follows
+    training: a TrainingDashboard training the same model captures every `every` steps for
+    it; for a fit in a cell pass `callbacks=[inspector.callback]`.
+    """
+
+    def __init__(self, model, data=None, every: int = 10):
+        self.session = InspectorSession(model, None if data is None else open_data(data), every)
         self.widget = views.InspectorView(self.session)
+
+    @property
+    def callback(self):
+        """The InspectionCallback feeding this inspector (for `model.fit(callbacks=[...])`)."""
+        return self.session.callback
+
+    @property
+    def diagnostics(self) -> list:
+        """What the latest capture found: dicts with id, node, step, message and value."""
+        return self.session.diagnostics
+
+    def capture(self) -> None:
+        """Capture a batch with the current weights (as the Capture button does)."""
+        self.session.capture()
 
 
 class Playground(_Displayed):

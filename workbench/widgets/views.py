@@ -43,6 +43,9 @@ class InspectorView(SessionWidget):
     selected_sample = _json(traitlets.Int)
     samples = _json(traitlets.Int)
     report = _json()
+    capture = _json()
+    diagnostics = _json(traitlets.List)
+    findings = _json(traitlets.List)
 
 
 class PlaygroundView(TrainingTraits):
