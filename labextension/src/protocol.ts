@@ -89,6 +89,7 @@ export type Intent =
   | { type: 'select_node'; node: string | null }
   | { type: 'select_sample'; index: number }
   | { type: 'refresh' }
+  | { type: 'set_every'; every: number }
   // playground
   | { type: 'set_dataset'; name: string; noise?: number; samples?: number; seed?: number }
   | { type: 'set_resolution'; resolution: number }
@@ -146,6 +147,36 @@ export interface ActivationEvent {
   sample: number;
   values: BufferRef;
 }
+export interface HistogramRef {
+  counts: BufferRef;
+  low: number | null;
+  high: number | null;
+}
+/** A SUMMARY of engine.inspection on the wire: statistics as JSON, arrays as buffers. */
+export interface SummaryRef {
+  stats: Record<string, number | null>;
+  histogram: HistogramRef | null;
+  heat_map: BufferRef | null;
+}
+export interface InspectionHistoryEvent {
+  type: 'inspection_history';
+  steps: BufferRef;
+  loss: BufferRef;
+  layers: string[];
+  columns: string[];
+  values: BufferRef;
+}
+export interface InspectionDetailEvent {
+  type: 'inspection_detail';
+  node: string;
+  step: number | null;
+  source: CaptureSource | null;
+  activation: SummaryRef | null;
+  gradient: SummaryRef | null;
+  weights: { name: string; value: SummaryRef; gradient: SummaryRef; update_ratio: number | null }[];
+  dead_fraction: number | null;
+  saturated_fraction: number | null;
+}
 export interface PointSet {
   x: BufferRef;
   y: BufferRef;
@@ -171,7 +202,16 @@ export interface StateEvent {
   state: Config;
 }
 
-export type KernelMessage = Ack | ErrorReply | CurveDelta | ActivationEvent | PointsEvent | GridEvent | StateEvent;
+export type KernelMessage =
+  | Ack
+  | ErrorReply
+  | CurveDelta
+  | ActivationEvent
+  | PointsEvent
+  | GridEvent
+  | StateEvent
+  | InspectionHistoryEvent
+  | InspectionDetailEvent;
 export type KernelEvent = Exclude<KernelMessage, Ack | ErrorReply>;
 
 const checkMarker: Check<Marker> = object({
@@ -180,6 +220,12 @@ const checkMarker: Check<Marker> = object({
   label: str
 });
 const checkPointSet: Check<PointSet> = object({ x: checkBufferRef, y: checkBufferRef });
+
+const checkSummaryRef: Check<SummaryRef> = object({
+  stats: record(nullable(num)),
+  histogram: nullable(object({ counts: checkBufferRef, low: nullable(num), high: nullable(num) })),
+  heat_map: nullable(checkBufferRef)
+});
 
 const KERNEL_MESSAGES: { [K in KernelMessage['type']]: Check<Omit<Extract<KernelMessage, { type: K }>, 'type'>> } = {
   ack: object({ request_id: nullable(str), result: record(unknownValue) }),
@@ -195,6 +241,25 @@ const KERNEL_MESSAGES: { [K in KernelMessage['type']]: Check<Omit<Extract<Kernel
     markers: array(checkMarker)
   }),
   activation: object({ node: str, sample: int, values: checkBufferRef }),
+  inspection_history: object({
+    steps: checkBufferRef,
+    loss: checkBufferRef,
+    layers: array(str),
+    columns: array(str),
+    values: checkBufferRef
+  }),
+  inspection_detail: object({
+    node: str,
+    step: nullable(int),
+    source: nullable(literal('batch', 'training')),
+    activation: nullable(checkSummaryRef),
+    gradient: nullable(checkSummaryRef),
+    weights: array(
+      object({ name: str, value: checkSummaryRef, gradient: checkSummaryRef, update_ratio: nullable(num) })
+    ),
+    dead_fraction: nullable(num),
+    saturated_fraction: nullable(num)
+  }),
   points: object({ train: checkPointSet, test: checkPointSet }),
   grid: object({
     extent: array(num),
@@ -424,37 +489,50 @@ export interface InspectorNode {
   class: string;
   output_shapes: Shape[] | null;
   params: number | null;
+  inputs?: string[];
+  activation?: string;
 }
 export const checkInspectorNodes: Check<InspectorNode[]> = array(
-  object({ id: str, class: str, output_shapes: nullable(array(checkShape)), params: nullable(int) })
+  object({
+    id: str,
+    class: str,
+    output_shapes: nullable(array(checkShape)),
+    params: nullable(int),
+    inputs: optional(array(str)),
+    activation: optional(str)
+  })
 );
 
-export interface Stats {
-  mean: number;
-  std: number;
-  min: number;
-  max: number;
-  fraction_zero: number;
+export type CaptureSource = 'batch' | 'training';
+export interface CaptureState {
+  every: number;
+  training: boolean;
+  source: CaptureSource | null;
+  step: number | null;
+  loss: number | null;
+  records: number;
+  message: string | null;
 }
-export interface Diagnostic {
-  severity: 'info' | 'warning';
+export const checkCapture: Check<CaptureState> = object({
+  every: int,
+  training: bool,
+  source: nullable(literal('batch', 'training')),
+  step: nullable(int),
+  loss: nullable(num),
+  records: int,
+  message: nullable(str)
+});
+
+/** A finding of engine.inspection (`jsonable(Diagnostic)`): a stable id, the node, the step. */
+export interface InspectionDiagnostic {
+  id: string;
+  node: string | null;
+  step: number;
   message: string;
+  value?: number | null;
 }
-export interface Report {
-  node: string;
-  sample: number;
-  output_shape: Shape;
-  stats: Stats;
-  diagnostics: Diagnostic[];
-}
-export const checkReport: Check<Report | null> = nullable(
-  object({
-    node: str,
-    sample: int,
-    output_shape: checkShape,
-    stats: object({ mean: num, std: num, min: num, max: num, fraction_zero: num }),
-    diagnostics: array(object({ severity: literal('info', 'warning'), message: str }))
-  })
+export const checkInspectionDiagnostics: Check<InspectionDiagnostic[]> = array(
+  object({ id: str, node: nullable(str), step: int, message: str, value: optional(nullable(num)) })
 );
 
 // Synced traits: playground and workbench

@@ -1,20 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ndarray } from '../src/codec';
 import { formatNumber, formatParams, formatShape } from '../src/format';
-import { activationLayout, badges, histogram, StatsHistory, tileValues } from '../src/inspector/analysis';
+import { activationLayout, tileValues } from '../src/inspector/analysis';
 import { gridPixels, toPixel } from '../src/playground/plane';
 import { controls, describeStatus, runFraction } from '../src/training/status';
 import { rangeOf, symmetric, toPixels } from '../src/ui/colormap';
 import { sparklinePoints } from '../src/ui/charts';
 import { FrameScheduler } from '../src/ui/scheduler';
-import type { Report, TrainingStatus } from '../src/protocol';
+import type { TrainingStatus } from '../src/protocol';
 
 describe('inspector analysis', () => {
-  it('bins finite values into a histogram', () => {
-    const h = histogram([0, 0, 1, 2, 3, 4, Number.NaN], 4);
-    expect(h).toEqual({ min: 0, max: 4, counts: [2, 1, 1, 2] });
-  });
-
   it('lays out vectors as squares, matrices as themselves, feature maps by channel', () => {
     expect(activationLayout([64])).toEqual({ tiles: 1, rows: 8, cols: 8 });
     expect(activationLayout([10])).toEqual({ tiles: 1, rows: 3, cols: 4 });
@@ -29,39 +24,6 @@ describe('inspector analysis', () => {
     const padded = tileValues([1, 2, 3], [3], activationLayout([3]), 0);
     expect(padded.length).toBe(4);
     expect(Number.isNaN(padded[3])).toBe(true);
-  });
-
-  it('records stats over time per node, skipping repeats', () => {
-    const history = new StatsHistory();
-    const report = (mean: number): Report => ({
-      node: 'dense',
-      sample: 0,
-      output_shape: [null, 4],
-      stats: { mean, std: 1, min: 0, max: 2, fraction_zero: 0 },
-      diagnostics: []
-    });
-    [0.1, 0.1, 0.3].forEach(mean => history.record(report(mean)));
-    expect(history.series('dense', 'mean')).toEqual([0.1, 0.3]);
-    expect(history.series('other', 'mean')).toEqual([]);
-  });
-
-  it('badges warnings and healthy layers', () => {
-    const base: Report = {
-      node: 'd',
-      sample: 0,
-      output_shape: [4],
-      stats: { mean: 0, std: 1, min: 0, max: 1, fraction_zero: 0.9 },
-      diagnostics: []
-    };
-    expect(badges(base)).toEqual([{ label: 'looks healthy', kind: 'ok' }]);
-    const warned = {
-      ...base,
-      diagnostics: [
-        { severity: 'warning' as const, message: 'Most units are dead.' },
-        { severity: 'info' as const, message: 'ReLU.' }
-      ]
-    };
-    expect(badges(warned).map(b => b.label)).toEqual(['1 warning', '1 note']);
   });
 });
 

@@ -1,25 +1,206 @@
-/** What the inspector computes from a report and an activation buffer. No DOM. */
-import type { Report, Stats } from '../protocol';
-import { rangeOf } from '../ui/colormap';
+/** What the inspector derives from the kernel's captures and activations. No DOM. */
+import type { BufferLike, NDArray } from '../codec';
+import type {
+  BufferRef,
+  CaptureState,
+  InspectionDetailEvent,
+  InspectionDiagnostic,
+  InspectionHistoryEvent,
+  SummaryRef
+} from '../protocol';
+import { ProtocolError, resolveBuffer } from '../protocol';
 
-export interface Histogram {
-  min: number;
-  max: number;
-  counts: number[];
+/** Every kept capture: values[record, layer, column], NaN where a layer has no such value. */
+export class InspectionHistory {
+  constructor(
+    readonly steps: ArrayLike<number>,
+    readonly loss: ArrayLike<number>,
+    readonly layers: readonly string[],
+    readonly columns: readonly string[],
+    private values: ArrayLike<number>
+  ) {}
+
+  static readonly empty = new InspectionHistory([], [], [], [], []);
+
+  static fromEvent(event: InspectionHistoryEvent, buffers: readonly BufferLike[]): InspectionHistory {
+    const values = resolveBuffer(event.values, buffers);
+    const steps = resolveBuffer(event.steps, buffers);
+    const expected = [steps.data.length, event.layers.length, event.columns.length];
+    if (values.shape.join() !== expected.join()) {
+      throw new ProtocolError(`inspection_history: values are [${values.shape}], expected [${expected}]`);
+    }
+    return new InspectionHistory(
+      steps.data,
+      resolveBuffer(event.loss, buffers).data,
+      event.layers,
+      event.columns,
+      values.data
+    );
+  }
+
+  get length(): number {
+    return this.steps.length;
+  }
+
+  /** One layer's finite values of one column, oldest first (absent layers give []). */
+  series(layer: string, column: string): number[] {
+    const l = this.layers.indexOf(layer);
+    const c = this.columns.indexOf(column);
+    if (l < 0 || c < 0) {
+      return [];
+    }
+    const out: number[] = [];
+    for (let r = 0; r < this.length; r++) {
+      const value = this.values[(r * this.layers.length + l) * this.columns.length + c];
+      if (Number.isFinite(value)) {
+        out.push(value);
+      }
+    }
+    return out;
+  }
+
+  /** The latest capture's value, null when it has none. */
+  latest(layer: string, column: string): number | null {
+    const l = this.layers.indexOf(layer);
+    const c = this.columns.indexOf(column);
+    if (l < 0 || c < 0 || this.length === 0) {
+      return null;
+    }
+    const value = this.values[((this.length - 1) * this.layers.length + l) * this.columns.length + c];
+    return Number.isNaN(value) ? null : value;
+  }
 }
 
-/** Counts of finite values in `bins` equal-width bins between their min and max. */
-export function histogram(values: ArrayLike<number>, bins = 30): Histogram {
-  const { min, max } = rangeOf(values);
-  const counts = new Array<number>(bins).fill(0);
-  const width = (max - min) / bins;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isFinite(v)) {
-      counts[Math.min(bins - 1, Math.max(0, Math.floor((v - min) / width)))] += 1;
+/** The per-layer table's columns: what to look at first, and what each one means. */
+export const TABLE_COLUMNS: { column: string; label: string; title: string }[] = [
+  {
+    column: 'activation.std',
+    label: 'activation std',
+    title: "How spread out the layer's outputs are. Near 0, it says about the same thing for every input."
+  },
+  {
+    column: 'activation.zero_fraction',
+    label: 'zeros',
+    title: 'The share of outputs that are exactly 0. After ReLU, a large share means dead units.'
+  },
+  {
+    column: 'gradient.mean_abs',
+    label: 'gradient mean |x|',
+    title: "How strongly the loss pushes this layer's output. Tiny in the first layers: vanishing gradients."
+  },
+  {
+    column: 'weights.update_ratio',
+    label: 'update / weight',
+    title: 'How much one step changes the weights, relative to their size; about 1e-3 is healthy.'
+  }
+];
+
+/** What each diagnostic means, in plain words (the message says what was measured). */
+export const EXPLANATIONS: Record<string, string> = {
+  dead_units:
+    'A ReLU unit whose input is negative for every sample outputs 0 and gets no gradient, so it stops learning and rarely recovers.',
+  saturated_units:
+    'Near its limits tanh or sigmoid is flat: its slope, and with it the gradient passing through, is almost 0.',
+  vanishing_gradients:
+    "Backpropagation multiplies the gradient by every layer's slope on the way down; many small slopes leave almost nothing for the first layers, which then barely learn.",
+  exploding_gradients:
+    'Slopes above 1 multiply up on the way down: huge gradients make steps that overshoot, and the loss jumps or becomes NaN.',
+  update_ratio:
+    'A step should change the weights by about a thousandth of their size: much more is unstable, much less crawls.',
+  loss_divergence: 'The loss should go down; far above its best value, the steps are too large.',
+  non_finite:
+    'A NaN or Inf spreads to everything computed from it, so the first tensor holding one is where to look: a log or division of 0, an overflow, or bad data.'
+};
+
+export function explain(id: string): string {
+  return EXPLANATIONS[id] ?? '';
+}
+
+/** A short label for a diagnostic id: "dead_units" -> "dead units". */
+export function diagnosticLabel(id: string): string {
+  return id.replace(/_/g, ' ');
+}
+
+/** Diagnostics grouped by the node they point at (for badges). */
+export function diagnosticsByNode(diagnostics: readonly InspectionDiagnostic[]): Map<string, InspectionDiagnostic[]> {
+  const byNode = new Map<string, InspectionDiagnostic[]>();
+  for (const diagnostic of diagnostics) {
+    if (diagnostic.node !== null) {
+      byNode.set(diagnostic.node, [...(byNode.get(diagnostic.node) ?? []), diagnostic]);
     }
   }
-  return { min, max, counts };
+  return byNode;
+}
+
+/** Findings of the run that the latest capture no longer reports (same id and node). */
+export function earlierFindings(
+  findings: readonly InspectionDiagnostic[],
+  current: readonly InspectionDiagnostic[]
+): InspectionDiagnostic[] {
+  const now = new Set(current.map(d => `${d.id} ${d.node}`));
+  return findings.filter(d => !now.has(`${d.id} ${d.node}`));
+}
+
+/** One line about where the latest capture came from, or why there is none. */
+export function describeCapture(capture: CaptureState): string {
+  const parts: string[] = [];
+  if (capture.training) {
+    parts.push(`following training, a capture every ${capture.every} step${capture.every === 1 ? '' : 's'}`);
+  }
+  if (capture.source !== null && capture.step !== null) {
+    const where = capture.source === 'training' ? `training step ${capture.step}` : `a batch at step ${capture.step}`;
+    parts.push(`latest: ${where}`);
+    if (capture.loss !== null) {
+      parts.push(`loss ${Number(capture.loss.toPrecision(3))}`);
+    }
+    parts.push(`${capture.records} record${capture.records === 1 ? '' : 's'}`);
+  }
+  return parts.length > 0 ? parts.join(' · ') : 'no capture yet';
+}
+
+export interface Summary {
+  stats: Record<string, number | null>;
+  histogram: { counts: ArrayLike<number>; low: number | null; high: number | null } | null;
+  heatMap: NDArray | null;
+}
+
+export interface Detail {
+  node: string;
+  step: number | null;
+  source: InspectionDetailEvent['source'];
+  activation: Summary | null;
+  gradient: Summary | null;
+  weights: { name: string; value: Summary; gradient: Summary; updateRatio: number | null }[];
+  deadFraction: number | null;
+  saturatedFraction: number | null;
+}
+
+/** The detail event with its buffers resolved. */
+export function decodeDetail(event: InspectionDetailEvent, buffers: readonly BufferLike[]): Detail {
+  const array = (ref: BufferRef) => resolveBuffer(ref, buffers);
+  const summary = (ref: SummaryRef): Summary => ({
+    stats: ref.stats,
+    histogram:
+      ref.histogram === null
+        ? null
+        : { counts: array(ref.histogram.counts).data, low: ref.histogram.low, high: ref.histogram.high },
+    heatMap: ref.heat_map === null ? null : array(ref.heat_map)
+  });
+  return {
+    node: event.node,
+    step: event.step,
+    source: event.source,
+    activation: event.activation === null ? null : summary(event.activation),
+    gradient: event.gradient === null ? null : summary(event.gradient),
+    weights: event.weights.map(w => ({
+      name: w.name,
+      value: summary(w.value),
+      gradient: summary(w.gradient),
+      updateRatio: w.update_ratio
+    })),
+    deadFraction: event.dead_fraction,
+    saturatedFraction: event.saturated_fraction
+  };
 }
 
 export interface TileLayout {
@@ -67,56 +248,4 @@ export function tileValues(
     out[i] = values[i * channels + t];
   }
   return out;
-}
-
-/** Per-node stats, one entry per report seen: how a layer's outputs move during training. */
-export class StatsHistory {
-  private byNode = new Map<string, { sample: number; stats: Stats }[]>();
-
-  record(report: Report): void {
-    const entries = this.byNode.get(report.node) ?? [];
-    const last = entries[entries.length - 1];
-    if (
-      last === undefined ||
-      last.sample !== report.sample ||
-      JSON.stringify(last.stats) !== JSON.stringify(report.stats)
-    ) {
-      entries.push({ sample: report.sample, stats: report.stats });
-      this.byNode.set(report.node, entries.slice(-200));
-    }
-  }
-
-  series(node: string, stat: keyof Stats): number[] {
-    return (this.byNode.get(node) ?? []).map(entry => entry.stats[stat]);
-  }
-}
-
-export const STAT_EXPLANATIONS: Record<keyof Stats, string> = {
-  mean: 'The average output. Far from zero in a hidden layer can slow training of the next layer.',
-  std: 'How spread out the outputs are. Near zero means the layer says about the same thing for every input.',
-  min: 'The smallest output.',
-  max: 'The largest output. Huge values often come before a NaN loss.',
-  fraction_zero:
-    'The share of outputs that are exactly zero. After ReLU, a large share means units that never fire ("dead" units) and stop learning.'
-};
-
-export interface Badge {
-  label: string;
-  kind: 'ok' | 'warning' | 'info';
-}
-
-export function badges(report: Report): Badge[] {
-  const warnings = report.diagnostics.filter(d => d.severity === 'warning').length;
-  const infos = report.diagnostics.length - warnings;
-  const result: Badge[] = [];
-  if (warnings > 0) {
-    result.push({ label: `${warnings} warning${warnings === 1 ? '' : 's'}`, kind: 'warning' });
-  }
-  if (infos > 0) {
-    result.push({ label: `${infos} note${infos === 1 ? '' : 's'}`, kind: 'info' });
-  }
-  if (warnings === 0) {
-    result.push({ label: 'looks healthy', kind: 'ok' });
-  }
-  return result;
 }

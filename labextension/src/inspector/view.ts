@@ -1,7 +1,11 @@
-/** The inspector: pick a layer and a sample; see its stats over time, histogram, heat map and diagnostics. */
+/**
+ * The inspector: diagnostics with plain explanations, a per-layer table of statistics over
+ * time, and for the selected layer its histograms and heat maps (the captured batch, and its
+ * output for one chosen sample).
+ */
 import type { BufferLike } from '../codec';
-import { formatNumber, formatParams, formatShape, formatShapes } from '../format';
-import type { InspectorNode, Intent, KernelEvent, Report, Stats } from '../protocol';
+import { formatNumber, formatParams, formatShapes } from '../format';
+import type { CaptureState, InspectionDiagnostic, InspectorNode, Intent, KernelEvent } from '../protocol';
 import { resolveBuffer } from '../protocol';
 import { Banner } from '../ui/banner';
 import { histogramChart, sparkline } from '../ui/charts';
@@ -10,14 +14,29 @@ import { h, listen } from '../ui/dom';
 import { paintPixels } from '../ui/heatmap';
 import { FrameScheduler } from '../ui/scheduler';
 import type { Cleanup, Problem } from '../widget';
-import { activationLayout, badges, histogram, STAT_EXPLANATIONS, StatsHistory, tileValues } from './analysis';
+import {
+  activationLayout,
+  decodeDetail,
+  describeCapture,
+  type Detail,
+  diagnosticLabel,
+  diagnosticsByNode,
+  earlierFindings,
+  explain,
+  InspectionHistory,
+  type Summary,
+  TABLE_COLUMNS,
+  tileValues
+} from './analysis';
 
 export interface InspectorState {
   nodes: InspectorNode[];
   selected_node: string | null;
   selected_sample: number;
   samples: number;
-  report: Report | null;
+  capture: CaptureState;
+  diagnostics: InspectionDiagnostic[];
+  findings: InspectionDiagnostic[];
 }
 
 interface Activation {
@@ -27,18 +46,43 @@ interface Activation {
   shape: number[];
 }
 
-const STATS: (keyof Stats)[] = ['mean', 'std', 'min', 'max', 'fraction_zero'];
+const NO_CAPTURE: CaptureState = {
+  every: 10,
+  training: false,
+  source: null,
+  step: null,
+  loss: null,
+  records: 0,
+  message: null
+};
 
 export class InspectorView {
   readonly element: HTMLDivElement;
   readonly banner = new Banner();
-  private state: InspectorState = { nodes: [], selected_node: null, selected_sample: 0, samples: 0, report: null };
+  private state: InspectorState = {
+    nodes: [],
+    selected_node: null,
+    selected_sample: 0,
+    samples: 0,
+    capture: NO_CAPTURE,
+    diagnostics: [],
+    findings: []
+  };
+  private history = InspectionHistory.empty;
+  private detail: Detail | null = null;
   private activation: Activation | null = null;
-  private history = new StatsHistory();
-  private warnings = new Map<string, number>();
-  private list = h('div', { class: 'wb-inspector-nodes', 'data-testid': 'inspector-nodes' });
+  private captureButton = h(
+    'button',
+    { class: 'wb-button', 'data-action': 'capture', type: 'button', title: 'Capture a batch with the current weights' },
+    '⟳ Capture'
+  );
+  private every = h('input', { type: 'number', min: 1, value: 10, class: 'wb-number', 'data-field': 'every' });
+  private status = h('span', { class: 'wb-hint', 'data-testid': 'capture-status' });
   private sample = h('input', { type: 'number', min: 0, value: 0, class: 'wb-number', 'data-field': 'sample' });
   private sampleCount = h('span', { class: 'wb-hint' });
+  private message = h('p', { class: 'wb-inspector-message', 'data-testid': 'capture-message', hidden: true });
+  private diagnosticsList = h('div', { class: 'wb-inspector-diagnostics', 'data-testid': 'inspector-diagnostics' });
+  private table = h('table', { class: 'wb-inspector-layers', 'data-testid': 'inspector-layers' });
   private details = h('div', { class: 'wb-inspector-details', 'data-testid': 'inspector-details' });
   private scheduler = new FrameScheduler();
   private cleanups: Cleanup[];
@@ -47,33 +91,38 @@ export class InspectorView {
     const toolbar = h(
       'div',
       { class: 'wb-toolbar' },
+      this.captureButton,
+      h('label', { class: 'wb-label', title: 'While training, capture every this many steps' }, 'every', this.every),
+      h('span', { class: 'wb-hint' }, 'steps'),
+      this.status,
+      h('span', { class: 'wb-spacer' }),
       h('button', { class: 'wb-button', 'data-action': 'previous', type: 'button', title: 'Previous sample' }, '◀'),
       h('label', { class: 'wb-label' }, 'sample', this.sample),
       this.sampleCount,
-      h('button', { class: 'wb-button', 'data-action': 'next', type: 'button', title: 'Next sample' }, '▶'),
-      h('span', { class: 'wb-spacer' }),
-      h(
-        'button',
-        { class: 'wb-button', 'data-action': 'refresh', type: 'button', title: 'Recompute with the current weights' },
-        '⟳ Refresh'
-      )
+      h('button', { class: 'wb-button', 'data-action': 'next', type: 'button', title: 'Next sample' }, '▶')
     );
     this.element = h(
       'div',
       { class: 'wb-inspector wb-root' },
       toolbar,
       this.banner.element,
-      h('div', { class: 'wb-inspector-body' }, this.list, this.details)
+      this.message,
+      this.diagnosticsList,
+      this.table,
+      this.details
     );
+    const selectNode = (event: Event) => {
+      const item = (event.target as Element).closest('[data-node]');
+      if (item !== null) {
+        this.send({ type: 'select_node', node: item.getAttribute('data-node') });
+      }
+    };
     this.cleanups = [
       listen(toolbar, 'click', event => this.onToolbar(event)),
       listen(this.sample, 'change', () => this.selectSample(Number(this.sample.value))),
-      listen(this.list, 'click', event => {
-        const item = (event.target as Element).closest('[data-node]');
-        if (item !== null) {
-          this.send({ type: 'select_node', node: item.getAttribute('data-node') });
-        }
-      })
+      listen(this.every, 'change', () => this.setEvery(Number(this.every.value))),
+      listen(this.table, 'click', selectNode),
+      listen(this.diagnosticsList, 'click', selectNode)
     ];
   }
 
@@ -81,7 +130,7 @@ export class InspectorView {
     const action = (event.target as Element).closest('[data-action]')?.getAttribute('data-action');
     if (action === 'previous' || action === 'next') {
       this.selectSample(this.state.selected_sample + (action === 'next' ? 1 : -1));
-    } else if (action === 'refresh') {
+    } else if (action === 'capture') {
       this.send({ type: 'refresh' });
     }
   }
@@ -93,27 +142,44 @@ export class InspectorView {
     }
   }
 
+  private setEvery(every: number): void {
+    if (Number.isInteger(every) && every >= 1) {
+      this.send({ type: 'set_every', every });
+    } else {
+      this.every.value = String(this.state.capture.every);
+    }
+  }
+
   update(values: Partial<InspectorState>): void {
     this.state = { ...this.state, ...values };
-    const report = values.report;
-    if (report) {
-      this.history.record(report);
-      this.warnings.set(report.node, report.diagnostics.filter(d => d.severity === 'warning').length);
-    }
     this.scheduler.schedule('render', () => this.render());
   }
 
+  /** An event from the kernel; one that does not fit its buffers is shown, not applied. */
   onEvent(event: KernelEvent, buffers: readonly BufferLike[]): void {
-    if (event.type !== 'activation') {
+    try {
+      if (event.type === 'inspection_history') {
+        this.history = InspectionHistory.fromEvent(event, buffers);
+      } else if (event.type === 'inspection_detail') {
+        this.detail = decodeDetail(event, buffers);
+      } else if (event.type === 'activation') {
+        const array = resolveBuffer(event.values, buffers);
+        this.activation = {
+          node: event.node,
+          sample: event.sample,
+          values: Float32Array.from(array.data),
+          shape: array.shape
+        };
+      } else {
+        return;
+      }
+    } catch (error) {
+      this.showProblem({
+        message: `Unreadable ${event.type} from the kernel: ${(error as Error).message}`,
+        code: 'protocol'
+      });
       return;
     }
-    const array = resolveBuffer(event.values, buffers);
-    this.activation = {
-      node: event.node,
-      sample: event.sample,
-      values: Float32Array.from(array.data),
-      shape: array.shape
-    };
     this.scheduler.schedule('render', () => this.render());
   }
 
@@ -122,144 +188,263 @@ export class InspectorView {
   }
 
   private render(): void {
-    const { nodes, selected_node, selected_sample, samples } = this.state;
-    this.sample.value = String(selected_sample);
+    const { capture, samples, selected_sample } = this.state;
+    this.captureButton.disabled = capture.training;
+    if (document.activeElement !== this.every) {
+      this.every.value = String(capture.every);
+    }
+    if (document.activeElement !== this.sample) {
+      this.sample.value = String(selected_sample);
+    }
     this.sample.max = String(Math.max(0, samples - 1));
     this.sample.disabled = samples === 0;
     this.sampleCount.textContent = samples === 0 ? 'no data' : `of ${samples}`;
-    this.list.replaceChildren(
-      ...nodes.map(node => {
-        const warnings = this.warnings.get(node.id) ?? 0;
-        return h(
-          'div',
-          {
-            class: `wb-inspector-node${node.id === selected_node ? ' wb-selected' : ''}`,
-            'data-node': node.id,
-            role: 'button'
-          },
-          h(
-            'div',
-            { class: 'wb-node-title' },
-            h('span', { class: 'wb-node-name' }, node.id),
-            h('span', { class: 'wb-node-class' }, node.class)
-          ),
-          h(
-            'div',
-            { class: 'wb-badges' },
-            h('span', { class: 'wb-badge' }, formatShapes(node.output_shapes)),
-            h('span', { class: 'wb-badge' }, formatParams(node.params)),
-            warnings > 0 ? h('span', { class: 'wb-badge wb-warning' }, `⚠ ${warnings}`) : null
-          )
-        );
-      })
-    );
-    this.details.replaceChildren(...this.renderDetails());
+    this.status.textContent = describeCapture(capture);
+    this.message.textContent = capture.message ?? '';
+    this.message.hidden = capture.message === null;
+    this.diagnosticsList.replaceChildren(...present(this.renderDiagnostics()));
+    this.table.replaceChildren(...this.renderTable());
+    this.details.replaceChildren(...present(this.renderDetails()));
   }
 
-  private renderDetails(): Node[] {
-    const report = this.state.report;
-    if (this.state.selected_node === null || report === null) {
+  private renderDiagnostics(): (Node | null)[] {
+    const { diagnostics, findings, capture } = this.state;
+    if (capture.source === null) {
+      return [];
+    }
+    const earlier = earlierFindings(findings, diagnostics);
+    return [
+      h('h4', { class: 'wb-section-title' }, 'Diagnostics'),
+      diagnostics.length === 0
+        ? h('p', { class: 'wb-hint wb-ok' }, 'Nothing looks wrong in the latest capture.')
+        : h('ul', { class: 'wb-diagnostics' }, ...diagnostics.map(d => this.renderDiagnostic(d, 'warning'))),
+      earlier.length === 0
+        ? null
+        : h(
+            'details',
+            { class: 'wb-earlier' },
+            h(
+              'summary',
+              {},
+              `${earlier.length} earlier finding${earlier.length === 1 ? '' : 's'}, not seen in the latest capture`
+            ),
+            h('ul', { class: 'wb-diagnostics' }, ...earlier.map(d => this.renderDiagnostic(d, 'info')))
+          )
+    ];
+  }
+
+  private renderDiagnostic(d: InspectionDiagnostic, kind: 'warning' | 'info'): HTMLElement {
+    return h(
+      'li',
+      { class: `wb-diagnostic wb-${kind}`, 'data-diagnostic': d.id, 'data-node': d.node },
+      h(
+        'div',
+        { class: 'wb-diagnostic-head' },
+        h('span', { class: `wb-badge wb-${kind}` }, diagnosticLabel(d.id)),
+        d.node === null ? null : h('span', { class: 'wb-node-link', role: 'button' }, d.node),
+        h('span', { class: 'wb-hint' }, `step ${d.step}`)
+      ),
+      h('div', { class: 'wb-diagnostic-message' }, d.message),
+      h('div', { class: 'wb-hint wb-diagnostic-why' }, explain(d.id))
+    );
+  }
+
+  private renderTable(): Node[] {
+    const byNode = diagnosticsByNode(this.state.diagnostics);
+    const header = h(
+      'tr',
+      {},
+      h('th', {}, 'layer'),
+      h('th', {}, 'output'),
+      ...TABLE_COLUMNS.map(c => h('th', { title: c.title }, c.label)),
+      h('th', {}, '')
+    );
+    const rows = this.state.nodes.map(node => {
+      const found = byNode.get(node.id) ?? [];
+      return h(
+        'tr',
+        {
+          class: `wb-inspector-node${node.id === this.state.selected_node ? ' wb-selected' : ''}${found.length ? ' wb-has-diagnostics' : ''}`,
+          'data-node': node.id,
+          role: 'button'
+        },
+        h(
+          'td',
+          {},
+          h('span', { class: 'wb-node-name' }, node.id),
+          ' ',
+          h(
+            'span',
+            { class: 'wb-node-class' },
+            node.activation && node.activation !== 'linear' ? `${node.class} · ${node.activation}` : node.class
+          )
+        ),
+        h('td', { class: 'wb-hint' }, formatShapes(node.output_shapes), h('br', {}), formatParams(node.params)),
+        ...TABLE_COLUMNS.map(c => this.renderCell(node.id, c.column)),
+        h(
+          'td',
+          { class: 'wb-badges' },
+          ...found.map(d =>
+            h(
+              'span',
+              { class: 'wb-badge wb-warning', 'data-badge': d.id, title: d.message },
+              `⚠ ${diagnosticLabel(d.id)}`
+            )
+          )
+        )
+      );
+    });
+    return [h('thead', {}, header), h('tbody', {}, ...rows)];
+  }
+
+  private renderCell(node: string, column: string): HTMLElement {
+    const latest = this.history.latest(node, column);
+    if (latest === null) {
+      return h('td', { class: 'wb-hint' }, '–');
+    }
+    return h(
+      'td',
+      { class: 'wb-cell', 'data-column': column },
+      h('span', { class: 'wb-num' }, formatNumber(latest)),
+      sparkline(this.history.series(node, column), 70, 16)
+    );
+  }
+
+  private renderDetails(): (Node | null)[] {
+    const node = this.state.selected_node;
+    if (node === null) {
       return [
         h(
           'p',
           { class: 'wb-hint' },
-          this.state.nodes.length === 0 ? 'No model to inspect yet.' : 'Pick a layer to see what it outputs.'
+          this.state.nodes.length === 0
+            ? 'No model to inspect yet.'
+            : 'Pick a layer to see its histograms and heat maps.'
         )
       ];
     }
-    const activation = this.activation?.node === report.node ? this.activation : null;
+    const detail = this.detail?.node === node ? this.detail : null;
+    const activation = this.activation?.node === node ? this.activation : null;
+    const where =
+      detail?.step == null
+        ? 'no capture yet'
+        : `${detail.source === 'training' ? 'training step' : 'batch at step'} ${detail.step}`;
+    const figures: (HTMLElement | null)[] = [];
+    if (detail !== null) {
+      figures.push(
+        this.summaryFigure('activation', detail.activation),
+        this.summaryFigure('gradient into it', detail.gradient),
+        ...detail.weights.flatMap(w => [
+          this.summaryFigure(w.name, w.value),
+          this.summaryFigure(`${w.name} gradient`, w.gradient)
+        ])
+      );
+    }
     return [
-      h(
-        'div',
-        { class: 'wb-report-header' },
-        h('strong', {}, report.node),
-        h('span', { class: 'wb-hint' }, ` output ${formatShape(report.output_shape)}, sample ${report.sample}`),
-        h(
-          'span',
-          { class: 'wb-badges' },
-          ...badges(report).map(b => h('span', { class: `wb-badge wb-${b.kind}` }, b.label))
-        )
-      ),
-      this.renderStats(report),
+      h('div', { class: 'wb-report-header' }, h('strong', {}, node), h('span', { class: 'wb-hint' }, where)),
+      detail === null ? null : this.renderStats(detail),
+      h('div', { class: 'wb-report-charts' }, ...figures),
       h(
         'div',
         { class: 'wb-report-charts' },
-        ...(activation
-          ? this.renderActivation(activation)
-          : [h('p', { class: 'wb-hint' }, 'Waiting for the activation…')])
-      ),
-      this.renderDiagnostics(report)
+        detail?.activation?.heatMap
+          ? this.heatFigure(
+              'activations, captured batch',
+              detail.activation.heatMap.data,
+              detail.activation.heatMap.shape
+            )
+          : null,
+        detail?.gradient?.heatMap
+          ? this.heatFigure('gradients, captured batch', detail.gradient.heatMap.data, detail.gradient.heatMap.shape)
+          : null,
+        activation ? this.sampleFigure(activation) : null
+      )
     ];
   }
 
-  private renderStats(report: Report): HTMLElement {
+  private renderStats(detail: Detail): HTMLElement {
+    const row = (label: string, summary: Summary | null) =>
+      summary === null
+        ? null
+        : h(
+            'tr',
+            {},
+            h('td', {}, label),
+            ...['mean', 'std', 'min', 'max', 'mean_abs', 'zero_fraction'].map(name => {
+              const value = summary.stats[name];
+              return h('td', { class: 'wb-num' }, value === null || value === undefined ? 'n/a' : formatNumber(value));
+            })
+          );
+    const notes = [
+      detail.deadFraction === null ? null : `dead units: ${Math.round(detail.deadFraction * 100)}%`,
+      detail.saturatedFraction === null ? null : `saturated: ${Math.round(detail.saturatedFraction * 100)}%`
+    ].filter(n => n !== null);
     return h(
-      'table',
-      { class: 'wb-stats', 'data-testid': 'stats' },
-      h('tr', {}, h('th', {}, 'stat'), h('th', {}, 'now'), h('th', {}, 'over time')),
-      ...STATS.map(stat =>
-        h(
-          'tr',
-          { title: STAT_EXPLANATIONS[stat] },
-          h('td', {}, stat.replace('_', ' ')),
-          h('td', { class: 'wb-num' }, formatNumber(report.stats[stat])),
-          h('td', {}, sparkline(this.history.series(report.node, stat)))
-        )
-      )
+      'div',
+      {},
+      h(
+        'table',
+        { class: 'wb-stats', 'data-testid': 'stats' },
+        h('tr', {}, ...['', 'mean', 'std', 'min', 'max', 'mean |x|', 'zeros'].map(t => h('th', {}, t))),
+        row('activation', detail.activation),
+        row('gradient', detail.gradient)
+      ),
+      notes.length ? h('p', { class: 'wb-hint' }, notes.join(' · ')) : null
     );
   }
 
-  private renderActivation(activation: Activation): HTMLElement[] {
-    const counts = histogram(activation.values).counts;
-    const range = rangeOf(activation.values);
-    const signed = range.min < 0;
-    const scale = signed ? symmetric(range) : range;
-    const layout = activationLayout(activation.shape);
-    const tiles = Array.from({ length: layout.tiles }, (_, t) => {
-      const canvas = h('canvas', { class: 'wb-heatmap-tile', title: layout.tiles > 1 ? `channel ${t}` : '' });
-      const values = tileValues(activation.values, activation.shape, layout, t);
-      paintPixels(canvas, toPixels(values, scale, signed ? 'diverging' : 'viridis'), layout.cols, layout.rows);
-      return canvas;
-    });
-    return [
-      h(
-        'figure',
-        { class: 'wb-figure' },
-        histogramChart(counts),
-        h(
-          'figcaption',
-          {},
-          `histogram of ${activation.values.length} values, ${formatNumber(range.min)} … ${formatNumber(range.max)}`
-        )
-      ),
-      h(
-        'figure',
-        { class: 'wb-figure' },
-        h(
-          'div',
-          { class: `wb-heatmap${layout.tiles > 1 ? ' wb-heatmap-tiles' : ''}`, 'data-testid': 'heatmap' },
-          ...tiles
-        ),
-        h('figcaption', {}, layout.tiles > 1 ? `first ${layout.tiles} channels` : 'activation heat map')
-      )
-    ];
+  private summaryFigure(label: string, summary: Summary | null): HTMLElement | null {
+    const histogram = summary?.histogram;
+    if (!histogram || histogram.counts.length === 0) {
+      return null;
+    }
+    const range =
+      histogram.low === null || histogram.high === null
+        ? 'not finite'
+        : `${formatNumber(histogram.low)} … ${formatNumber(histogram.high)}`;
+    return h(
+      'figure',
+      { class: 'wb-figure', 'data-figure': label },
+      histogramChart(Array.from(histogram.counts), 200, 60),
+      h('figcaption', {}, `${label}: ${range}`)
+    );
   }
 
-  private renderDiagnostics(report: Report): HTMLElement {
-    if (report.diagnostics.length === 0) {
-      return h('p', { class: 'wb-hint' }, 'No diagnostics for this layer.');
-    }
+  private heatFigure(caption: string, values: ArrayLike<number>, shape: number[]): HTMLElement {
+    const rows = shape.length > 1 ? shape[0] : 1;
+    const cols = shape.length > 1 ? shape[1] : (shape[0] ?? values.length);
     return h(
-      'ul',
-      { class: 'wb-diagnostics', 'data-testid': 'diagnostics' },
-      ...report.diagnostics.map(d =>
-        h(
-          'li',
-          { class: `wb-diagnostic wb-${d.severity}` },
-          h('span', { class: `wb-badge wb-${d.severity}` }, d.severity),
-          ' ',
-          d.message
-        )
+      'figure',
+      { class: 'wb-figure' },
+      h('div', { class: 'wb-heatmap', 'data-testid': 'heatmap' }, heatCanvas(values, cols, rows)),
+      h('figcaption', {}, caption)
+    );
+  }
+
+  private sampleFigure(activation: Activation): HTMLElement {
+    const layout = activationLayout(activation.shape);
+    const range = rangeOf(activation.values);
+    const tiles = Array.from({ length: layout.tiles }, (_, t) =>
+      heatCanvas(
+        tileValues(activation.values, activation.shape, layout, t),
+        layout.cols,
+        layout.rows,
+        range,
+        layout.tiles > 1 ? `channel ${t}` : ''
+      )
+    );
+    return h(
+      'figure',
+      { class: 'wb-figure' },
+      h(
+        'div',
+        { class: `wb-heatmap${layout.tiles > 1 ? ' wb-heatmap-tiles' : ''}`, 'data-testid': 'sample-heatmap' },
+        ...tiles
+      ),
+      h(
+        'figcaption',
+        {},
+        `output for sample ${activation.sample}${layout.tiles > 1 ? `, first ${layout.tiles} channels` : ''}`
       )
     );
   }
@@ -269,4 +454,27 @@ export class InspectorView {
     this.cleanups.forEach(cleanup => cleanup());
     this.banner.dispose();
   }
+}
+
+function present(nodes: (Node | null)[]): Node[] {
+  return nodes.filter((node): node is Node => node !== null);
+}
+
+/** A pixelated heat map: signed values on the diverging map around 0, others on viridis. */
+function heatCanvas(
+  values: ArrayLike<number>,
+  cols: number,
+  rows: number,
+  range = rangeOf(values),
+  title = ''
+): HTMLCanvasElement {
+  const signed = range.min < 0;
+  const canvas = h('canvas', { class: 'wb-heatmap-tile', title });
+  paintPixels(
+    canvas,
+    toPixels(values, signed ? symmetric(range) : range, signed ? 'diverging' : 'viridis', 0, cols * rows),
+    cols,
+    rows
+  );
+  return canvas;
 }

@@ -1,6 +1,12 @@
 /** The Inspector widget (anywidget ES module): workbench/static/inspector.js. */
 import { InspectorView } from '../inspector/view';
-import { checkInspectorNodes, checkInt, checkNullableString, checkReport } from '../protocol';
+import {
+  checkCapture,
+  checkInspectionDiagnostics,
+  checkInspectorNodes,
+  checkInt,
+  checkNullableString
+} from '../protocol';
 import css from '../styles/inspector.css';
 import { useStyles } from '../ui/styles';
 import { Cleanup, mountWidget, RenderContext } from '../widget';
@@ -10,7 +16,9 @@ const INSPECTOR_TRAITS = {
   selected_node: checkNullableString,
   selected_sample: checkInt,
   samples: checkInt,
-  report: checkReport
+  capture: checkCapture,
+  diagnostics: checkInspectionDiagnostics,
+  findings: checkInspectionDiagnostics
 };
 
 export function renderInspector(context: RenderContext): Cleanup {
