@@ -1,29 +1,11 @@
-"""The inspector, the playground and the Workbench tabs render and answer in a real browser."""
+"""The playground and the Workbench tabs render and answer in a real browser."""
 
 from helpers import open_notebook, run_all_cells, screenshot
-from playwright.sync_api import expect
 
 
 def no_console_errors(page) -> None:
     errors = [m for m in page.console_messages if m.startswith("error:") and "favicon" not in m]
     assert errors == [], errors
-
-
-def test_inspector(page, jupyter):
-    open_notebook(page, jupyter, "inspector.ipynb")
-    page.keyboard.press("Control+b")
-    run_all_cells(page)
-    inspector = ".wb-inspector"
-    page.wait_for_selector(f"{inspector} .wb-inspector-node[data-node=dense]")
-    page.click(f"{inspector} .wb-inspector-node[data-node=dense]")
-    page.wait_for_selector(f"{inspector} [data-testid=stats]")
-    page.wait_for_selector(f"{inspector} [data-testid=histogram] rect")
-    page.wait_for_selector(f"{inspector} [data-testid=heatmap] canvas")
-    assert "mean" in page.locator(f"{inspector} [data-testid=stats]").inner_text()
-    page.click(f"{inspector} [data-action=next]")
-    expect(page.locator(f"{inspector} [data-field=sample]")).to_have_value("1")
-    screenshot(page, "inspector-1-dense", page.locator(inspector))
-    no_console_errors(page)
 
 
 def test_playground(page, jupyter):
