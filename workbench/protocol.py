@@ -34,6 +34,7 @@ EVENTS = (
     "activation",
     "inspection_history",
     "inspection_detail",
+    "download",
 )
 
 
@@ -187,6 +188,12 @@ class LoadSpec(Intent):
 @intent("select")
 class Select(Intent):
     node: NodeId | None
+
+
+@intent("export")
+class Export(Intent):
+    kind: Literal["spec", "code", "model", "keras", "onnx"]
+    framework: Literal["engine", "keras", "torch", "jax", "tensorflow"] | None = None
 
 
 # ---------------------------------------------------------------------------- training

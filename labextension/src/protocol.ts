@@ -42,7 +42,7 @@ export interface Position {
 export type Shape = (number | null)[];
 export interface BufferRef {
   buffer: number;
-  dtype: Extract<DType, 'float32' | 'float64' | 'int32'>;
+  dtype: Extract<DType, 'float32' | 'float64' | 'int32' | 'uint8'>;
   shape: number[];
 }
 
@@ -52,7 +52,7 @@ export const checkPosition: Check<Position> = object({ x: num, y: num });
 export const checkShape: Check<Shape> = array(nullable(int));
 export const checkBufferRef: Check<BufferRef> = object({
   buffer: int,
-  dtype: literal('float32', 'float64', 'int32'),
+  dtype: literal('float32', 'float64', 'int32', 'uint8'),
   shape: array(int)
 });
 
@@ -62,6 +62,8 @@ export type Config = Record<string, unknown>;
 export type BackendName = string;
 export type Tab = 'build' | 'train' | 'inspect';
 export type ViewKind = 'editor' | 'dashboard' | 'inspector';
+export type ExportKind = 'spec' | 'code' | 'model' | 'keras' | 'onnx';
+export type Framework = 'engine' | 'keras' | 'torch' | 'jax' | 'tensorflow';
 
 export type Intent =
   | { type: 'ready' }
@@ -78,6 +80,7 @@ export type Intent =
   | { type: 'set_outputs'; outputs: Ref[] }
   | { type: 'load_spec'; spec: Config }
   | { type: 'select'; node: string | null }
+  | { type: 'export'; kind: ExportKind; framework?: Framework }
   // training (dashboard and playground)
   | { type: 'start'; epochs: number; batch_size: number }
   | { type: 'pause' }
@@ -201,6 +204,12 @@ export interface StateEvent {
   type: 'state';
   state: Config;
 }
+export interface DownloadEvent {
+  type: 'download';
+  filename: string;
+  mime: string;
+  data: BufferRef;
+}
 
 export type KernelMessage =
   | Ack
@@ -210,6 +219,7 @@ export type KernelMessage =
   | PointsEvent
   | GridEvent
   | StateEvent
+  | DownloadEvent
   | InspectionHistoryEvent
   | InspectionDetailEvent;
 export type KernelEvent = Exclude<KernelMessage, Ack | ErrorReply>;
@@ -220,7 +230,6 @@ const checkMarker: Check<Marker> = object({
   label: str
 });
 const checkPointSet: Check<PointSet> = object({ x: checkBufferRef, y: checkBufferRef });
-
 const checkSummaryRef: Check<SummaryRef> = object({
   stats: record(nullable(num)),
   histogram: nullable(object({ counts: checkBufferRef, low: nullable(num), high: nullable(num) })),
@@ -267,7 +276,8 @@ const KERNEL_MESSAGES: { [K in KernelMessage['type']]: Check<Omit<Extract<Kernel
     neurons: array(object({ node: str, unit: int })),
     neuron_values: nullable(checkBufferRef)
   }),
-  state: object({ state: record(unknownValue) })
+  state: object({ state: record(unknownValue) }),
+  download: object({ filename: str, mime: str, data: checkBufferRef })
 };
 
 /**
@@ -360,6 +370,18 @@ export const checkNodeState: Check<NodeState> = object({
   status: literal('ok', 'error', 'waiting'),
   error: nullable(str)
 });
+
+/** An inspection finding shown as a badge on its node (engine.inspection's Diagnostic). */
+export interface NodeDiagnostic {
+  id: string;
+  node: string;
+  step: number | null;
+  message: string;
+}
+
+export const checkDiagnostics: Check<NodeDiagnostic[]> = array(
+  object({ id: str, node: str, step: nullable(int), message: str })
+);
 
 export const checkGraph: Check<GraphState> = object({
   name: str,

@@ -26,6 +26,7 @@ EXAMPLES = {
     "set_outputs": {"outputs": [REF]},
     "load_spec": {"spec": {"format": "model-workbench.graph", "version": 1}},
     "select": {"node": None},
+    "export": {"kind": "code", "framework": "torch"},
     "start": {"epochs": 3, "batch_size": 32},
     "pause": {},
     "resume": {},
@@ -44,8 +45,8 @@ EXAMPLES = {
 }
 
 
-def message(kind, **fields):
-    return {"type": kind, "version": PROTOCOL_VERSION, **fields}
+def message(type_, **fields):
+    return {"type": type_, "version": PROTOCOL_VERSION, **fields}
 
 
 def test_every_intent_has_an_example():
@@ -100,6 +101,16 @@ MALFORMED = {
     ),
     "negative index": (message("select_sample", index=-1), "invalid_message", "select_sample"),
     "not a choice": (message("select_tab", tab="settings"), "invalid_message", "'build'"),
+    "unknown export": (
+        {"type": "export", "version": PROTOCOL_VERSION, "kind": "pickle"},
+        "invalid_message",
+        "'onnx'",
+    ),
+    "unknown framework": (
+        {"type": "export", "version": PROTOCOL_VERSION, "kind": "code", "framework": "caffe"},
+        "invalid_message",
+        "'tensorflow'",
+    ),
     "empty list": (message("delete", nodes=[]), "invalid_message", "length"),
     "null for required": (
         message("update_config", node=None, config={}),

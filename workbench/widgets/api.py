@@ -7,10 +7,13 @@ exactly where the first one is.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from workbench.editor_session import EditorSession
 from workbench.graph_draft import GraphDraft
 from workbench.inspector_session import InspectorSession
 from workbench.playground_session import PlaygroundSession
+from workbench.protocol import Ref
 from workbench.training_session import TrainingSession
 from workbench.widgets import views
 from workbench.workbench_session import WorkbenchSession, open_data
@@ -24,7 +27,15 @@ class _Displayed:
 
 
 class GraphEditor(_Displayed):
-    """Edit a model's graph visually; `.model` builds it, `.to_code()` writes it as Python."""
+    """Edit a model's graph visually or from code; `.model` builds it, `.to_code()` writes it.
+
+        editor = wb.GraphEditor()
+        editor.add("InputLayer", shape=[2], name="point")
+        editor.add("Dense", units=8, activation="relu", inputs=["point"])
+        editor.model                              # an engine.Model
+
+    Every edit from code shows in the displayed editor and is one undo step there.
+    """
 
     def __init__(self, model=None):
         draft = GraphDraft.from_model(model) if model is not None else GraphDraft()
@@ -41,8 +52,89 @@ class GraphEditor(_Displayed):
         a new one (fresh weights)."""
         return self.session.model()
 
-    def to_code(self) -> str:
-        return self.session.draft.to_code()
+    @property
+    def spec(self) -> dict:
+        """The graph spec (docs/graph-spec.md) of the graph; it must be a valid model."""
+        return self.session.draft.to_spec()
+
+    def to_code(self, framework: str = "engine") -> str:
+        """Python that rebuilds the graph: the engine's API, or `framework`'s (docs/export.md)."""
+        if framework == "engine":
+            return self.session.draft.to_code()
+        return self.model.to_code(framework)
+
+    def add(self, class_name: str, *, inputs=(), position=None, **config) -> str:
+        """Add a layer (Keras arguments as keywords) fed by `inputs` (node ids, or (id,
+        output) pairs, one per tensor argument); returns its id. All or nothing."""
+        return self.session.add_layer(class_name, config, position, [_ref(s) for s in inputs])
+
+    def connect(self, source, target: str, arg: int = 0) -> None:
+        """Feed `source` (a node id or an (id, output) pair) into argument `arg` of `target`."""
+        self.session.connect(_ref(source), target, arg)
+
+    def disconnect(self, source, target: str, arg: int = 0) -> None:
+        self.session.disconnect(_ref(source), target, arg)
+
+    def configure(self, node: str, **changes) -> str:
+        """Change a layer's arguments (`name=` renames it); returns the node's id."""
+        return self.session.update_config(node, changes)
+
+    def delete(self, *nodes: str) -> None:
+        self.session.delete(list(nodes))
+
+    def set_outputs(self, *outputs) -> None:
+        """The model's outputs, in order (node ids or (id, output) pairs); none: automatic."""
+        self.session.set_outputs([_ref(output) for output in outputs])
+
+    def load(self, source) -> None:
+        """Replace the graph by a model's or a graph spec's (one undo step)."""
+        self.session.load_spec(source if isinstance(source, dict) else source.to_spec())
+
+    def undo(self) -> None:
+        self.session.undo()
+
+    def redo(self) -> None:
+        self.session.redo()
+
+    def auto_layout(self, direction: str = "down") -> None:
+        self.session.auto_layout(direction)
+
+    def show_diagnostics(self, diagnostics) -> None:
+        """Badges on the nodes engine.inspection's diagnostics point at, until the graph
+        changes: `editor.show_diagnostics(inspect(editor.model, x, y)["diagnostics"])`."""
+        self.session.show_diagnostics(list(diagnostics))
+
+    def export(self, path, kind: str | None = None, framework: str | None = None) -> str:
+        """Write the model to `path`: the kind follows the suffix (.json graph, .wbm model
+        file, .keras, .onnx, .zip code and weights for `framework`) unless given."""
+        path = Path(path)
+        kind = kind or SUFFIX_KINDS.get(path.suffix)
+        if kind is None:
+            raise ValueError(
+                f"Cannot tell what to export from {path.name!r}: use a suffix of "
+                f"{', '.join(SUFFIX_KINDS)} or pass kind=."
+            )
+        path.write_bytes(self.session.export(kind, framework).data)
+        return str(path)
+
+
+SUFFIX_KINDS = {
+    ".json": "spec",
+    ".wbm": "model",
+    ".keras": "keras",
+    ".onnx": "onnx",
+    ".zip": "code",
+}
+
+
+def _ref(source) -> Ref:
+    """A node id or an (id, output) pair as a Ref."""
+    if isinstance(source, Ref):
+        return source
+    if isinstance(source, str):
+        return Ref(source, 0)
+    node, output = source
+    return Ref(node, output)
 
 
 class TrainingDashboard(_Displayed):

@@ -22,6 +22,7 @@ class GraphEditorView(SessionWidget):
     history = _json()
     selection = _json(traitlets.Unicode)
     code = _json(traitlets.Unicode)
+    diagnostics = _json(traitlets.List)
 
 
 class TrainingTraits(SessionWidget):
