@@ -14,7 +14,7 @@ from engine.backend.contract import Backend
 from engine.variables import Variable
 
 # Contract methods whose arguments hold callables or structures rather than arrays.
-_PASS_THROUGH = {"scan", "value_and_grad", "jit"}
+_PASS_THROUGH = {"scan", "value_and_grad", "jit", "select"}
 
 
 def _read(value):

@@ -20,6 +20,8 @@ Gradients are exact reverse-mode gradients of the forward function on every back
 
 from __future__ import annotations
 
+from engine import tree
+
 DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "uint32", "bool")
 
 
@@ -320,6 +322,15 @@ class Backend:
 
     def stop_gradient(self, x):
         raise NotImplementedError
+
+    def select(self, condition, on_true, on_false):
+        """`on_true` if the scalar bool `condition` holds, else `on_false`: two structures of
+        the same layout, chosen whole (a compiled step uses it to leave its state unchanged).
+        Differentiable through the chosen structure. Backends that can branch without
+        copying override this elementwise `where`."""
+        flat_true, flat_false = tree.flatten(on_true), tree.flatten(on_false)
+        chosen = [self.where(condition, a, b) for a, b in zip(flat_true, flat_false)]
+        return tree.unflatten_as(on_true, chosen)
 
     # ----------------------------------------------------------------- autodiff, compile
     def value_and_grad(self, fn, has_aux=False):

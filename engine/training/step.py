@@ -1,12 +1,14 @@
 """The training and evaluation steps: pure functions of explicit state, compiled per backend.
 
     state = (trainable, non_trainable, optimizer_state, metric_states)
-    new_state, loss = train_step(state, x, y, sample_weight)
+    new_state, loss = steps.train(state, x, y, sample_weight, previous_loss)
 
 Every array a step reads comes in through `state` and every array it changes goes out through
 it, so the same step runs under jax.jit, tf.function, PyTorch or NumPy, and moving `state`
-to another backend is moving arrays. `train_probed` is the same train step with a probe
-(engine.inspection) that also returns summaries of every layer's activations and gradients.
+to another backend is moving arrays. `steps.train` hands `state` back unchanged when `loss`
+or `previous_loss` is not finite, so the trainer can check each loss one step late.
+`train_probed` is the same train step with a probe (engine.inspection) that also returns
+summaries of every layer's activations and gradients.
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ class Steps:
     def __init__(self, model, backend):
         self.model = model
         self.backend = backend
-        self.train = backend.jit(self._train_step)
+        self.train = backend.jit(self._guarded_train_step)
         self.evaluate = backend.jit(self._eval_step)
         self.first_step_seconds = None
+        self.finite = backend.convert(0.0)  # the `previous_loss` of a step with none before it
         self._probed = {}
 
     def record_first_step(self, seconds: float) -> None:
@@ -65,8 +68,23 @@ class Steps:
         new_state = (new_trainable, non_trainable, optimizer_state, metric_states)
         if probe is None:
             return new_state, loss
-        captured = probe.summarise(x, seen, tap_grads, trainable, grads, new_trainable, loss)
+        captured = probe.summarise(
+            x, seen, tap_grads, trainable, grads, new_trainable, loss, state[1], non_trainable
+        )
         return new_state, loss, captured
+
+    def _guarded_train_step(self, state, x, y, sample_weight, previous_loss):
+        """The train step, returning its input state unchanged unless both its loss and
+        `previous_loss` (the loss of the step before) are finite.
+
+        So the caller need not read each loss back before running the next step: it checks
+        a loss one step late, and if that loss was not finite the state it holds by then is
+        the state from before that step.
+        """
+        new_state, loss = self._train_step(state, x, y, sample_weight)
+        backend = self.backend
+        good = backend.logical_and(backend.isfinite(loss), backend.isfinite(previous_loss))
+        return backend.select(good, new_state, state), loss
 
     def _eval_step(self, state, x, y, sample_weight):
         trainable, non_trainable, metric_states = state

@@ -37,6 +37,7 @@ class Trainer:
     optimizer = None
     stop_training = False
     _capture_request = None  # (probe, receive, only_if_diverged), set by capture_next_step
+    _unchecked_loss = None  # (backend, loss, epoch, step) of the last step not yet checked
 
     # ---------------------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None):
@@ -198,6 +199,7 @@ class Trainer:
         )
         self.history = history
         self.stop_training = False
+        self._unchecked_loss = None
         self.optimizer.build(self.trainable_weights)
         state_variables = self.train_state_variables()
         callback_list.on_train_begin()
@@ -211,6 +213,7 @@ class Trainer:
                 callback_list.on_train_batch_end(step, callbacks_module.LazyLogs(self._logs))
                 if self.stop_training:
                     break
+            self._check_unchecked_loss()
             epoch_logs = self._logs()
             if validation is not None and (epoch + 1) % validation_freq == 0:
                 validation_logs = self._evaluate_data(validation, callback_list=None)
@@ -223,23 +226,50 @@ class Trainer:
 
     def _train_on(self, batch, epoch, step, state_variables):
         """One step. `state_variables` is train_state_variables(), derived once per fit: the
-        same Variables persist across steps and backend switches."""
+        same Variables persist across steps and backend switches.
+
+        The step's loss is checked one step late (or at the end of the epoch), so Python runs
+        ahead while the device computes: `steps.train` keeps its state when the loss before
+        it was not finite, so by the time a bad loss is seen the Variables hold the weights
+        from before the step that produced it. A step with a capture request is checked at
+        once, as the capture may need to run it again."""
         backend = self.backend
         steps = self._steps_for(backend)
+        request, self._capture_request = self._capture_request, None
+        unchecked = self._unchecked_loss
+        if unchecked is not None and (request is not None or unchecked[0] is not backend):
+            self._check_unchecked_loss()
+            unchecked = None
         state = tree.map_structure(lambda v: v.value, state_variables)
         with backends.using(backend):
             x, y, sample_weight = _to_backend(backend, batch)
             started = time.perf_counter()
-            new_state, loss, finite = self._run_train_step(steps, state, (x, y, sample_weight))
-            if not finite:
-                raise TrainingDivergedError(
-                    f"The loss became {backend.to_numpy(loss)} at epoch {epoch + 1}, step "
-                    f"{step + 1}, so training stopped. The model keeps the weights from "
-                    "before that step. Try a lower learning rate, gradient clipping "
-                    "(clipnorm=1.0 in the optimizer), or check the data for NaN or huge values."
-                )
+            if request is None:
+                previous_loss = steps.finite if unchecked is None else unchecked[1]
+                new_state, loss = steps.train(state, x, y, sample_weight, previous_loss)
+                self._unchecked_loss = (backend, loss, epoch, step)
+            else:
+                batch = (x, y, sample_weight)
+                new_state, loss = self._run_captured_step(steps, state, batch, request, epoch, step)
         steps.record_first_step(time.perf_counter() - started)
         write_values(tree.flatten(state_variables), tree.flatten(new_state))
+        if unchecked is not None:
+            self._check_loss(*unchecked)
+
+    def _check_unchecked_loss(self) -> None:
+        unchecked, self._unchecked_loss = self._unchecked_loss, None
+        if unchecked is not None:
+            self._check_loss(*unchecked)
+
+    def _check_loss(self, backend, loss, epoch, step) -> None:
+        """Raise TrainingDivergedError if `loss` (of that epoch and step) is not finite."""
+        if not is_finite(backend, loss):
+            raise TrainingDivergedError(
+                f"The loss became {backend.to_numpy(loss)} at epoch {epoch + 1}, step "
+                f"{step + 1}, so training stopped. The model keeps the weights from "
+                "before that step. Try a lower learning rate, gradient clipping "
+                "(clipnorm=1.0 in the optimizer), or check the data for NaN or huge values."
+            )
 
     def train_state_variables(self) -> tuple:
         """The Variables a train step reads and writes, structured as the step's `state`."""
@@ -256,18 +286,21 @@ class Trainer:
         not finite, runs again from the same state with the probe, to show where it broke."""
         self._capture_request = (probe, receive, only_if_diverged)
 
-    def _run_train_step(self, steps, state, batch):
-        """(new state, loss, whether the loss is finite), with a capture if one was asked."""
-        request, self._capture_request = self._capture_request, None
-        probe, receive, only_if_diverged = request or (None, None, True)
+    def _run_captured_step(self, steps, state, batch, request, epoch, step):
+        """(new state, loss) of a step run with a capture request, checked at once."""
+        probe, receive, only_if_diverged = request
         if only_if_diverged:
-            new_state, loss = steps.train(state, *batch)
-            finite = is_finite(steps.backend, loss)
-            if probe is None or finite:
-                return new_state, loss, finite
+            new_state, loss = steps.train(state, *batch, steps.finite)
+            if probe is None or is_finite(steps.backend, loss):
+                self._check_loss(steps.backend, loss, epoch, step)
+                return new_state, loss
+            # The step kept its state (`new_state` holds the same values as `state`): run it
+            # again from there with the probe, to see where it broke.
+            state = new_state
         new_state, loss, captured = steps.train_probed(probe)(state, *batch)
         receive(captured)
-        return new_state, loss, is_finite(steps.backend, loss)
+        self._check_loss(steps.backend, loss, epoch, step)
+        return new_state, loss
 
     def _steps_for(self, backend) -> Steps:
         if backend.name not in self._steps:

@@ -815,6 +815,34 @@ def test_jit_of_a_training_step_and_of_scan_match_eager(backend_name):
     _assert_structures_close(backend, jitted, eager)
 
 
+@covers("select")
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "jit"])
+def test_select_chooses_a_whole_structure_and_differentiates_through_it(backend_name, compiled):
+    backend = get_backend(backend_name)
+    first = {"b": [normal(2), normal(3, 2)], "a": normal(4)}
+    second = {"b": [normal(2), normal(3, 2)], "a": normal(4)}
+
+    def weighted(params, condition):
+        chosen = backend.select(condition, params[0], params[1])
+        leaves = reference.leaves(chosen)
+        return functools.reduce(backend.add, [backend.sum(backend.square(x)) for x in leaves])
+
+    gradient_fn = backend.value_and_grad(weighted)
+    if compiled:
+        gradient_fn = backend.jit(gradient_fn)
+    params = [_on(backend, first), _on(backend, second)]
+    for flag, chosen in ((True, 0), (False, 1)):
+        condition = backend.convert(np.array(flag))
+        picked = backend.select(condition, params[0], params[1])
+        assert list(picked) == ["b", "a"]
+        _assert_structures_close(backend, picked, (first, second)[chosen])
+        _, grads = gradient_fn(params, condition)
+        for index, structure in enumerate((first, second)):
+            scale = 2.0 if index == chosen else 0.0
+            expected = reference.map_structure(lambda x, scale=scale: scale * x, structure)
+            _assert_structures_close(backend, grads[index], expected)
+
+
 # --------------------------------------------------------------------------- meta
 
 

@@ -187,3 +187,12 @@ def test_conv_with_stride_and_dilation_together(padding):
     _, grad = b.jit(conv)(_array(kernel), _array(x))
     _, eager_grad = conv(_array(kernel), _array(x))
     np.testing.assert_allclose(b.to_numpy(grad), b.to_numpy(eager_grad), rtol=1e-5, atol=1e-5)
+
+
+def test_a_nan_survives_matmul_bias_and_relu_inside_jit():
+    # Fused oneDNN kernels (grappler's remapper) would turn it into 0 and hide a divergence.
+    x = np.ones((4, 3), np.float32)
+    x[1, 0] = np.nan
+    dense = b.jit(lambda x, w, bias: b.relu(b.add(b.matmul(x, w), bias)))
+    out = b.to_numpy(dense(_array(x), _array(np.ones((3, 2))), _array(np.zeros(2))))
+    assert np.isnan(out[1]).all() and np.isfinite(np.delete(out, 1, axis=0)).all()

@@ -122,6 +122,21 @@ def test_divergence_stops_with_the_last_good_weights():
     assert any(not np.array_equal(a, b) for a, b in zip(before, model_weights))
 
 
+def test_divergence_in_the_last_step_of_an_epoch_keeps_the_weights_before_it(backend_name):
+    # Each loss is checked one step late; the last step of an epoch is checked before the
+    # epoch ends, and the weights are exactly those the good steps left.
+    x, y = blobs(count=128)
+    x[120] = np.inf
+    model, twin = classifier(), classifier()
+    twin.fit(x[:96], y[:96], batch_size=32, shuffle=False, epochs=1, verbose=0)
+    with pytest.raises(TrainingDivergedError, match="epoch 1, step 4"):
+        model.fit(x, y, batch_size=32, shuffle=False, epochs=2, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 3
+    for got, want in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    assert model.history.history == {}
+
+
 def test_fit_before_compile_says_what_to_do():
     model = engine.Sequential([layers.Input((4,)), layers.Dense(1)])
     with pytest.raises(NotCompiledError, match="model.compile"):

@@ -2,8 +2,8 @@
 
 Every module of this backend takes `tf` from here, so the configuration is in place before
 any op runs: TF32 off (float32 matmuls and convolutions match the other backends), GPU
-memory allocated as needed rather than all at once, and ops placed on DEVICE, the first GPU
-when one is visible.
+memory allocated as needed rather than all at once, ops placed on DEVICE, the first GPU
+when one is visible, and on the CPU no remapper fusions (their relu hides NaNs).
 """
 
 from __future__ import annotations
@@ -46,5 +46,9 @@ DEVICE = "/GPU:0" if _GPUS else "/CPU:0"
 # Whether compiled steps use XLA: on a GPU it fuses the step; on the CPU TensorFlow's own
 # kernels are faster (convolutions about twice as fast), so Keras leaves it off there too.
 XLA = bool(_GPUS)
+if not XLA:
+    # Grappler's remapper fuses matmul + bias + relu into oneDNN kernels whose relu turns NaN
+    # into 0, so a diverged model would train on with a finite loss and NaN weights.
+    tf.config.optimizer.set_experimental_options({"remapping": False})
 
 __all__ = ["DEVICE", "XLA", "tf"]
