@@ -304,6 +304,29 @@ class Backend:
         """1-D or 2-D average pooling; with "same", padded cells are left out of the mean."""
         raise NotImplementedError
 
+    # ------------------------------------------------------------------------ optimizers
+    def adam_update(
+        self, weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon
+    ):
+        """One Adam step (Keras's rule) for lists of weights and their slots:
+
+            m += (g - m) * (1 - beta_1);  v += (g² - v) * (1 - beta_2)
+            w -= alpha * m / (sqrt(v) + epsilon)
+
+        `alpha` is a scalar array (the learning rate with the bias correction folded in),
+        `beta_1`, `beta_2` and `epsilon` Python floats. Returns (weights, momentums,
+        velocities), new lists; the inputs are left unchanged. Written here from the other
+        ops; a backend may fuse it (PyTorch runs one kernel per step over every weight)."""
+        new_weights, new_momentums, new_velocities = [], [], []
+        for w, g, m, v in zip(weights, gradients, momentums, velocities):
+            m = self.add(m, self.multiply(self.subtract(g, m), 1 - beta_1))
+            v = self.add(v, self.multiply(self.subtract(self.square(g), v), 1 - beta_2))
+            step = self.divide(self.multiply(m, alpha), self.add(self.sqrt(v), epsilon))
+            new_weights.append(self.subtract(w, step))
+            new_momentums.append(m)
+            new_velocities.append(v)
+        return new_weights, new_momentums, new_velocities
+
     # ---------------------------------------------------------------------------- random
     def random_uniform(self, shape, seed, minval=0.0, maxval=1.0, dtype=None):
         """Deterministic given `seed`, an int32 array of shape (2,) (jit-friendly)."""

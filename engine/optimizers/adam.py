@@ -43,6 +43,19 @@ class Adam(Optimizer):
             ops.subtract(1.0, beta_1_power),
         )
 
+    def update_weights(self, gradients, weights, slots, alpha, iterations):
+        """Every weight at once through the backend's adam_update (fused where it can be)."""
+        if self.amsgrad:
+            return super().update_weights(gradients, weights, slots, alpha, iterations)
+        momentums = [s["momentum"] for s in slots]
+        velocities = [s["velocity"] for s in slots]
+        weights, momentums, velocities = ops.adam_update(
+            weights, gradients, momentums, velocities, alpha, self.beta_1, self.beta_2,
+            self.epsilon,
+        )
+        new_slots = [{"momentum": m, "velocity": v} for m, v in zip(momentums, velocities)]
+        return weights, new_slots
+
     def update_step(self, gradient, weight, slots, alpha, iterations):
         m, v = slots["momentum"], slots["velocity"]
         m = ops.add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))

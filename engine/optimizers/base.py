@@ -98,6 +98,15 @@ class Optimizer:
         `learning_rate` is what `step_size` returned."""
         raise NotImplementedError(f"{type(self).__name__} must define update_step.")
 
+    def update_weights(self, gradients, weights, slots, learning_rate, iterations):
+        """(new weights, new slot dicts) for weights of one dtype: `update_step` for each,
+        unless a subclass updates them all at once (Adam, through the backend's fused op)."""
+        updated = [
+            self.update_step(g, w, s, learning_rate, iterations)
+            for g, w, s in zip(gradients, weights, slots)
+        ]
+        return [weight for weight, _ in updated], [slots for _, slots in updated]
+
     # -------------------------------------------------------------------------- state
     @property
     def learning_rate(self):
@@ -176,24 +185,26 @@ class Optimizer:
         self._check_lengths(optimizer_state_values, grads, trainable_values)
         iterations, learning_rate, slots_per_weight = self._unpack(optimizer_state_values)
         rate = self._learning_rate(iterations) if learning_rate is None else learning_rate
-        new_weights, new_slots = [], []
-        scalars = {}  # dtype -> (learning rate, step size): scalar work done once per step
-        for grad, weight, slots, decays in zip(
-            self._clip(list(grads)), trainable_values, slots_per_weight, self._decays
-        ):
+        groups, rates = {}, {}  # by dtype: its weights' indices, the learning rate cast to it
+        weights, grads = list(trainable_values), self._clip(list(grads))
+        for index, (weight, decays) in enumerate(zip(weights, self._decays)):
             dtype = ops.dtype(weight)
-            if dtype not in scalars:
-                weight_rate = ops.cast(rate, dtype)
-                scalars[dtype] = weight_rate, self.step_size(weight_rate, iterations)
-            weight_rate, step_size = scalars[dtype]
+            if dtype not in rates:
+                rates[dtype] = ops.cast(rate, dtype)
+            groups.setdefault(dtype, []).append(index)
+            grads[index] = ops.cast(grads[index], dtype)
             if decays:
-                decay = ops.multiply(ops.multiply(weight, self.weight_decay), weight_rate)
-                weight = ops.subtract(weight, decay)
-            weight, slots = self.update_step(
-                ops.cast(grad, dtype), weight, slots, step_size, iterations
+                decay = ops.multiply(ops.multiply(weight, self.weight_decay), rates[dtype])
+                weights[index] = ops.subtract(weight, decay)
+        new_weights, new_slots = list(weights), list(slots_per_weight)
+        for dtype, indices in groups.items():
+            step_size = self.step_size(rates[dtype], iterations)
+            updated, slots = self.update_weights(
+                [grads[i] for i in indices], [weights[i] for i in indices],
+                [slots_per_weight[i] for i in indices], step_size, iterations,
             )
-            new_weights.append(weight)
-            new_slots.append(slots)
+            for i, weight, weight_slots in zip(indices, updated, slots):
+                new_weights[i], new_slots[i] = weight, weight_slots
         return new_weights, self._pack(ops.add(iterations, 1), learning_rate, new_slots)
 
     def _unpack(self, state):

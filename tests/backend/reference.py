@@ -363,6 +363,19 @@ def avg_pool(x, pool_size, strides=None, padding="valid"):
     return _pool(x, pool_size, strides, padding, np.nan, np.nanmean)
 
 
+# ---------------------------------------------------------------------------- optimizers
+
+
+def adam_update(weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon):
+    """Keras's Adam step, the bias correction already folded into `alpha`."""
+    momentums = [beta_1 * m + (1 - beta_1) * g for m, g in zip(momentums, gradients)]
+    velocities = [beta_2 * v + (1 - beta_2) * g**2 for v, g in zip(velocities, gradients)]
+    weights = [
+        w - alpha * m / (np.sqrt(v) + epsilon) for w, m, v in zip(weights, momentums, velocities)
+    ]
+    return weights, momentums, velocities
+
+
 # ------------------------------------------------------------------------------- control
 
 

@@ -384,6 +384,30 @@ CASES = [
             ((1, 6, 7, 2), (2, 3), {"strides": (1, 2)}),
         )
     ],
+    # --------------------------------------------------------------------------- optimizers
+    case(
+        "adam_update",
+        [normal(3, 4), normal(5)],
+        [normal(3, 4), normal(5)],
+        [normal(3, 4), normal(5)],
+        [positive(3, 4), positive(5)],
+        f32(0.01),
+        0.9,
+        0.999,
+        1e-7,
+    ),
+    case(
+        "adam_update",
+        [normal(2)],
+        [normal(2)],
+        [normal(2)],
+        [positive(2)],
+        f32(0.5),
+        0.5,
+        0.25,
+        0.1,
+        label="one-weight,other-betas",
+    ),
     # ------------------------------------------------------------------------------ control
     case(
         "scan",

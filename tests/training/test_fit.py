@@ -273,14 +273,16 @@ def test_model_checkpoint_writes_loadable_files(tmp_path):
     x, y = blobs()
     model = classifier()
     every = engine.callbacks.ModelCheckpoint(tmp_path / "epoch-{epoch:02d}-{loss:.2f}.wbm")
-    best = engine.callbacks.ModelCheckpoint(tmp_path / "best.wbm", monitor="val_accuracy",
-                                            save_best_only=True)
+    best = engine.callbacks.ModelCheckpoint(
+        tmp_path / "best.wbm", monitor="val_accuracy", save_best_only=True
+    )
     saved = []
     watch = engine.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: saved.append((tmp_path / "best.wbm").read_bytes())
     )
-    history = model.fit(x, y, epochs=3, validation_split=0.25, verbose=0,
-                        callbacks=[every, best, watch])
+    history = model.fit(
+        x, y, epochs=3, validation_split=0.25, verbose=0, callbacks=[every, best, watch]
+    )
     names = sorted(p.name for p in tmp_path.glob("epoch-*.wbm"))
     assert [n[:9] for n in names] == ["epoch-01-", "epoch-02-", "epoch-03-"]
     assert names[-1] == f"epoch-03-{history.history['loss'][-1]:.2f}.wbm"

@@ -15,12 +15,13 @@ from __future__ import annotations
 from engine.backend.contract import Backend
 from engine.backend.torch.arrays import ArrayOps
 from engine.backend.torch.autodiff import AutodiffOps
+from engine.backend.torch.fused import FusedOps
 from engine.backend.torch.math import MathOps
 from engine.backend.torch.nn import NNOps
 from engine.backend.torch.randomness import RandomOps
 
 
-class TorchBackend(ArrayOps, MathOps, NNOps, RandomOps, AutodiffOps, Backend):
+class TorchBackend(ArrayOps, MathOps, NNOps, RandomOps, AutodiffOps, FusedOps, Backend):
     """The contract on torch tensors."""
 
     name = "torch"
