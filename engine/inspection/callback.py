@@ -24,16 +24,29 @@ class InspectionCallback(Callback):
     A step whose loss is not finite is captured too (run again from the same state) so the
     origin of the first NaN/Inf is known even between captures. `thresholds` is a
     diagnostics.Thresholds; `capacity` bounds the history; `verbose` prints each new finding.
+    `weights_every`: the weights' own values (not their gradients) are summarised every this
+    many captures, or sooner when they moved (see engine.inspection.Probe).
     """
 
     def __init__(
-        self, every=10, thresholds=None, capacity=200, bins=32, heat_map_size=32, verbose=1
+        self,
+        every=10,
+        thresholds=None,
+        capacity=200,
+        bins=32,
+        heat_map_size=32,
+        verbose=1,
+        weights_every=10,
     ):
         if int(every) < 1:
             raise ValueError(f"every must be a whole number of steps >= 1, got {every!r}.")
         self.every = int(every)
         self.thresholds = thresholds
-        self.options = {"bins": bins, "heat_map_size": heat_map_size}
+        self.options = {
+            "bins": bins,
+            "heat_map_size": heat_map_size,
+            "weights_every": weights_every,
+        }
         self.verbose = verbose
         self.store = BoundedHistory(
             capacity, keep_first=min(20, capacity // 4), keep_latest=min(50, capacity // 4)

@@ -5,16 +5,25 @@ additions from the probe: a zero "tap" per node output, passed to the gradient a
 parameters; a node hook that adds each tap to its node's output, so the gradient of a tap is
 the gradient with respect to that output; and `summarise`, which reduces the activations,
 those gradients, the weights, their gradients and their updates to a few small arrays on the
-device. `read` brings them to the host as a record (engine/inspection/records.py).
+device, packed into one vector. `read` brings it to the host in one transfer and makes a record
+of it (engine/inspection/records.py).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine import ops, tree
 from engine.errors import EngineError
 from engine.inspection import summaries
-from engine.inspection.layout import describe
-from engine.inspection.records import build_record
+from engine.inspection.layout import describe, is_float
+from engine.inspection.packing import Packer
+from engine.inspection.records import build_record, summaries_of
+
+# When the weights' L2 norms moved by more than this share of their size (all together, so
+# that small biases growing from zero do not count for much) since the last value summary,
+# the next capture makes a new one (see Probe's weights_every).
+WEIGHT_DRIFT = 0.02
 
 
 class CaptureError(EngineError, RuntimeError):
@@ -27,9 +36,24 @@ class Probe:
 
     bins: histogram bins per tensor; heat_map_size: the largest side of a heat map;
     histogram_sample: tensors larger than this are binned from an even subsample.
+
+    weights_every: the full value summary of the trainable weights (what the weights are,
+    not their gradients, which are summarised every time) is made every this many captures,
+    and also whenever the weights' L2 norms moved by more than WEIGHT_DRIFT since the last one
+    or one is not finite; in between, a record repeats the last one with the current norm (its
+    `value_step` says which step the rest describes). Weights change little from one capture
+    to the next and are most of a model's values, so this saves most of a capture's work.
     """
 
-    def __init__(self, model, bins=32, heat_map_size=32, histogram_sample=4096, keep_tensors=False):
+    def __init__(
+        self,
+        model,
+        bins=32,
+        heat_map_size=32,
+        histogram_sample=4096,
+        keep_tensors=False,
+        weights_every=1,
+    ):
         self.model = model
         self.layout = describe(model)
         self.bins = int(bins)
@@ -43,6 +67,13 @@ class Probe:
         outputs = self.layout.outputs
         self._relu = [i for i, t in enumerate(outputs) if _is(t, ("relu",)) and len(t.shape) > 1]
         self._bounded = [i for i, t in enumerate(outputs) if _is(t, ("tanh", "sigmoid"))]
+        # the step's non-trainable values that are the layout's non-trainable weights
+        self._frozen = [i for i, v in enumerate(model.non_trainable_variables) if is_float(v)]
+        self._packer = Packer()
+        self.weights_every = int(weights_every)
+        self._weight_packer = Packer()
+        self._weight_steps = {}  # backend name -> compiled _summarise_weights
+        self._values = None  # (step, value summaries, their L2 norms, captures since)
 
     # ------------------------------------------------------------------- inside the step
     def zero_taps(self, x) -> list:
@@ -66,32 +97,51 @@ class Probe:
         """The node hook that keeps each node's outputs and adds its tap to them."""
         return _Tapping(self._first_output, taps)
 
-    def summarise(self, x, outputs, output_grads, weights, weight_grads, new_weights, loss):
-        """Small device arrays describing one step. The rows of "statistics" and "histograms"
-        are, in order: the activations (model inputs, then node outputs), the gradients with
-        respect to node outputs, the weights and their gradients; records.py reads them in
-        that order."""
+    def summarise(
+        self,
+        x,
+        outputs,
+        output_grads,
+        weights,
+        weight_grads,
+        new_weights,
+        loss,
+        non_trainable=(),
+        new_non_trainable=(),
+    ):
+        """What one step captured, packed into one device vector (packing.py) so it travels
+        to the host in one transfer. The rows of the statistics are, in order: activations
+        (model inputs, then node outputs), the gradients with respect to node outputs, the
+        weight gradients, then the non-trainable float weights (as they were before the
+        step, like the weights); records.py reads them in that order. The weights' values
+        are summarised by `read`, when due."""
         activations = [*tree.flatten(x), *outputs]
-        statistics, histograms = summaries.summarise(
-            [*activations, *output_grads, *weights, *weight_grads],
+        frozen = [non_trainable[i] for i in self._frozen] if non_trainable else []
+        new_frozen = [new_non_trainable[i] for i in self._frozen] if new_non_trainable else []
+        raw, histograms = summaries.summarise(
+            [*activations, *output_grads, *weight_grads, *frozen],
             self.bins,
             self.histogram_sample,
         )
-        updates = [ops.subtract(new, old) for new, old in zip(new_weights, weights)]
-        captured = {
-            "loss": loss,
-            "statistics": statistics,
-            "histograms": histograms,
-            "heat_maps": [
-                summaries.heat_map(t, self.heat_map_size) for t in [*activations, *output_grads]
-            ],
+        before, after = [*weights, *frozen], [*new_weights, *new_frozen]
+        updates = [ops.subtract(new, old) for new, old in zip(after, before)]
+        size = self.heat_map_size
+        parts = {
+            "loss": [loss],
+            "raw": [raw],
+            "histograms": [histograms],
+            "heat_maps": [summaries.heat_map(t, size) for t in [*activations, *output_grads]],
+            "weight_heat_maps": [summaries.weight_heat_map(w, size) for w in frozen],
+            "weight_squares": [summaries.square_sums(weights)] if weights else [],
             "dead_units": [summaries.dead_units(outputs[i]) for i in self._relu],
             "saturated": [
                 summaries.saturated_fraction(outputs[i], self.layout.outputs[i].activation)
                 for i in self._bounded
             ],
-            "update_norms": summaries.l2_norms(updates) if updates else [],
+            "update_squares": [summaries.square_sums(updates)] if updates else [],
         }
+        # The weights go out as they came in (no copy), for `read` to summarise when due.
+        captured = {"packed": self._packer.pack(parts), "weights": list(weights)}
         if self.keep_tensors:
             captured["tensors"] = {
                 "activations": activations,
@@ -103,8 +153,44 @@ class Probe:
     # ------------------------------------------------------------------------ on the host
     def read(self, captured, backend, step: int) -> dict:
         """The captured arrays as a record of NumPy values (engine/inspection/records.py)."""
-        host = tree.map_structure(backend.to_numpy, captured)
-        return build_record(self.layout, host, step, self._relu, self._bounded)
+        host = self._packer.unpack(backend.to_numpy(captured["packed"]))
+        if "tensors" in captured:
+            host["tensors"] = tree.map_structure(backend.to_numpy, captured["tensors"])
+        squares = host["weight_squares"][0] if host["weight_squares"] else np.zeros(0)
+        values = self._weight_values(captured["weights"], np.sqrt(squares), backend, step)
+        return build_record(self.layout, host, step, self._relu, self._bounded, values)
+
+    def _weight_values(self, weights, norms, backend, step: int) -> list:
+        """(value SUMMARY, the step it describes) per trainable weight; see weights_every."""
+        if not weights:
+            return []
+        if self._values is None or self._weight_summary_due(norms):
+            if backend.name not in self._weight_steps:
+                self._weight_steps[backend.name] = backend.jit(self._summarise_weights)
+            packed = backend.to_numpy(self._weight_steps[backend.name](weights))
+            host = self._weight_packer.unpack(packed)
+            self._values = (step, summaries_of(host, host["heat_maps"]), norms, 0)
+        else:
+            at, values, then, since = self._values
+            self._values = (at, values, then, since + 1)
+        at, values = self._values[:2]
+        return [({**value, "l2": float(norm)}, at) for value, norm in zip(values, norms)]
+
+    def _weight_summary_due(self, norms) -> bool:
+        _, _, then, since = self._values
+        if since + 1 >= self.weights_every or not np.all(np.isfinite(norms)):
+            return True
+        return bool(np.linalg.norm(norms - then) > WEIGHT_DRIFT * np.linalg.norm(then))
+
+    def _summarise_weights(self, weights):
+        raw, histograms = summaries.summarise(weights, self.bins, self.histogram_sample)
+        size = self.heat_map_size
+        parts = {
+            "raw": [raw],
+            "histograms": [histograms],
+            "heat_maps": [summaries.weight_heat_map(w, size) for w in weights],
+        }
+        return self._weight_packer.pack(parts)
 
 
 class _Tapping:

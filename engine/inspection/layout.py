@@ -3,7 +3,8 @@
 A tensor is a model input or an output of a node (one layer call). A node is named after its
 layer ("dense_1"); a layer called more than once gets the call's number ("dense_1:1"), and
 a call with several outputs numbers them ("lstm[1]"). Each trainable weight belongs to the
-first tensor of the layer that owns it.
+first tensor of the layer that owns it, and so does each non-trainable float weight (a
+BatchNormalization's moving mean and variance).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ class TensorInfo:
     inputs: tuple  # names of the tensors this one is computed from
     weights: tuple  # names of the trainable weights that belong to this tensor
     single_output: bool  # whether it is its node's only output
+    non_trainable: tuple = ()  # names of its non-trainable weights (BatchNormalization's moving
+    # statistics, frozen layers' weights)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +33,9 @@ class Layout:
     weights: tuple  # trainable weight names, in `model.trainable_weights` order
     weight_owners: tuple  # for each weight, the tensor it belongs to
     model_outputs: tuple  # names of the model's outputs
+    non_trainable_weights: tuple = ()  # float non-trainable weight names, in the order of
+    # `model.non_trainable_variables` (which also holds random-seed states, left out here)
+    non_trainable_owners: tuple = ()  # for each, the tensor it belongs to
 
     @property
     def tensors(self) -> tuple:
@@ -47,6 +53,7 @@ class Layout:
             "outputs": [dataclasses.asdict(t) for t in self.outputs],
             "weights": list(self.weights),
             "model_outputs": list(self.model_outputs),
+            "non_trainable_weights": list(self.non_trainable_weights),
         }
 
 
@@ -61,7 +68,9 @@ def describe(model) -> Layout:
     calls = {}
     for node in model.nodes:
         calls.setdefault(node.layer, []).append(node)
-    weight_names = _weight_names(model.trainable_weights)
+    trainable = model.trainable_weights
+    frozen = [v for v in model.non_trainable_variables if is_float(v)]
+    weight_names = _weight_names(trainable + frozen)
     owners = {}
     outputs = []
     for node in model.nodes:
@@ -73,12 +82,15 @@ def describe(model) -> Layout:
         for index, tensor in enumerate(node.outputs):
             name = base if single else f"{base}[{index}]"
             names[id(tensor)] = name
-            weights = []
+            owned = ([], [])
             if index == 0:
-                for weight in node.layer.trainable_weights:
-                    if id(weight) in weight_names and id(weight) not in owners:
-                        owners[id(weight)] = name
-                        weights.append(weight_names[id(weight)])
+                for kind, weights in enumerate(
+                    (node.layer.trainable_weights, node.layer.non_trainable_weights)
+                ):
+                    for weight in weights:
+                        if id(weight) in weight_names and id(weight) not in owners:
+                            owners[id(weight)] = name
+                            owned[kind].append(weight_names[id(weight)])
             outputs.append(
                 TensorInfo(
                     name,
@@ -87,18 +99,24 @@ def describe(model) -> Layout:
                     tensor.shape,
                     getattr(node.layer, "activation", None) or "linear",
                     sources,
-                    tuple(weights),
+                    tuple(owned[0]),
                     single,
+                    tuple(owned[1]),
                 )
             )
-    trainable = model.trainable_weights
     return Layout(
         inputs=inputs,
         outputs=tuple(outputs),
         weights=tuple(weight_names[id(w)] for w in trainable),
         weight_owners=tuple(owners.get(id(w)) for w in trainable),
         model_outputs=tuple(names[id(t)] for t in model.outputs),
+        non_trainable_weights=tuple(weight_names[id(v)] for v in frozen),
+        non_trainable_owners=tuple(owners.get(id(v)) for v in frozen),
     )
+
+
+def is_float(variable) -> bool:
+    return variable.dtype.startswith(("float", "bfloat"))
 
 
 def _weight_names(weights) -> dict:

@@ -20,50 +20,76 @@ import math
 
 import numpy as np
 
-from engine.inspection.summaries import STATISTICS
+from engine.inspection.summaries import STATISTICS, statistics
 
 
-def build_record(layout, host: dict, step: int, relu: list, bounded: list) -> dict:
-    """A record from the host copies of Probe.summarise's arrays (see capture.py)."""
-    tensors, outputs = layout.tensors, layout.outputs
-    stats, histograms, heat_maps = host["statistics"], host["histograms"], host["heat_maps"]
-
-    def summary(row, heat_map=False):
-        values = {name: float(v) for name, v in zip(STATISTICS, stats[row])}
-        values["histogram"] = {
-            "counts": histograms[row].astype(np.int64),
-            "low": values["min"],
-            "high": values["max"],
+def summaries_of(host: dict, heat_maps=()) -> list[dict]:
+    """One SUMMARY per row of an unpacked "raw" and "histograms" pair (summaries.summarise),
+    with the matching entry of `heat_maps`, where there is one, as its heat_map."""
+    (raw,), (histograms,) = host["raw"], host["histograms"]
+    found = []
+    for row, values in enumerate(statistics(raw)):
+        summary = {name: float(v) for name, v in zip(STATISTICS, values)}
+        summary["histogram"] = {
+            "counts": np.rint(histograms[row]).astype(np.int64),
+            "low": summary["min"],
+            "high": summary["max"],
         }
-        if heat_map:
-            values["heat_map"] = heat_maps[row]
-        return values
+        if row < len(heat_maps) and heat_maps[row] is not None:
+            summary["heat_map"] = heat_maps[row]
+        found.append(summary)
+    return found
 
-    # Rows as Probe.summarise orders them: activations, output gradients, then weights and
-    # weight gradients. Heat maps: activations, then output gradients.
-    layers = {t.name: {"activation": summary(i, True)} for i, t in enumerate(tensors)}
+
+def build_record(layout, host: dict, step: int, relu: list, bounded: list, values: list) -> dict:
+    """A record from the unpacked host copy of Probe.summarise's vector (see capture.py), and
+    `values`, the value SUMMARY of each trainable weight with the step it describes."""
+    tensors, outputs = layout.tensors, layout.outputs
+    count, first = len(layout.weights), len(tensors) + len(outputs)
+    # Rows as Probe.summarise orders them: activations, output gradients, weight gradients,
+    # then non-trainable weights (absent from steps that did not pass them).
+    heat_maps = [*host["heat_maps"], *[None] * count, *host["weight_heat_maps"]]
+    summaries = summaries_of(host, heat_maps)
+    layers = {t.name: {"activation": summaries[i]} for i, t in enumerate(tensors)}
     for j, tensor in enumerate(outputs):
-        layers[tensor.name]["gradient"] = summary(len(tensors) + j, True)
+        layers[tensor.name]["gradient"] = summaries[len(tensors) + j]
         if tensor.weights:
             layers[tensor.name]["weights"] = {}
-    first, count = len(tensors) + len(outputs), len(layout.weights)
+        if tensor.non_trainable:
+            layers[tensor.name]["non_trainable_weights"] = {}
+    norms = np.sqrt(host["update_squares"][0]) if host["update_squares"] else []
     for k, (name, owner) in enumerate(zip(layout.weights, layout.weight_owners)):
-        value = summary(first + k)
-        norm = float(host["update_norms"][k])
+        value, value_step = values[k]
         layers[owner]["weights"][name] = {
             "value": value,
-            "gradient": summary(first + count + k),
-            "update_norm": norm,
-            "update_ratio": norm / value["l2"] if value["l2"] > 0 else None,
+            "gradient": summaries[first + k],
+            "update_norm": float(norms[k]),
+            "update_ratio": _ratio(norms[k], value["l2"]),
+            "value_step": value_step,
         }
+    frozen = zip(layout.non_trainable_weights, layout.non_trainable_owners)
+    if len(summaries) > first + count:
+        for k, (name, owner) in enumerate(frozen):
+            if owner is None:
+                continue
+            value = summaries[first + count + k]
+            layers[owner]["non_trainable_weights"][name] = {
+                "value": value,
+                "update_norm": float(norms[count + k]),
+                "update_ratio": _ratio(norms[count + k], value["l2"]),
+            }
     for i, dead in zip(relu, host["dead_units"]):
-        layers[outputs[i].name]["dead_units"] = dead
+        layers[outputs[i].name]["dead_units"] = dead > 0.5
     for i, fraction in zip(bounded, host["saturated"]):
         layers[outputs[i].name]["saturated_fraction"] = float(fraction)
-    record = {"step": int(step), "loss": float(host["loss"]), "layers": layers}
+    record = {"step": int(step), "loss": float(host["loss"][0]), "layers": layers}
     if "tensors" in host:
         record["tensors"] = _named_tensors(layout, host["tensors"])
     return record
+
+
+def _ratio(norm, size):
+    return float(norm) / size if size > 0 else None
 
 
 def _named_tensors(layout, raw: dict) -> dict:

@@ -29,18 +29,43 @@ def inspect(
             "model.compile(optimizer=..., loss=...) first."
         )
     backend = model.backend
-    probe = Probe(model, bins=bins, heat_map_size=heat_map_size, keep_tensors=tensors)
     model.optimizer.build(model.trainable_weights)
+    probe, steps = _capture_step(model, backend, (bins, heat_map_size, tensors))
     state = tree.map_structure(lambda v: v.value, model.train_state_variables())
     step = int(model.optimizer.iterations.numpy()) + 1
     with backends.using(backend):
         batch = tree.map_structure(
             lambda a: None if a is None else to_backend_array(backend, a), (x, y, sample_weight)
         )
-        _, _, captured = Steps(model, backend).train_probed(probe)(state, *batch)
+        _, _, captured = steps.train_probed(probe)(state, *batch)
     record = probe.read(captured, backend, step)
     # One batch has no duration: units dead across it count as dead.
     limits = dataclasses.replace(thresholds or Thresholds(), dead_steps=0)
     record["diagnostics"] = [d.to_dict() for d in Diagnoser(probe.layout, limits).update(record)]
     record["graph"] = probe.layout.to_dict()
     return record
+
+
+def _capture_step(model, backend, options) -> tuple:
+    """(probe, Steps) for inspecting `model` on `backend`, kept on the model so that later
+    calls reuse the compiled capture step (compiled again for a new batch shape, as any step
+    is). A new compile (optimizer or loss), other trainable weights or other options get new
+    ones; a few are kept, so switching between backends compiles nothing again."""
+    cache = model.__dict__.setdefault("_inspection_steps", {})
+    key = (
+        backend.name,
+        options,
+        tuple(map(id, model.trainable_weights)),
+        tuple(map(id, model.non_trainable_variables)),
+    )
+    entry = cache.get(key)
+    if entry is None or entry[0] is not model.optimizer or entry[1] is not model.loss:
+        bins, heat_map_size, tensors = options
+        probe = Probe(model, bins=bins, heat_map_size=heat_map_size, keep_tensors=tensors)
+        entry = cache[key] = (model.optimizer, model.loss, probe, Steps(model, backend))
+        while len(cache) > _KEPT:
+            del cache[next(iter(cache))]
+    return entry[2:]
+
+
+_KEPT = 8  # capture steps kept per model

@@ -1,7 +1,11 @@
-"""Summaries of tensors computed on the device, so only a few numbers travel to the host.
+"""Summaries of tensors: a few sums per tensor on the device, finished on the host.
 
-Every function takes backend arrays and returns small ones, through engine.ops only, so it
-runs inside any backend's compiled step.
+The device side (`raw_statistics`, `heat_map`, `dead_units`, ...) takes backend arrays and
+returns small ones, through engine.ops only, so it runs inside any backend's compiled step.
+It makes as few passes over each tensor as it can: six reductions (two sums around a pivot,
+the sum of |x|, the count of nonzero values, min and max), no boolean masks over big tensors
+and no division, and histograms from a small even sample. `statistics` turns those sums into
+the STATISTICS on the host, in float64.
 """
 
 from __future__ import annotations
@@ -13,143 +17,210 @@ import numpy as np
 from engine import ops
 
 STATISTICS = ("mean", "std", "min", "max", "mean_abs", "l2", "zero_fraction", "nonfinite_fraction")
-MIN, MAX = STATISTICS.index("min"), STATISTICS.index("max")
+# Columns of `raw_statistics`: per tensor, its size, its first value (the pivot), the sum and
+# the sum of squares of (x - pivot), the sum of |x|, the count of nonzero values, min, max;
+# then, over its even sample, how many values the sample holds, how many are finite and how
+# many are zero.
+RAW = (
+    "size",
+    "pivot",
+    "shifted_sum",
+    "shifted_squares",
+    "abs_sum",
+    "nonzero",
+    "min",
+    "max",
+    "sampled",
+    "sampled_finite",
+    "sampled_zeros",
+)
+_COLUMN = {name: i for i, name in enumerate(RAW)}
 # A tanh output beyond ±0.99 (a sigmoid output within 0.005 of 0 or 1) counts as saturated.
 SATURATION_LEVEL = 0.99
-# Tensors smaller than this are summarised in stacks with others of similar size.
+# Tensors smaller than this are summarised together, as rows of CHUNK values in one array.
 SMALL = 1 << 16
+CHUNK = 1024
 
 
+# --------------------------------------------------------------------------- on the device
 def summarise(tensors, bins: int, sample: int):
-    """(statistics, histograms) of every tensor, in order: (tensors, len(STATISTICS)) and
-    (tensors, bins) float32 arrays. Histograms have equal bins from each tensor's min to its
-    max (the last bin includes the max); tensors larger than `sample` are binned from an even
-    subsample. A tensor holding NaN or Inf has NaN or Inf statistics and an empty histogram;
-    its nonfinite_fraction says how much of it is not finite."""
-    stats, histograms, order = [], [], []
-    for group in size_groups(tensors):
-        stacked = stack_flat([tensors[i] for i in group], math.nan)
-        group_stats = statistics(stacked, [math.prod(ops.shape(tensors[i])) for i in group])
-        channels = [ops.shape(tensors[i])[-1] if ops.shape(tensors[i]) else 1 for i in group]
-        stride = sampling_stride(ops.shape(stacked)[1], channels, sample)
-        if stride > 1:
-            stacked = ops.getitem(stacked, (slice(None), slice(None, None, stride)))
-        low = ops.getitem(group_stats, (slice(None), MIN))
-        high = ops.getitem(group_stats, (slice(None), MAX))
-        stats.append(group_stats)
-        histograms.append(_histograms(stacked, low, high, bins))
-        order.extend(group)
-    return _in_order(stats, order), _in_order(histograms, order)
+    """(raw, histograms) of every tensor, in order: (tensors, len(RAW)) and (tensors, bins)
+    float32 arrays. Histograms have equal bins from each tensor's min to its max (the last bin
+    includes the max) and count the finite values of an even sample of at most `sample`
+    values (every value of smaller tensors). `statistics(raw)` finishes the STATISTICS.
 
-
-def l2_norms(tensors):
-    """The L2 norm of every tensor, as one float32 vector."""
-    norms, order = [], []
-    for group in size_groups(tensors):
-        stacked = stack_flat([tensors[i] for i in group], 0.0)
-        norms.append(ops.sqrt(ops.sum(ops.square(stacked), axis=1)))
-        order.extend(group)
-    return _in_order(norms, order)
-
-
-def size_groups(tensors) -> list[list[int]]:
-    """Indices of the tensors in groups to summarise as one stack: a tensor of SMALL values
-    or more alone, smaller ones with others within a factor 2 in size, padded to the longest.
-    Compilers spend their time per reduction, so a model's many small tensors (biases, small
-    layers) cost a few reductions, not a few per tensor; big ones are not copied into stacks.
-    """
+    Eager backends pay for every op, so the op count does not grow with the number of small
+    tensors: each tensor of SMALL values or more is reduced on its own (about ten ops, no
+    copy), all smaller ones together in one chunked stack, and every sample is binned in one
+    batch."""
     sizes = [math.prod(ops.shape(t)) for t in tensors]
-    groups = []
-    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
-        longest = sizes[groups[-1][0]] if groups else 0
-        if groups and longest < SMALL and 2 * sizes[i] >= longest:
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    return groups
-
-
-def stack_flat(tensors, padding):
-    """The tensors flattened to rows of one float32 array, padded to the longest."""
-    flat = [ops.reshape(ops.cast(t, "float32"), (1, -1)) for t in tensors]
-    length = max(ops.shape(f)[1] for f in flat)
-    padded = [
-        f
-        if ops.shape(f)[1] == length
-        else ops.pad(f, ((0, 0), (0, length - ops.shape(f)[1])), value=padding)
-        for f in flat
+    big = [i for i, size in enumerate(sizes) if size >= SMALL]
+    small = [i for i, size in enumerate(sizes) if size < SMALL]
+    strides = [
+        sampling_stride(size, [ops.shape(t)[-1] if ops.shape(t) else 1], sample)
+        for t, size in zip(tensors, sizes)
     ]
-    return padded[0] if len(padded) == 1 else ops.concatenate(padded)
+    length = max(math.ceil(size / stride) for size, stride in zip(sizes, strides))
+    raws, samples = [], []
+    for i in big:
+        flat = ops.reshape(ops.cast(tensors[i], "float32"), (1, -1))
+        raws.append(raw_statistics(flat, [sizes[i]]))
+        taken = ops.getitem(flat, (slice(None), slice(None, None, strides[i])))
+        missing = length - ops.shape(taken)[1]
+        samples.append(ops.pad(taken, ((0, 0), (0, missing)), value=math.nan) if missing else taken)
+    if small:
+        chunks = _Chunks([tensors[i] for i in small])
+        raws.append(chunks.raw_statistics())
+        samples.append(chunks.samples([strides[i] for i in small], length))
+    order = big + small
+    raw = _in_order(raws, order)
+    sampled = _in_order(samples, order)
+    low = ops.getitem(raw, (slice(None), _COLUMN["min"]))
+    high = ops.getitem(raw, (slice(None), _COLUMN["max"]))
+    counts = ops.stack(
+        [
+            ops.convert(np.asarray([math.ceil(n / k) for n, k in zip(sizes, strides)], np.float32)),
+            _count(ops.isfinite(sampled)),
+            _count(ops.equal(sampled, 0.0)),
+        ],
+        axis=1,
+    )
+    return ops.concatenate([raw, counts], axis=1), _histograms(sampled, low, high, bins)
+
+
+def raw_statistics(stacked, sizes, pivot=None, inside=None):
+    """The first eight RAW columns for each row of `stacked` (rows, values), whose row i
+    holds `sizes[i]` values. `pivot` (rows, 1) defaults to each row's first value; padding
+    that repeats the pivot (or another value of the row) changes neither min, max nor the sums
+    around the pivot, and `inside` (bool, like `stacked`) leaves it out of the others."""
+    rows = ops.shape(stacked)[0]
+    if pivot is None:
+        pivot = ops.getitem(stacked, (slice(None), slice(0, 1)))
+    shifted = ops.subtract(stacked, pivot)
+    magnitude = ops.abs(stacked)
+    if inside is not None:
+        magnitude = ops.where(inside, magnitude, 0.0)
+    columns = [
+        ops.convert(np.asarray(sizes, np.float32)),
+        ops.reshape(pivot, (rows,)),
+        ops.sum(shifted, axis=1),
+        ops.sum(ops.square(shifted), axis=1),
+        ops.sum(magnitude, axis=1),
+        ops.sum(ops.sign(magnitude), axis=1),  # 1 for every nonzero value: no boolean mask
+        ops.min(stacked, axis=1),
+        ops.max(stacked, axis=1),
+    ]
+    return ops.stack(columns, axis=1)
+
+
+class _Chunks:
+    """Small tensors as rows of CHUNK values in one array, each tensor's last row padded with
+    its first value: reduced row by row in a few ops, then per tensor over its rows."""
+
+    def __init__(self, tensors):
+        sizes = [math.prod(ops.shape(t)) for t in tensors]
+        pieces = [math.ceil(size / CHUNK) for size in sizes]
+        self.sizes = sizes
+        self.first_row = np.cumsum([0, *pieces[:-1]]).astype(np.int32)
+        rows = []
+        for t, size, count in zip(tensors, sizes, pieces):
+            flat = ops.reshape(ops.cast(t, "float32"), (1, -1))
+            if count * CHUNK > size:
+                fill = ops.getitem(flat, (slice(None), slice(0, 1)))
+                fill = ops.broadcast_to(fill, (1, count * CHUNK - size))
+                flat = ops.concatenate([flat, fill], axis=1)
+            rows.append(ops.reshape(flat, (count, CHUNK)))
+        self.values = rows[0] if len(rows) == 1 else ops.concatenate(rows)
+        self.owner = np.repeat(np.arange(len(tensors)), pieces).astype(np.int32)
+        self.owns = self.owner[None, :] == np.arange(len(tensors))[:, None]  # (tensors, rows)
+        self.filled = np.concatenate(
+            [np.minimum(size - CHUNK * np.arange(n), CHUNK) for size, n in zip(sizes, pieces)]
+        )
+
+    def raw_statistics(self):
+        """RAW's first eight columns per tensor: per row around its tensor's first value, then
+        reduced over each tensor's rows."""
+        firsts = ops.take(ops.getitem(self.values, (slice(None), 0)), ops.convert(self.first_row))
+        pivot = ops.expand_dims(ops.take(firsts, ops.convert(self.owner)), 1)
+        inside = np.arange(CHUNK)[None, :] < self.filled[:, None]
+        per_row = raw_statistics(self.values, self.filled, pivot, ops.convert(inside))
+        # summed with `where`, not a matmul by 0/1 weights: 0 * NaN would spread a NaN
+        sums = ops.expand_dims(ops.getitem(per_row, (slice(None), slice(2, 6))), 0)
+        owns = ops.convert(self.owns)
+        total = ops.sum(ops.where(ops.expand_dims(owns, 2), sums, 0.0), axis=1)  # (tensors, 4)
+
+        def per_tensor(reduce, column, empty):
+            values = ops.expand_dims(ops.getitem(per_row, (slice(None), column)), 0)
+            return ops.expand_dims(reduce(ops.where(owns, values, empty), axis=1), 1)
+
+        return ops.concatenate(
+            [
+                ops.convert(np.asarray(self.sizes, np.float32)[:, None]),
+                ops.expand_dims(firsts, 1),
+                total,
+                per_tensor(ops.min, _COLUMN["min"], math.inf),
+                per_tensor(ops.max, _COLUMN["max"], -math.inf),
+            ],
+            axis=1,
+        )
+
+    def samples(self, strides, length):
+        """(tensors, length): every stride-th value of each tensor, then NaN."""
+        index = np.zeros((len(self.sizes), length), np.int32)
+        taken = np.zeros((len(self.sizes), length), bool)
+        for j, (size, stride) in enumerate(zip(self.sizes, strides)):
+            positions = np.arange(0, size, stride)
+            index[j, : len(positions)] = self.first_row[j] * CHUNK + positions
+            taken[j, : len(positions)] = True
+        flat = ops.reshape(self.values, (-1,))
+        sampled = ops.take(flat, ops.convert(index.reshape(-1)))
+        sampled = ops.reshape(sampled, index.shape)
+        return ops.where(ops.convert(taken), sampled, math.nan)
+
+
+def square_sums(tensors):
+    """The sum of squares of every tensor, as one float32 vector (norms are their roots)."""
+    sums = []
+    for t in tensors:
+        sums.append(ops.sum(ops.square(ops.reshape(ops.cast(t, "float32"), (-1,)))))
+    return ops.stack(sums)
 
 
 def _in_order(parts, order):
     """Rows of the concatenated `parts` (computed in `order`) back in the original order."""
-    back = ops.convert(np.argsort(order).astype(np.int32))
-    return ops.take(ops.concatenate(parts), back, axis=0)
-
-
-def statistics(stacked, sizes):
-    """The STATISTICS of each row of `stacked` (rows, values), row i holding `sizes[i]` values
-    before its padding, which is left out. Non-finite values are not: a tensor holding NaN or
-    Inf has NaN or Inf statistics, and its nonfinite_fraction says how much of it is not
-    finite (masking them out of every sum would make capture markedly slower). The variance
-    is taken around each row's first value, which keeps it exact in float32 when the mean is
-    far from zero."""
-    length = ops.shape(stacked)[1]
-    if all(size == length for size in sizes):
-
-        def inside(x, _):
-            return x
-    else:
-        valid = ops.less(
-            ops.expand_dims(ops.arange(0, length), 0),
-            ops.expand_dims(ops.convert(np.asarray(sizes, np.int32)), 1),
-        )
-
-        def inside(x, padding):
-            return ops.where(valid, x, padding)
-
-    values = inside(stacked, 0.0)
-    pivot = ops.getitem(values, (slice(None), slice(0, 1)))
-    shifted = inside(ops.subtract(values, pivot), 0.0)
-    size = ops.convert(np.asarray(sizes, np.float32))
-    shift = ops.divide(ops.sum(shifted, axis=1), size)
-    mean = ops.add(ops.getitem(pivot, (slice(None), 0)), shift)
-    variance = ops.maximum(
-        ops.subtract(ops.divide(ops.sum(ops.square(shifted), axis=1), size), ops.square(shift)),
-        0.0,
-    )
-    columns = [
-        mean,
-        ops.sqrt(variance),
-        ops.min(inside(stacked, math.inf), axis=1),
-        ops.max(inside(stacked, -math.inf), axis=1),
-        ops.divide(ops.sum(ops.abs(values), axis=1), size),
-        ops.sqrt(ops.multiply(ops.add(variance, ops.square(mean)), size)),  # sum of squares
-        ops.divide(_count(ops.equal(inside(stacked, 1.0), 0.0)), size),
-        # padding is 0 in `values`, so it counts as finite
-        ops.divide(ops.subtract(float(length), _count(ops.isfinite(values))), size),
-    ]
-    return ops.stack(columns, axis=1)
+    joined = parts[0] if len(parts) == 1 else ops.concatenate(parts)
+    if order == sorted(order):
+        return joined
+    return ops.take(joined, ops.convert(np.argsort(order).astype(np.int32)), axis=0)
 
 
 def _count(condition):
     return ops.sum(ops.cast(condition, "float32"), axis=1)
 
 
-def _histograms(stacked, low, high, bins: int):
-    """Per row, counts of its finite values in `bins` equal bins from its low to its high."""
-    values = ops.where(ops.isfinite(stacked), stacked, -math.inf)  # below every edge
-    fractions = ops.convert(np.arange(bins, dtype=np.float32) / bins)
+def _histograms(sampled, low, high, bins: int):
+    """Per row, counts of its finite values in `bins` equal bins from its low to its high.
+
+    With b(x) the bin of x and R(k) the sum over x of max(b(x) - k, 0), the count of bin k is
+    R(k - 1) - 2 R(k) + R(k + 1): sums of integers, exact in float32, from one subtraction, a
+    relu and a sum over (rows, bins + 2, values), with no boolean array that big (boolean ops
+    are slow on some backends)."""
     low, high = ops.expand_dims(low, 1), ops.expand_dims(high, 1)
-    edges = ops.add(low, ops.multiply(ops.subtract(high, low), fractions))  # lower edges
-    above = ops.greater_equal(ops.expand_dims(values, 2), ops.expand_dims(edges, 1))
-    at_least = ops.sum(ops.cast(above, "float32"), axis=1)  # values >= each lower edge
-    rows = ops.shape(stacked)[0]
-    beyond = ops.concatenate(
-        [ops.getitem(at_least, (slice(None), slice(1, None))), ops.zeros((rows, 1))], axis=1
-    )
-    return ops.subtract(at_least, beyond)
+    width = ops.divide(ops.subtract(high, low), float(bins))
+    position = ops.floor(ops.divide(ops.subtract(sampled, low), width))
+    # The max falls in the last bin, as does every value of a row of equal values (width 0).
+    # Non-finite values, the padding, and all values of a row holding a non-finite value (its
+    # width is not finite) fall in none.
+    constant = ops.where(ops.equal(width, 0.0), bins - 1.0, -1.0)
+    position = ops.where(ops.isfinite(position), ops.minimum(position, bins - 1.0), constant)
+    position = ops.where(ops.isfinite(sampled), position, -1.0)
+    ks = ops.convert(np.arange(-1, bins + 1, dtype=np.float32)[None, :, None])
+    above = ops.sum(ops.relu(ops.subtract(ops.expand_dims(position, 1), ks)), axis=2)
+
+    def columns(start):
+        return ops.getitem(above, (slice(None), slice(start, start + bins)))
+
+    return ops.add(ops.subtract(columns(0), ops.multiply(columns(1), 2.0)), columns(2))
 
 
 def sampling_stride(length: int, channels, sample: int) -> int:
@@ -175,6 +246,21 @@ def heat_map(x, size: int):
         view = ops.getitem(x, 0)
         if rank > 3:
             view = ops.mean(view, axis=tuple(range(2, rank - 1)))
+    return _every_nth(view, size)
+
+
+def weight_heat_map(w, size: int):
+    """A weight's 2-D view for a heat map, at most `size` cells a side (every n-th cell):
+    (everything before the last axis, the last axis), so a Dense kernel is (inputs, units)
+    and a convolution kernel (window positions x input channels, filters); a vector is one
+    row."""
+    w = ops.cast(w, "float32")
+    shape = ops.shape(w)
+    columns = shape[-1] if shape else 1
+    return _every_nth(ops.reshape(w, (-1, columns)), size)
+
+
+def _every_nth(view, size: int):
     rows, columns = ops.shape(view)
     return ops.getitem(
         view,
@@ -186,12 +272,51 @@ def heat_map(x, size: int):
 
 
 def dead_units(x):
-    """For each unit (last axis), whether it output exactly 0 for every sample (bool)."""
+    """For each unit (last axis) of a ReLU output (never negative), whether it output exactly
+    0 for every sample (bool)."""
     axes = tuple(range(len(ops.shape(x)) - 1))
-    return ops.equal(ops.max(ops.abs(x), axis=axes), 0.0)
+    return ops.less_equal(ops.max(x, axis=axes), 0.0)
 
 
 def saturated_fraction(x, activation: str):
     """The share of tanh or sigmoid outputs at their limits (see SATURATION_LEVEL)."""
     centred = ops.subtract(ops.multiply(x, 2.0), 1.0) if activation == "sigmoid" else x
     return ops.mean(ops.cast(ops.greater(ops.abs(centred), SATURATION_LEVEL), "float32"))
+
+
+# ----------------------------------------------------------------------------- on the host
+def statistics(raw: np.ndarray) -> np.ndarray:
+    """The STATISTICS (tensors, len(STATISTICS)), in float64, from `summarise`'s raw rows.
+
+    A tensor holding NaN or Inf has NaN or Inf statistics. Whether it holds any is exact (its
+    min or max is not finite, or NaN reached its sum); how much of it, `nonfinite_fraction`,
+    is counted exactly in tensors of up to `sample` values and in bigger ones estimated from
+    the even sample (at least one value's share). Its zero_fraction then comes from the
+    sample too.
+    """
+    raw = np.asarray(raw, np.float64)
+    column = {name: raw[:, i] for i, name in enumerate(RAW)}
+    size, pivot = column["size"], column["pivot"]
+    shifted, squares = column["shifted_sum"], column["shifted_squares"]
+    low, high = column["min"], column["max"]
+    sampled = np.maximum(column["sampled"], 1.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        shift = shifted / size
+        mean = pivot + shift
+        variance = np.maximum(squares / size - shift * shift, 0.0)
+        l2 = np.sqrt(np.maximum(squares + 2 * pivot * shifted + size * pivot * pivot, 0.0))
+        broken = ~np.isfinite(low) | ~np.isfinite(high) | np.isnan(shifted)
+        nonfinite = np.where(
+            broken,
+            np.maximum((column["sampled"] - column["sampled_finite"]) / sampled, 1.0 / size),
+            0.0,
+        )
+        zeros = np.where(
+            broken,  # sign(NaN) is NaN or 0, depending on the backend
+            column["sampled_zeros"] / sampled,
+            (size - column["nonzero"]) / size,
+        )
+    return np.stack(
+        [mean, np.sqrt(variance), low, high, column["abs_sum"] / size, l2, zeros, nonfinite],
+        axis=1,
+    )
