@@ -24,6 +24,8 @@ from engine.inspection.records import build_record, summaries_of
 # that small biases growing from zero do not count for much) since the last value summary,
 # the next capture makes a new one (see Probe's weights_every).
 WEIGHT_DRIFT = 0.02
+# Layers whose output holds the values of their input, reshaped.
+RESHAPES = ("Flatten", "Reshape")
 
 
 class CaptureError(EngineError, RuntimeError):
@@ -69,6 +71,7 @@ class Probe:
         self._bounded = [i for i, t in enumerate(outputs) if _is(t, ("tanh", "sigmoid"))]
         # the step's non-trainable values that are the layout's non-trainable weights
         self._frozen = [i for i, v in enumerate(model.non_trainable_variables) if is_float(v)]
+        self._same_as = _reshaped_rows(self.layout)
         self._packer = Packer()
         self.weights_every = int(weights_every)
         self._weight_packer = Packer()
@@ -118,11 +121,16 @@ class Probe:
         activations = [*tree.flatten(x), *outputs]
         frozen = [non_trainable[i] for i in self._frozen] if non_trainable else []
         new_frozen = [new_non_trainable[i] for i in self._frozen] if new_non_trainable else []
+        rows = [*activations, *output_grads, *weight_grads, *frozen]
+        summarised = [r for r in range(len(rows)) if r not in self._same_as]
         raw, histograms = summaries.summarise(
-            [*activations, *output_grads, *weight_grads, *frozen],
-            self.bins,
-            self.histogram_sample,
+            [rows[r] for r in summarised], self.bins, self.histogram_sample
         )
+        if self._same_as:  # a reshape's rows repeat those of the tensor it reshapes
+            where = {r: k for k, r in enumerate(summarised)}
+            back = [where[self._same_as.get(r, r)] for r in range(len(rows))]
+            back = ops.convert(np.asarray(back, np.int32))
+            raw, histograms = ops.take(raw, back, axis=0), ops.take(histograms, back, axis=0)
         before, after = [*weights, *frozen], [*new_weights, *new_frozen]
         updates = [ops.subtract(new, old) for new, old in zip(after, before)]
         size = self.heat_map_size
@@ -216,6 +224,29 @@ class _Tapping:
             floating = ops.dtype(value).startswith(("float", "bfloat"))
             tapped.append(ops.add(value, tap) if floating else value)
         return tapped if node.returns_list else tapped[0]
+
+
+def _reshaped_rows(layout) -> dict:
+    """Statistic rows (as Probe.summarise orders them) that need not be computed, each with
+    the row that holds the same values: the output of a Flatten or Reshape has its input's
+    values, and its gradient is its input's gradient when nothing else reads that input."""
+    names = [t.name for t in layout.tensors]
+    readers = {}
+    for tensor in layout.outputs:
+        for source in tensor.inputs:
+            readers[source] = readers.get(source, 0) + 1
+    same = {}
+    inputs = len(layout.inputs)
+    for i, tensor in enumerate(layout.outputs):
+        if tensor.layer_class not in RESHAPES or len(tensor.inputs) != 1:
+            continue
+        source = names.index(tensor.inputs[0])
+        same[inputs + i] = same.get(source, source)
+        alone = readers[tensor.inputs[0]] == 1 and tensor.inputs[0] not in layout.model_outputs
+        if source >= inputs and alone:
+            gradient, source_gradient = len(names) + i, len(names) + source - inputs
+            same[gradient] = same.get(source_gradient, source_gradient)
+    return same
 
 
 def _is(tensor, activations) -> bool:

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from engine import ops
+from engine.inspection.summaries import float32
 
 
 class Packer:
@@ -30,9 +31,7 @@ class Packer:
         if plan not in self._plans:
             self._plans[plan] = len(self._order)
             self._order.append(plan)
-        flat = [
-            ops.reshape(ops.cast(a, "float32"), (-1,)) for arrays in parts.values() for a in arrays
-        ]
+        flat = [ops.reshape(float32(a), (-1,)) for arrays in parts.values() for a in arrays]
         index = ops.convert(np.array([self._plans[plan]], np.float32))
         return ops.concatenate([index, *flat])
 

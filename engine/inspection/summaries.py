@@ -63,7 +63,7 @@ def summarise(tensors, bins: int, sample: int):
     length = max(math.ceil(size / stride) for size, stride in zip(sizes, strides))
     raws, samples = [], []
     for i in big:
-        flat = ops.reshape(ops.cast(tensors[i], "float32"), (1, -1))
+        flat = ops.reshape(float32(tensors[i]), (1, -1))
         raws.append(raw_statistics(flat, [sizes[i]]))
         taken = ops.getitem(flat, (slice(None), slice(None, None, strides[i])))
         missing = length - ops.shape(taken)[1]
@@ -124,7 +124,7 @@ class _Chunks:
         self.first_row = np.cumsum([0, *pieces[:-1]]).astype(np.int32)
         rows = []
         for t, size, count in zip(tensors, sizes, pieces):
-            flat = ops.reshape(ops.cast(t, "float32"), (1, -1))
+            flat = ops.reshape(float32(t), (1, -1))
             if count * CHUNK > size:
                 fill = ops.getitem(flat, (slice(None), slice(0, 1)))
                 fill = ops.broadcast_to(fill, (1, count * CHUNK - size))
@@ -182,7 +182,7 @@ def square_sums(tensors):
     """The sum of squares of every tensor, as one float32 vector (norms are their roots)."""
     sums = []
     for t in tensors:
-        sums.append(ops.sum(ops.square(ops.reshape(ops.cast(t, "float32"), (-1,)))))
+        sums.append(ops.sum(ops.square(ops.reshape(float32(t), (-1,)))))
     return ops.stack(sums)
 
 
@@ -236,7 +236,6 @@ def heat_map(x, size: int):
     """A small 2-D view of `x` for a heat map, at most `size` cells a side (every n-th cell):
     (samples, features) for rank 2, the first sample for rank 3 (steps, features), and the
     first sample averaged over channels for images (height, width)."""
-    x = ops.cast(x, "float32")
     rank = len(ops.shape(x))
     if rank <= 1:
         view = ops.reshape(x, (1, -1))
@@ -245,8 +244,8 @@ def heat_map(x, size: int):
     else:
         view = ops.getitem(x, 0)
         if rank > 3:
-            view = ops.mean(view, axis=tuple(range(2, rank - 1)))
-    return _every_nth(view, size)
+            view = ops.mean(float32(view), axis=tuple(range(2, rank - 1)))
+    return float32(_every_nth(view, size))
 
 
 def weight_heat_map(w, size: int):
@@ -254,10 +253,14 @@ def weight_heat_map(w, size: int):
     (everything before the last axis, the last axis), so a Dense kernel is (inputs, units)
     and a convolution kernel (window positions x input channels, filters); a vector is one
     row."""
-    w = ops.cast(w, "float32")
     shape = ops.shape(w)
     columns = shape[-1] if shape else 1
-    return _every_nth(ops.reshape(w, (-1, columns)), size)
+    return float32(_every_nth(ops.reshape(w, (-1, columns)), size))
+
+
+def float32(x):
+    """`x` as float32, without a copy when it already is (a cast copies on some backends)."""
+    return x if ops.dtype(x) == "float32" else ops.cast(x, "float32")
 
 
 def _every_nth(view, size: int):

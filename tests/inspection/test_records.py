@@ -178,3 +178,23 @@ def test_inspect_reuses_its_compiled_capture_step(backend_name, monkeypatch):
     built = len(compiled)
     inspect(model, x, y)
     assert len(compiled) > built
+
+
+def test_a_reshape_shares_its_inputs_statistics_but_not_a_gradient_others_add_to(backend_name):
+    inputs = layers.Input((6, 6, 2))
+    features = layers.Conv2D(2, 3)(inputs)
+    flat = layers.Flatten()(features)
+    pooled = layers.GlobalAveragePooling2D()(features)  # a second reader of the conv output
+    model = engine.Model(inputs, layers.Dense(1)(layers.Concatenate()([flat, pooled])))
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).normal(size=(3, 6, 6, 2)).astype("float32")
+    report = inspect(model, x, np.ones((3, 1), "float32"), tensors=True)
+    entry, source = report["layers"]["flatten"], report["layers"]["conv2d"]
+    gradients = report["tensors"]["gradients"]
+
+    assert entry["activation"]["l2"] == source["activation"]["l2"]
+    assert entry["activation"]["heat_map"].shape == (3, 32)  # its own view: samples x features
+    for name in ("flatten", "conv2d"):
+        expected = np.linalg.norm(gradients[name])
+        assert report["layers"][name]["gradient"]["l2"] == pytest.approx(expected, rel=1e-4)
+    assert entry["gradient"]["l2"] != pytest.approx(source["gradient"]["l2"], rel=1e-3)
