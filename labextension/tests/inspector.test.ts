@@ -94,7 +94,9 @@ describe('the selected layer', () => {
     expect(detail.activation?.heatMap?.shape).toEqual([16, 4]);
     expect(detail.activation?.stats.zero_fraction).toBe(1);
     expect(detail.weights.map(w => w.name)).toEqual(['hidden/kernel', 'hidden/bias']);
-    expect(detail.weights[0].value.heatMap).toBeNull();
+    // A kernel is drawn as its (inputs, units) matrix; a bias, one row.
+    expect(detail.weights[0].value.heatMap?.shape).toEqual([2, 4]);
+    expect(detail.weights[1].value.heatMap?.shape).toEqual([1, 4]);
   });
 });
 

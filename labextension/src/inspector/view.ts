@@ -358,6 +358,13 @@ export class InspectorView {
           ? this.heatFigure('gradients, captured batch', detail.gradient.heatMap.data, detail.gradient.heatMap.shape)
           : null,
         activation ? this.sampleFigure(activation) : null
+      ),
+      h(
+        'div',
+        { class: 'wb-report-charts' },
+        ...(detail?.weights ?? []).map(w =>
+          w.value.heatMap ? this.heatFigure(w.name, w.value.heatMap.data, w.value.heatMap.shape) : null
+        )
       )
     ];
   }
