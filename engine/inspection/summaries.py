@@ -2,9 +2,9 @@
 
 The device side (`raw_statistics`, `heat_map`, `dead_units`, ...) takes backend arrays and
 returns small ones, through engine.ops only, so it runs inside any backend's compiled step.
-It makes as few passes over each tensor as it can: six reductions (two sums around a pivot,
-the sum of |x|, the count of nonzero values, min and max), no boolean masks over big tensors
-and no division, and histograms from a small even sample. `statistics` turns those sums into
+It makes as few passes over each tensor as it can: five reductions (two sums around a pivot,
+the sum of |x|, min and max), no boolean masks over big tensors and no division; histograms
+and the zero and non-finite counts come from a small even sample. `statistics` turns those sums into
 the STATISTICS on the host, in float64.
 """
 
@@ -18,16 +18,15 @@ from engine import ops
 
 STATISTICS = ("mean", "std", "min", "max", "mean_abs", "l2", "zero_fraction", "nonfinite_fraction")
 # Columns of `raw_statistics`: per tensor, its size, its first value (the pivot), the sum and
-# the sum of squares of (x - pivot), the sum of |x|, the count of nonzero values, min, max;
-# then, over its even sample, how many values the sample holds, how many are finite and how
-# many are zero.
+# the sum of squares of (x - pivot), the sum of |x|, min, max; then, over its even sample
+# (the whole tensor when it is small), how many values the sample holds, how many are finite
+# and how many are zero.
 RAW = (
     "size",
     "pivot",
     "shifted_sum",
     "shifted_squares",
     "abs_sum",
-    "nonzero",
     "min",
     "max",
     "sampled",
@@ -89,7 +88,7 @@ def summarise(tensors, bins: int, sample: int):
 
 
 def raw_statistics(stacked, sizes, pivot=None, inside=None):
-    """The first eight RAW columns for each row of `stacked` (rows, values), whose row i
+    """The first seven RAW columns for each row of `stacked` (rows, values), whose row i
     holds `sizes[i]` values. `pivot` (rows, 1) defaults to each row's first value; padding
     that repeats the pivot (or another value of the row) changes neither min, max nor the sums
     around the pivot, and `inside` (bool, like `stacked`) leaves it out of the others."""
@@ -106,7 +105,6 @@ def raw_statistics(stacked, sizes, pivot=None, inside=None):
         ops.sum(shifted, axis=1),
         ops.sum(ops.square(shifted), axis=1),
         ops.sum(magnitude, axis=1),
-        ops.sum(ops.sign(magnitude), axis=1),  # 1 for every nonzero value: no boolean mask
         ops.min(stacked, axis=1),
         ops.max(stacked, axis=1),
     ]
@@ -138,16 +136,16 @@ class _Chunks:
         )
 
     def raw_statistics(self):
-        """RAW's first eight columns per tensor: per row around its tensor's first value, then
+        """RAW's first seven columns per tensor: per row around its tensor's first value, then
         reduced over each tensor's rows."""
         firsts = ops.take(ops.getitem(self.values, (slice(None), 0)), ops.convert(self.first_row))
         pivot = ops.expand_dims(ops.take(firsts, ops.convert(self.owner)), 1)
         inside = np.arange(CHUNK)[None, :] < self.filled[:, None]
         per_row = raw_statistics(self.values, self.filled, pivot, ops.convert(inside))
         # summed with `where`, not a matmul by 0/1 weights: 0 * NaN would spread a NaN
-        sums = ops.expand_dims(ops.getitem(per_row, (slice(None), slice(2, 6))), 0)
+        sums = ops.expand_dims(ops.getitem(per_row, (slice(None), slice(2, 5))), 0)
         owns = ops.convert(self.owns)
-        total = ops.sum(ops.where(ops.expand_dims(owns, 2), sums, 0.0), axis=1)  # (tensors, 4)
+        total = ops.sum(ops.where(ops.expand_dims(owns, 2), sums, 0.0), axis=1)  # (tensors, 3)
 
         def per_tensor(reduce, column, empty):
             values = ops.expand_dims(ops.getitem(per_row, (slice(None), column)), 0)
@@ -201,26 +199,34 @@ def _count(condition):
 def _histograms(sampled, low, high, bins: int):
     """Per row, counts of its finite values in `bins` equal bins from its low to its high.
 
-    With b(x) the bin of x and R(k) the sum over x of max(b(x) - k, 0), the count of bin k is
-    R(k - 1) - 2 R(k) + R(k + 1): sums of integers, exact in float32, from one subtraction, a
-    relu and a sum over (rows, bins + 2, values), with no boolean array that big (boolean ops
-    are slow on some backends)."""
+    Bin k is split into (k // b, k % b) with b about sqrt(bins): one 0/1 array per part, one
+    of a few columns and one of a few rows, and a batched matmul of the two counts every
+    pair. That touches (about 2 sqrt(bins)) values per sampled value instead of `bins`, and
+    no boolean array (slow on some backends). Counts are sums of ones: exact."""
     low, high = ops.expand_dims(low, 1), ops.expand_dims(high, 1)
     width = ops.divide(ops.subtract(high, low), float(bins))
     position = ops.floor(ops.divide(ops.subtract(sampled, low), width))
     # The max falls in the last bin, as does every value of a row of equal values (width 0).
     # Non-finite values, the padding, and all values of a row holding a non-finite value (its
-    # width is not finite) fall in none.
+    # width is not finite) fall in none (-1).
     constant = ops.where(ops.equal(width, 0.0), bins - 1.0, -1.0)
     position = ops.where(ops.isfinite(position), ops.minimum(position, bins - 1.0), constant)
     position = ops.where(ops.isfinite(sampled), position, -1.0)
-    ks = ops.convert(np.arange(-1, bins + 1, dtype=np.float32)[None, :, None])
-    above = ops.sum(ops.relu(ops.subtract(ops.expand_dims(position, 1), ks)), axis=2)
+    columns = math.ceil(math.sqrt(bins))
+    rows = math.ceil(bins / columns)
+    high_part = ops.floor(ops.divide(position, float(columns)))  # -1 for none: no row
+    low_part = ops.subtract(position, ops.multiply(high_part, float(columns)))
+    pairs = ops.matmul(_indicator(high_part, rows, 1), _indicator(low_part, columns, 2))
+    flat = ops.reshape(pairs, (ops.shape(sampled)[0], rows * columns))
+    return ops.getitem(flat, (slice(None), slice(0, bins)))
 
-    def columns(start):
-        return ops.getitem(above, (slice(None), slice(start, start + bins)))
 
-    return ops.add(ops.subtract(columns(0), ops.multiply(columns(1), 2.0)), columns(2))
+def _indicator(values, count: int, axis: int):
+    """1.0 where an integer-valued `values` (rows, n) equals k, for k < count, along a new
+    `axis` (1: (rows, count, n); 2: (rows, n, count)); 0.0 elsewhere."""
+    ks = np.arange(count, dtype=np.float32).reshape((1, count, 1) if axis == 1 else (1, 1, count))
+    distance = ops.abs(ops.subtract(ops.expand_dims(values, axis), ops.convert(ks)))
+    return ops.relu(ops.subtract(1.0, distance))
 
 
 def sampling_stride(length: int, channels, sample: int) -> int:
@@ -291,11 +297,11 @@ def saturated_fraction(x, activation: str):
 def statistics(raw: np.ndarray) -> np.ndarray:
     """The STATISTICS (tensors, len(STATISTICS)), in float64, from `summarise`'s raw rows.
 
-    A tensor holding NaN or Inf has NaN or Inf statistics. Whether it holds any is exact (its
-    min or max is not finite, or NaN reached its sum); how much of it, `nonfinite_fraction`,
-    is counted exactly in tensors of up to `sample` values and in bigger ones estimated from
-    the even sample (at least one value's share). Its zero_fraction then comes from the
-    sample too.
+    Moments and extremes (mean, std, min, max, mean_abs, l2) are exact. The two fractions are
+    counted on the tensor's even sample: exactly in tensors of up to `sample` values (the
+    sample is the whole tensor), estimated in bigger ones. Whether a tensor holds NaN or Inf
+    is exact all the same (its min or max is not finite, or NaN reached its sum): such a
+    tensor has NaN or Inf statistics and a nonfinite_fraction of at least one value's share.
     """
     raw = np.asarray(raw, np.float64)
     column = {name: raw[:, i] for i, name in enumerate(RAW)}
@@ -314,11 +320,7 @@ def statistics(raw: np.ndarray) -> np.ndarray:
             np.maximum((column["sampled"] - column["sampled_finite"]) / sampled, 1.0 / size),
             0.0,
         )
-        zeros = np.where(
-            broken,  # sign(NaN) is NaN or 0, depending on the backend
-            column["sampled_zeros"] / sampled,
-            (size - column["nonzero"]) / size,
-        )
+    zeros = column["sampled_zeros"] / sampled
     return np.stack(
         [mean, np.sqrt(variance), low, high, column["abs_sum"] / size, l2, zeros, nonfinite],
         axis=1,

@@ -74,3 +74,19 @@ def test_statistics_of_padded_stacks_of_non_finite_and_of_off_centre_tensors():
 def test_histograms_of_big_tensors_sample_every_channel():
     stride = summaries.sampling_stride(64 * 28 * 28 * 32, [32, 12], 16384)
     assert stride * 16384 >= 64 * 28 * 28 * 32 and np.gcd(stride, 32) == np.gcd(stride, 12) == 1
+
+
+def test_big_tensors_count_zeros_on_their_sample_and_never_miss_a_nan(backend_name):
+    rng = np.random.default_rng(0)
+    big = rng.normal(size=(300, 400)).astype("float32")
+    big[rng.random(big.shape) < 0.3] = 0.0
+    broken = big.copy()
+    broken[123, 45] = np.nan  # one value in 120,000: the sample need not hold it
+    raw, _ = summaries.summarise([big, broken], bins=8, sample=4096)
+    (stats, nan_stats) = summaries.statistics(raw)
+    values = dict(zip(summaries.STATISTICS, stats))
+    assert values["zero_fraction"] == pytest.approx(np.mean(big == 0), abs=0.03)
+    assert values["mean_abs"] == pytest.approx(np.abs(big).mean(), rel=1e-5)
+    assert values["nonfinite_fraction"] == 0.0
+    nan_values = dict(zip(summaries.STATISTICS, nan_stats))
+    assert nan_values["nonfinite_fraction"] >= 1 / big.size and np.isnan(nan_values["mean"])
