@@ -304,6 +304,44 @@ class Backend:
         """1-D or 2-D average pooling; with "same", padded cells are left out of the mean."""
         raise NotImplementedError
 
+    # ------------------------------------------------------- layer math, fusable by a backend
+    # Written here from the other ops; a backend may run them as one fused kernel each.
+    def dense(self, x, kernel, bias=None):
+        """x @ kernel + bias over the last axis of `x` (any rank >= 2): kernel (in, out), bias
+        (out,) or None. PyTorch runs it as one addmm, as nn.Linear does."""
+        out = self.matmul(x, kernel)
+        return out if bias is None else self.add(out, bias)
+
+    def layer_norm(self, x, axis, epsilon, scale=None, offset=None):
+        """(x - mean) / sqrt(variance + epsilon) * scale + offset, with the mean and the
+        population variance of each sample taken over `axis` (a tuple of sorted non-negative
+        ints); `scale` and `offset` (or None) have the sizes of those axes."""
+        mean = self.mean(x, axis=axis, keepdims=True)
+        variance = self.mean(self.square(self.subtract(x, mean)), axis=axis, keepdims=True)
+        inverse = self.divide(1.0, self.sqrt(self.add(variance, epsilon)))
+        features = self.shape(x)
+        broadcastable = tuple(features[a] if a in axis else 1 for a in range(len(features)))
+        if scale is not None:
+            inverse = self.multiply(inverse, self.reshape(scale, broadcastable))
+        out = self.multiply(self.subtract(x, mean), inverse)
+        return out if offset is None else self.add(out, self.reshape(offset, broadcastable))
+
+    def dot_product_attention(self, query, key, value, scale, dropout=0.0, seed=None):
+        """softmax(query · key * scale) · value for each head, over the source axis.
+
+        query (batch, target, heads, depth), key (batch, source, heads, depth), value
+        (batch, source, heads, value_depth); returns (batch, target, heads, value_depth).
+        With `dropout` > 0, each attention weight is kept with probability 1 - dropout (from
+        random_uniform with `seed`, an int32 pair) and scaled by 1 / (1 - dropout)."""
+        query = self.multiply(query, scale)
+        weights = self.softmax(self.einsum("bthk,bshk->bhts", query, key), axis=-1)
+        if dropout > 0.0:
+            dtype = self.dtype(weights)
+            noise = self.random_uniform(self.shape(weights), seed, dtype=dtype)
+            keep = self.cast(self.greater_equal(noise, dropout), dtype)
+            weights = self.multiply(weights, self.divide(keep, 1.0 - dropout))
+        return self.einsum("bhts,bshv->bthv", weights, value)
+
     # ------------------------------------------------------------------------ optimizers
     def adam_update(
         self, weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon

@@ -33,10 +33,7 @@ class Dense(Layer):
             self.bias = self.add_weight("bias", (self.units,), self.bias_initializer)
 
     def call(self, inputs):
-        outputs = ops.matmul(inputs, self.kernel)
-        if self.use_bias:
-            outputs = ops.add(outputs, self.bias)
-        return activations.apply(self.activation, outputs)
+        return activations.apply(self.activation, ops.dense(inputs, self.kernel, self.bias))
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)

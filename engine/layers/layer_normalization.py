@@ -47,14 +47,8 @@ class LayerNormalization(Layer):
             self.beta = self.add_weight("beta", features, self.beta_initializer)
 
     def call(self, inputs):
-        shape = ops.shape(inputs)
-        axes = self._axes(shape)
-        mean, variance = ops.moments(inputs, axis=axes, keepdims=True)
-        # gamma and beta, reshaped to broadcast against inputs along the normalised axes
-        features = tuple(shape[a] if a in axes else 1 for a in range(len(shape)))
-        gamma, beta = (None if v is None else ops.reshape(v, features)
-                       for v in (self.gamma, self.beta))
-        return ops.normalize(inputs, mean, variance, self.epsilon, gamma, beta)
+        axes = self._axes(ops.shape(inputs))
+        return ops.layer_norm(inputs, axes, self.epsilon, self.gamma, self.beta)
 
     def _axes(self, shape):
         """The normalised axes as sorted non-negative ints, or a shape error."""

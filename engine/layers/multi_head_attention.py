@@ -61,24 +61,15 @@ class MultiHeadAttention(Layer):
         q = self._project("btd,dhk->bthk", query, self.query_kernel, self.query_bias)
         k = self._project("bsd,dhk->bshk", key, self.key_kernel, self.key_bias)
         v = self._project("bsd,dhv->bshv", value, self.value_kernel, self.value_bias)
-        q = ops.multiply(q, 1.0 / math.sqrt(self.key_dim))
-        scores = ops.softmax(ops.einsum("bthk,bshk->bhts", q, k), axis=-1)
-        if training and self.dropout > 0.0:
-            scores = self._drop(scores)
-        heads = ops.einsum("bhts,bshv->bthv", scores, v)
+        dropout = self.dropout if training else 0.0
+        seed = self.next_seed(self.seed_state) if dropout > 0.0 else None
+        heads = ops.dot_product_attention(q, k, v, 1.0 / math.sqrt(self.key_dim), dropout, seed)
         return self._project("bthv,hvo->bto", heads, self.output_kernel, self.output_bias)
 
     @staticmethod
     def _project(equation, x, kernel, bias):
         y = ops.einsum(equation, x, kernel)
         return y if bias is None else ops.add(y, bias)
-
-    def _drop(self, scores):
-        """Attention dropout: each weight kept with probability 1 - rate, scaled up to match."""
-        dtype = ops.dtype(scores)
-        noise = ops.random_uniform(ops.shape(scores), self.next_seed(self.seed_state), dtype=dtype)
-        keep = ops.cast(ops.greater_equal(noise, self.dropout), dtype)
-        return ops.multiply(scores, ops.divide(keep, 1.0 - self.dropout))
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
         return (*query_shape[:-1], self.output_dim or query_shape[-1])

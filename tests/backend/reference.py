@@ -363,6 +363,30 @@ def avg_pool(x, pool_size, strides=None, padding="valid"):
     return _pool(x, pool_size, strides, padding, np.nan, np.nanmean)
 
 
+# ---------------------------------------------------------------------------- layer math
+
+
+def dense(x, kernel, bias=None):
+    return x @ kernel + (0.0 if bias is None else bias)
+
+
+def layer_norm(x, axis, epsilon, scale=None, offset=None):
+    mean = np.mean(x, axis=axis, keepdims=True)
+    variance = np.mean((x - mean) ** 2, axis=axis, keepdims=True)
+    broadcastable = [n if a in axis else 1 for a, n in enumerate(x.shape)]
+    out = (x - mean) / np.sqrt(variance + epsilon)
+    out = out if scale is None else out * np.reshape(scale, broadcastable)
+    return out if offset is None else out + np.reshape(offset, broadcastable)
+
+
+def dot_product_attention(query, key, value, scale, dropout=0.0, seed=None, keep=None):
+    """`keep` (batch, heads, target, source) is the dropout mask to apply, when testing one."""
+    weights = softmax(np.einsum("bthk,bshk->bhts", query, key) * scale, axis=-1)
+    if keep is not None:
+        weights = weights * keep / (1.0 - dropout)
+    return np.einsum("bhts,bshv->bthv", weights, value)
+
+
 # ---------------------------------------------------------------------------- optimizers
 
 

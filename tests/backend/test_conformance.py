@@ -384,6 +384,17 @@ CASES = [
             ((1, 6, 7, 2), (2, 3), {"strides": (1, 2)}),
         )
     ],
+    # ------------------------------------------------------------------------- layer math
+    case("dense", normal(3, 4), normal(4, 5), normal(5)),
+    case("dense", normal(2, 3, 4), normal(4, 5), normal(5)),
+    case("dense", normal(3, 4), normal(4, 5)),
+    case("layer_norm", normal(2, 3, 4), (2,), 1e-3, normal(4), normal(4)),
+    case("layer_norm", normal(2, 3, 4), (1, 2), 1e-3, normal(3, 4), normal(3, 4)),
+    case("layer_norm", normal(2, 3, 4), (1,), 0.5, normal(3), normal(3)),
+    case("layer_norm", normal(3, 5), (1,), 1e-3),
+    case("layer_norm", normal(3, 5), (1,), 1e-3, None, normal(5), label="offset-only"),
+    case("dot_product_attention", normal(2, 3, 2, 4), normal(2, 5, 2, 4), normal(2, 5, 2, 3), 0.5),
+    case("dot_product_attention", normal(1, 4, 3, 2), normal(1, 4, 3, 2), normal(1, 4, 3, 5), 1.0),
     # --------------------------------------------------------------------------- optimizers
     case(
         "adam_update",
@@ -865,6 +876,41 @@ def test_select_chooses_a_whole_structure_and_differentiates_through_it(backend_
             scale = 2.0 if index == chosen else 0.0
             expected = reference.map_structure(lambda x, scale=scale: scale * x, structure)
             _assert_structures_close(backend, grads[index], expected)
+
+
+def test_attention_dropout_keeps_the_weights_its_seed_draws(backend_name):
+    backend = get_backend(backend_name)
+    query, key, value = normal(2, 3, 2, 4), normal(2, 5, 2, 4), normal(2, 5, 2, 3)
+    seed = backend.convert(i32([7, 3]))
+    noise = backend.to_numpy(backend.random_uniform((2, 2, 3, 5), seed))
+    expected = reference.dot_product_attention(
+        *(x.astype(np.float64) for x in (query, key, value)), 0.5, 0.25, keep=noise >= 0.25
+    )
+    args = [backend.convert(x) for x in (query, key, value)]
+    out = backend.dot_product_attention(*args, 0.5, 0.25, seed)
+    _assert_close(backend.to_numpy(out), expected, TOL, f"dropout on {backend_name}")
+
+
+LAYER_MATH = [c for c in CASES if c.op in ("dense", "layer_norm", "dot_product_attention")]
+
+
+@pytest.mark.parametrize("case", LAYER_MATH, ids=lambda case: case.id)
+def test_layer_math_compiled_matches_the_reference(case, backend_name):
+    """The fused layer ops again under jit, value and gradient (eager is in the table)."""
+    backend = get_backend(backend_name)
+    cotangent = backend.convert(_cotangents(case)[0].astype(np.float32))
+
+    def weighted_sum(params):
+        out = _run(case, backend, _backend_args(backend, case, params))
+        return backend.sum(backend.multiply(out, cotangent)), out
+
+    step = backend.jit(backend.value_and_grad(weighted_sum, has_aux=True))
+    params = [backend.convert(x) for x in _float_inputs(case)]
+    (_, out), grads = step(params)
+    message = f"{case.id} compiled on {backend_name}"
+    _assert_close(backend.to_numpy(out), _reference_outputs(case)[0], case.tol, message)
+    for grad, want in zip(grads, _reference_gradients(case)):
+        _assert_close(backend.to_numpy(grad), want, case.grad_tol, message + ": gradient")
 
 
 # --------------------------------------------------------------------------- meta

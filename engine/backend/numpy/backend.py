@@ -100,6 +100,7 @@ class NumpyBackend(Backend):
     # linear algebra
     matmul = staticmethod(linalg.matmul)
     einsum = staticmethod(linalg.einsum)
+    dense = staticmethod(linalg.dense)
 
     # shape ops
     reshape = staticmethod(shapes.reshape)

@@ -30,6 +30,24 @@ def matmul(a, b):
     return _matmul(a, b)
 
 
+def _rows(x):
+    """`x` as a matrix: every axis but the last flattened into rows."""
+    return np.reshape(x, (-1, np.shape(x)[-1]))
+
+
+# One node for x @ kernel + bias (the Dense layer): one tape entry instead of two.
+_dense = primitive(
+    lambda g, out, x, kernel, bias: g @ kernel.T,
+    lambda g, out, x, kernel, bias: _rows(x).T @ _rows(g),
+    lambda g, out, x, kernel, bias: _rows(g).sum(axis=0),
+)(lambda x, kernel, bias: x @ kernel + bias)
+
+
+def dense(x, kernel, bias=None):
+    """x @ kernel + bias over the last axis of x."""
+    return matmul(x, kernel) if bias is None else _dense(x, kernel, bias)
+
+
 def parse_einsum(equation: str, operand_count: int) -> tuple[list, str]:
     """("ij,jk->ik", 2) -> (["ij", "jk"], "ik"); without "->", NumPy's implicit output."""
     equation = equation.replace(" ", "")

@@ -2,18 +2,44 @@
 
 Eager PyTorch pays a Python call and a pass over memory for every op, so an Adam step
 written out costs a dozen of each per weight. `torch._foreach_*` (what torch.optim uses)
-runs each of them over every weight in one call.
+runs each of them over every weight in one call. The layer ops run as the kernels nn.Linear,
+nn.LayerNorm and scaled_dot_product_attention use, where their semantics are the contract's.
 """
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
-from engine.backend.torch.core import tensor
+from engine.backend.torch.core import promoted, tensor
 
 
 class FusedOps:
-    """adam_update of the contract."""
+    """adam_update, dense, layer_norm and dot_product_attention of the contract."""
+
+    def dense(self, x, kernel, bias=None):
+        # nn.Linear's kernel: one addmm over every leading axis (kernel.t() is a view, and
+        # linear transposes it back without a copy). As fast as addmm on 2-D inputs.
+        x, kernel = promoted(x, kernel)
+        return F.linear(x, kernel.t(), None if bias is None else tensor(bias).to(x.dtype))
+
+    def layer_norm(self, x, axis, epsilon, scale=None, offset=None):
+        x = tensor(x)
+        trailing = tuple(range(x.ndim - len(axis), x.ndim))
+        if tuple(axis) != trailing:
+            return super().layer_norm(x, axis, epsilon, scale, offset)
+        weights = [None if w is None else tensor(w) for w in (scale, offset)]
+        return F.layer_norm(x, x.shape[len(x.shape) - len(axis):], *weights, eps=epsilon)
+
+    def dot_product_attention(self, query, key, value, scale, dropout=0.0, seed=None):
+        if dropout > 0.0:
+            # SDPA draws its dropout mask from torch's global generator; the contract's comes
+            # from `seed`, the same on every call with it: the composed ops keep that.
+            return super().dot_product_attention(query, key, value, scale, dropout, seed)
+        # SDPA takes (batch, heads, sequence, depth); transposing there and back are views.
+        query, key, value = (t.transpose(1, 2) for t in promoted(query, key, value))
+        out = F.scaled_dot_product_attention(query, key, value, scale=float(scale))
+        return out.transpose(1, 2)
 
     def adam_update(
         self, weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon
