@@ -90,3 +90,12 @@ def test_big_tensors_count_zeros_on_their_sample_and_never_miss_a_nan(backend_na
     assert values["nonfinite_fraction"] == 0.0
     nan_values = dict(zip(summaries.STATISTICS, nan_stats))
     assert nan_values["nonfinite_fraction"] >= 1 / big.size and np.isnan(nan_values["mean"])
+
+
+def test_the_sum_of_a_relu_output_is_its_sum_of_magnitudes(backend_name):
+    relu = np.maximum(np.random.default_rng(0).normal(1.0, 2.0, size=(256, 300)), 0)
+    relu = relu.astype("float32")
+    raw, _ = summaries.summarise([relu], bins=8, sample=2048, nonnegative={0})
+    values = dict(zip(summaries.STATISTICS, summaries.statistics(raw)[0]))
+    assert values["mean_abs"] == pytest.approx(relu.mean(), rel=1e-5)
+    assert values["std"] == pytest.approx(relu.std(), rel=1e-5)
