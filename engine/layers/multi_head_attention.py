@@ -58,18 +58,24 @@ class MultiHeadAttention(Layer):
 
     def call(self, query, value, key=None, training=False):
         key = value if key is None else key
-        q = self._project("btd,dhk->bthk", query, self.query_kernel, self.query_bias)
-        k = self._project("bsd,dhk->bshk", key, self.key_kernel, self.key_bias)
-        v = self._project("bsd,dhv->bshv", value, self.value_kernel, self.value_bias)
+        q = self._project(query, self.query_kernel, self.query_bias, 1)
+        k = self._project(key, self.key_kernel, self.key_bias, 1)
+        v = self._project(value, self.value_kernel, self.value_bias, 1)
         dropout = self.dropout if training else 0.0
         seed = self.next_seed(self.seed_state) if dropout > 0.0 else None
         heads = ops.dot_product_attention(q, k, v, 1.0 / math.sqrt(self.key_dim), dropout, seed)
-        return self._project("bthv,hvo->bto", heads, self.output_kernel, self.output_bias)
+        return self._project(heads, self.output_kernel, self.output_bias, 2)
 
     @staticmethod
-    def _project(equation, x, kernel, bias):
-        y = ops.einsum(equation, x, kernel)
-        return y if bias is None else ops.add(y, bias)
+    def _project(x, kernel, bias, contracted):
+        """x's last `contracted` axes against the kernel's first ones, plus the bias: one dense
+        op on x, kernel and bias flattened to (..., n), (n, m) and (m,), then unflattened."""
+        batch = ops.shape(x)[:-contracted]
+        inner, outer = kernel.shape[:contracted], kernel.shape[contracted:]
+        matrix = ops.reshape(kernel, (math.prod(inner), math.prod(outer)))
+        bias = None if bias is None else ops.reshape(bias, (math.prod(outer),))
+        y = ops.dense(ops.reshape(x, (*batch, math.prod(inner))), matrix, bias)
+        return ops.reshape(y, (*batch, *outer))
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
         return (*query_shape[:-1], self.output_dim or query_shape[-1])
