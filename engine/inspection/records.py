@@ -7,12 +7,18 @@
             "dead_units": bool array,          # ReLU layers: units that output 0 for all samples
             "saturated_fraction": 0.02,        # tanh and sigmoid layers
             "weights": {"dense_1/kernel": {"value": SUMMARY, "gradient": SUMMARY,
-                                           "update_norm": 0.01, "update_ratio": 0.002}}}}}
+                                           "update_norm": 0.01, "update_ratio": 0.002,
+                                           "value_step": 410}},
+            "non_trainable_weights": {         # e.g. BatchNormalization's moving statistics
+                "batch_normalization/moving_mean": {"value": SUMMARY, "update_norm": 0.001,
+                                                    "update_ratio": 0.01}}}}}
 
 A SUMMARY holds the statistics of engine.inspection.summaries.STATISTICS as floats, a
-"histogram" ({"counts", "low", "high"}: equal bins from low to high) and, for activations
-and gradients, a "heat_map" (a small 2-D array). `jsonable` turns any of this into JSON.
-"""
+"histogram" ({"counts", "low", "high"}: equal bins from low to high) and, for activations,
+gradients and weight values, a "heat_map" (a small 2-D array). A weight's value summary is
+made every few captures (capture.Probe's weights_every): "value_step" is the step it
+describes, apart from its "l2", which is always current. `jsonable` turns any of this into
+JSON."""
 
 from __future__ import annotations
 

@@ -68,7 +68,11 @@ def summarise(tensors, bins: int, sample: int, nonnegative=()):
         raws.append(raw_statistics(flat, [sizes[i]], nonnegative=i in nonnegative))
         taken = ops.getitem(flat, (slice(None), slice(None, None, strides[i])))
         missing = length - ops.shape(taken)[1]
-        samples.append(ops.pad(taken, ((0, 0), (0, missing)), value=math.nan) if missing else taken)
+        if missing:  # NaN, which no count or bin includes
+            taken = ops.concatenate(
+                [taken, ops.convert(np.full((1, missing), np.nan, np.float32))], 1
+            )
+        samples.append(taken)
     if small:
         chunks = _Chunks([tensors[i] for i in small])
         raws.append(chunks.raw_statistics())
