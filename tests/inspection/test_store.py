@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from engine.inspection import BoundedHistory, jsonable, summaries
+from engine.inspection.packing import Packer
 
 
 def test_a_long_run_keeps_the_history_bounded_with_first_latest_and_an_even_sample():
@@ -99,3 +100,15 @@ def test_the_sum_of_a_relu_output_is_its_sum_of_magnitudes(backend_name):
     values = dict(zip(summaries.STATISTICS, summaries.statistics(raw)[0]))
     assert values["mean_abs"] == pytest.approx(relu.mean(), rel=1e-5)
     assert values["std"] == pytest.approx(relu.std(), rel=1e-5)
+
+
+def test_one_packed_vector_per_capture_unpacks_by_its_own_plan():
+    packer = Packer()
+    first = packer.pack({"a": [np.ones((2, 3), "float32")], "b": [np.float32(5), np.zeros(2)]})
+    other = packer.pack({"a": [np.arange(4, dtype="float32").reshape(1, 4)], "b": []})
+    again = packer.pack({"a": [np.full((2, 3), 2, "float32")], "b": [np.float32(1), np.ones(2)]})
+    assert (first[0], other[0], again[0]) == (0, 1, 0)  # same shapes, same plan
+    unpacked = packer.unpack(np.asarray(other))
+    assert unpacked["a"][0].tolist() == [[0, 1, 2, 3]] and unpacked["b"] == []
+    a, b = packer.unpack(np.asarray(first)).values()
+    assert a[0].shape == (2, 3) and float(b[0]) == 5 and b[1].tolist() == [0, 0]
