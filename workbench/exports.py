@@ -24,6 +24,15 @@ from workbench.errors import WorkbenchError
 KINDS = ("spec", "code", "model", "keras", "onnx")
 FRAMEWORKS = ("engine", "keras", "torch", "jax", "tensorflow")
 
+# {layer: {weight: array}} back from the .npz's "layer/weight" names (jax and tensorflow).
+NESTED = """\
+weights = np.load("weights.npz")
+params = {{}}
+for key in weights.files:
+    layer, name = key.split("/")
+    params.setdefault(layer, {{}})[name] = weights[key]
+"""
+
 LOADING = {
     "torch": """\
 import numpy as np
@@ -35,29 +44,12 @@ weights = np.load("weights.npz")
 net.load_state_dict({{name: torch.from_numpy(weights[name]) for name in weights.files}})
 net.eval()
 """,
-    "jax": """\
-import numpy as np
-from model import apply
-
-weights = np.load("weights.npz")
-params = {{}}
-for key in weights.files:
-    layer, name = key.split("/")
-    params.setdefault(layer, {{}})[name] = weights[key]
-predictions = apply(params, x)
-""",
-    "tensorflow": """\
-import numpy as np
-from model import {model_class}
-
-weights = np.load("weights.npz")
-params = {{}}
-for key in weights.files:
-    layer, name = key.split("/")
-    params.setdefault(layer, {{}})[name] = weights[key]
-module = {model_class}()
-module.load_weights(params)
-""",
+    "jax": "import numpy as np\nfrom model import apply\n\n"
+    + NESTED
+    + "predictions = apply(params, x)\n",
+    "tensorflow": "import numpy as np\nfrom model import {model_class}\n\n"
+    + NESTED
+    + "module = {model_class}()\nmodule.load_weights(params)\n",
     "keras": """\
 import numpy as np
 from model import build_model

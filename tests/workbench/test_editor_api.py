@@ -2,6 +2,7 @@
 
 import io
 import json
+import sys
 import zipfile
 
 import numpy as np
@@ -111,22 +112,30 @@ def test_the_spec_and_the_model_file_bring_back_the_same_model(tmp_path):
     np.testing.assert_array_equal(reloaded.predict(x), model.predict(x))
 
 
-def test_code_and_weights_for_torch_predict_what_the_model_predicts(tmp_path, monkeypatch):
-    torch = pytest.importorskip("torch")
+PREDICTIONS = {  # what the README's snippet leaves behind, run on x
+    "torch": lambda ns, x: ns["net"](ns["torch"].from_numpy(x)).detach().numpy(),
+    "jax": lambda ns, x: np.asarray(ns["predictions"]),
+    "tensorflow": lambda ns, x: np.asarray(ns["module"](x)),
+}
+
+
+@pytest.mark.parametrize("framework", sorted(PREDICTIONS))
+def test_code_and_weights_predict_what_the_model_predicts(framework, tmp_path, monkeypatch):
+    pytest.importorskip(framework)
     model, x = trained_model()
-    bundle = export_model(model, "code", "torch")
-    assert bundle.filename == "tiny_net_torch.zip"
+    bundle = export_model(model, "code", framework)
+    assert bundle.filename == f"tiny_net_{framework}.zip"
     with zipfile.ZipFile(io.BytesIO(bundle.data)) as archive:
         assert sorted(archive.namelist()) == ["README.md", "model.py", "weights.npz"]
-        archive.extractall(tmp_path)
-    readme = (tmp_path / "README.md").read_text()
+        archive.extractall(tmp_path / framework)
+    readme = (tmp_path / framework / "README.md").read_text()
     loading = readme.split("```python\n")[1].split("```")[0]
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.chdir(tmp_path)
-    namespace = {}
+    monkeypatch.syspath_prepend(str(tmp_path / framework))
+    monkeypatch.chdir(tmp_path / framework)
+    monkeypatch.delitem(sys.modules, "model", raising=False)
+    namespace = {"x": x}
     exec(compile(loading, "README.md", "exec"), namespace)  # the README's own instructions
-    with torch.no_grad():
-        predicted = namespace["net"](torch.from_numpy(x)).numpy()
+    predicted = PREDICTIONS[framework](namespace, x)
     np.testing.assert_allclose(predicted, model.predict(x), rtol=1e-5, atol=1e-6)
 
 
