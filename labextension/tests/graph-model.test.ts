@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NODE_HEIGHT, NODE_WIDTH, toScreen } from '../src/graph/geometry';
+import { fitView, MIN_SCALE, NODE_HEIGHT, NODE_WIDTH, READABLE_SCALE, toScreen } from '../src/graph/geometry';
 import { EditorState, GraphEditorModel, keyCommand } from '../src/graph/model';
 import { checkDiagnostics, checkGraph, checkHistory, checkPalette, Intent, parseKernelMessage } from '../src/protocol';
 import { eventFixture, fixture } from './fixtures';
@@ -290,6 +290,26 @@ describe('GraphEditorModel', () => {
       model.setState({ graph: { ...state.graph, edges: [] } });
       expect(model.selectedEdge).toBeNull();
     });
+  });
+});
+
+describe('fitting the graph in view', () => {
+  const tall = { x: 0, y: 0, width: 200, height: 3000 };
+
+  it('centres a graph that fits', () => {
+    const view = fitView({ x: 0, y: 0, width: 200, height: 100 }, 800, 600);
+    expect(view).toEqual({ x: 300, y: 250, scale: 1 });
+  });
+
+  it('keeps a deep graph readable and shows its start', () => {
+    const view = fitView(tall, 800, 600, 40, READABLE_SCALE);
+    expect(view.scale).toBe(READABLE_SCALE);
+    expect(view.y).toBe(40); // the top (inputs) at the margin
+    expect(view.x).toBe(400 - 100 * READABLE_SCALE); // still centred across
+  });
+
+  it('shrinks to the minimum scale when asked for the whole graph', () => {
+    expect(fitView(tall, 800, 600).scale).toBe(MIN_SCALE);
   });
 });
 

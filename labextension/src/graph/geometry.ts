@@ -70,6 +70,8 @@ export interface Viewport {
 }
 
 export const MIN_SCALE = 0.25;
+/** The smallest scale a graph is shown at on its own (node text stays readable). */
+export const READABLE_SCALE = 0.7;
 export const MAX_SCALE = 2.5;
 
 export function toCanvas(view: Viewport, screen: Position): Position {
@@ -87,18 +89,26 @@ export function zoomAt(view: Viewport, screen: Position, factor: number): Viewpo
   return { x: screen.x - anchor.x * scale, y: screen.y - anchor.y * scale, scale };
 }
 
-/** The viewport that shows `bounds` centred in a `width` x `height` screen, never enlarged. */
-export function fitView(bounds: Box | null, width: number, height: number, margin = 40): Viewport {
+/**
+ * The viewport that shows `bounds` centred, at most at scale 1 and at least at `minScale`.
+ * A graph too big for the canvas at `minScale` shows its start (top left: where the inputs
+ * are) rather than its middle.
+ */
+export function fitView(
+  bounds: Box | null,
+  width: number,
+  height: number,
+  margin = 40,
+  minScale = MIN_SCALE
+): Viewport {
   if (bounds === null || width <= 0 || height <= 0) {
     return { x: width / 2, y: margin + NODE_HEIGHT / 2, scale: 1 };
   }
   const scale = Math.min(
     1,
-    Math.max(MIN_SCALE, Math.min((width - 2 * margin) / bounds.width, (height - 2 * margin) / bounds.height))
+    Math.max(minScale, Math.min((width - 2 * margin) / bounds.width, (height - 2 * margin) / bounds.height))
   );
-  return {
-    x: width / 2 - (bounds.x + bounds.width / 2) * scale,
-    y: height / 2 - (bounds.y + bounds.height / 2) * scale,
-    scale
-  };
+  const place = (view: number, start: number, size: number) =>
+    size * scale > view - 2 * margin ? margin - start * scale : view / 2 - (start + size / 2) * scale;
+  return { x: place(width, bounds.x, bounds.width), y: place(height, bounds.y, bounds.height), scale };
 }

@@ -31,7 +31,9 @@ import {
   edgePath,
   fitView,
   inputPortPosition,
+  MIN_SCALE,
   nodeBox,
+  READABLE_SCALE,
   outputCount,
   outputPortPosition,
   refKey,
@@ -199,7 +201,7 @@ export class GraphEditorModel {
     this.state = { ...this.state, ...update };
     if (update.graph !== undefined && this.fitAfterLayout) {
       this.fitAfterLayout = false;
-      this.fit(this.canvasSize.width, this.canvasSize.height);
+      this.fit(this.canvasSize.width, this.canvasSize.height, READABLE_SCALE);
     }
     this.changed.emit();
   }
@@ -211,11 +213,13 @@ export class GraphEditorModel {
       return;
     }
     this.fitted = true;
-    this.fit(width, height);
+    this.fit(width, height, READABLE_SCALE);
   }
 
-  fit(width: number, height: number): void {
-    this.viewport = fitView(boundsOf(this.state.graph.nodes.map(n => nodeBox(n))), width, height);
+  /** Shows the whole graph (the Fit button); with `minScale`, never smaller than that. */
+  fit(width: number, height: number, minScale = MIN_SCALE): void {
+    const bounds = boundsOf(this.state.graph.nodes.map(n => nodeBox(n)));
+    this.viewport = fitView(bounds, width, height, undefined, minScale);
     this.changed.emit();
   }
 
