@@ -14,7 +14,10 @@ from engine.backend.contract import Backend
 from engine.variables import Variable
 
 # Contract methods whose arguments hold callables or structures rather than arrays.
-_PASS_THROUGH = {"scan", "value_and_grad", "jit", "select"}
+_PASS_THROUGH = {"scan", "value_and_grad", "jit"}
+
+
+_MAY_HOLD_VARIABLES = (Variable, list, tuple)
 
 
 def _read(value):
@@ -35,7 +38,10 @@ def _make_op(name):
     else:
 
         def op(*args, **kwargs):
-            args = [_read(a) for a in args]
+            for arg in args:  # most calls (all of them inside a step) pass plain arrays
+                if isinstance(arg, _MAY_HOLD_VARIABLES):
+                    args = [_read(a) for a in args]
+                    break
             if kwargs:
                 kwargs = {k: _read(v) for k, v in kwargs.items()}
             return getattr(active(), name)(*args, **kwargs)

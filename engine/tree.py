@@ -51,6 +51,16 @@ def _rebuild(node, iterator):
     return leaf
 
 
+def layout(structure):
+    """A hashable description of how `structure` nests, without its leaves: structures with
+    the same layout flatten and rebuild alike."""
+    if isinstance(structure, dict):
+        return (dict, tuple((key, layout(value)) for key, value in structure.items()))
+    if isinstance(structure, (list, tuple)):
+        return (type(structure), tuple(layout(value) for value in structure))
+    return None
+
+
 def map_structure(fn, structure, *others):
     """fn applied leaf by leaf to `structure` and same-shaped `others`."""
     leaves = [flatten(s) for s in (structure, *others)]

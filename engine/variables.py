@@ -109,6 +109,11 @@ def state_scope(values: dict):
         stack.pop()
 
 
+def read_values(variables) -> list:
+    """The arrays of a list of variables, for a step (outside any StateScope)."""
+    return [variable._value for variable in variables]
+
+
 def write_values(variables, values) -> None:
     """Give each variable its new array from a step (same backend, shape and dtype; unchecked)."""
     for variable, value in zip(variables, values):

@@ -20,8 +20,6 @@ Gradients are exact reverse-mode gradients of the forward function on every back
 
 from __future__ import annotations
 
-from engine import tree
-
 DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "uint32", "bool")
 
 
@@ -31,6 +29,9 @@ class Backend:
     name: str = ""
     # the pip extra that installs this backend's framework, named in MissingBackendError
     extra: str = ""
+    # Whether every op has finished, on the host, when it returns (NumPy; PyTorch on the
+    # CPU): a step may then read a result and branch on it at no cost.
+    synchronous: bool = False
 
     # ----------------------------------------------------------------- arrays and devices
     def convert(self, x, dtype=None):
@@ -40,6 +41,12 @@ class Backend:
     def to_numpy(self, x):
         """A NumPy array with the same values, dtype and shape (copied off the device)."""
         raise NotImplementedError
+
+    def step_input(self, array, dtype):
+        """A NumPy array (a batch) as an argument of a compiled step, cast to `dtype`: this
+        backend's array here; a backend whose compiled functions take NumPy in faster
+        themselves returns it as NumPy."""
+        return self.convert(array, dtype)
 
     def from_dlpack(self, x):
         """A backend array sharing memory with `x`, any object with `__dlpack__`."""
@@ -344,7 +351,8 @@ class Backend:
 
     # ------------------------------------------------------------------------ optimizers
     def adam_update(
-        self, weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon
+        self, weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon,
+        in_place=False,
     ):
         """One Adam step (Keras's rule) for lists of weights and their slots:
 
@@ -353,8 +361,10 @@ class Backend:
 
         `alpha` is a scalar array (the learning rate with the bias correction folded in),
         `beta_1`, `beta_2` and `epsilon` Python floats. Returns (weights, momentums,
-        velocities), new lists; the inputs are left unchanged. Written here from the other
-        ops; a backend may fuse it (PyTorch runs one kernel per step over every weight)."""
+        velocities) as new lists; the inputs are left unchanged unless `in_place`, with which
+        a backend may write the results into `weights`, `momentums` and `velocities`
+        themselves (the caller gives those up). Written here from the other ops; a backend
+        may fuse it (PyTorch runs one kernel per step over every weight)."""
         new_weights, new_momentums, new_velocities = [], [], []
         for w, g, m, v in zip(weights, gradients, momentums, velocities):
             m = self.add(m, self.multiply(self.subtract(g, m), 1 - beta_1))
@@ -383,15 +393,6 @@ class Backend:
 
     def stop_gradient(self, x):
         raise NotImplementedError
-
-    def select(self, condition, on_true, on_false):
-        """`on_true` if the scalar bool `condition` holds, else `on_false`: two structures of
-        the same layout, chosen whole (a compiled step uses it to leave its state unchanged).
-        Differentiable through the chosen structure. Backends that can branch without
-        copying override this elementwise `where`."""
-        flat_true, flat_false = tree.flatten(on_true), tree.flatten(on_false)
-        chosen = [self.where(condition, a, b) for a, b in zip(flat_true, flat_false)]
-        return tree.unflatten_as(on_true, chosen)
 
     # ----------------------------------------------------------------- autodiff, compile
     def value_and_grad(self, fn, has_aux=False):

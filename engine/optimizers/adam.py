@@ -43,7 +43,7 @@ class Adam(Optimizer):
             ops.subtract(1.0, beta_1_power),
         )
 
-    def update_weights(self, gradients, weights, slots, alpha, iterations):
+    def update_weights(self, gradients, weights, slots, alpha, iterations, in_place=False):
         """Every weight at once through the backend's adam_update (fused where it can be)."""
         if self.amsgrad:
             return super().update_weights(gradients, weights, slots, alpha, iterations)
@@ -51,7 +51,7 @@ class Adam(Optimizer):
         velocities = [s["velocity"] for s in slots]
         weights, momentums, velocities = ops.adam_update(
             weights, gradients, momentums, velocities, alpha, self.beta_1, self.beta_2,
-            self.epsilon,
+            self.epsilon, in_place,
         )
         new_slots = [{"momentum": m, "velocity": v} for m, v in zip(momentums, velocities)]
         return weights, new_slots

@@ -98,9 +98,11 @@ class Optimizer:
         `learning_rate` is what `step_size` returned."""
         raise NotImplementedError(f"{type(self).__name__} must define update_step.")
 
-    def update_weights(self, gradients, weights, slots, learning_rate, iterations):
+    def update_weights(self, gradients, weights, slots, learning_rate, iterations,
+                       in_place=False):
         """(new weights, new slot dicts) for weights of one dtype: `update_step` for each,
-        unless a subclass updates them all at once (Adam, through the backend's fused op)."""
+        unless a subclass updates them all at once (Adam, through the backend's fused op,
+        which with `in_place` may write into the weights and slots it was given)."""
         updated = [
             self.update_step(g, w, s, learning_rate, iterations)
             for g, w, s in zip(gradients, weights, slots)
@@ -177,10 +179,12 @@ class Optimizer:
         self.built = True
 
     # ------------------------------------------------------------------------- update
-    def stateless_apply(self, optimizer_state_values, grads, trainable_values):
+    def stateless_apply(self, optimizer_state_values, grads, trainable_values, in_place=False):
         """(new trainable values, new optimizer state values), the state in `variables` order.
 
         A pure function of arrays: it reads no Variable, so it compiles with the backend's jit.
+        With `in_place` the caller gives up `trainable_values` and the slots in
+        `optimizer_state_values`: a backend may write the new values into them.
         """
         self._check_lengths(optimizer_state_values, grads, trainable_values)
         iterations, learning_rate, slots_per_weight = self._unpack(optimizer_state_values)
@@ -201,7 +205,7 @@ class Optimizer:
             step_size = self.step_size(rates[dtype], iterations)
             updated, slots = self.update_weights(
                 [grads[i] for i in indices], [weights[i] for i in indices],
-                [slots_per_weight[i] for i in indices], step_size, iterations,
+                [slots_per_weight[i] for i in indices], step_size, iterations, in_place,
             )
             for i, weight, weight_slots in zip(indices, updated, slots):
                 new_weights[i], new_slots[i] = weight, weight_slots

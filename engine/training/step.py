@@ -1,12 +1,15 @@
 """The training and evaluation steps: pure functions of explicit state, compiled per backend.
 
     state = (trainable, non_trainable, optimizer_state, metric_states)
-    new_state, loss = steps.train(state, x, y, sample_weight, previous_loss)
+    new_leaves, loss = steps.train(state)(tree.flatten(state), x, y, sample_weight)
 
 Every array a step reads comes in through `state` and every array it changes goes out through
 it, so the same step runs under jax.jit, tf.function, PyTorch or NumPy, and moving `state`
-to another backend is moving arrays. `steps.train` hands `state` back unchanged when `loss`
-or `previous_loss` is not finite, so the trainer can check each loss one step late.
+to another backend is moving arrays. Where the backend is synchronous (NumPy, PyTorch on the
+CPU) `steps.train` checks its own loss: it returns `state` unchanged when the loss is not
+finite, and otherwise may update `state`'s arrays in place (the caller gives them up).
+Elsewhere arrays are never changed in place: a caller that keeps `state` can go back to it
+(the trainer does, as it checks each loss one step late).
 `train_probed` is the same train step with a probe (engine.inspection) that also returns
 summaries of every layer's activations and gradients.
 """
@@ -15,6 +18,10 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
+from engine import tree
+
 
 class Steps:
     """The compiled train and eval steps of one compiled model on one backend."""
@@ -22,11 +29,32 @@ class Steps:
     def __init__(self, model, backend):
         self.model = model
         self.backend = backend
-        self.train = backend.jit(self._guarded_train_step)
         self.evaluate = backend.jit(self._eval_step)
         self.first_step_seconds = None
-        self.finite = backend.convert(0.0)  # the `previous_loss` of a step with none before it
+        self._train = {}
+        self._last_train = None  # (structure, its step)
         self._probed = {}
+
+    def train(self, structure):
+        """The compiled train step for states nested as `structure`, taking and returning
+        the state as a flat list of arrays (flattening once per fit, not once per step):
+
+            new_leaves, loss = steps.train(structure)(leaves, x, y, sample_weight)
+        """
+        last = self._last_train
+        if last is not None and last[0] is structure:  # fit asks with the same one every step
+            return last[1]
+        key = tree.layout(structure)
+        if key not in self._train:
+
+            def flat_step(leaves, x, y, sample_weight):
+                state = tree.unflatten_as(structure, leaves)
+                new_state, loss = self._train_step(state, x, y, sample_weight)
+                return tree.flatten(new_state), loss
+
+            self._train[key] = self.backend.jit(flat_step)
+        self._last_train = (structure, self._train[key])
+        return self._train[key]
 
     def record_first_step(self, seconds: float) -> None:
         """Keep the first step's time: on JAX and TensorFlow it is mostly compilation."""
@@ -61,8 +89,13 @@ class Steps:
         (loss, (y_pred, non_trainable, seen)), (grads, tap_grads) = gradient_fn(
             (trainable, taps), non_trainable, x, y, sample_weight, probe
         )
+        # On a synchronous backend reading the loss costs nothing: a plain step whose loss is
+        # not finite hands its state back untouched, and otherwise updates it in place.
+        in_place = probe is None and self.backend.synchronous
+        if in_place and not is_finite(self.backend, loss):
+            return state, loss
         new_trainable, optimizer_state = self.model.optimizer.stateless_apply(
-            optimizer_state, grads, trainable
+            optimizer_state, grads, trainable, in_place=in_place
         )
         metric_states = self.model.update_metrics(metric_states, loss, y, y_pred, sample_weight)
         new_state = (new_trainable, non_trainable, optimizer_state, metric_states)
@@ -73,19 +106,6 @@ class Steps:
         )
         return new_state, loss, captured
 
-    def _guarded_train_step(self, state, x, y, sample_weight, previous_loss):
-        """The train step, returning its input state unchanged unless both its loss and
-        `previous_loss` (the loss of the step before) are finite.
-
-        So the caller need not read each loss back before running the next step: it checks
-        a loss one step late, and if that loss was not finite the state it holds by then is
-        the state from before that step.
-        """
-        new_state, loss = self._train_step(state, x, y, sample_weight)
-        backend = self.backend
-        good = backend.logical_and(backend.isfinite(loss), backend.isfinite(previous_loss))
-        return backend.select(good, new_state, state), loss
-
     def _eval_step(self, state, x, y, sample_weight):
         trainable, non_trainable, metric_states = state
         y_pred, _ = self.model.stateless_call(trainable, non_trainable, x, training=False)
@@ -95,4 +115,4 @@ class Steps:
 
 def is_finite(backend, loss) -> bool:
     """Whether a scalar loss is finite (this reads it back to the host)."""
-    return bool(backend.to_numpy(backend.isfinite(loss)))
+    return bool(np.isfinite(backend.to_numpy(loss)))

@@ -20,7 +20,7 @@ from engine.errors import EngineError
 from engine.training import callbacks as callbacks_module
 from engine.training.data import adapt, split_for_validation
 from engine.training.step import Steps, is_finite
-from engine.variables import write_values
+from engine.variables import read_values, write_values
 
 
 class NotCompiledError(EngineError, RuntimeError):
@@ -37,7 +37,7 @@ class Trainer:
     optimizer = None
     stop_training = False
     _capture_request = None  # (probe, receive, only_if_diverged), set by capture_next_step
-    _unchecked_loss = None  # (backend, loss, epoch, step) of the last step not yet checked
+    _unchecked_step = None  # the last step whose loss is not checked yet (_UncheckedStep)
 
     # ---------------------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None):
@@ -199,21 +199,36 @@ class Trainer:
         )
         self.history = history
         self.stop_training = False
-        self._unchecked_loss = None
+        self._unchecked_step = None
         self.optimizer.build(self.trainable_weights)
         state_variables = self.train_state_variables()
         callback_list.on_train_begin()
+        try:
+            epoch_logs = self._fit_epochs(
+                data, validation, validation_freq, callback_list, state_variables,
+                range(initial_epoch, epochs),
+            )
+        except BaseException:
+            self._settle_unchecked_step()
+            raise
+        callback_list.on_train_end(epoch_logs)
+        return history
+
+    def _fit_epochs(self, data, validation, validation_freq, callback_list, state_variables,
+                    epochs):
+        """fit's epochs; returns the last epoch's logs."""
         epoch_logs = {}
-        for epoch in range(initial_epoch, epochs):
+        variables = tree.flatten(state_variables)
+        for epoch in epochs:
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             for step, batch in enumerate(data.batches(epoch)):
                 callback_list.on_train_batch_begin(step)
-                self._train_on(batch, epoch, step, state_variables)
+                self._train_on(batch, epoch, step, state_variables, variables)
                 callback_list.on_train_batch_end(step, callbacks_module.LazyLogs(self._logs))
                 if self.stop_training:
                     break
-            self._check_unchecked_loss()
+            self._check_unchecked_step()
             epoch_logs = self._logs()
             if validation is not None and (epoch + 1) % validation_freq == 0:
                 validation_logs = self._evaluate_data(validation, callback_list=None)
@@ -221,45 +236,67 @@ class Trainer:
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
-        callback_list.on_train_end(epoch_logs)
-        return history
+        return epoch_logs
 
-    def _train_on(self, batch, epoch, step, state_variables):
-        """One step. `state_variables` is train_state_variables(), derived once per fit: the
-        same Variables persist across steps and backend switches.
+    def _train_on(self, batch, epoch, step, state_variables, variables):
+        """One step. `state_variables` is train_state_variables() and `variables` its leaves,
+        derived once per fit: the same Variables persist across steps and backend switches.
 
         The step's loss is checked one step late (or at the end of the epoch), so Python runs
-        ahead while the device computes: `steps.train` keeps its state when the loss before
-        it was not finite, so by the time a bad loss is seen the Variables hold the weights
-        from before the step that produced it. A step with a capture request is checked at
-        once, as the capture may need to run it again."""
-        backend = self.backend
+        ahead while the device computes. Until then the step's input state is kept: if the
+        loss turns out not finite, the Variables go back to it, the weights from before the
+        step that produced it. On a synchronous backend the step checks its loss itself
+        (and updates in place), and a step with a capture request is checked at once, as
+        the capture may need to run it again."""
+        backend = variables[0].backend  # all of them are on the same one
         steps = self._steps_for(backend)
         request, self._capture_request = self._capture_request, None
-        unchecked = self._unchecked_loss
-        if unchecked is not None and (request is not None or unchecked[0] is not backend):
-            self._check_unchecked_loss()
-            unchecked = None
-        state = tree.map_structure(lambda v: v.value, state_variables)
+        if request is not None or (
+            self._unchecked_step is not None and self._unchecked_step.backend is not backend
+        ):
+            self._check_unchecked_step()
+        before = read_values(variables)
         with backends.using(backend):
             x, y, sample_weight = _to_backend(backend, batch)
             started = time.perf_counter()
             if request is None:
-                previous_loss = steps.finite if unchecked is None else unchecked[1]
-                new_state, loss = steps.train(state, x, y, sample_weight, previous_loss)
-                self._unchecked_loss = (backend, loss, epoch, step)
+                after, loss = steps.train(state_variables)(before, x, y, sample_weight)
+                if backend.synchronous:  # the step checked its loss and kept its state
+                    self._check_loss(backend, loss, epoch, step)
             else:
+                state = tree.unflatten_as(state_variables, before)
                 batch = (x, y, sample_weight)
                 new_state, loss = self._run_captured_step(steps, state, batch, request, epoch, step)
+                after = tree.flatten(new_state)
         steps.record_first_step(time.perf_counter() - started)
-        write_values(tree.flatten(state_variables), tree.flatten(new_state))
+        unchecked = self._unchecked_step
+        self._unchecked_step = (
+            _UncheckedStep(backend, loss, epoch, step, variables, before)
+            if request is None and not backend.synchronous
+            else None
+        )
+        write_values(variables, after)
         if unchecked is not None:
-            self._check_loss(*unchecked)
+            self._check_step(unchecked)
 
-    def _check_unchecked_loss(self) -> None:
-        unchecked, self._unchecked_loss = self._unchecked_loss, None
+    def _check_unchecked_step(self) -> None:
+        unchecked, self._unchecked_step = self._unchecked_step, None
         if unchecked is not None:
-            self._check_loss(*unchecked)
+            self._check_step(unchecked)
+
+    def _check_step(self, unchecked) -> None:
+        """Raise TrainingDivergedError, with the Variables put back as they were before
+        that step, if its loss is not finite."""
+        if not is_finite(unchecked.backend, unchecked.loss):
+            self._unchecked_step = None
+            unchecked.restore()
+            self._check_loss(unchecked.backend, unchecked.loss, unchecked.epoch, unchecked.step)
+
+    def _settle_unchecked_step(self) -> None:
+        """When fit stops on another error: undo the last step if its loss was not finite."""
+        unchecked, self._unchecked_step = self._unchecked_step, None
+        if unchecked is not None and not is_finite(unchecked.backend, unchecked.loss):
+            unchecked.restore()
 
     def _check_loss(self, backend, loss, epoch, step) -> None:
         """Raise TrainingDivergedError if `loss` (of that epoch and step) is not finite."""
@@ -290,13 +327,11 @@ class Trainer:
         """(new state, loss) of a step run with a capture request, checked at once."""
         probe, receive, only_if_diverged = request
         if only_if_diverged:
-            new_state, loss = steps.train(state, *batch, steps.finite)
+            leaves, loss = steps.train(state)(tree.flatten(state), *batch)
             if probe is None or is_finite(steps.backend, loss):
                 self._check_loss(steps.backend, loss, epoch, step)
-                return new_state, loss
-            # The step kept its state (`new_state` holds the same values as `state`): run it
-            # again from there with the probe, to see where it broke.
-            state = new_state
+                return tree.unflatten_as(state, leaves), loss
+            # Run it again from the same state with the probe, to see where it broke.
         new_state, loss, captured = steps.train_probed(probe)(state, *batch)
         receive(captured)
         self._check_loss(steps.backend, loss, epoch, step)
@@ -399,6 +434,22 @@ def _config_of(item):
     return {"class_name": type(item).__name__, "config": item.get_config()}
 
 
+class _UncheckedStep:
+    """A step whose loss is not read back yet, and the state its Variables had before it."""
+
+    def __init__(self, backend, loss, epoch, step, variables, before):
+        self.backend, self.loss, self.epoch, self.step = backend, loss, epoch, step
+        self._variables, self._before = variables, before
+
+    def restore(self) -> None:
+        """Put the Variables back as they were before the step (on their current backend,
+        which a switch since may have changed)."""
+        for variable, value in zip(self._variables, self._before):
+            if variable.backend is not self.backend:
+                value = variable.backend.convert(self.backend.to_numpy(value), variable.dtype)
+            variable._value = value
+
+
 def _unpack_validation(validation_data):
     if isinstance(validation_data, tuple) and len(validation_data) in (2, 3):
         return validation_data if len(validation_data) == 3 else (*validation_data, None)
@@ -410,18 +461,27 @@ def _verbosity(verbose) -> int:
 
 
 def _to_backend(backend, batch):
+    """A batch (x, y, sample_weight) of NumPy data as float32, int32 or bool inputs of
+    `backend`'s compiled steps."""
     x, y, sample_weight = batch
-
-    def convert(array):
-        array = np.asarray(array)
-        if array.dtype.kind == "f":
-            return backend.convert(array, "float32")
-        if array.dtype.kind in "iub":
-            return backend.convert(array, "int32" if array.dtype.kind != "b" else "bool")
-        raise TypeError(f"Training data must be numeric, got an array of dtype {array.dtype}.")
-
     return (
-        tree.map_structure(convert, x),
-        None if y is None else tree.map_structure(convert, y),
-        None if sample_weight is None else convert(sample_weight),
+        _converted(backend, x),
+        None if y is None else _converted(backend, y),
+        None if sample_weight is None else _convert(backend, sample_weight),
     )
+
+
+def _converted(backend, data):
+    if isinstance(data, np.ndarray):
+        return _convert(backend, data)
+    return tree.map_structure(lambda array: _convert(backend, array), data)
+
+
+def _convert(backend, array):
+    array = np.asarray(array)
+    kind = array.dtype.kind
+    if kind == "f":
+        return backend.step_input(array, "float32")
+    if kind in "iub":
+        return backend.step_input(array, "int32" if kind != "b" else "bool")
+    raise TypeError(f"Training data must be numeric, got an array of dtype {array.dtype}.")

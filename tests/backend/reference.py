@@ -390,8 +390,11 @@ def dot_product_attention(query, key, value, scale, dropout=0.0, seed=None, keep
 # ---------------------------------------------------------------------------- optimizers
 
 
-def adam_update(weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon):
-    """Keras's Adam step, the bias correction already folded into `alpha`."""
+def adam_update(
+    weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon, in_place=False
+):
+    """Keras's Adam step, the bias correction already folded into `alpha` (`in_place` only
+    lets a backend reuse its inputs' memory: the values are the same)."""
     momentums = [beta_1 * m + (1 - beta_1) * g for m, g in zip(momentums, gradients)]
     velocities = [beta_2 * v + (1 - beta_2) * g**2 for v, g in zip(velocities, gradients)]
     weights = [

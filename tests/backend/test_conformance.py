@@ -419,6 +419,19 @@ CASES = [
         0.1,
         label="one-weight,other-betas",
     ),
+    case(
+        "adam_update",
+        [normal(3, 4), normal(5)],
+        [normal(3, 4), normal(5)],
+        [normal(3, 4), normal(5)],
+        [positive(3, 4), positive(5)],
+        f32(0.01),
+        0.9,
+        0.999,
+        1e-7,
+        in_place=True,
+        label="in-place",
+    ),
     # ------------------------------------------------------------------------------ control
     case(
         "scan",
@@ -670,6 +683,19 @@ def test_convert_takes_python_values_and_its_own_arrays(backend_name):
     assert not backend.is_array(2.5)
 
 
+@covers("step_input")
+def test_step_input_feeds_a_compiled_step_in_the_dtype_asked_for(backend_name):
+    backend = get_backend(backend_name)
+    double = backend.jit(lambda x: backend.multiply(x, 2))
+    for data, dtype in ((np.arange(6.0).reshape(2, 3), "float32"), (np.arange(4), "int32")):
+        fed = backend.step_input(data, dtype)
+        out = double(fed)
+        assert backend.dtype(out) == dtype
+        np.testing.assert_array_equal(backend.to_numpy(out), data * 2)
+    same_dtype = backend.step_input(np.arange(3, dtype=np.float32), "float32")
+    np.testing.assert_array_equal(backend.to_numpy(double(same_dtype)), [0, 2, 4])
+
+
 @covers("from_dlpack")
 def test_from_dlpack_round_trips(backend_name):
     backend = get_backend(backend_name)
@@ -850,32 +876,6 @@ def test_jit_of_a_training_step_and_of_scan_match_eager(backend_name):
     _assert_structures_close(backend, jitted, eager)
 
 
-@covers("select")
-@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "jit"])
-def test_select_chooses_a_whole_structure_and_differentiates_through_it(backend_name, compiled):
-    backend = get_backend(backend_name)
-    first = {"b": [normal(2), normal(3, 2)], "a": normal(4)}
-    second = {"b": [normal(2), normal(3, 2)], "a": normal(4)}
-
-    def weighted(params, condition):
-        chosen = backend.select(condition, params[0], params[1])
-        leaves = reference.leaves(chosen)
-        return functools.reduce(backend.add, [backend.sum(backend.square(x)) for x in leaves])
-
-    gradient_fn = backend.value_and_grad(weighted)
-    if compiled:
-        gradient_fn = backend.jit(gradient_fn)
-    params = [_on(backend, first), _on(backend, second)]
-    for flag, chosen in ((True, 0), (False, 1)):
-        condition = backend.convert(np.array(flag))
-        picked = backend.select(condition, params[0], params[1])
-        assert list(picked) == ["b", "a"]
-        _assert_structures_close(backend, picked, (first, second)[chosen])
-        _, grads = gradient_fn(params, condition)
-        for index, structure in enumerate((first, second)):
-            scale = 2.0 if index == chosen else 0.0
-            expected = reference.map_structure(lambda x, scale=scale: scale * x, structure)
-            _assert_structures_close(backend, grads[index], expected)
 
 
 def test_attention_dropout_keeps_the_weights_its_seed_draws(backend_name):

@@ -137,6 +137,74 @@ def test_divergence_in_the_last_step_of_an_epoch_keeps_the_weights_before_it(bac
     assert model.history.history == {}
 
 
+def _good_steps_twin(x, y, steps):
+    twin = classifier()
+    twin.fit(x[: 32 * steps], y[: 32 * steps], batch_size=32, shuffle=False, verbose=0)
+    return twin
+
+
+@pytest.mark.parametrize("target", ["numpy", "torch"])
+def test_a_late_checked_bad_step_is_undone_after_a_switch_in_between(target):
+    # Step 4 runs on JAX (its loss read one step late); a callback then moves the model to
+    # a synchronous backend, so the check happens there and the restored weights are moved.
+    pytest.importorskip("jax")
+    if target not in engine.available_backends():
+        pytest.skip(f"{target} is not installed")
+    x, y = blobs(count=160)
+    x[100] = np.nan
+    engine.set_backend("jax")
+    twin = _good_steps_twin(x, y, 3)
+    model = classifier()
+    switch = engine.callbacks.LambdaCallback(
+        on_train_batch_end=lambda step, logs: step == 3 and engine.set_backend(target)
+    )
+    with pytest.raises(TrainingDivergedError, match="step 4"):
+        model.fit(x, y, batch_size=32, shuffle=False, verbose=0, callbacks=[switch])
+    assert model.backend.name == target
+    on_target = engine.backend.get_backend(target)
+    assert all(v.backend is on_target and on_target.is_array(v.value) for v in model.variables)
+    assert int(model.optimizer.iterations.numpy()) == 3
+    for got, want in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", ["jax", "tensorflow"])
+def test_an_error_right_after_a_bad_step_still_leaves_the_weights_before_it(name):
+    # The bad step's loss is not checked yet when a callback fails: fit undoes the step on
+    # its way out, and the callback's error is what the user sees.
+    if name not in engine.available_backends():
+        pytest.skip(f"{name} is not installed")
+    x, y = blobs(count=160)
+    x[100] = np.nan
+    engine.set_backend(name)
+    twin = _good_steps_twin(x, y, 3)
+    model = classifier()
+
+    def fail_after_step_4(step, logs):
+        if step == 3:
+            raise KeyError("a callback broke")
+
+    failing = engine.callbacks.LambdaCallback(on_train_batch_end=fail_after_step_4)
+    with pytest.raises(KeyError, match="a callback broke"):
+        model.fit(x, y, batch_size=32, shuffle=False, verbose=0, callbacks=[failing])
+    assert int(model.optimizer.iterations.numpy()) == 3
+    for got, want in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_torch_step_updates_in_place_yet_snapshots_keep_their_values():
+    pytest.importorskip("torch")
+    engine.set_backend("torch")
+    x, y = blobs()
+    model = classifier()
+    kernel = model.trainable_weights[0]
+    tensor_before, snapshot = kernel.value, model.get_weights()
+    model.fit(x, y, batch_size=32, epochs=1, verbose=0)
+    assert kernel.value is tensor_before  # Adam wrote into the weight's own tensor
+    assert not np.array_equal(kernel.numpy(), snapshot[0])
+    np.testing.assert_array_equal(snapshot[0], classifier().get_weights()[0])  # untouched
+
+
 def test_fit_before_compile_says_what_to_do():
     model = engine.Sequential([layers.Input((4,)), layers.Dense(1)])
     with pytest.raises(NotCompiledError, match="model.compile"):

@@ -32,10 +32,15 @@ def release_order(structure):
     return _with_dicts_as(structure, dict)
 
 
+_CONTAINERS = (dict, list, tuple)
+
+
 def _with_dicts_as(node, dict_type):
     if isinstance(node, dict):
         return dict_type((key, _with_dicts_as(value, dict_type)) for key, value in node.items())
     if isinstance(node, (list, tuple)):
+        if not any(isinstance(value, _CONTAINERS) for value in node):
+            return node  # a flat sequence (a step's state leaves): nothing to change
         values = [_with_dicts_as(value, dict_type) for value in node]
         if isinstance(node, list):
             return values

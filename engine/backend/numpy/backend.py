@@ -28,6 +28,7 @@ class NumpyBackend(Backend):
 
     name = "numpy"
     extra = ""
+    synchronous = True
 
     # arrays and devices
     convert = staticmethod(arrays.convert)
@@ -129,7 +130,6 @@ class NumpyBackend(Backend):
 
     # control, autodiff, compile
     scan = staticmethod(control.scan)
-    select = staticmethod(control.select)
     stop_gradient = staticmethod(autodiff.stop_gradient)
     value_and_grad = staticmethod(autodiff.value_and_grad)
     jit = staticmethod(_identity)

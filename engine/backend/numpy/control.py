@@ -1,5 +1,4 @@
-"""scan, a Python loop over the leading axis recorded step by step while tracing, and select,
-a Python branch (arrays are on the host, so reading the condition costs nothing)."""
+"""scan, a Python loop over the leading axis recorded step by step while tracing."""
 
 from __future__ import annotations
 
@@ -24,7 +23,3 @@ def scan(fn, init, xs):
 def _stack_steps(*steps):
     return None if steps[0] is None else stack(list(steps))
 
-
-def select(condition, on_true, on_false):
-    """`on_true` if `condition` holds, else `on_false`; gradients flow into the chosen one."""
-    return on_true if bool(unwrap(condition)) else on_false

@@ -74,16 +74,6 @@ class AutodiffOps:
     def stop_gradient(self, x):
         return tf.stop_gradient(x)
 
-    def select(self, condition, on_true, on_false):
-        # tf.cond forwards one branch's tensors instead of copying both through a `where`.
-        # Flat lists cross it, as tf.nest would reorder dicts by key.
-        chosen = tf.cond(
-            tf.cast(tensor(condition), tf.bool),
-            lambda: [tensor(leaf) for leaf in tree.flatten(on_true)],
-            lambda: [tensor(leaf) for leaf in tree.flatten(on_false)],
-        )
-        return tree.unflatten_as(on_true, chosen)
-
 
 def _differentiable(leaf) -> bool:
     return leaf is not None and leaf.dtype.is_floating

@@ -15,6 +15,7 @@ from __future__ import annotations
 from engine.backend.contract import Backend
 from engine.backend.torch.arrays import ArrayOps
 from engine.backend.torch.autodiff import AutodiffOps
+from engine.backend.torch.core import DEVICE
 from engine.backend.torch.fused import FusedOps
 from engine.backend.torch.math import MathOps
 from engine.backend.torch.nn import NNOps
@@ -26,6 +27,10 @@ class TorchBackend(ArrayOps, MathOps, NNOps, RandomOps, AutodiffOps, FusedOps, B
 
     name = "torch"
     extra = "torch"
+
+    @property
+    def synchronous(self) -> bool:
+        return DEVICE.type == "cpu"
 
 
 backend = TorchBackend()

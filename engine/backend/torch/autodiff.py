@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 
 from engine import tree
-from engine.backend.torch.core import DEVICE, tensor
+from engine.backend.torch.core import tensor
 
 
 class AutodiffOps:
@@ -48,13 +48,6 @@ class AutodiffOps:
 
     def stop_gradient(self, x):
         return tensor(x).detach()
-
-    def select(self, condition, on_true, on_false):
-        # On the CPU reading the condition is free and a branch copies nothing; on a GPU it
-        # would wait for the device, so the elementwise `where` keeps the queue going.
-        if DEVICE.type == "cpu":
-            return on_true if bool(tensor(condition)) else on_false
-        return super().select(condition, on_true, on_false)
 
 
 def _tracked(leaf):

@@ -42,7 +42,8 @@ class FusedOps:
         return out.transpose(1, 2)
 
     def adam_update(
-        self, weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon
+        self, weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon,
+        in_place=False,
     ):
         arrays = [
             [tensor(a) for a in group] for group in (weights, gradients, momentums, velocities)
@@ -52,6 +53,9 @@ class FusedOps:
             # The foreach kernels are not differentiable: let autograd see the plain ops.
             return super().adam_update(*arrays, alpha, beta_1, beta_2, epsilon)
         weights, gradients, momentums, velocities = arrays
+        if in_place:
+            return _adam_in_place(weights, gradients, momentums, velocities, float(alpha),
+                                  beta_1, beta_2, epsilon)
         # lerp(a, b, t) is a + t * (b - a): Keras's m += (g - m) * (1 - beta_1), exactly.
         momentums = torch._foreach_lerp(momentums, gradients, 1 - beta_1)
         squares = torch._foreach_mul(gradients, gradients)
@@ -62,3 +66,15 @@ class FusedOps:
         torch._foreach_div_(steps, denominators)
         weights = torch._foreach_sub(weights, steps)
         return list(weights), list(momentums), list(velocities)
+
+
+def _adam_in_place(weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon):
+    """adam_update writing into the weights and slots, with torch.optim's kernels (the same
+    rule, rounded in a slightly different order); `alpha` is a Python float."""
+    torch._foreach_lerp_(momentums, gradients, 1 - beta_1)
+    torch._foreach_mul_(velocities, beta_2)
+    torch._foreach_addcmul_(velocities, gradients, gradients, value=1 - beta_2)
+    denominators = torch._foreach_sqrt(velocities)
+    torch._foreach_add_(denominators, epsilon)
+    torch._foreach_addcdiv_(weights, momentums, denominators, value=-alpha)
+    return weights, momentums, velocities
