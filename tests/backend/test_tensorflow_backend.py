@@ -196,3 +196,40 @@ def test_a_nan_survives_matmul_bias_and_relu_inside_jit():
     dense = b.jit(lambda x, w, bias: b.relu(b.add(b.matmul(x, w), bias)))
     out = b.to_numpy(dense(_array(x), _array(np.ones((3, 2))), _array(np.zeros(2))))
     assert np.isnan(out[1]).all() and np.isfinite(np.delete(out, 1, axis=0)).all()
+
+
+def test_repeated_jit_calls_take_the_traced_graph_and_still_tell_arguments_apart():
+    backend = get_backend("tensorflow")
+    traces = []
+
+    def step(leaves, x, y, sample_weight):
+        traces.append(1)
+        target = x if y is None else y
+        weight = 1.0 if sample_weight is None else sample_weight
+        return [leaf * 2 for leaf in leaves], tf.reduce_sum((target - x) ** 2 * weight)
+
+    compiled = backend.jit(step)
+    leaves = [tf.constant([1.0, 2.0]), tf.constant(3.0)]
+    x, other = tf.constant([1.0, 1.0]), tf.constant([2.0, 4.0])
+    for _ in range(3):  # one trace, then the shortcut
+        doubled, loss = compiled(leaves, x, other, None)
+    assert len(traces) == 1
+    np.testing.assert_array_equal(doubled[0].numpy(), [2.0, 4.0])
+    assert float(loss) == 10.0
+    # The same tensors in another place (sample_weight instead of y) is another graph.
+    _, loss = compiled(leaves, x, None, other)
+    assert len(traces) == 2 and float(loss) == 0.0
+    # Another shape traces again; a Python value among the arguments takes tf.function's path.
+    compiled([tf.constant([1.0, 2.0, 3.0]), tf.constant(3.0)], x, other, None)
+    assert len(traces) == 3
+    _, loss = compiled(leaves, x, other, 2.0)
+    assert float(loss) == 20.0
+
+
+def test_gradients_flow_through_the_shortcut():
+    backend = get_backend("tensorflow")
+    square_sum = backend.jit(lambda w: tf.reduce_sum(w * w))
+    w = tf.constant([1.0, -2.0])
+    square_sum(w)  # traced: the next calls take the shortcut
+    _, grad = backend.value_and_grad(lambda params: square_sum(params))(w)
+    np.testing.assert_allclose(grad.numpy(), [2.0, -4.0])
