@@ -113,6 +113,20 @@ class Case:
     call: Callable | None
 
 
+def adam_arguments():
+    """Two weights, their gradients and slots, alpha and Keras's betas and epsilon."""
+    return (
+        [normal(3, 4), normal(5)],
+        [normal(3, 4), normal(5)],
+        [normal(3, 4), normal(5)],
+        [positive(3, 4), positive(5)],
+        f32(0.01),
+        0.9,
+        0.999,
+        1e-7,
+    )
+
+
 def case(
     op,
     *args,
@@ -396,17 +410,7 @@ CASES = [
     case("dot_product_attention", normal(2, 3, 2, 4), normal(2, 5, 2, 4), normal(2, 5, 2, 3), 0.5),
     case("dot_product_attention", normal(1, 4, 3, 2), normal(1, 4, 3, 2), normal(1, 4, 3, 5), 1.0),
     # --------------------------------------------------------------------------- optimizers
-    case(
-        "adam_update",
-        [normal(3, 4), normal(5)],
-        [normal(3, 4), normal(5)],
-        [normal(3, 4), normal(5)],
-        [positive(3, 4), positive(5)],
-        f32(0.01),
-        0.9,
-        0.999,
-        1e-7,
-    ),
+    case("adam_update", *adam_arguments()),
     case(
         "adam_update",
         [normal(2)],
@@ -419,19 +423,7 @@ CASES = [
         0.1,
         label="one-weight,other-betas",
     ),
-    case(
-        "adam_update",
-        [normal(3, 4), normal(5)],
-        [normal(3, 4), normal(5)],
-        [normal(3, 4), normal(5)],
-        [positive(3, 4), positive(5)],
-        f32(0.01),
-        0.9,
-        0.999,
-        1e-7,
-        in_place=True,
-        label="in-place",
-    ),
+    case("adam_update", *adam_arguments(), in_place=True, label="in-place"),
     # ------------------------------------------------------------------------------ control
     case(
         "scan",
