@@ -209,7 +209,7 @@ class Trainer:
                 range(initial_epoch, epochs),
             )
         except BaseException:
-            self._settle_unchecked_step()
+            self._check_unchecked_step(raise_error=False)
             raise
         callback_list.on_train_end(epoch_logs)
         return history
@@ -279,24 +279,19 @@ class Trainer:
         if unchecked is not None:
             self._check_step(unchecked)
 
-    def _check_unchecked_step(self) -> None:
+    def _check_unchecked_step(self, raise_error=True) -> None:
         unchecked, self._unchecked_step = self._unchecked_step, None
         if unchecked is not None:
-            self._check_step(unchecked)
+            self._check_step(unchecked, raise_error)
 
-    def _check_step(self, unchecked) -> None:
-        """Raise TrainingDivergedError, with the Variables put back as they were before
-        that step, if its loss is not finite."""
+    def _check_step(self, unchecked, raise_error=True) -> None:
+        """If that step's loss is not finite, put the Variables back as they were before it
+        and (unless fit is already stopping on another error) raise TrainingDivergedError."""
         if not is_finite(unchecked.backend, unchecked.loss):
-            self._unchecked_step = None
+            self._unchecked_step = None  # a step run after it is undone with it
             unchecked.restore()
-            self._check_loss(unchecked.backend, unchecked.loss, unchecked.epoch, unchecked.step)
-
-    def _settle_unchecked_step(self) -> None:
-        """When fit stops on another error: undo the last step if its loss was not finite."""
-        unchecked, self._unchecked_step = self._unchecked_step, None
-        if unchecked is not None and not is_finite(unchecked.backend, unchecked.loss):
-            unchecked.restore()
+            if raise_error:
+                self._check_loss(unchecked.backend, unchecked.loss, unchecked.epoch, unchecked.step)
 
     def _check_loss(self, backend, loss, epoch, step) -> None:
         """Raise TrainingDivergedError if `loss` (of that epoch and step) is not finite."""
