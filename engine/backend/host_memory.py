@@ -1,10 +1,12 @@
 """Keeping freed host memory for reuse, for the backends that allocate with malloc.
 
-NumPy and PyTorch's CPU tensors take their buffers straight from the C library's malloc, with
-no cache of their own. glibc serves large requests with fresh mmaps and gives them back on
-free, so every large temporary (a CNN's activations, an optimizer's intermediate arrays)
-arrives as untouched pages that the kernel must fault in and zero: measured here, a third of
-a small CNN's training step on PyTorch went to those page faults. Raising glibc's mmap and
+NumPy, PyTorch's CPU tensors and XLA's CPU client (JAX) take their buffers straight from the
+C library's malloc, with no cache of their own. glibc serves large requests with fresh mmaps
+and gives them back on free, and shrinks a heap whose free top passes the trim threshold, so
+large temporaries (a CNN's activations, an optimizer's intermediate arrays) keep arriving as
+untouched pages that the kernel must fault in and zero: measured here, a third of a small
+CNN's training step on PyTorch, and a sixth of an MLP step on JAX (whose thread pool's heaps
+shrank and grew again every few steps), went to those page faults. Raising glibc's mmap and
 trim thresholds keeps freed blocks in the heap for the next step instead; the price is that
 the process keeps its peak memory rather than returning it.
 

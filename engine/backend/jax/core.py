@@ -1,7 +1,8 @@
 """What every module of the JAX backend shares: dtype names and operand coercion.
 
 Importing this module sets JAX's default matmul precision to "highest", so float32 matmuls
-and convolutions on a GPU compute in full float32 (no TF32) and match the other backends.
+and convolutions on a GPU compute in full float32 (no TF32) and match the other backends,
+and keeps freed host memory for reuse (engine/backend/host_memory.py).
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from engine.backend.contract import DTYPES
+from engine.backend.host_memory import keep_freed_memory
 
 jax.config.update("jax_default_matmul_precision", "highest")
+# XLA's CPU client takes every buffer from malloc, on its thread pool's threads: with glibc's
+# defaults their heaps shrink and grow again between steps (a sixth of an MLP step here).
+keep_freed_memory()
 
 
 def jax_dtype(name: str) -> np.dtype:
