@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
+
 from engine import ops
 from engine.errors import EngineError
 
@@ -37,6 +39,10 @@ class LossShapeError(EngineError, ValueError):
 
 class LossConfigError(EngineError, ValueError):
     """A loss was asked for by a name or with an argument it does not know."""
+
+
+class ClassLabelError(EngineError, ValueError):
+    """Integer class labels outside the classes a model's output has."""
 
 
 # ----------------------------------------------------------------------- shared helpers
@@ -235,11 +241,38 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if ignore_class is not None:
         valid = ops.not_equal(labels, ignore_class)
         labels = ops.where(valid, labels, ops.zeros(ops.shape(labels), ops.dtype(labels)))
-    targets = ops.one_hot(ops.cast(labels, "int32"), ops.shape(y_pred)[-1], ops.dtype(y_pred))
-    values = categorical_crossentropy(targets, y_pred, from_logits=from_logits)
+    labels = ops.cast(labels, "int32")
+    if from_logits:  # one op, which PyTorch and TensorFlow run as their fused kernels
+        values = ops.sparse_softmax_crossentropy(labels, y_pred)
+    else:
+        targets = ops.one_hot(labels, ops.shape(y_pred)[-1], ops.dtype(y_pred))
+        values = categorical_crossentropy(targets, y_pred)
     if ignore_class is None:
         return values
     return ops.where(valid, values, ops.zeros(ops.shape(values), ops.dtype(values)))
+
+
+def check_class_labels(loss, labels, classes: int, output: str) -> None:
+    """Raise ClassLabelError if the integer `labels` (NumPy) that the SparseCategorical-
+    Crossentropy `loss` will read hold a class outside 0 .. classes - 1 (its ignore_class
+    aside): a step would count such a sample as a loss of 0 on some backends and stop on
+    others."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iuf" or labels.size == 0:
+        return
+    if loss.ignore_class is not None:
+        labels = labels[labels != loss.ignore_class]
+        if labels.size == 0:
+            return
+    low, high = labels.min(), labels.max()
+    if low >= 0 and high < classes:
+        return
+    bad = low if low < 0 else high
+    raise ClassLabelError(
+        f"{type(loss).__name__} reads y as class indices 0 to {classes - 1} (output "
+        f"{output!r} has {classes} classes), but y holds {bad:g}. Number the classes from 0 "
+        "(for labels 1 to N, pass y - 1), or give the last layer one unit per class."
+    )
 
 
 # ------------------------------------------------------------------------------ classes

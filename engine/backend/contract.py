@@ -349,6 +349,14 @@ class Backend:
             weights = self.multiply(weights, self.divide(keep, 1.0 - dropout))
         return self.einsum("bhts,bshv->bthv", weights, value)
 
+    def sparse_softmax_crossentropy(self, labels, logits):
+        """-log softmax(logits)[label] for each sample, classes on the last axis of `logits`;
+        `labels` (int32, logits' shape without that axis) must lie in [0, classes): fit
+        checks them. PyTorch and TensorFlow run their fused cross-entropy kernels."""
+        targets = self.one_hot(labels, self.shape(logits)[-1], self.dtype(logits))
+        log_p = self.log_softmax(logits, axis=-1)
+        return self.negative(self.sum(self.multiply(targets, log_p), axis=-1))
+
     # ------------------------------------------------------------------------ optimizers
     def adam_update(
         self, weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon,

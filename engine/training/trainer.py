@@ -83,6 +83,20 @@ class Trainer:
             return [losses.get(item) for item in loss]
         return None if loss is None else losses.get(loss)
 
+    def _check_class_labels(self, data) -> None:
+        """A clear error, before any step, for labels a sparse crossentropy cannot read.
+        Array data only: batches from an iterable are not scanned ahead."""
+        y = getattr(data, "y", None)
+        if y is None or self.loss is None:
+            return
+        per_output = self.loss if isinstance(self.loss, list) else [self.loss] * len(self.outputs)
+        targets = [y] if len(self.outputs) == 1 else y
+        for loss, output, labels in zip(per_output, self.outputs, targets):
+            classes = output.shape[-1]
+            if isinstance(loss, losses.SparseCategoricalCrossentropy) and classes:
+                name = output.node.layer.name if output.node is not None else "output"
+                losses.check_class_labels(loss, labels, classes, name)
+
     def _resolve_loss_weights(self, loss_weights):
         count = len(self.outputs)
         if loss_weights is None:
@@ -176,6 +190,7 @@ class Trainer:
             shuffle=shuffle,
             steps_per_epoch=steps_per_epoch,
         )
+        self._check_class_labels(data)
         if validation_split:
             data, validation = split_for_validation(data, validation_split)
         else:
@@ -188,6 +203,8 @@ class Trainer:
                     shuffle=False,
                 )
             )
+            if validation is not None:
+                self._check_class_labels(validation)
         history = callbacks_module.History()
         callback_list = callbacks_module.CallbackList(
             callbacks,
@@ -359,6 +376,7 @@ class Trainer:
             shuffle=False,
             steps_per_epoch=steps,
         )
+        self._check_class_labels(data)
         callback_list = callbacks_module.CallbackList(
             callbacks,
             model=self,

@@ -379,6 +379,10 @@ def layer_norm(x, axis, epsilon, scale=None, offset=None):
     return out if offset is None else out + np.reshape(offset, broadcastable)
 
 
+def sparse_softmax_crossentropy(labels, logits):
+    return -np.take_along_axis(log_softmax(logits), np.asarray(labels)[..., None], -1)[..., 0]
+
+
 def dot_product_attention(query, key, value, scale, dropout=0.0, seed=None, keep=None):
     """`keep` (batch, heads, target, source) is the dropout mask to apply, when testing one."""
     weights = softmax(np.einsum("bthk,bshk->bhts", query, key) * scale, axis=-1)

@@ -407,6 +407,8 @@ CASES = [
     case("layer_norm", normal(2, 3, 4), (1,), 0.5, normal(3), normal(3)),
     case("layer_norm", normal(3, 5), (1,), 1e-3),
     case("layer_norm", normal(3, 5), (1,), 1e-3, None, normal(5), label="offset-only"),
+    case("sparse_softmax_crossentropy", ints(5, 6), normal(6, 5) * 4),
+    case("sparse_softmax_crossentropy", ints(3, 2, 4), normal(2, 4, 3), label="3-d"),
     case("dot_product_attention", normal(2, 3, 2, 4), normal(2, 5, 2, 4), normal(2, 5, 2, 3), 0.5),
     case("dot_product_attention", normal(1, 4, 3, 2), normal(1, 4, 3, 2), normal(1, 4, 3, 5), 1.0),
     # --------------------------------------------------------------------------- optimizers
@@ -883,7 +885,10 @@ def test_attention_dropout_keeps_the_weights_its_seed_draws(backend_name):
     _assert_close(backend.to_numpy(out), expected, TOL, f"dropout on {backend_name}")
 
 
-LAYER_MATH = [c for c in CASES if c.op in ("dense", "layer_norm", "dot_product_attention")]
+LAYER_MATH = [
+    c for c in CASES
+    if c.op in ("dense", "layer_norm", "dot_product_attention", "sparse_softmax_crossentropy")
+]
 
 
 @pytest.mark.parametrize("case", LAYER_MATH, ids=lambda case: case.id)

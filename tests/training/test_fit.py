@@ -5,6 +5,7 @@ import pytest
 
 import engine
 from engine import layers
+from engine.losses import ClassLabelError
 from engine.training import DataError, NotCompiledError, TrainingDivergedError
 
 
@@ -226,6 +227,32 @@ def test_bad_data_is_refused_clearly(kwargs, message):
     with pytest.raises((DataError, TypeError), match=message):
         model.fit(epochs=1, verbose=0, **kwargs)
     assert int(model.optimizer.iterations.numpy()) == 0
+
+
+@pytest.mark.parametrize("bad", [3, -1])
+def test_class_labels_outside_the_outputs_classes_are_refused_before_any_step(bad):
+    x, y = blobs(40)
+    model = classifier()
+    weights = model.get_weights()
+    y[7] = bad
+    with pytest.raises(ClassLabelError, match=f"0 to 2 .*'dense_1' has 3 classes.*holds {bad}"):
+        model.fit(x, y, epochs=1, verbose=0)
+    with pytest.raises(ClassLabelError):
+        model.fit(x, y - (y == bad) * bad, validation_data=(x, y), verbose=0)
+    with pytest.raises(ClassLabelError):
+        model.evaluate(x, y, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), weights))
+
+
+def test_the_ignored_class_may_lie_outside_the_classes():
+    x, y = blobs(40)
+    model = classifier()
+    model.compile("sgd", engine.losses.SparseCategoricalCrossentropy(ignore_class=-1))
+    y[:5] = -1
+    model.fit(x, y, epochs=1, verbose=0)
+    y[6] = 3
+    with pytest.raises(ClassLabelError, match="holds 3"):
+        model.fit(x, y, epochs=1, verbose=0)
 
 
 def test_early_stopping_restores_the_best_weights():

@@ -3,7 +3,8 @@
 Eager PyTorch pays a Python call and a pass over memory for every op, so an Adam step
 written out costs a dozen of each per weight. `torch._foreach_*` (what torch.optim uses)
 runs each of them over every weight in one call. The layer ops run as the kernels nn.Linear,
-nn.LayerNorm and scaled_dot_product_attention use, where their semantics are the contract's.
+nn.LayerNorm, scaled_dot_product_attention and cross_entropy use, where their semantics are
+the contract's.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from engine.backend.torch.core import promoted, tensor
 
 
 class FusedOps:
-    """adam_update, dense, layer_norm and dot_product_attention of the contract."""
+    """adam_update, dense, layer_norm, dot_product_attention and
+    sparse_softmax_crossentropy of the contract."""
 
     def dense(self, x, kernel, bias=None):
         # nn.Linear's kernel: one addmm over every leading axis (kernel.t() is a view, and
@@ -40,6 +42,14 @@ class FusedOps:
         query, key, value = (t.transpose(1, 2) for t in promoted(query, key, value))
         out = F.scaled_dot_product_attention(query, key, value, scale=float(scale))
         return out.transpose(1, 2)
+
+    def sparse_softmax_crossentropy(self, labels, logits):
+        logits, labels = tensor(logits), tensor(labels)
+        # cross_entropy takes (samples, classes) and int64 labels; the reshapes are views.
+        flat = F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]), labels.reshape(-1).long(), reduction="none"
+        )
+        return flat.reshape(labels.shape)
 
     def adam_update(
         self, weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon,
