@@ -27,7 +27,6 @@ def test_devices_are_named_like_the_other_backends():
 def test_global_jax_configuration():
     assert jax.config.jax_default_matmul_precision == "highest"
     assert not jax.config.jax_enable_x64
-    assert jax.config.values.get("jax_cpu_enable_async_dispatch", False) is False
 
 
 def test_64_bit_dtypes_narrow_without_x64():

@@ -1,9 +1,8 @@
 """What every module of the JAX backend shares: dtype names and operand coercion.
 
 Importing this module sets JAX's default matmul precision to "highest", so float32 matmuls
-and convolutions on a GPU compute in full float32 (no TF32) and match the other backends;
-keeps freed host memory for reuse (engine/backend/host_memory.py); and runs CPU computations
-on the thread that calls them (see below).
+and convolutions on a GPU compute in full float32 (no TF32) and match the other backends,
+and keeps freed host memory for reuse (engine/backend/host_memory.py).
 """
 
 from __future__ import annotations
@@ -16,16 +15,9 @@ from engine.backend.contract import DTYPES
 from engine.backend.host_memory import keep_freed_memory
 
 jax.config.update("jax_default_matmul_precision", "highest")
-# XLA's CPU client takes every buffer from malloc: with glibc's defaults the heaps shrink and
-# grow again between steps (a sixth of an MLP step here).
+# XLA's CPU client takes every buffer from malloc, on its thread pool's threads: with glibc's
+# defaults their heaps shrink and grow again between steps (a sixth of an MLP step here).
 keep_freed_memory()
-# By default XLA's CPU client runs a computation on its thread pool, whose malloc arenas
-# cannot keep a block over 64 MB: a CNN step's scratch buffer (109 MB in the benchmark) was
-# mapped and faulted in afresh every step, 40% of its time. From the calling thread, fit
-# run in a notebook cell allocates from the main heap, which keeps it. Little overlap is
-# lost: fit reads each loss one step later anyway, and the call releases the GIL.
-if "jax_cpu_enable_async_dispatch" in jax.config.values:
-    jax.config.update("jax_cpu_enable_async_dispatch", False)
 
 
 def jax_dtype(name: str) -> np.dtype:
