@@ -83,15 +83,18 @@ class Trainer:
             return [losses.get(item) for item in loss]
         return None if loss is None else losses.get(loss)
 
+    def _per_output_losses(self) -> list:
+        """The compiled loss of each output (one loss given for all repeats)."""
+        return self.loss if isinstance(self.loss, list) else [self.loss] * len(self.outputs)
+
     def _check_class_labels(self, data) -> None:
         """A clear error, before any step, for labels a sparse crossentropy cannot read.
         Array data only: batches from an iterable are not scanned ahead."""
         y = getattr(data, "y", None)
         if y is None or self.loss is None:
             return
-        per_output = self.loss if isinstance(self.loss, list) else [self.loss] * len(self.outputs)
         targets = [y] if len(self.outputs) == 1 else y
-        for loss, output, labels in zip(per_output, self.outputs, targets):
+        for loss, output, labels in zip(self._per_output_losses(), self.outputs, targets):
             classes = output.shape[-1]
             if isinstance(loss, losses.SparseCategoricalCrossentropy) and classes:
                 name = output.node.layer.name if output.node is not None else "output"
@@ -143,8 +146,8 @@ class Trainer:
             value = self.loss(y, y_pred, sample_weight)
             weight = self.loss_weights[0]
             return value if weight == 1.0 else backend.multiply(value, weight)
-        per_output = self.loss if isinstance(self.loss, list) else [self.loss] * len(self.outputs)
         total = None
+        per_output = self._per_output_losses()
         for loss, weight, target, prediction in zip(per_output, self.loss_weights, y, y_pred):
             value = backend.multiply(loss(target, prediction, sample_weight), weight)
             total = value if total is None else backend.add(total, value)
