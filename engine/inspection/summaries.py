@@ -218,12 +218,13 @@ def _histograms(sampled, low, high, bins: int):
     no boolean array (slow on some backends). Counts are sums of ones: exact."""
     low, high = ops.expand_dims(low, 1), ops.expand_dims(high, 1)
     width = ops.divide(ops.subtract(high, low), float(bins))
-    position = ops.floor(ops.divide(ops.subtract(sampled, low), width))
-    # The max falls in the last bin, as does every value of a row of equal values (width 0).
+    level = ops.equal(width, 0.0)  # a row of equal values: divided by 1, not by 0 (no 0/0)
+    position = ops.floor(ops.divide(ops.subtract(sampled, low), ops.where(level, 1.0, width)))
+    # The max falls in the last bin, as does every value of a row of equal values.
     # Non-finite values, the padding, and all values of a row holding a non-finite value (its
     # width is not finite) fall in none (-1).
-    constant = ops.where(ops.equal(width, 0.0), bins - 1.0, -1.0)
-    position = ops.where(ops.isfinite(position), ops.minimum(position, bins - 1.0), constant)
+    position = ops.where(ops.isfinite(position), ops.minimum(position, bins - 1.0), -1.0)
+    position = ops.where(level, bins - 1.0, position)
     position = ops.where(ops.isfinite(sampled), position, -1.0)
     columns = math.ceil(math.sqrt(bins))
     rows = math.ceil(bins / columns)

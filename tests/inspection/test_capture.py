@@ -2,6 +2,7 @@
 tensors, the model is left alone, and capture steps train exactly as plain steps do."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -150,3 +151,15 @@ def test_capture_steps_train_exactly_like_plain_steps(backend_name):
     assert [h["step"] for h in history] == [1, 2, 3, 4, 5, 6]
     assert set(history[0]) >= {"activation", "gradient", "weights", "saturated_fraction"}
     assert json.loads(json.dumps(inspector.to_json()))["graph"]["model_outputs"] == ["dense_1"]
+
+
+def test_a_tensor_of_equal_values_falls_in_the_last_bin_without_a_warning(backend_name):
+    """A bias starts at zero: its histogram has no width, which must not divide 0 by 0."""
+    model = engine.Sequential([layers.Input((4,)), layers.Dense(3)])
+    model.compile("sgd", "mse")
+    x = np.ones((2, 4), "float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = inspect(model, x, np.zeros((2, 3), "float32"))
+    counts = report["layers"]["dense"]["weights"]["dense/bias"]["value"]["histogram"]["counts"]
+    assert counts[-1] == 3 and counts.sum() == 3
