@@ -5,6 +5,8 @@ against jax.grad.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -413,3 +415,15 @@ def test_gradients_match_jax(jax_modules):
         jax,
         f32(2, 4),
     )
+
+
+def test_compiled_functions_compute_inf_and_nan_without_warnings():
+    """Like jax.jit and tf.function: a step that overflows or takes log(0) gives inf or NaN
+    silently (fit reports a non-finite loss itself); eager NumPy warns as usual."""
+    step = nb.jit(lambda x: (nb.log(nb.multiply(x, 0.0)), nb.exp(nb.multiply(x, 1e3))))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        log_zero, overflow = step(np.ones(2, np.float32))
+    assert np.all(np.isneginf(log_zero)) and np.all(np.isposinf(overflow))
+    with pytest.warns(RuntimeWarning):
+        nb.log(np.zeros(1, np.float32))
