@@ -357,6 +357,23 @@ class Backend:
         log_p = self.log_softmax(logits, axis=-1)
         return self.negative(self.sum(self.multiply(targets, log_p), axis=-1))
 
+    def summary_statistics(self, x):
+        """[mean, sum of squared deviations from the mean, sum of |x|, min, max] over every
+        value of the float array `x`, as a vector of 5 in x's dtype (NaN where a value is
+        NaN). What inspection reduces a large tensor to; PyTorch and NumPy run it as one op,
+        the squared deviations as a dot product."""
+        mean = self.mean(x)
+        deviations = self.subtract(x, mean)
+        return self.stack(
+            [
+                mean,
+                self.sum(self.square(deviations)),
+                self.sum(self.abs(x)),
+                self.min(x),
+                self.max(x),
+            ]
+        )
+
     # ------------------------------------------------------------------------ optimizers
     def adam_update(
         self, weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon,

@@ -72,8 +72,6 @@ class Probe:
         # the step's non-trainable values that are the layout's non-trainable weights
         self._frozen = [i for i, v in enumerate(model.non_trainable_variables) if is_float(v)]
         self._same_as = _reshaped_rows(self.layout)
-        first = len(self.layout.inputs)  # activation rows of ReLU outputs hold no negative
-        self._nonnegative = {first + i for i in self._relu}
         self._packer = Packer()
         self.weights_every = int(weights_every)
         self._weight_packer = Packer()
@@ -126,10 +124,7 @@ class Probe:
         rows = [*activations, *output_grads, *weight_grads, *frozen]
         summarised = [r for r in range(len(rows)) if r not in self._same_as]
         raw, histograms = summaries.summarise(
-            [rows[r] for r in summarised],
-            self.bins,
-            self.histogram_sample,
-            nonnegative={k for k, r in enumerate(summarised) if r in self._nonnegative},
+            [rows[r] for r in summarised], self.bins, self.histogram_sample
         )
         if self._same_as:  # a reshape's rows repeat those of the tensor it reshapes
             where = {r: k for k, r in enumerate(summarised)}

@@ -1,11 +1,12 @@
 """Summaries of tensors: a few sums per tensor on the device, finished on the host.
 
-The device side (`raw_statistics`, `heat_map`, `dead_units`, ...) takes backend arrays and
+The device side (`summarise`, `heat_map`, `dead_units`, ...) takes backend arrays and
 returns small ones, through engine.ops only, so it runs inside any backend's compiled step.
-It makes as few passes over each tensor as it can: five reductions (two sums around a pivot,
-the sum of |x|, min and max), no boolean masks over big tensors and no division; histograms
-and the zero and non-finite counts come from a small even sample. `statistics` turns those sums into
-the STATISTICS on the host, in float64.
+It makes as few passes over each tensor as it can: a big tensor goes through one
+`summary_statistics` op (its mean, squared deviations, sum of |x|, min and max), small ones
+are reduced together as rows around a pivot; no boolean masks over big tensors and no
+division. Histograms and the zero and non-finite counts come from a small even sample.
+`statistics` turns those sums into the STATISTICS on the host, in float64.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import numpy as np
 from engine import ops
 
 STATISTICS = ("mean", "std", "min", "max", "mean_abs", "l2", "zero_fraction", "nonfinite_fraction")
-# Columns of `raw_statistics`: per tensor, its size, its first value (the pivot), the sum and
-# the sum of squares of (x - pivot), the sum of |x|, min, max; then, over its even sample
-# (the whole tensor when it is small), how many values the sample holds, how many are finite
-# and how many are zero.
+# Columns of `summarise`'s raw: per tensor, its size, its pivot (a big tensor's mean, a small
+# one's first value), the sum and the sum of squares of (x - pivot), the sum of |x|, min, max;
+# then, over its even sample (the whole tensor when it is small), how many values the sample
+# holds, how many are finite and how many are zero.
 RAW = (
     "size",
     "pivot",
@@ -42,18 +43,16 @@ CHUNK = 1024
 
 
 # --------------------------------------------------------------------------- on the device
-def summarise(tensors, bins: int, sample: int, nonnegative=()):
+def summarise(tensors, bins: int, sample: int):
     """(raw, histograms) of every tensor, in order: (tensors, len(RAW)) and (tensors, bins)
     float32 arrays. Histograms have equal bins from each tensor's min to its max (the last bin
     includes the max) and count the finite values of an even sample of at most `sample`
     values (every value of smaller tensors). `statistics(raw)` finishes the STATISTICS.
-    `nonnegative`: indices of tensors that hold no negative value (ReLU outputs), whose sum of
-    |x| is their sum.
 
     Eager backends pay for every op, so the op count does not grow with the number of small
-    tensors: each tensor of SMALL values or more is reduced on its own (about ten ops, no
-    copy), all smaller ones together in one chunked stack, and every sample is binned in one
-    batch."""
+    tensors: each tensor of SMALL values or more is reduced on its own by the
+    `summary_statistics` op (fused on PyTorch and NumPy), all smaller ones together in
+    one chunked stack, and every sample is binned in one batch."""
     sizes = [math.prod(ops.shape(t)) for t in tensors]
     big = [i for i, size in enumerate(sizes) if size >= SMALL]
     small = [i for i, size in enumerate(sizes) if size < SMALL]
@@ -62,10 +61,10 @@ def summarise(tensors, bins: int, sample: int, nonnegative=()):
         for t, size in zip(tensors, sizes)
     ]
     length = max(math.ceil(size / stride) for size, stride in zip(sizes, strides))
-    raws, samples = [], []
+    raws, samples, reduced = [], [], []
     for i in big:
         flat = ops.reshape(float32(tensors[i]), (1, -1))
-        raws.append(raw_statistics(flat, [sizes[i]], nonnegative=i in nonnegative))
+        reduced.append(ops.summary_statistics(flat))
         taken = ops.getitem(flat, (slice(None), slice(None, None, strides[i])))
         missing = length - ops.shape(taken)[1]
         if missing:  # NaN, which no count or bin includes
@@ -73,6 +72,8 @@ def summarise(tensors, bins: int, sample: int, nonnegative=()):
                 [taken, ops.convert(np.full((1, missing), np.nan, np.float32))], 1
             )
         samples.append(taken)
+    if big:
+        raws.append(_raw_from_statistics(ops.stack(reduced), [sizes[i] for i in big]))
     if small:
         chunks = _Chunks([tensors[i] for i in small])
         raws.append(chunks.raw_statistics())
@@ -93,25 +94,30 @@ def summarise(tensors, bins: int, sample: int, nonnegative=()):
     return ops.concatenate([raw, counts], axis=1), _histograms(sampled, low, high, bins)
 
 
-def raw_statistics(stacked, sizes, pivot=None, inside=None, nonnegative=False):
+def _raw_from_statistics(rows, sizes):
+    """RAW's first seven columns from `rows` of the `summary_statistics` op (mean, squared
+    deviations, sum of |x|, min, max): the mean is the pivot, so the deviations from it sum to 0."""
+    column = np.asarray(sizes, np.float32)[:, None]
+    return ops.concatenate(
+        [
+            ops.convert(column),
+            ops.getitem(rows, (slice(None), slice(0, 1))),
+            ops.convert(np.zeros_like(column)),
+            ops.getitem(rows, (slice(None), slice(1, 5))),
+        ],
+        axis=1,
+    )
+
+
+def raw_statistics(stacked, sizes, pivot, inside):
     """The first seven RAW columns for each row of `stacked` (rows, values), whose row i
-    holds `sizes[i]` values. `pivot` (rows, 1) defaults to each row's first value; padding
-    that repeats the pivot (or another value of the row) changes neither min, max nor the sums
-    around the pivot, and `inside` (bool, like `stacked`) leaves it out of the others. With
-    `nonnegative` (no value below 0) the sum of |x| is taken from the sum: one pass less."""
+    holds `sizes[i]` values, around `pivot` (rows, 1): padding that repeats the pivot (or
+    another value of the row) changes neither min, max nor the sums around the pivot, and
+    `inside` (bool, like `stacked`) leaves it out of the others."""
     rows = ops.shape(stacked)[0]
-    if pivot is None:
-        pivot = ops.getitem(stacked, (slice(None), slice(0, 1)))
     shifted = ops.subtract(stacked, pivot)
     shifted_sum = ops.sum(shifted, axis=1)
-    if nonnegative:
-        size = ops.convert(np.asarray(sizes, np.float32))
-        abs_sum = ops.add(shifted_sum, ops.multiply(ops.reshape(pivot, (rows,)), size))
-    else:
-        magnitude = ops.abs(stacked)
-        if inside is not None:
-            magnitude = ops.where(inside, magnitude, 0.0)
-        abs_sum = ops.sum(magnitude, axis=1)
+    abs_sum = ops.sum(ops.where(inside, ops.abs(stacked), 0.0), axis=1)
     columns = [
         ops.convert(np.asarray(sizes, np.float32)),
         ops.reshape(pivot, (rows,)),
@@ -315,7 +321,7 @@ def statistics(raw: np.ndarray) -> np.ndarray:
     Moments and extremes (mean, std, min, max, mean_abs, l2) are exact. The two fractions are
     counted on the tensor's even sample: exactly in tensors of up to `sample` values (the
     sample is the whole tensor), estimated in bigger ones. Whether a tensor holds NaN or Inf
-    is exact all the same (its min or max is not finite, or NaN reached its sum): such a
+    is exact all the same (its min or max is not finite, or NaN reached its sums): such a
     tensor has NaN or Inf statistics and a nonfinite_fraction of at least one value's share.
     """
     raw = np.asarray(raw, np.float64)
@@ -329,7 +335,7 @@ def statistics(raw: np.ndarray) -> np.ndarray:
         mean = pivot + shift
         variance = np.maximum(squares / size - shift * shift, 0.0)
         l2 = np.sqrt(np.maximum(squares + 2 * pivot * shifted + size * pivot * pivot, 0.0))
-        broken = ~np.isfinite(low) | ~np.isfinite(high) | np.isnan(shifted)
+        broken = ~np.isfinite(low) | ~np.isfinite(high) | np.isnan(shifted) | np.isnan(squares)
         nonfinite = np.where(
             broken,
             np.maximum((column["sampled"] - column["sampled_finite"]) / sampled, 1.0 / size),

@@ -379,6 +379,12 @@ def layer_norm(x, axis, epsilon, scale=None, offset=None):
     return out if offset is None else out + np.reshape(offset, broadcastable)
 
 
+def summary_statistics(x):
+    x = np.asarray(x, np.float64)
+    deviations = x - x.mean()
+    return np.array([x.mean(), np.sum(deviations**2), np.sum(np.abs(x)), x.min(), x.max()])
+
+
 def sparse_softmax_crossentropy(labels, logits):
     return -np.take_along_axis(log_softmax(logits), np.asarray(labels)[..., None], -1)[..., 0]
 

@@ -407,6 +407,8 @@ CASES = [
     case("layer_norm", normal(2, 3, 4), (1,), 0.5, normal(3), normal(3)),
     case("layer_norm", normal(3, 5), (1,), 1e-3),
     case("layer_norm", normal(3, 5), (1,), 1e-3, None, normal(5), label="offset-only"),
+    case("summary_statistics", normal(3, 4)),
+    case("summary_statistics", normal(2, 3, 5) + 3.0, label="off-centre"),
     case("sparse_softmax_crossentropy", ints(5, 6), normal(6, 5) * 4),
     case("sparse_softmax_crossentropy", ints(3, 2, 4), normal(2, 4, 3), label="3-d"),
     case("dot_product_attention", normal(2, 3, 2, 4), normal(2, 5, 2, 4), normal(2, 5, 2, 3), 0.5),

@@ -108,6 +108,7 @@ class NumpyBackend(Backend):
     max = staticmethod(reductions.reduce_max)
     min = staticmethod(reductions.reduce_min)
     logsumexp = staticmethod(reductions.logsumexp)
+    summary_statistics = staticmethod(reductions.summary_statistics)
     argmax = staticmethod(reductions.argmax)
     argmin = staticmethod(reductions.argmin)
 

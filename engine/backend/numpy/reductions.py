@@ -69,6 +69,24 @@ reduce_min = _reduction(np.min, _extremum_gradient)
 logsumexp = _reduction(_logsumexp, _logsumexp_gradient)
 
 
+def _summary_statistics(x):
+    mean = np.mean(x)
+    deviations = np.ravel(x - mean)
+    return np.stack([mean, deviations @ deviations, np.sum(np.abs(x)), np.min(x), np.max(x)])
+
+
+def _summary_statistics_gradient(g, out, x):
+    grad = g[0] / np.size(x) + g[1] * 2.0 * (x - out[0]) + g[2] * np.sign(x)
+    for column in (3, 4):  # min and max, split evenly among ties as the reductions do
+        ties = x == out[column]
+        grad = grad + ties * (g[column] / np.sum(ties))
+    return grad
+
+
+# One pass for the mean, one (a dot product) for the squared deviations, one for |x|.
+summary_statistics = primitive(_summary_statistics_gradient)(_summary_statistics)
+
+
 @no_gradient
 def argmax(x, axis=-1):
     return np.argmax(x, axis=axis).astype(np.int32)
