@@ -122,6 +122,8 @@ def promoted(*xs):
     """Tensors cast to their common dtype, for ops (matmul, einsum, conv) that need one."""
     xs = [tensor(x) for x in xs]
     common = xs[0].dtype
+    if all(x.dtype == common for x in xs):  # the usual case: no op at all
+        return xs
     for x in xs[1:]:
         common = torch.promote_types(common, x.dtype)
     return [x.to(common) for x in xs]
