@@ -109,7 +109,7 @@ def _raw_from_statistics(rows, sizes):
     )
 
 
-def raw_statistics(stacked, sizes, pivot, inside):
+def _raw_statistics(stacked, sizes, pivot, inside):
     """The first seven RAW columns for each row of `stacked` (rows, values), whose row i
     holds `sizes[i]` values, around `pivot` (rows, 1): padding that repeats the pivot (or
     another value of the row) changes neither min, max nor the sums around the pivot, and
@@ -160,7 +160,7 @@ class _Chunks:
         firsts = ops.take(ops.getitem(self.values, (slice(None), 0)), ops.convert(self.first_row))
         pivot = ops.expand_dims(ops.take(firsts, ops.convert(self.owner)), 1)
         inside = np.arange(CHUNK)[None, :] < self.filled[:, None]
-        per_row = raw_statistics(self.values, self.filled, pivot, ops.convert(inside))
+        per_row = _raw_statistics(self.values, self.filled, pivot, ops.convert(inside))
         # summed with `where`, not a matmul by 0/1 weights: 0 * NaN would spread a NaN
         sums = ops.expand_dims(ops.getitem(per_row, (slice(None), slice(2, 5))), 0)
         owns = ops.convert(self.owns)
