@@ -17,15 +17,25 @@ from engine.variables import Variable
 _PASS_THROUGH = {"scan", "value_and_grad", "jit"}
 
 
-_MAY_HOLD_VARIABLES = (Variable, list, tuple)
-
-
 def _read(value):
     if isinstance(value, Variable):
         return value.value
-    if isinstance(value, (list, tuple)) and any(isinstance(v, Variable) for v in value):
+    if isinstance(value, (list, tuple)) and _holds_variables(value):
         return type(value)(_read(v) for v in value)
     return value
+
+
+def _holds_variables(values) -> bool:
+    """Whether any of `values`, or of the lists and tuples among them, is a Variable (loops,
+    not generators: this runs for every op call)."""
+    for value in values:
+        if isinstance(value, Variable):
+            return True
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, Variable):
+                    return True
+    return False
 
 
 def _make_op(name):
@@ -38,11 +48,10 @@ def _make_op(name):
     else:
 
         def op(*args, **kwargs):
-            for arg in args:  # most calls (all of them inside a step) pass plain arrays
-                if isinstance(arg, _MAY_HOLD_VARIABLES):
-                    args = [_read(a) for a in args]
-                    break
-            if kwargs:
+            # most calls (all of them inside a step) pass no Variable: nothing to read
+            if _holds_variables(args):
+                args = [_read(a) for a in args]
+            if kwargs and _holds_variables(kwargs.values()):
                 kwargs = {k: _read(v) for k, v in kwargs.items()}
             return getattr(active(), name)(*args, **kwargs)
 

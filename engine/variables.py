@@ -17,7 +17,16 @@ import numpy as np
 from engine import backend as backends
 
 _live = weakref.WeakSet()
-_local = threading.local()
+
+
+class _ThreadScopes(threading.local):
+    """Each thread's stack of state scopes (a fresh, empty one in a new thread)."""
+
+    def __init__(self):
+        self.scopes = []
+
+
+_local = _ThreadScopes()
 
 
 def live_variables() -> list[Variable]:
@@ -91,16 +100,14 @@ class StateScope:
 
 
 def _current_scope():
-    stack = getattr(_local, "scopes", None)
+    stack = _local.scopes
     return stack[-1] if stack else None
 
 
 @contextlib.contextmanager
 def state_scope(values: dict):
     """Read `values[v]` for each Variable v in the block; assignments stay in the scope."""
-    stack = getattr(_local, "scopes", None)
-    if stack is None:
-        stack = _local.scopes = []
+    stack = _local.scopes
     scope = StateScope(values)
     stack.append(scope)
     try:

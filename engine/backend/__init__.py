@@ -43,7 +43,16 @@ class MissingBackendError(ImportError):
 
 _loaded: dict[str, Backend] = {}
 _default: list[str] = [os.environ.get("WORKBENCH_BACKEND", "numpy")]
-_local = threading.local()
+
+
+class _ThreadStack(threading.local):
+    """Each thread's stack of `using(...)` backends (a fresh, empty one in a new thread)."""
+
+    def __init__(self):
+        self.stack = []
+
+
+_local = _ThreadStack()
 
 
 def _check_name(name):
@@ -85,7 +94,8 @@ def available_backends() -> list[str]:
 
 def current() -> Backend:
     """The session's default backend: new models are built on it."""
-    return get_backend(_default[0])
+    loaded = _loaded.get(_default[0])  # every op asks: skip get_backend's checks
+    return loaded if loaded is not None else get_backend(_default[0])
 
 
 def set_default(name: str) -> Backend:
@@ -97,7 +107,7 @@ def set_default(name: str) -> Backend:
 
 def active() -> Backend:
     """The backend ops run on now: the innermost `using(...)`, else the default."""
-    stack = getattr(_local, "stack", None)
+    stack = _local.stack
     return stack[-1] if stack else current()
 
 
@@ -105,9 +115,7 @@ def active() -> Backend:
 def using(backend):
     """Run the block's ops on `backend` (a name or a Backend), in this thread only."""
     backend = get_backend(backend)
-    stack = getattr(_local, "stack", None)
-    if stack is None:
-        stack = _local.stack = []
+    stack = _local.stack
     stack.append(backend)
     try:
         yield backend

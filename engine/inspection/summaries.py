@@ -2,15 +2,17 @@
 
 The device side (`summarise`, `heat_map`, `dead_units`, ...) takes backend arrays and
 returns small ones, through engine.ops only, so it runs inside any backend's compiled step.
-It makes as few passes over each tensor as it can: a big tensor goes through one
-`summary_statistics` op (its mean, squared deviations, sum of |x|, min and max), small ones
-are reduced together as rows around a pivot; no boolean masks over big tensors and no
-division. Histograms and the zero and non-finite counts come from a small even sample.
+It makes as few passes over each tensor as it can: a tensor goes through one
+`summary_statistics` op (its mean, squared deviations, sum of |x|, min and max), or, when
+there are many small ones, they are reduced together as rows around a pivot; no boolean
+masks over big tensors and no division. Histograms and the zero and non-finite counts come
+from a small even sample.
 `statistics` turns those sums into the STATISTICS on the host, in float64.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -18,10 +20,10 @@ import numpy as np
 from engine import ops
 
 STATISTICS = ("mean", "std", "min", "max", "mean_abs", "l2", "zero_fraction", "nonfinite_fraction")
-# Columns of `summarise`'s raw: per tensor, its size, its pivot (a big tensor's mean, a small
-# one's first value), the sum and the sum of squares of (x - pivot), the sum of |x|, min, max;
-# then, over its even sample (the whole tensor when it is small), how many values the sample
-# holds, how many are finite and how many are zero.
+# Columns of `summarise`'s raw: per tensor, its size, its pivot (its mean, or its first value
+# when it is reduced in chunks), the sum and the sum of squares of (x - pivot), the sum of
+# |x|, min, max; then, over its even sample (the whole tensor when it is small), how many
+# values the sample holds, how many are finite and how many are zero.
 RAW = (
     "size",
     "pivot",
@@ -37,9 +39,11 @@ RAW = (
 _COLUMN = {name: i for i, name in enumerate(RAW)}
 # A tanh output beyond ±0.99 (a sigmoid output within 0.005 of 0 or 1) counts as saturated.
 SATURATION_LEVEL = 0.99
-# Tensors smaller than this are summarised together, as rows of CHUNK values in one array.
+# Tensors smaller than this are summarised together, as rows of CHUNK values in one array,
+# when there are at least CHUNKED_FROM of them (fewer cost fewer ops one by one).
 SMALL = 1 << 16
 CHUNK = 1024
+CHUNKED_FROM = 12
 
 
 # --------------------------------------------------------------------------- on the device
@@ -50,35 +54,38 @@ def summarise(tensors, bins: int, sample: int):
     values (every value of smaller tensors). `statistics(raw)` finishes the STATISTICS.
 
     Eager backends pay for every op, so the op count does not grow with the number of small
-    tensors: each tensor of SMALL values or more is reduced on its own by the
-    `summary_statistics` op (fused on PyTorch and NumPy), all smaller ones together in
-    one chunked stack, and every sample is binned in one batch."""
+    tensors: a tensor of SMALL values or more is reduced on its own by the
+    `summary_statistics` op (fused on PyTorch and NumPy), and so are smaller ones while there
+    are few of them; CHUNKED_FROM or more smaller ones are reduced together in one chunked
+    stack. Every sample is binned in one batch."""
     sizes = [math.prod(ops.shape(t)) for t in tensors]
-    big = [i for i, size in enumerate(sizes) if size >= SMALL]
-    small = [i for i, size in enumerate(sizes) if size < SMALL]
+    chunked = [i for i, size in enumerate(sizes) if size < SMALL]
+    if len(chunked) < CHUNKED_FROM:
+        chunked = []
+    alone = [i for i in range(len(tensors)) if i not in chunked]
     strides = [
         sampling_stride(size, [ops.shape(t)[-1] if ops.shape(t) else 1], sample)
         for t, size in zip(tensors, sizes)
     ]
     length = max(math.ceil(size / stride) for size, stride in zip(sizes, strides))
     raws, samples, reduced = [], [], []
-    for i in big:
+    for i in alone:
         flat = ops.reshape(float32(tensors[i]), (1, -1))
         reduced.append(ops.summary_statistics(flat))
         taken = ops.getitem(flat, (slice(None), slice(None, None, strides[i])))
         missing = length - ops.shape(taken)[1]
         if missing:  # NaN, which no count or bin includes
-            taken = ops.concatenate(
-                [taken, ops.convert(np.full((1, missing), np.nan, np.float32))], 1
-            )
+            taken = ops.pad(taken, ((0, 0), (0, missing)), math.nan)
         samples.append(taken)
-    if big:
-        raws.append(_raw_from_statistics(ops.stack(reduced), [sizes[i] for i in big]))
-    if small:
-        chunks = _Chunks([tensors[i] for i in small])
-        raws.append(chunks.raw_statistics())
-        samples.append(chunks.samples([strides[i] for i in small], length))
-    order = big + small
+    if alone:
+        raws.append(_raw_from_statistics(ops.stack(reduced), [sizes[i] for i in alone]))
+    if chunked:
+        raw, taken = _chunked_statistics(
+            [tensors[i] for i in chunked], [strides[i] for i in chunked], length
+        )
+        raws.append(raw)
+        samples.append(taken)
+    order = alone + chunked
     raw = _in_order(raws, order)
     sampled = _in_order(samples, order)
     low = ops.getitem(raw, (slice(None), _COLUMN["min"]))
@@ -109,90 +116,79 @@ def _raw_from_statistics(rows, sizes):
     )
 
 
-def _raw_statistics(stacked, sizes, pivot, inside):
-    """The first seven RAW columns for each row of `stacked` (rows, values), whose row i
-    holds `sizes[i]` values, around `pivot` (rows, 1): padding that repeats the pivot (or
-    another value of the row) changes neither min, max nor the sums around the pivot, and
-    `inside` (bool, like `stacked`) leaves it out of the others."""
-    rows = ops.shape(stacked)[0]
-    shifted = ops.subtract(stacked, pivot)
-    shifted_sum = ops.sum(shifted, axis=1)
-    abs_sum = ops.sum(ops.where(inside, ops.abs(stacked), 0.0), axis=1)
-    columns = [
-        ops.convert(np.asarray(sizes, np.float32)),
-        ops.reshape(pivot, (rows,)),
-        shifted_sum,
-        ops.sum(ops.square(shifted), axis=1),
-        abs_sum,
-        ops.min(stacked, axis=1),
-        ops.max(stacked, axis=1),
-    ]
-    return ops.stack(columns, axis=1)
+def _chunked_statistics(tensors, strides, length):
+    """(raw, samples) of small tensors, reduced together: all of them flattened into one
+    vector, gathered into rows of CHUNK values (each tensor's last row padded with its first
+    value), reduced row by row around that first value, then per tensor over its rows; the
+    samples are gathered from the same vector (NaN after each tensor's sample)."""
+    plan = _chunk_plan(tuple(math.prod(ops.shape(t)) for t in tensors), tuple(strides), length)
+    nan = ops.convert(np.full(1, np.nan, np.float32))
+    flat = ops.concatenate([*(ops.reshape(float32(t), (-1,)) for t in tensors), nan])
+    values = ops.reshape(ops.take(flat, ops.convert(plan.cells)), (-1, CHUNK))
+    pivot = ops.expand_dims(ops.take(flat, ops.convert(plan.row_first)), 1)
+    # Padding repeats the pivot: it changes neither min, max nor the sums around the pivot,
+    # and `inside` leaves it out of the sum of |x|.
+    shifted = ops.subtract(values, pivot)
+    per_row = ops.stack(
+        [
+            ops.sum(shifted, axis=1),
+            ops.sum(ops.square(shifted), axis=1),
+            ops.sum(ops.where(ops.convert(plan.inside), ops.abs(values), 0.0), axis=1),
+        ],
+        axis=1,
+    )
+    # summed with `where`, not a matmul by 0/1 weights: 0 * NaN would spread a NaN
+    owns = ops.convert(plan.owns)  # (tensors, rows)
+    sums = ops.sum(ops.where(ops.expand_dims(owns, 2), ops.expand_dims(per_row, 0), 0.0), axis=1)
+    low = ops.min(ops.where(owns, ops.expand_dims(ops.min(values, axis=1), 0), math.inf), axis=1)
+    high = ops.max(ops.where(owns, ops.expand_dims(ops.max(values, axis=1), 0), -math.inf), axis=1)
+    firsts = ops.take(flat, ops.convert(plan.tensor_first))
+    raw = ops.concatenate(
+        [
+            ops.convert(plan.sizes),
+            ops.expand_dims(firsts, 1),
+            sums,
+            ops.expand_dims(low, 1),
+            ops.expand_dims(high, 1),
+        ],
+        axis=1,
+    )
+    samples = ops.reshape(ops.take(flat, ops.convert(plan.samples)), (len(tensors), length))
+    return raw, samples
 
 
-class _Chunks:
-    """Small tensors as rows of CHUNK values in one array, each tensor's last row padded with
-    its first value: reduced row by row in a few ops, then per tensor over its rows."""
+class _ChunkPlan:
+    """Where `_chunked_statistics` gathers from, in the flat vector of all the tensors (of
+    `sizes` values each) followed by one NaN: index arrays made once per set of shapes."""
 
-    def __init__(self, tensors):
-        sizes = [math.prod(ops.shape(t)) for t in tensors]
+    def __init__(self, sizes, strides, length):
+        starts = np.cumsum([0, *sizes[:-1]])
         pieces = [math.ceil(size / CHUNK) for size in sizes]
-        self.sizes = sizes
-        self.first_row = np.cumsum([0, *pieces[:-1]]).astype(np.int32)
-        rows = []
-        for t, size, count in zip(tensors, sizes, pieces):
-            flat = ops.reshape(float32(t), (1, -1))
-            if count * CHUNK > size:
-                fill = ops.getitem(flat, (slice(None), slice(0, 1)))
-                fill = ops.broadcast_to(fill, (1, count * CHUNK - size))
-                flat = ops.concatenate([flat, fill], axis=1)
-            rows.append(ops.reshape(flat, (count, CHUNK)))
-        self.values = rows[0] if len(rows) == 1 else ops.concatenate(rows)
-        self.owner = np.repeat(np.arange(len(tensors)), pieces).astype(np.int32)
-        self.owns = self.owner[None, :] == np.arange(len(tensors))[:, None]  # (tensors, rows)
-        self.filled = np.concatenate(
+        owner = np.repeat(np.arange(len(sizes)), pieces)
+        # cell k of a tensor's rows holds its value k; padding cells hold its first value
+        cells = [
+            start + np.where(np.arange(count * CHUNK) < size, np.arange(count * CHUNK), 0)
+            for start, size, count in zip(starts, sizes, pieces)
+        ]
+        filled = np.concatenate(
             [np.minimum(size - CHUNK * np.arange(n), CHUNK) for size, n in zip(sizes, pieces)]
         )
-
-    def raw_statistics(self):
-        """RAW's first seven columns per tensor: per row around its tensor's first value, then
-        reduced over each tensor's rows."""
-        firsts = ops.take(ops.getitem(self.values, (slice(None), 0)), ops.convert(self.first_row))
-        pivot = ops.expand_dims(ops.take(firsts, ops.convert(self.owner)), 1)
-        inside = np.arange(CHUNK)[None, :] < self.filled[:, None]
-        per_row = _raw_statistics(self.values, self.filled, pivot, ops.convert(inside))
-        # summed with `where`, not a matmul by 0/1 weights: 0 * NaN would spread a NaN
-        sums = ops.expand_dims(ops.getitem(per_row, (slice(None), slice(2, 5))), 0)
-        owns = ops.convert(self.owns)
-        total = ops.sum(ops.where(ops.expand_dims(owns, 2), sums, 0.0), axis=1)  # (tensors, 3)
-
-        def per_tensor(reduce, column, empty):
-            values = ops.expand_dims(ops.getitem(per_row, (slice(None), column)), 0)
-            return ops.expand_dims(reduce(ops.where(owns, values, empty), axis=1), 1)
-
-        return ops.concatenate(
-            [
-                ops.convert(np.asarray(self.sizes, np.float32)[:, None]),
-                ops.expand_dims(firsts, 1),
-                total,
-                per_tensor(ops.min, _COLUMN["min"], math.inf),
-                per_tensor(ops.max, _COLUMN["max"], -math.inf),
-            ],
-            axis=1,
-        )
-
-    def samples(self, strides, length):
-        """(tensors, length): every stride-th value of each tensor, then NaN."""
-        index = np.zeros((len(self.sizes), length), np.int32)
-        taken = np.zeros((len(self.sizes), length), bool)
-        for j, (size, stride) in enumerate(zip(self.sizes, strides)):
+        samples = np.full((len(sizes), length), sum(sizes))  # the NaN after the last tensor
+        for j, (start, size, stride) in enumerate(zip(starts, sizes, strides)):
             positions = np.arange(0, size, stride)
-            index[j, : len(positions)] = self.first_row[j] * CHUNK + positions
-            taken[j, : len(positions)] = True
-        flat = ops.reshape(self.values, (-1,))
-        sampled = ops.take(flat, ops.convert(index.reshape(-1)))
-        sampled = ops.reshape(sampled, index.shape)
-        return ops.where(ops.convert(taken), sampled, math.nan)
+            samples[j, : len(positions)] = start + positions
+        self.cells = np.concatenate(cells).astype(np.int32)
+        self.row_first = starts[owner].astype(np.int32)
+        self.tensor_first = starts.astype(np.int32)
+        self.inside = np.arange(CHUNK)[None, :] < filled[:, None]
+        self.owns = owner[None, :] == np.arange(len(sizes))[:, None]
+        self.sizes = np.asarray(sizes, np.float32)[:, None]
+        self.samples = samples.reshape(-1).astype(np.int32)
+
+
+@functools.lru_cache(maxsize=64)
+def _chunk_plan(sizes: tuple, strides: tuple, length: int) -> _ChunkPlan:
+    return _ChunkPlan(sizes, strides, length)
 
 
 def square_sums(tensors):

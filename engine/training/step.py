@@ -11,7 +11,8 @@ finite, and otherwise may update `state`'s arrays in place (the caller gives the
 Elsewhere arrays are never changed in place: a caller that keeps `state` can go back to it
 (the trainer does, as it checks each loss one step late).
 `train_probed` is the same train step with a probe (engine.inspection) that also returns
-summaries of every layer's activations and gradients.
+summaries of every layer's activations and gradients; it updates in place only when its
+caller says it gives `state` up.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import functools
 
 import numpy as np
 
-from engine import tree
+from engine import ops, tree
 
 
 class Steps:
@@ -61,15 +62,19 @@ class Steps:
         if self.first_step_seconds is None:
             self.first_step_seconds = seconds
 
-    def train_probed(self, probe):
+    def train_probed(self, probe, in_place=False):
         """The train step that also captures what `probe` asks for (engine.inspection.Probe),
         compiled on its own so that plain steps pay nothing:
 
             new_state, loss, captured = steps.train_probed(probe)(state, x, y, sample_weight)
-        """
-        if probe not in self._probed:
-            self._probed[probe] = self.backend.jit(functools.partial(self._train_step, probe=probe))
-        return self._probed[probe]
+
+        With `in_place` the caller gives `state` up, as with `train`: on a synchronous backend
+        a step whose loss is finite may then update its arrays in place."""
+        key = (probe, in_place)
+        if key not in self._probed:
+            step = functools.partial(self._train_step, probe=probe, may_update_in_place=in_place)
+            self._probed[key] = self.backend.jit(step)
+        return self._probed[key]
 
     def _loss(self, params, non_trainable, x, y, sample_weight, probe=None):
         trainable, taps = params
@@ -80,7 +85,7 @@ class Steps:
         seen = [] if tapping is None else tapping.outputs
         return self.model.compute_loss(y, y_pred, sample_weight), (y_pred, non_trainable, seen)
 
-    def _train_step(self, state, x, y, sample_weight, probe=None):
+    def _train_step(self, state, x, y, sample_weight, probe=None, may_update_in_place=True):
         trainable, non_trainable, optimizer_state, metric_states = state
         # A probe adds a zero to every node output: the gradients of those taps are the
         # gradients with respect to the node outputs.
@@ -90,10 +95,17 @@ class Steps:
             (trainable, taps), non_trainable, x, y, sample_weight, probe
         )
         # On a synchronous backend reading the loss costs nothing: a plain step whose loss is
-        # not finite hands its state back untouched, and otherwise updates it in place.
-        in_place = probe is None and self.backend.synchronous
+        # not finite hands its state back untouched, and otherwise updates it in place. A
+        # probed step keeps the state of a step whose loss is not finite as well, and copies
+        # of the weights before an in-place update (it summarises them and their updates).
+        in_place = may_update_in_place and self.backend.synchronous
         if in_place and not is_finite(self.backend, loss):
-            return state, loss
+            if probe is None:
+                return state, loss
+            in_place = False
+        weights = trainable
+        if probe is not None and in_place:
+            trainable = [ops.add(w, 0.0) for w in weights]  # adding zero makes a new array
         new_trainable, optimizer_state = self.model.optimizer.stateless_apply(
             optimizer_state, grads, trainable, in_place=in_place
         )
@@ -102,7 +114,7 @@ class Steps:
         if probe is None:
             return new_state, loss
         captured = probe.summarise(
-            x, seen, tap_grads, trainable, grads, new_trainable, loss, state[1], non_trainable
+            x, seen, tap_grads, weights, grads, new_trainable, loss, state[1], non_trainable
         )
         return new_state, loss, captured
 

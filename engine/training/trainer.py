@@ -347,7 +347,7 @@ class Trainer:
                 self._check_loss(steps.backend, loss, epoch, step)
                 return tree.unflatten_as(state, leaves), loss
             # Run it again from the same state with the probe, to see where it broke.
-        new_state, loss, captured = steps.train_probed(probe)(state, *batch)
+        new_state, loss, captured = steps.train_probed(probe, in_place=True)(state, *batch)
         receive(captured)
         self._check_loss(steps.backend, loss, epoch, step)
         return new_state, loss

@@ -153,6 +153,34 @@ def test_capture_steps_train_exactly_like_plain_steps(backend_name):
     assert json.loads(json.dumps(inspector.to_json()))["graph"]["model_outputs"] == ["dense_1"]
 
 
+def test_a_capture_step_describes_the_weights_before_it_and_the_update_it_made(backend_name):
+    """Where a capture step updates the weights in place (synchronous backends), it still
+    summarises the weights as they were and the update as it was applied."""
+    engine.set_random_seed(0)
+    model = engine.Sequential([layers.Input((4,)), layers.Dense(3), layers.Dense(1)])
+    model.compile(engine.optimizers.Adam(0.05), "mse")
+    seen = []
+
+    class Weights(engine.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            seen.append(self.model.get_weights())
+
+        def on_train_batch_end(self, batch, logs=None):
+            seen[-1] = (seen[-1], self.model.get_weights())
+
+    x = np.random.default_rng(2).normal(size=(12, 4)).astype("float32")
+    inspector = InspectionCallback(every=1, verbose=0)
+    callbacks = [inspector, Weights()]
+    model.fit(x, x[:, :1], batch_size=4, shuffle=False, verbose=0, callbacks=callbacks)
+    assert len(inspector.store) == len(seen) == 3
+    for record, (before, after) in zip(inspector.store, seen):
+        kernel = record["layers"]["dense"]["weights"]["dense/kernel"]
+        assert kernel["value"]["l2"] == pytest.approx(np.linalg.norm(before[0]), rel=1e-5)
+        assert kernel["update_norm"] == pytest.approx(
+            np.linalg.norm(after[0] - before[0]), rel=1e-3
+        )
+
+
 def test_a_tensor_of_equal_values_falls_in_the_last_bin_without_a_warning(backend_name):
     """A bias starts at zero: its histogram has no width, which must not divide 0 by 0."""
     model = engine.Sequential([layers.Input((4,)), layers.Dense(3)])

@@ -46,7 +46,13 @@ def test_jsonable_turns_arrays_and_non_finite_numbers_into_json():
     }
 
 
-def test_statistics_of_padded_stacks_of_non_finite_and_of_off_centre_tensors():
+@pytest.mark.parametrize("chunked_from", [1, 100], ids=["chunked", "one_by_one"])
+def test_statistics_of_padded_stacks_of_non_finite_and_of_off_centre_tensors(
+    monkeypatch, chunked_from
+):
+    """Small tensors are reduced together in chunks when there are many, else one by one:
+    the statistics are the same either way."""
+    monkeypatch.setattr(summaries, "CHUNKED_FROM", chunked_from)
     a = np.array([2.0, -2.0, 0.0, 4.0], "float32")
     b = a[:3]  # padded to the length of a and c, in one stack with them
     c = np.array([1.0, np.nan, 0.0, np.inf], "float32")

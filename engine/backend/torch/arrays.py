@@ -128,6 +128,8 @@ def _reverse_negative_steps(x, key):
     Each such slice becomes `:` in the returned key, so the remaining basic indexing is
     unchanged and the gradient still flows (index_select scatter-adds).
     """
+    if not any(isinstance(k, slice) and k.step is not None and k.step < 0 for k in key):
+        return x, key  # the usual case
     consumed = sum(1 for k in key if k is not None and k is not Ellipsis)
     dim, rest = 0, []
     for k in key:
