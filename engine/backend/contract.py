@@ -20,6 +20,10 @@ Gradients are exact reverse-mode gradients of the forward function on every back
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "uint32", "bool")
 
 
@@ -373,6 +377,44 @@ class Backend:
                 self.max(x),
             ]
         )
+
+    def histogram(self, x, low, high, bins: int):
+        """Per row of `x` (rows, n), counts of its values in `bins` equal bins from `low` to
+        `high` (both (rows,)), the last bin including `high`: a (rows, bins) float32 array.
+        Values outside [low, high] and non-finite values are not counted, nor is any value
+        of a row with a non-finite low or high; a row whose low equals its high counts its
+        values equal to them in the last bin. Not differentiable.
+
+        Written here with the other ops: bin k is split into (k // b, k % b) with b about
+        sqrt(bins), one 0/1 array per part, and a batched matmul of the two counts every
+        pair (about 2 sqrt(bins) values per value of x, no boolean arrays); counts are sums
+        of ones, exact. PyTorch and NumPy count with one bincount."""
+        low, high = self.expand_dims(low, 1), self.expand_dims(high, 1)
+        width = self.divide(self.subtract(high, low), float(bins))
+        level = self.equal(width, 0.0)  # divided by 1, not by 0 (no 0/0)
+        position = self.floor(self.divide(self.subtract(x, low), self.where(level, 1.0, width)))
+        position = self.where(level, bins - 1.0, self.minimum(position, bins - 1.0))
+        # NaN fails both comparisons; a non-finite width takes its whole row out
+        inside = self.logical_and(self.greater_equal(x, low), self.less_equal(x, high))
+        inside = self.logical_and(inside, self.isfinite(width))
+        position = self.where(inside, position, -1.0)  # -1: in no bin
+        columns = math.ceil(math.sqrt(bins))
+        rows = math.ceil(bins / columns)
+        high_part = self.floor(self.divide(position, float(columns)))  # -1 for none: no row
+        low_part = self.subtract(position, self.multiply(high_part, float(columns)))
+        pairs = self.matmul(
+            self._indicator(high_part, rows, 1), self._indicator(low_part, columns, 2)
+        )
+        flat = self.reshape(pairs, (self.shape(x)[0], rows * columns))
+        return self.cast(self.getitem(flat, (slice(None), slice(0, bins))), "float32")
+
+    def _indicator(self, values, count: int, axis: int):
+        """1.0 where an integer-valued `values` (rows, n) equals k, for k < count, along a new
+        `axis` (1: (rows, count, n); 2: (rows, n, count)); 0.0 elsewhere."""
+        shape = (1, count, 1) if axis == 1 else (1, 1, count)
+        ks = self.convert(np.arange(count, dtype=np.float32).reshape(shape))
+        distance = self.abs(self.subtract(self.expand_dims(values, axis), ks))
+        return self.relu(self.subtract(1.0, distance))
 
     # ------------------------------------------------------------------------ optimizers
     def adam_update(

@@ -57,7 +57,7 @@ def summarise(tensors, bins: int, sample: int):
     tensors: a tensor of SMALL values or more is reduced on its own by the
     `summary_statistics` op (fused on PyTorch and NumPy), and so are smaller ones while there
     are few of them; CHUNKED_FROM or more smaller ones are reduced together in one chunked
-    stack. Every sample is binned in one batch."""
+    stack. Every sample is binned by one `histogram` op (a bincount on PyTorch and NumPy)."""
     sizes = [math.prod(ops.shape(t)) for t in tensors]
     chunked = [i for i, size in enumerate(sizes) if size < SMALL]
     if len(chunked) < CHUNKED_FROM:
@@ -98,7 +98,7 @@ def summarise(tensors, bins: int, sample: int):
         ],
         axis=1,
     )
-    return ops.concatenate([raw, counts], axis=1), _histograms(sampled, low, high, bins)
+    return ops.concatenate([raw, counts], axis=1), ops.histogram(sampled, low, high, bins)
 
 
 def _raw_from_statistics(rows, sizes):
@@ -192,10 +192,12 @@ def _chunk_plan(sizes: tuple, strides: tuple, length: int) -> _ChunkPlan:
 
 
 def square_sums(tensors):
-    """The sum of squares of every tensor, as one float32 vector (norms are their roots)."""
+    """The sum of squares of every tensor, as one float32 vector (norms are their roots):
+    dot products, which make no array of squares."""
     sums = []
     for t in tensors:
-        sums.append(ops.sum(ops.square(ops.reshape(float32(t), (-1,)))))
+        flat = ops.reshape(float32(t), (-1,))
+        sums.append(ops.einsum("i,i->", flat, flat))
     return ops.stack(sums)
 
 
@@ -209,40 +211,6 @@ def _in_order(parts, order):
 
 def _count(condition):
     return ops.sum(ops.cast(condition, "float32"), axis=1)
-
-
-def _histograms(sampled, low, high, bins: int):
-    """Per row, counts of its finite values in `bins` equal bins from its low to its high.
-
-    Bin k is split into (k // b, k % b) with b about sqrt(bins): one 0/1 array per part, one
-    of a few columns and one of a few rows, and a batched matmul of the two counts every
-    pair. That touches (about 2 sqrt(bins)) values per sampled value instead of `bins`, and
-    no boolean array (slow on some backends). Counts are sums of ones: exact."""
-    low, high = ops.expand_dims(low, 1), ops.expand_dims(high, 1)
-    width = ops.divide(ops.subtract(high, low), float(bins))
-    level = ops.equal(width, 0.0)  # a row of equal values: divided by 1, not by 0 (no 0/0)
-    position = ops.floor(ops.divide(ops.subtract(sampled, low), ops.where(level, 1.0, width)))
-    # The max falls in the last bin, as does every value of a row of equal values.
-    # Non-finite values, the padding, and all values of a row holding a non-finite value (its
-    # width is not finite) fall in none (-1).
-    position = ops.where(ops.isfinite(position), ops.minimum(position, bins - 1.0), -1.0)
-    position = ops.where(level, bins - 1.0, position)
-    position = ops.where(ops.isfinite(sampled), position, -1.0)
-    columns = math.ceil(math.sqrt(bins))
-    rows = math.ceil(bins / columns)
-    high_part = ops.floor(ops.divide(position, float(columns)))  # -1 for none: no row
-    low_part = ops.subtract(position, ops.multiply(high_part, float(columns)))
-    pairs = ops.matmul(_indicator(high_part, rows, 1), _indicator(low_part, columns, 2))
-    flat = ops.reshape(pairs, (ops.shape(sampled)[0], rows * columns))
-    return ops.getitem(flat, (slice(None), slice(0, bins)))
-
-
-def _indicator(values, count: int, axis: int):
-    """1.0 where an integer-valued `values` (rows, n) equals k, for k < count, along a new
-    `axis` (1: (rows, count, n); 2: (rows, n, count)); 0.0 elsewhere."""
-    ks = np.arange(count, dtype=np.float32).reshape((1, count, 1) if axis == 1 else (1, 1, count))
-    distance = ops.abs(ops.subtract(ops.expand_dims(values, axis), ops.convert(ks)))
-    return ops.relu(ops.subtract(1.0, distance))
 
 
 def sampling_stride(length: int, channels, sample: int) -> int:

@@ -385,6 +385,20 @@ def summary_statistics(x):
     return np.array([x.mean(), np.sum(deviations**2), np.sum(np.abs(x)), x.min(), x.max()])
 
 
+def histogram(x, low, high, bins):
+    counts = np.zeros((len(x), bins))
+    for row, (values, lo, hi) in enumerate(zip(np.asarray(x, np.float64), low, high)):
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            continue
+        inside = values[(values >= lo) & (values <= hi)]
+        if lo == hi:
+            counts[row, -1] = len(inside)
+            continue
+        bin_of = np.minimum(np.floor((inside - lo) / (hi - lo) * bins), bins - 1).astype(int)
+        counts[row] = np.bincount(bin_of, minlength=bins)
+    return counts
+
+
 def sparse_softmax_crossentropy(labels, logits):
     return -np.take_along_axis(log_softmax(logits), np.asarray(labels)[..., None], -1)[..., 0]
 

@@ -127,6 +127,18 @@ def adam_arguments():
     )
 
 
+def histogram_arguments():
+    """Rows of values clear of the bin edges (multiples of 0.25), with NaN and ±inf, values
+    outside the range, a row of equal values and a row whose range is not finite."""
+    x = away_from_integers(5, 12) / 4
+    x[1, 2], x[1, 5] = np.nan, np.inf
+    x[2] = 0.5
+    x[2, 0] = 0.75
+    low = f32([-1.0, -1.0, 0.5, -0.5, -np.inf])
+    high = f32([1.0, 1.0, 0.5, 0.5, 1.0])
+    return x, low, high
+
+
 def case(
     op,
     *args,
@@ -409,6 +421,8 @@ CASES = [
     case("layer_norm", normal(3, 5), (1,), 1e-3, None, normal(5), label="offset-only"),
     case("summary_statistics", normal(3, 4)),
     case("summary_statistics", normal(2, 3, 5) + 3.0, label="off-centre"),
+    case("histogram", *histogram_arguments(), 8, grad=False),
+    case("histogram", normal(2, 7), f32([-3.0, -1.0]), f32([3.0, 1.5]), 5, grad=False),
     case("sparse_softmax_crossentropy", ints(5, 6), normal(6, 5) * 4),
     case("sparse_softmax_crossentropy", ints(3, 2, 4), normal(2, 4, 3), label="3-d"),
     case("dot_product_attention", normal(2, 3, 2, 4), normal(2, 5, 2, 4), normal(2, 5, 2, 3), 0.5),

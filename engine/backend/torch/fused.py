@@ -16,8 +16,8 @@ from engine.backend.torch.core import promoted, tensor
 
 
 class FusedOps:
-    """adam_update, dense, layer_norm, dot_product_attention, sparse_softmax_crossentropy and
-    summary_statistics of the contract."""
+    """adam_update, dense, layer_norm, dot_product_attention, sparse_softmax_crossentropy,
+    summary_statistics and histogram of the contract."""
 
     def dense(self, x, kernel, bias=None):
         # nn.Linear's kernel: one addmm over every leading axis (kernel.t() is a view, and
@@ -49,8 +49,29 @@ class FusedOps:
         flat = tensor(x).reshape(-1)
         mean = flat.mean()
         deviations = flat - mean
+        squares = torch.dot(deviations, deviations)
+        # the deviations are done with: reuse their memory (autograd takes no out= argument)
+        reused = None if deviations.requires_grad else deviations
+        magnitudes = torch.abs(flat, out=reused)
         low, high = torch.aminmax(flat)
-        return torch.stack([mean, torch.dot(deviations, deviations), flat.abs().sum(), low, high])
+        return torch.stack([mean, squares, magnitudes.sum(), low, high])
+
+    def histogram(self, x, low, high, bins):
+        x = tensor(x)
+        low, high = tensor(low)[:, None], tensor(high)[:, None]
+        rows = x.shape[0]
+        width = (high - low) / bins
+        level = width == 0
+        bin_of = torch.floor_((x - low) / torch.where(level, 1.0, width)).clamp_(max=bins - 1)
+        # a level row's values go to its last bin; each row's bins follow the previous row's
+        first = torch.arange(rows, device=x.device, dtype=x.dtype)[:, None] * bins
+        bin_of += first + level * (bins - 1)
+        inside = (x >= low) & (x <= high)
+        inside &= torch.isfinite(width)
+        # every uncounted value goes to one more bin, dropped: no boolean indexing
+        index = torch.where(inside, bin_of, float(rows * bins)).long()
+        counts = torch.bincount(index.reshape(-1), minlength=rows * bins + 1)
+        return counts[: rows * bins].reshape(rows, bins).to(torch.float32)
 
     def sparse_softmax_crossentropy(self, labels, logits):
         logits, labels = tensor(logits), tensor(labels)
