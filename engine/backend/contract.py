@@ -256,6 +256,12 @@ class Backend:
     def einsum(self, equation, *operands):
         raise NotImplementedError
 
+    def vdot(self, a, b):
+        """The sum of a * b over every value of two arrays of one size, whatever their shapes
+        (a scalar): a dot product of the flattened arrays, which makes no array of products
+        where the backend has one (NumPy, PyTorch)."""
+        return self.sum(self.multiply(self.reshape(a, (-1,)), self.reshape(b, (-1,))))
+
     # ------------------------------------------------------------------------ shape ops
     def reshape(self, x, shape):
         """`shape` may hold one -1."""

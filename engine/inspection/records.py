@@ -33,11 +33,12 @@ def summaries_of(host: dict, heat_maps=()) -> list[dict]:
     """One SUMMARY per row of an unpacked "raw" and "histograms" pair (summaries.summarise),
     with the matching entry of `heat_maps`, where there is one, as its heat_map."""
     (raw,), (histograms,) = host["raw"], host["histograms"]
+    counts = np.rint(histograms).astype(np.int64)
     found = []
-    for row, values in enumerate(statistics(raw)):
-        summary = {name: float(v) for name, v in zip(STATISTICS, values)}
+    for row, values in enumerate(statistics(raw).tolist()):  # Python floats
+        summary = dict(zip(STATISTICS, values))
         summary["histogram"] = {
-            "counts": np.rint(histograms[row]).astype(np.int64),
+            "counts": counts[row],
             "low": summary["min"],
             "high": summary["max"],
         }

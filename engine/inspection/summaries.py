@@ -20,14 +20,15 @@ import numpy as np
 from engine import ops
 
 STATISTICS = ("mean", "std", "min", "max", "mean_abs", "l2", "zero_fraction", "nonfinite_fraction")
-# Columns of `summarise`'s raw: per tensor, its size, its pivot (its mean, or its first value
-# when it is reduced in chunks), the sum and the sum of squares of (x - pivot), the sum of
-# |x|, min, max; then, over its even sample (the whole tensor when it is small), how many
-# values the sample holds, how many are finite and how many are zero.
+# Columns of `summarise`'s raw: per tensor, its size, the sum of (x - pivot), the pivot (its
+# mean, around which that sum is 0, or its first value when it is reduced in chunks), the sum
+# of squares of (x - pivot), the sum of |x|, min, max (pivot to max in summary_statistics's
+# order); then, over its even sample (the whole tensor when it is small), how many values the
+# sample holds, how many are finite and how many are zero.
 RAW = (
     "size",
-    "pivot",
     "shifted_sum",
+    "pivot",
     "shifted_squares",
     "abs_sum",
     "min",
@@ -68,17 +69,15 @@ def summarise(tensors, bins: int, sample: int):
         for t, size in zip(tensors, sizes)
     ]
     length = max(math.ceil(size / stride) for size, stride in zip(sizes, strides))
-    raws, samples, reduced = [], [], []
-    for i in alone:
-        flat = ops.reshape(float32(tensors[i]), (1, -1))
-        reduced.append(ops.summary_statistics(flat))
-        taken = ops.getitem(flat, (slice(None), slice(None, None, strides[i])))
-        missing = length - ops.shape(taken)[1]
-        if missing:  # NaN, which no count or bin includes
-            taken = ops.pad(taken, ((0, 0), (0, missing)), math.nan)
-        samples.append(taken)
+    raws, samples = [], []
     if alone:
-        raws.append(_raw_from_statistics(ops.stack(reduced), [sizes[i] for i in alone]))
+        flats = [ops.reshape(float32(tensors[i]), (-1,)) for i in alone]
+        # size and shifted sum (0 around the mean), then the op's five columns
+        known = np.asarray([[sizes[i], 0.0] for i in alone], np.float32)
+        reduced = ops.stack([ops.summary_statistics(flat) for flat in flats])
+        raws.append(ops.concatenate([ops.convert(known), reduced], axis=1))
+        taken = [ops.getitem(flat, slice(None, None, strides[i])) for flat, i in zip(flats, alone)]
+        samples.append(_padded_rows(taken, tuple(ops.shape(t)[0] for t in taken), length))
     if chunked:
         raw, taken = _chunked_statistics(
             [tensors[i] for i in chunked], [strides[i] for i in chunked], length
@@ -101,19 +100,21 @@ def summarise(tensors, bins: int, sample: int):
     return ops.concatenate([raw, counts], axis=1), ops.histogram(sampled, low, high, bins)
 
 
-def _raw_from_statistics(rows, sizes):
-    """RAW's first seven columns from `rows` of the `summary_statistics` op (mean, squared
-    deviations, sum of |x|, min, max): the mean is the pivot, so the deviations from it sum to 0."""
-    column = np.asarray(sizes, np.float32)[:, None]
-    return ops.concatenate(
-        [
-            ops.convert(column),
-            ops.getitem(rows, (slice(None), slice(0, 1))),
-            ops.convert(np.zeros_like(column)),
-            ops.getitem(rows, (slice(None), slice(1, 5))),
-        ],
-        axis=1,
-    )
+def _padded_rows(pieces, lengths: tuple, length: int):
+    """The 1-D `pieces` (of `lengths` values) as the rows of one (pieces, length) array, each
+    followed by NaN (which no count or bin includes): one concatenation and one gather."""
+    nan = ops.convert(np.full(1, np.nan, np.float32))
+    flat = ops.concatenate([*pieces, nan])
+    return ops.reshape(ops.take(flat, ops.convert(_padding_plan(lengths, length))), (-1, length))
+
+
+@functools.lru_cache(maxsize=64)
+def _padding_plan(lengths: tuple, length: int) -> np.ndarray:
+    """Where `_padded_rows` gathers each cell from: a piece's values, then the NaN at the end."""
+    index = np.full((len(lengths), length), sum(lengths), np.int32)
+    for row, (start, count) in enumerate(zip(np.cumsum([0, *lengths[:-1]]), lengths)):
+        index[row, :count] = start + np.arange(count)
+    return index.reshape(-1)
 
 
 def _chunked_statistics(tensors, strides, length):
@@ -146,8 +147,9 @@ def _chunked_statistics(tensors, strides, length):
     raw = ops.concatenate(
         [
             ops.convert(plan.sizes),
-            ops.expand_dims(firsts, 1),
-            sums,
+            ops.getitem(sums, (slice(None), slice(0, 1))),  # the shifted sum
+            ops.expand_dims(firsts, 1),  # the pivot
+            ops.getitem(sums, (slice(None), slice(1, 3))),  # shifted squares, sum of |x|
             ops.expand_dims(low, 1),
             ops.expand_dims(high, 1),
         ],
@@ -194,11 +196,7 @@ def _chunk_plan(sizes: tuple, strides: tuple, length: int) -> _ChunkPlan:
 def square_sums(tensors):
     """The sum of squares of every tensor, as one float32 vector (norms are their roots):
     dot products, which make no array of squares."""
-    sums = []
-    for t in tensors:
-        flat = ops.reshape(float32(t), (-1,))
-        sums.append(ops.einsum("i,i->", flat, flat))
-    return ops.stack(sums)
+    return ops.stack([ops.vdot(float32(t), float32(t)) for t in tensors])
 
 
 def _in_order(parts, order):

@@ -385,6 +385,10 @@ def summary_statistics(x):
     return np.array([x.mean(), np.sum(deviations**2), np.sum(np.abs(x)), x.min(), x.max()])
 
 
+def vdot(a, b):
+    return np.dot(np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64))
+
+
 def histogram(x, low, high, bins):
     counts = np.zeros((len(x), bins))
     for row, (values, lo, hi) in enumerate(zip(np.asarray(x, np.float64), low, high)):

@@ -334,6 +334,8 @@ CASES = [
         for axis in ({}, {"axis": 0}, {"axis": 1})
     ],
     # --------------------------------------------------------------------- linear algebra
+    case("vdot", normal(3, 4), normal(3, 4)),
+    case("vdot", normal(2, 3, 2), normal(12), label="shapes-differ"),
     case("matmul", normal(3, 4), normal(4, 5)),
     case("matmul", normal(2, 3, 4), normal(4, 5)),
     case("matmul", normal(3, 4), normal(2, 4, 5)),

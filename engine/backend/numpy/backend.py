@@ -116,6 +116,7 @@ class NumpyBackend(Backend):
     # linear algebra
     matmul = staticmethod(linalg.matmul)
     einsum = staticmethod(linalg.einsum)
+    vdot = staticmethod(linalg.vdot)
     dense = staticmethod(linalg.dense)
 
     # shape ops

@@ -178,3 +178,7 @@ class MathOps:
 
     def einsum(self, equation, *operands):
         return torch.einsum(equation, *promoted(*operands))
+
+    def vdot(self, a, b):
+        a, b = promoted(a, b)
+        return torch.dot(a.reshape(-1), b.reshape(-1))
