@@ -39,12 +39,12 @@ class Probe:
     bins: histogram bins per tensor; heat_map_size: the largest side of a heat map;
     histogram_sample: tensors larger than this are binned from an even subsample.
 
-    weights_every: the full value summary of the trainable weights (what the weights are,
-    not their gradients, which are summarised every time) is made every this many captures,
-    and also whenever the weights' L2 norms moved by more than WEIGHT_DRIFT since the last one
-    or one is not finite; in between, a record repeats the last one with the current norm (its
-    `value_step` says which step the rest describes). Weights change little from one capture
-    to the next and are most of a model's values, so this saves most of a capture's work.
+    weights_every: the full summaries of the trainable weights and of their gradients are
+    made every this many captures, and also whenever the weights' L2 norms moved by more than
+    WEIGHT_DRIFT since the last ones or a weight or gradient norm is not finite; in between, a
+    record repeats the last ones with the current L2 norms (its `value_step` says which step
+    the rest describes). Weights and their gradients are most of a model's values, and the
+    diagnostics need only their norms, so this saves most of a capture's work.
     """
 
     def __init__(
@@ -76,7 +76,8 @@ class Probe:
         self.weights_every = int(weights_every)
         self._weight_packer = Packer()
         self._weight_steps = {}  # backend name -> compiled _summarise_weights
-        self._values = None  # (step, value summaries, their L2 norms, captures since)
+        # (step, value summaries, gradient summaries, the weights' L2 norms, captures since)
+        self._values = None
 
     # ------------------------------------------------------------------- inside the step
     def zero_taps(self, x) -> list:
@@ -114,14 +115,14 @@ class Probe:
     ):
         """What one step captured, packed into one device vector (packing.py) so it travels
         to the host in one transfer. The rows of the statistics are, in order: activations
-        (model inputs, then node outputs), the gradients with respect to node outputs, the
-        weight gradients, then the non-trainable float weights (as they were before the
-        step, like the weights); records.py reads them in that order. The weights' values
-        are summarised by `read`, when due."""
+        (model inputs, then node outputs), the gradients with respect to node outputs, then
+        the non-trainable float weights (as they were before the step, like the weights);
+        records.py reads them in that order. The weights and their gradients are summarised
+        by `read`, when due; here only their L2 norms."""
         activations = [*tree.flatten(x), *outputs]
         frozen = [non_trainable[i] for i in self._frozen] if non_trainable else []
         new_frozen = [new_non_trainable[i] for i in self._frozen] if new_non_trainable else []
-        rows = [*activations, *output_grads, *weight_grads, *frozen]
+        rows = [*activations, *output_grads, *frozen]
         summarised = [r for r in range(len(rows)) if r not in self._same_as]
         raw, histograms = summaries.summarise(
             [rows[r] for r in summarised], self.bins, self.histogram_sample
@@ -141,6 +142,7 @@ class Probe:
             "heat_maps": [summaries.heat_map(t, size) for t in [*activations, *output_grads]],
             "weight_heat_maps": [summaries.weight_heat_map(w, size) for w in frozen],
             "weight_squares": [summaries.square_sums(weights)] if weights else [],
+            "gradient_squares": [summaries.square_sums(weight_grads)] if weights else [],
             "dead_units": [summaries.dead_units(outputs[i]) for i in self._relu],
             "saturated": [
                 summaries.saturated_fraction(outputs[i], self.layout.outputs[i].activation)
@@ -148,8 +150,12 @@ class Probe:
             ],
             "update_squares": [summaries.square_sums(updates)] if updates else [],
         }
-        # The weights go out as they came in (no copy), for `read` to summarise when due.
-        captured = {"packed": self._packer.pack(parts), "weights": list(weights)}
+        # The weights and gradients go out as they are (no copy), for `read` to summarise.
+        captured = {
+            "packed": self._packer.pack(parts),
+            "weights": list(weights),
+            "weight_gradients": list(weight_grads),
+        }
         if self.keep_tensors:
             captured["tensors"] = {
                 "activations": activations,
@@ -164,34 +170,48 @@ class Probe:
         host = self._packer.unpack(backend.to_numpy(captured["packed"]))
         if "tensors" in captured:
             host["tensors"] = tree.map_structure(backend.to_numpy, captured["tensors"])
-        squares = host["weight_squares"][0] if host["weight_squares"] else np.zeros(0)
-        values = self._weight_values(captured["weights"], np.sqrt(squares), backend, step)
-        return build_record(self.layout, host, step, self._relu, self._bounded, values)
+        if self.layout.weights:
+            norms = [np.sqrt(host[name][0]) for name in ("weight_squares", "gradient_squares")]
+            weights = self._weight_summaries(captured, *norms, backend, step)
+        else:
+            weights = []
+        return build_record(self.layout, host, step, self._relu, self._bounded, weights)
 
-    def _weight_values(self, weights, norms, backend, step: int) -> list:
-        """(value SUMMARY, the step it describes) per trainable weight; see weights_every."""
-        if not weights:
-            return []
-        if self._values is None or self._weight_summary_due(norms):
+    def _weight_summaries(self, captured, norms, gradient_norms, backend, step: int) -> list:
+        """(value SUMMARY, gradient SUMMARY, the step they describe) per trainable weight,
+        with current L2 norms; see weights_every."""
+        if self._values is None or self._weight_summary_due(norms, gradient_norms):
             if backend.name not in self._weight_steps:
                 self._weight_steps[backend.name] = backend.jit(self._summarise_weights)
-            packed = backend.to_numpy(self._weight_steps[backend.name](weights))
-            host = self._weight_packer.unpack(packed)
-            self._values = (step, summaries_of(host, host["heat_maps"]), norms, 0)
+            summarise = self._weight_steps[backend.name]
+            packed = summarise(captured["weights"], captured["weight_gradients"])
+            host = self._weight_packer.unpack(backend.to_numpy(packed))
+            found = summaries_of(host, host["heat_maps"])
+            count = len(norms)
+            self._values = (step, found[:count], found[count:], norms, 0)
         else:
-            at, values, then, since = self._values
-            self._values = (at, values, then, since + 1)
-        at, values = self._values[:2]
-        return [({**value, "l2": float(norm)}, at) for value, norm in zip(values, norms)]
+            at, values, gradients, then, since = self._values
+            self._values = (at, values, gradients, then, since + 1)
+        at, values, gradients = self._values[:3]
+        return [
+            ({**value, "l2": float(norm)}, {**gradient, "l2": float(gradient_norm)}, at)
+            for value, gradient, norm, gradient_norm in zip(
+                values, gradients, norms, gradient_norms
+            )
+        ]
 
-    def _weight_summary_due(self, norms) -> bool:
-        _, _, then, since = self._values
-        if since + 1 >= self.weights_every or not np.all(np.isfinite(norms)):
+    def _weight_summary_due(self, norms, gradient_norms) -> bool:
+        then, since = self._values[3:]
+        if since + 1 >= self.weights_every:
+            return True
+        if not (np.all(np.isfinite(norms)) and np.all(np.isfinite(gradient_norms))):
             return True
         return bool(np.linalg.norm(norms - then) > WEIGHT_DRIFT * np.linalg.norm(then))
 
-    def _summarise_weights(self, weights):
-        raw, histograms = summaries.summarise(weights, self.bins, self.histogram_sample)
+    def _summarise_weights(self, weights, gradients):
+        """Summaries of the weights (with heat maps), then of their gradients, packed."""
+        rows = [*weights, *gradients]
+        raw, histograms = summaries.summarise(rows, self.bins, self.histogram_sample)
         size = self.heat_map_size
         parts = {
             "raw": [raw],

@@ -31,7 +31,11 @@ class Packer:
         if plan not in self._plans:
             self._plans[plan] = len(self._order)
             self._order.append(plan)
-        flat = [ops.reshape(float32(a), (-1,)) for arrays in parts.values() for a in arrays]
+        flat = []
+        for (_, shapes), arrays in zip(plan, parts.values()):
+            for shape, array in zip(shapes, arrays):
+                array = float32(array)
+                flat.append(array if len(shape) == 1 else ops.reshape(array, (-1,)))
         index = ops.convert(np.array([self._plans[plan]], np.float32))
         return ops.concatenate([index, *flat])
 

@@ -16,9 +16,9 @@
 A SUMMARY holds the statistics of engine.inspection.summaries.STATISTICS as floats, a
 "histogram" ({"counts", "low", "high"}: equal bins from low to high) and, for activations,
 gradients and weight values, a "heat_map" (a small 2-D array). A weight's value summary is
-made every few captures (capture.Probe's weights_every): "value_step" is the step it
-describes, apart from its "l2", which is always current. `jsonable` turns any of this into
-JSON."""
+made every few captures (capture.Probe's weights_every), and so is its gradient's:
+"value_step" is the step they describe, apart from their "l2", which is always current.
+`jsonable` turns any of this into JSON."""
 
 from __future__ import annotations
 
@@ -48,14 +48,15 @@ def summaries_of(host: dict, heat_maps=()) -> list[dict]:
     return found
 
 
-def build_record(layout, host: dict, step: int, relu: list, bounded: list, values: list) -> dict:
+def build_record(layout, host: dict, step: int, relu: list, bounded: list, weights: list) -> dict:
     """A record from the unpacked host copy of Probe.summarise's vector (see capture.py), and
-    `values`, the value SUMMARY of each trainable weight with the step it describes."""
+    `weights`: per trainable weight, its value SUMMARY, its gradient's SUMMARY and the step
+    they describe."""
     tensors, outputs = layout.tensors, layout.outputs
-    count, first = len(layout.weights), len(tensors) + len(outputs)
-    # Rows as Probe.summarise orders them: activations, output gradients, weight gradients,
-    # then non-trainable weights (absent from steps that did not pass them).
-    heat_maps = [*host["heat_maps"], *[None] * count, *host["weight_heat_maps"]]
+    first = len(tensors) + len(outputs)
+    # Rows as Probe.summarise orders them: activations, output gradients, then non-trainable
+    # weights (absent from steps that did not pass them).
+    heat_maps = [*host["heat_maps"], *host["weight_heat_maps"]]
     summaries = summaries_of(host, heat_maps)
     layers = {t.name: {"activation": summaries[i]} for i, t in enumerate(tensors)}
     for j, tensor in enumerate(outputs):
@@ -65,21 +66,22 @@ def build_record(layout, host: dict, step: int, relu: list, bounded: list, value
         if tensor.non_trainable:
             layers[tensor.name]["non_trainable_weights"] = {}
     norms = np.sqrt(host["update_squares"][0]) if host["update_squares"] else []
+    count = len(layout.weights)
     for k, (name, owner) in enumerate(zip(layout.weights, layout.weight_owners)):
-        value, value_step = values[k]
+        value, gradient, value_step = weights[k]
         layers[owner]["weights"][name] = {
             "value": value,
-            "gradient": summaries[first + k],
+            "gradient": gradient,
             "update_norm": float(norms[k]),
             "update_ratio": _ratio(norms[k], value["l2"]),
             "value_step": value_step,
         }
     frozen = zip(layout.non_trainable_weights, layout.non_trainable_owners)
-    if len(summaries) > first + count:
+    if len(summaries) > first:
         for k, (name, owner) in enumerate(frozen):
             if owner is None:
                 continue
-            value = summaries[first + count + k]
+            value = summaries[first + k]
             layers[owner]["non_trainable_weights"][name] = {
                 "value": value,
                 "update_norm": float(norms[count + k]),

@@ -196,7 +196,8 @@ def _chunk_plan(sizes: tuple, strides: tuple, length: int) -> _ChunkPlan:
 def square_sums(tensors):
     """The sum of squares of every tensor, as one float32 vector (norms are their roots):
     dot products, which make no array of squares."""
-    return ops.stack([ops.vdot(float32(t), float32(t)) for t in tensors])
+    flats = [float32(t) for t in tensors]
+    return ops.stack([ops.vdot(flat, flat) for flat in flats])
 
 
 def _in_order(parts, order):

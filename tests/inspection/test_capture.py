@@ -112,6 +112,8 @@ def test_captured_tensors_match_the_backends_own_autodiff(backend_name):
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-7, err_msg=name)
     kernel = report["layers"]["conv2d"]["weights"]["conv2d/kernel"]
     assert kernel["value"]["l2"] == pytest.approx(np.linalg.norm(before[0]), rel=1e-5)
+    assert_summary_describes(kernel["value"], before[0])
+    assert_summary_describes(kernel["gradient"], weight_gradients[0])
     # SGD: the update is learning rate times gradient
     assert kernel["update_norm"] == pytest.approx(
         0.1 * np.linalg.norm(weight_gradients[0]), rel=1e-4

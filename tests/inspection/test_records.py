@@ -148,6 +148,10 @@ def test_weight_values_are_summarised_every_few_captures_with_a_current_norm(bac
     np.testing.assert_allclose([k["value"]["l2"] for k in kernels], norms, rtol=1e-5)
     assert kernels[1]["value"]["mean"] == kernels[0]["value"]["mean"]
     assert kernels[3]["value"]["mean"] != kernels[0]["value"]["mean"]
+    # so is the gradient, whose norm is current too
+    assert kernels[1]["gradient"]["mean"] == kernels[0]["gradient"]["mean"]
+    assert kernels[3]["gradient"]["mean"] != kernels[0]["gradient"]["mean"]
+    assert len({k["gradient"]["l2"] for k in kernels}) == len(kernels)
 
     # a weight that moves by more than 2% of its norm is summarised again at once
     model.layers[0].set_weights([w * 2 for w in model.layers[0].get_weights()])
