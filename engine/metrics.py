@@ -82,6 +82,13 @@ class Mean(Metric):
             seen = float(ops.shape(values)[0]) if ops.shape(values) else 1.0
         return [ops.add(total, ops.sum(values)), ops.add(count, seen)]
 
+    def stateless_add(self, state, value, weight: float):
+        """stateless_update for one scalar `value` counted `weight` times (a Python number):
+        what the loss tracker does every step, in three ops."""
+        total, count = state
+        weighted = ops.multiply(ops.cast(value, "float32"), float(weight))
+        return [ops.add(total, weighted), ops.add(count, float(weight))]
+
     def stateless_result(self, state):
         total, count = state
         empty = ops.equal(count, 0.0)

@@ -14,15 +14,20 @@ def flatten(structure) -> list:
     return leaves
 
 
+_CONTAINERS = (dict, list, tuple)
+
+
 def _collect(node, leaves):
     if isinstance(node, dict):
-        for value in node.values():
-            _collect(value, leaves)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            _collect(value, leaves)
-    else:
+        node = node.values()
+    elif not isinstance(node, (list, tuple)):
         leaves.append(node)
+        return
+    for value in node:  # leaves inline: states are mostly flat lists of arrays
+        if isinstance(value, _CONTAINERS):
+            _collect(value, leaves)
+        else:
+            leaves.append(value)
 
 
 def unflatten_as(structure, leaves):
@@ -41,10 +46,17 @@ def _rebuild(node, iterator):
     if isinstance(node, dict):
         return {key: _rebuild(value, iterator) for key, value in node.items()}
     if isinstance(node, (list, tuple)):
-        values = [_rebuild(value, iterator) for value in node]
+        values = [
+            _rebuild(value, iterator) if isinstance(value, _CONTAINERS) else _next(iterator)
+            for value in node
+        ]
         if isinstance(node, list):
             return values
         return type(node)(*values) if hasattr(node, "_fields") else tuple(values)
+    return _next(iterator)
+
+
+def _next(iterator):
     leaf = next(iterator, _END)
     if leaf is _END:
         raise ValueError("Fewer leaves than the structure has places for.")

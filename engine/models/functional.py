@@ -68,8 +68,8 @@ class Model(Exportable, Trainer, Layer):
     @property
     def non_trainable_variables(self):
         """Everything a step reads but does not differentiate: frozen weights, seed states."""
-        trainable = set(map(id, self.trainable_weights))
-        return [v for v in self.variables if id(v) not in trainable]
+        trainable = set(self.trainable_weights)
+        return [v for v in self.variables if v not in trainable]
 
     @property
     def backend(self):
@@ -208,9 +208,5 @@ class Model(Exportable, Trainer, Layer):
 
 
 def _unique(variables):
-    seen, result = set(), []
-    for variable in variables:
-        if id(variable) not in seen:
-            seen.add(id(variable))
-            result.append(variable)
-    return result
+    """The variables in order, each once (Variables hash and compare by identity)."""
+    return list(dict.fromkeys(variables))

@@ -156,9 +156,7 @@ class Trainer:
     def update_metrics(self, states, loss, y, y_pred, sample_weight):
         batch = tree.flatten(y_pred)[0]
         batch_size = backends.active().shape(batch)[0]
-        new_states = [
-            self._loss_tracker.stateless_update(states[0], loss, sample_weight=float(batch_size))
-        ]
+        new_states = [self._loss_tracker.stateless_add(states[0], loss, batch_size)]
         first_y, first_pred = (y[0], y_pred[0]) if isinstance(y_pred, list) else (y, y_pred)
         for metric, state in zip(self.compiled_metrics, states[1:]):
             new_states.append(metric.stateless_update(state, first_y, first_pred, sample_weight))

@@ -387,3 +387,17 @@ def test_model_checkpoint_writes_loadable_files(tmp_path):
     assert rewritten == improved
     restored = engine.load_model(tmp_path / names[-1])
     np.testing.assert_allclose(restored.predict(x), model.predict(x), rtol=1e-6)
+
+
+def test_adding_a_weighted_scalar_is_the_update_with_that_weight(backend_name):
+    """The loss tracker's shortcut (fit's every step) agrees with the general update."""
+    backend = engine.backend.get_backend(backend_name)
+    metric = engine.metrics.Mean(name="loss")
+    state = [backend.convert(np.float32(1.5)), backend.convert(np.float32(2.0))]
+    with engine.backend.using(backend):
+        fast = metric.stateless_add(state, backend.convert(np.float32(0.25)), 4)
+        general = metric.stateless_update(state, backend.convert(np.float32(0.25)), 4.0)
+        result = metric.stateless_result(fast)
+    np.testing.assert_allclose([backend.to_numpy(v) for v in fast], [2.5, 6.0])
+    np.testing.assert_allclose([backend.to_numpy(v) for v in general], [2.5, 6.0])
+    assert float(backend.to_numpy(result)) == pytest.approx(2.5 / 6.0)

@@ -39,7 +39,8 @@ class ArrayOps:
         return dtype_name(tensor(x).dtype)
 
     def cast(self, x, dtype):
-        return tensor(x).to(torch_dtype(dtype))
+        x, target = tensor(x), torch_dtype(dtype)
+        return x if x.dtype == target else x.to(target)
 
     def zeros(self, shape, dtype=None):
         return torch.zeros(shape, dtype=torch_dtype(dtype or "float32"), device=DEVICE)
