@@ -63,11 +63,16 @@ class Session:
         return lambda: self._listeners.remove(listener)
 
     def publish_state(self, *names) -> None:
-        """Tell listeners the new values of `names` (every trait when none are named)."""
-        values = self.state()
-        if names:
-            values = {name: values[name] for name in names}
-        self._notify(StateUpdate(values))
+        """Tell listeners the new values of `names` (every trait when none are named).
+
+        The values are read under the publishing lock: when the training thread and the kernel
+        publish at once, the last values sent are the latest (a fast fit's "finished" is not
+        overtaken by the "running" read before it)."""
+        with self._publish_lock:
+            values = self.state()
+            if names:
+                values = {name: values[name] for name in names}
+            self._notify(StateUpdate(values))
 
     def emit(self, item: Event) -> None:
         self._notify(item)
