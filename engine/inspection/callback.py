@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from engine.inspection.capture import Probe
 from engine.inspection.diagnostics import Diagnoser
 from engine.inspection.records import jsonable
@@ -65,13 +67,16 @@ class InspectionCallback(Callback):
 
     def on_train_batch_begin(self, batch, logs=None):
         due = self.steps_done % self.every == 0
-        self.model.capture_next_step(self.probe, self._receive, only_if_diverged=not due)
+        # A divergence is seen when the loss is read, which may be a step later: the
+        # record is named after the step it captured, bound here.
+        receive = functools.partial(self._receive, step=self.steps_done + 1)
+        self.model.capture_next_step(self.probe, receive, only_if_diverged=not due)
 
     def on_train_batch_end(self, batch, logs=None):
         self.steps_done += 1
 
-    def _receive(self, captured):
-        record = self.probe.read(captured, self.model.backend, step=self.steps_done + 1)
+    def _receive(self, captured, backend, step):
+        record = self.probe.read(captured, backend, step=step)
         self.store.append(record)
         self.diagnostics = self._diagnoser.update(record)
         known = {(d.id, d.node) for d in self.findings}

@@ -10,6 +10,8 @@ back: training stops with the weights of the last good step.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,7 +38,7 @@ class Trainer:
 
     optimizer = None
     stop_training = False
-    _capture_request = None  # (probe, receive, only_if_diverged), set by capture_next_step
+    _capture_request = None  # a _CaptureRequest, set by capture_next_step
     _unchecked_step = None  # the last step whose loss is not checked yet (_UncheckedStep)
 
     # ---------------------------------------------------------------------------- compile
@@ -261,15 +263,16 @@ class Trainer:
         derived once per fit: the same Variables persist across steps and backend switches.
 
         The step's loss is checked one step late (or at the end of the epoch), so Python runs
-        ahead while the device computes. Until then the step's input state is kept: if the
-        loss turns out not finite, the Variables go back to it, the weights from before the
-        step that produced it. On a synchronous backend the step checks its loss itself
-        (and updates in place), and a step with a capture request is checked at once, as
-        the capture may need to run it again."""
+        ahead while the device computes. Until then the step's input state and batch are kept:
+        if the loss turns out not finite, the Variables go back to it, the weights from before
+        the step that produced it (and a capture request waiting for a divergence runs that
+        step again with its probe). On a synchronous backend the step checks its loss itself
+        (and updates in place); a step captured with a probe is checked at once."""
         backend = variables[0].backend  # all of them are on the same one
         steps = self._steps_for(backend)
         request, self._capture_request = self._capture_request, None
-        if request is not None or (
+        probed = request is not None and not request.only_if_diverged
+        if probed or (
             self._unchecked_step is not None and self._unchecked_step.backend is not backend
         ):
             self._check_unchecked_step()
@@ -277,22 +280,23 @@ class Trainer:
         with backends.using(backend):
             x, y, sample_weight = _to_backend(backend, batch)
             started = time.perf_counter()
-            if request is None:
-                after, loss = steps.train(state_variables)(before, x, y, sample_weight)
-                if backend.synchronous:  # the step checked its loss and kept its state
-                    self._check_loss(backend, loss, epoch, step)
-            else:
+            if probed:
                 state = tree.unflatten_as(state_variables, before)
-                batch = (x, y, sample_weight)
-                new_state, loss = self._run_captured_step(steps, state, batch, request, epoch, step)
+                new_state, loss = self._run_probed_step(
+                    steps, state, (x, y, sample_weight), request, epoch, step
+                )
                 after = tree.flatten(new_state)
+            else:
+                after, loss = steps.train(state_variables)(before, x, y, sample_weight)
         steps.record_first_step(time.perf_counter() - started)
-        unchecked = self._unchecked_step
-        self._unchecked_step = (
-            _UncheckedStep(backend, loss, epoch, step, variables, before)
-            if request is None and not backend.synchronous
-            else None
-        )
+        this_step = None
+        if not probed:
+            this_step = _UncheckedStep(backend, loss, epoch, step, state_variables, before, batch,
+                                       request)
+            if backend.synchronous:  # the step checked its loss and kept its state
+                self._check_step(this_step)
+                this_step = None
+        unchecked, self._unchecked_step = self._unchecked_step, this_step
         write_values(variables, after)
         if unchecked is not None:
             self._check_step(unchecked)
@@ -304,11 +308,13 @@ class Trainer:
 
     def _check_step(self, unchecked, raise_error=True) -> None:
         """If that step's loss is not finite, put the Variables back as they were before it
-        and (unless fit is already stopping on another error) raise TrainingDivergedError."""
+        and (unless fit is already stopping on another error) let its capture request see
+        where it broke and raise TrainingDivergedError."""
         if not is_finite(unchecked.backend, unchecked.loss):
             self._unchecked_step = None  # a step run after it is undone with it
             unchecked.restore()
             if raise_error:
+                self._capture_divergence(unchecked)
                 self._check_loss(unchecked.backend, unchecked.loss, unchecked.epoch, unchecked.step)
 
     def _check_loss(self, backend, loss, epoch, step) -> None:
@@ -332,23 +338,35 @@ class Trainer:
 
     def capture_next_step(self, probe, receive, only_if_diverged=False) -> None:
         """Run the next training step with `probe` (engine.inspection) and pass what it captured
-        to `receive`. With `only_if_diverged` the step runs as usual and, only if its loss is
-        not finite, runs again from the same state with the probe, to show where it broke."""
-        self._capture_request = (probe, receive, only_if_diverged)
+        to `receive(captured, backend)`. With `only_if_diverged` the step runs as usual and,
+        only if its loss is not finite, runs again from the same state with the probe, to show
+        where it broke (when its loss is read: one step later on asynchronous backends)."""
+        self._capture_request = _CaptureRequest(probe, receive, only_if_diverged)
 
-    def _run_captured_step(self, steps, state, batch, request, epoch, step):
-        """(new state, loss) of a step run with a capture request, checked at once."""
-        probe, receive, only_if_diverged = request
-        if only_if_diverged:
-            leaves, loss = steps.train(state)(tree.flatten(state), *batch)
-            if probe is None or is_finite(steps.backend, loss):
-                self._check_loss(steps.backend, loss, epoch, step)
-                return tree.unflatten_as(state, leaves), loss
-            # Run it again from the same state with the probe, to see where it broke.
-        new_state, loss, captured = steps.train_probed(probe, in_place=True)(state, *batch)
-        receive(captured)
+    def _run_probed_step(self, steps, state, batch, request, epoch, step):
+        """(new state, loss) of a step run with a probe, checked at once."""
+        new_state, loss, captured = steps.train_probed(request.probe, in_place=True)(
+            state, *batch
+        )
+        request.receive(captured, steps.backend)
         self._check_loss(steps.backend, loss, epoch, step)
         return new_state, loss
+
+    def _capture_divergence(self, unchecked) -> None:
+        """Run a diverged step again, from the state it started from (put back already), with
+        the probe of the capture request it had (if any), and hand what it captured over: the
+        probe sees where the first non-finite value came from. Nothing is written back. It runs
+        where the model is now, which a backend switch since the step may have changed."""
+        request = unchecked.request
+        if request is None:
+            return
+        backend = self.backend
+        state_variables = unchecked.state_variables
+        state = tree.unflatten_as(state_variables, read_values(tree.flatten(state_variables)))
+        with backends.using(backend):
+            batch = _to_backend(backend, unchecked.batch)
+            _, _, captured = self._steps_for(backend).train_probed(request.probe)(state, *batch)
+        request.receive(captured, backend)
 
     def _steps_for(self, backend) -> Steps:
         if backend.name not in self._steps:
@@ -448,17 +466,31 @@ def _config_of(item):
     return {"class_name": type(item).__name__, "config": item.get_config()}
 
 
-class _UncheckedStep:
-    """A step whose loss is not read back yet, and the state its Variables had before it."""
+class _CaptureRequest(NamedTuple):
+    """What capture_next_step asked for the next step."""
 
-    def __init__(self, backend, loss, epoch, step, variables, before):
-        self.backend, self.loss, self.epoch, self.step = backend, loss, epoch, step
-        self._variables, self._before = variables, before
+    probe: object
+    receive: Callable
+    only_if_diverged: bool
+
+
+class _UncheckedStep(NamedTuple):
+    """A step whose loss is not read back yet: the state its Variables had before it and the
+    batch (NumPy) it ran on, to undo it, or run it again with the probe of its capture request."""
+
+    backend: object
+    loss: object
+    epoch: int
+    step: int
+    state_variables: tuple
+    before: list
+    batch: tuple
+    request: _CaptureRequest | None
 
     def restore(self) -> None:
         """Put the Variables back as they were before the step (on their current backend,
         which a switch since may have changed)."""
-        for variable, value in zip(self._variables, self._before):
+        for variable, value in zip(tree.flatten(self.state_variables), self.before):
             if variable.backend is not self.backend:
                 value = variable.backend.convert(self.backend.to_numpy(value), variable.dtype)
             variable._value = value

@@ -115,7 +115,7 @@ def test_the_origin_of_a_nan_is_named(backend_name):
     assert report["layers"]["log"]["activation"]["nonfinite_fraction"] == 0.25
 
 
-def test_a_nan_between_captures_is_traced_by_replaying_the_step():
+def test_a_nan_between_captures_is_traced_by_replaying_the_step(backend_name):
     model = log_model()
     x = np.random.default_rng(0).uniform(size=(8, 3)).astype("float32")
     y = np.zeros((8, 1), "float32")
@@ -123,11 +123,39 @@ def test_a_nan_between_captures_is_traced_by_replaying_the_step():
     model.fit(x, y, batch_size=4, epochs=1, callbacks=[inspector], verbose=0)
     assert inspector.findings == []
     plant_zero_output(model)
-    with pytest.raises(TrainingDivergedError):
+    planted = model.get_weights()
+    with pytest.raises(TrainingDivergedError, match="epoch 1, step 1"):
         model.fit(x, y, batch_size=4, epochs=1, callbacks=[inspector], verbose=0)
     origin = next(d for d in inspector.findings if d.id == "non_finite")
     assert (origin.node, origin.step) == ("log", 3)
     assert [r["step"] for r in inspector.store] == [1, 3]
+    for kept, before in zip(model.get_weights(), planted):  # the diverged step is undone
+        np.testing.assert_array_equal(kept, before)
+
+
+def test_a_nan_found_after_a_backend_switch_is_traced_on_the_backend_it_came_from(backend_name):
+    other = "torch" if backend_name == "numpy" else "numpy"
+    if other not in engine.available_backends():
+        pytest.skip(f"{other} is not installed")
+    model = log_model()
+    plant_zero_output(model)
+    planted = model.get_weights()
+    x = np.random.default_rng(0).uniform(size=(8, 3)).astype("float32")
+    switch = engine.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: engine.set_backend(other)
+    )
+    inspector = InspectionCallback(every=1000, verbose=0)
+    inspector.steps_done = 1  # the first step is not a due capture
+    with pytest.raises(TrainingDivergedError, match="epoch 1, step 1"):
+        model.fit(x, np.zeros((8, 1), "float32"), batch_size=4, callbacks=[inspector, switch],
+                  verbose=0)
+    origin = next(d for d in inspector.findings if d.id == "non_finite")
+    assert (origin.node, origin.step) == ("log", 2)
+    # a synchronous backend checks the loss inside the step, so no switch comes between
+    synchronous = engine.backend.get_backend(backend_name).synchronous
+    assert model.backend.name == (backend_name if synchronous else other)
+    for kept, before in zip(model.get_weights(), planted):
+        np.testing.assert_array_equal(kept, before)
 
 
 def test_a_healthy_run_raises_nothing():
