@@ -17,28 +17,33 @@ from benchmarks.processes import Worker
 
 @dataclass(frozen=True)
 class Plan:
-    """How long to measure: `rounds` blocks per contestant, each about `block_seconds`."""
+    """How long to measure: `rounds` blocks per contestant, each about `block_seconds`, of a
+    whole number of `multiple` steps (so that a capture every `multiple` steps falls the
+    same number of times in every block)."""
 
     rounds: int
     block_seconds: float
     min_steps: int
     max_steps: int
+    multiple: int = 1
 
     def steps_for(self, seconds_per_step: float) -> int:
         steps = math.ceil(self.block_seconds / max(seconds_per_step, 1e-6))
-        return max(self.min_steps, min(self.max_steps, steps))
+        steps = max(self.min_steps, min(self.max_steps, steps))
+        return math.ceil(steps / self.multiple) * self.multiple
 
 
 def run_group(entries, model, config, plan, device="cpu", threads=0) -> dict:
-    """Measure `entries` ({label: (contestant, backend)}) training `model` against each other.
+    """Measure `entries` ({label: (contestant, backend)}, or (contestant, backend, settings)
+    with settings added to that contestant's config) training `model` against each other.
 
     Returns {"steps_per_round", "rounds", "contestants": {label: result}}, a result holding
     the per-round seconds per step ("times_ms"), their median, the first step's time and the
     peak memory, or "error" / "skipped" when the contestant could not run.
     """
     workers = {
-        label: Worker(contestant, backend, model, config, device, threads)
-        for label, (contestant, backend) in entries.items()
+        label: Worker(contestant, backend, model, {**config, **dict(*settings)}, device, threads)
+        for label, (contestant, backend, *settings) in entries.items()
     }
     results = {label: {} for label in entries}
     live = {}
@@ -66,7 +71,8 @@ def run_group(entries, model, config, plan, device="cpu", threads=0) -> dict:
                 results[label]["first_step_s"] = reply["seconds"]
                 if reply.get("engine_first_step_seconds") is not None:
                     results[label]["engine_first_step_s"] = reply["engine_first_step_seconds"]
-        # One untimed block each warms caches and sizes the blocks from the median contestant.
+        # One untimed block each warms caches (and compiles what the first block did not) and
+        # sizes the blocks from the median contestant.
         warm = [ask(label, "run", steps=plan.min_steps) for label in list(live)]
         per_step = [reply["seconds_per_step"] for reply in warm if "error" not in reply]
         steps = plan.steps_for(statistics.median(per_step)) if per_step else plan.min_steps

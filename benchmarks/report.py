@@ -90,6 +90,25 @@ def switch_table(result) -> list[str]:
     ]
 
 
+def inspection_table(groups) -> list[str]:
+    if not groups:
+        return []
+    every = groups[0]["target"]["every"]
+    header = ["backend", "model", "plain ms", f"every {every} ms", "every step ms", "added",
+              "target", "capture step/plain", "implied added"]
+    rows = []
+    for group in groups:
+        c, r, target = group["contestants"], group["ratios"], group["target"]
+        verdict = {True: "met", False: "missed", None: "-"}[target["met"]]
+        rows.append([
+            group["backend"], group["model"], _ms(c["plain"]), _ms(c[f"every {every}"]),
+            _ms(c["every step"]), _percent(group["added"]),
+            f"≤{target['limit']:.0%} {verdict}", _ratio(r["every step/plain"]),
+            _percent(group["implied_added"]),
+        ])
+    return _table(header, rows)
+
+
 def tables(results) -> str:
     machine = results["machine"]
     lines = [
@@ -97,27 +116,45 @@ def tables(results) -> str:
         f"{_load(machine['load_average_start'])} at start, "
         f"{_load(machine.get('load_average_end'))} at end; threads: {machine['threads']}",
         "",
-        "Step time of fit (median ms per step) and ratios (median of per-round ratios):",
-        "",
-        *step_time_table(results["step_time"]),
-        "",
-        "First step (compilation) and peak memory per process:",
-        "",
-        *first_step_table(results["step_time"]),
-        "",
-        "The engine's NumPy backend against its other backends (ms per step):",
-        "",
-        *numpy_table(results["numpy"]),
-        "",
-        *switch_table(results["backend_switch"]),
-        "",
     ]
-    gpu = results["gpu"]
-    if "skipped" in gpu:
+    if "step_time" in results:
+        lines += [
+            "Step time of fit (median ms per step) and ratios (median of per-round ratios):",
+            "",
+            *step_time_table(results["step_time"]),
+            "",
+            "First step (compilation) and peak memory per process:",
+            "",
+            *first_step_table(results["step_time"]),
+            "",
+        ]
+    if "numpy" in results:
+        lines += [
+            "The engine's NumPy backend against its other backends (ms per step):",
+            "",
+            *numpy_table(results["numpy"]),
+            "",
+        ]
+    if "backend_switch" in results:
+        lines += [*switch_table(results["backend_switch"]), ""]
+    if "inspection" in results:
+        lines += [
+            "Live inspection: fit with InspectionCallback against fit without (median ms per "
+            "step; added: median of per-round ratios - 1):",
+            "",
+            *inspection_table(results["inspection"]),
+            "",
+        ]
+    gpu = results.get("gpu")
+    if gpu is not None and "skipped" in gpu:
         lines.append(f"GPU: skipped ({gpu['skipped']})")
-    else:
+    elif gpu is not None:
         lines += [f"GPU ({gpu['device']}):", "", *step_time_table(gpu["step_time"])]
     return "\n".join(lines)
+
+
+def _percent(value) -> str:
+    return "-" if value is None else f"{value:+.1%}"
 
 
 def _load(values) -> str:

@@ -9,6 +9,8 @@ Sections (docs in benchmarks/README.md):
   and against Keras 3's `fit`, measured alternately; ratios are engine / other.
 - numpy: the engine's NumPy backend against its other backends, the same way.
 - backend_switch: seconds for `engine.set_backend` to move a model and its Adam state.
+- inspection: the engine's `fit` with live inspection (every 10 steps, every step) against
+  the same `fit` without, per backend and model, the same way.
 - gpu: the step_time section again on a GPU, when there is one (else why it was skipped).
 """
 
@@ -33,12 +35,18 @@ FRAMEWORKS = ("jax", "torch", "tensorflow")
 # Engine step time / the faster of Keras and the hand-written loop must stay within these.
 TARGETS = {"mlp": 1.0, "cnn": 1.0, "transformer": 1.05}
 SWITCH_TARGET_SECONDS = 1.0
+# Added time of fit with InspectionCallback(every=INSPECT_EVERY) over a plain fit.
+INSPECT_EVERY = 10
+INSPECTION_TARGET = 0.05
+SECTIONS = ("step_time", "numpy", "backend_switch", "inspection", "gpu")
 
 PLANS = {
     "full": {"step": Plan(7, 1.0, 2, 200), "numpy": Plan(5, 1.0, 1, 100),
-             "switch_hidden": 2800, "switch_rounds": 3},
+             "switch_hidden": 2800, "switch_rounds": 3,
+             "inspection": Plan(7, 1.5, INSPECT_EVERY, 200, multiple=INSPECT_EVERY)},
     "quick": {"step": Plan(2, 0.05, 1, 4), "numpy": Plan(2, 0.05, 1, 4),
-              "switch_hidden": 64, "switch_rounds": 1},
+              "switch_hidden": 64, "switch_rounds": 1,
+              "inspection": Plan(2, 0.05, INSPECT_EVERY, INSPECT_EVERY, multiple=INSPECT_EVERY)},
 }
 
 
@@ -95,6 +103,40 @@ def numpy_section(backends, names, size, plan, threads, log) -> list:
     return rows
 
 
+def inspection_section(backends, names, size, plan, threads, log) -> list:
+    """Per backend and model: fit with InspectionCallback(every=INSPECT_EVERY) and with
+    capture at every step against a plain fit, alternately. `implied` is the every-step
+    capture's cost spread over INSPECT_EVERY steps: steadier than the small direct difference."""
+    rows = []
+    every = f"every {INSPECT_EVERY}"
+    for name in names:
+        config = CONFIGS[size][name]
+        for backend in backends:
+            entries = {
+                "plain": ("engine", backend),
+                every: ("engine", backend, {"inspect_every": INSPECT_EVERY}),
+                "every step": ("engine", backend, {"inspect_every": 1}),
+            }
+            log(f"  cpu {backend} {name}: {' / '.join(entries)}")
+            group = run_group(entries, name, config, plan, "cpu", threads)
+            group.update(backend=backend, model=name, batch=config["batch"])
+            contestants = group["contestants"]
+            ratios = {label: paired_ratio(contestants, label, ["plain"]) for label in entries}
+            del ratios["plain"]
+            added = None if ratios[every] is None else ratios[every] - 1
+            capture = ratios["every step"]
+            group["ratios"] = {f"{every}/plain": ratios[every], "every step/plain": capture}
+            group["added"] = added
+            group["implied_added"] = None if capture is None else (capture - 1) / INSPECT_EVERY
+            group["target"] = {
+                "every": INSPECT_EVERY,
+                "limit": INSPECTION_TARGET,
+                "met": None if added is None else added <= INSPECTION_TARGET,
+            }
+            rows.append(group)
+    return rows
+
+
 def switch_section(backends, hidden, rounds, log) -> dict:
     log("  backend switch: " + ", ".join(["numpy", *backends]))
     result = run_switch(["numpy", *backends], hidden, rounds)
@@ -122,6 +164,10 @@ def parse_args(argv):
     )
     parser.add_argument("--json", type=Path, help="where to write the results")
     parser.add_argument("--no-gpu", action="store_true", help="skip the GPU section")
+    parser.add_argument(
+        "--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS),
+        help="which sections to run (default: all)",
+    )
     return parser.parse_args(argv)
 
 
@@ -129,10 +175,12 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     size = "quick" if args.quick else "full"
     plans = PLANS[size]
-    step_plan, numpy_plan = plans["step"], plans["numpy"]
+    step_plan, numpy_plan, inspection_plan = plans["step"], plans["numpy"], plans["inspection"]
     if args.rounds:
-        step_plan = dataclasses.replace(step_plan, rounds=args.rounds)
-        numpy_plan = dataclasses.replace(numpy_plan, rounds=args.rounds)
+        step_plan, numpy_plan, inspection_plan = (
+            dataclasses.replace(plan, rounds=args.rounds)
+            for plan in (step_plan, numpy_plan, inspection_plan)
+        )
     requested = args.backends or [name for name in FRAMEWORKS if installed(name)]
     frameworks = [name for name in requested if name != "numpy" and installed(name)]
     missing = [name for name in requested if name != "numpy" and not installed(name)]
@@ -144,29 +192,42 @@ def main(argv=None) -> dict:
         "machine": machine.describe(args.threads),
         "settings": {"size": size, "models": args.models, "backends": frameworks,
                      "missing_backends": missing, "rounds": step_plan.rounds,
-                     "threads": args.threads or None},
+                     "threads": args.threads or None, "sections": args.sections},
     }
-    log("step time (engine fit vs hand-written vs Keras fit):")
-    results["step_time"] = step_time_section(
-        frameworks, args.models, size, step_plan, "cpu", args.threads, log
-    )
-    log("NumPy backend against the others:")
-    results["numpy"] = numpy_section(frameworks, args.models, size, numpy_plan, args.threads, log)
-    results["backend_switch"] = switch_section(
-        frameworks, plans["switch_hidden"], plans["switch_rounds"], log
-    )
-    gpu = None if args.no_gpu else machine.gpu_name()
-    if gpu is None:
-        results["gpu"] = {"skipped": "--no-gpu" if args.no_gpu else "no GPU found"}
-    else:
-        log(f"GPU ({gpu}):")
-        results["gpu"] = {"device": gpu, "step_time": step_time_section(
-            frameworks, args.models, size, step_plan, "gpu", args.threads, log
-        )}
+    sections = set(args.sections)
+    if "step_time" in sections:
+        log("step time (engine fit vs hand-written vs Keras fit):")
+        results["step_time"] = step_time_section(
+            frameworks, args.models, size, step_plan, "cpu", args.threads, log
+        )
+    if "numpy" in sections:
+        log("NumPy backend against the others:")
+        results["numpy"] = numpy_section(
+            frameworks, args.models, size, numpy_plan, args.threads, log
+        )
+    if "backend_switch" in sections:
+        results["backend_switch"] = switch_section(
+            frameworks, plans["switch_hidden"], plans["switch_rounds"], log
+        )
+    if "inspection" in sections:
+        log(f"live inspection (fit with capture every {INSPECT_EVERY} / every step vs none):")
+        results["inspection"] = inspection_section(
+            ["numpy", *frameworks], args.models, size, inspection_plan, args.threads, log
+        )
+    if "gpu" in sections:
+        gpu = None if args.no_gpu else machine.gpu_name()
+        if gpu is None:
+            results["gpu"] = {"skipped": "--no-gpu" if args.no_gpu else "no GPU found"}
+        else:
+            log(f"GPU ({gpu}):")
+            results["gpu"] = {"device": gpu, "step_time": step_time_section(
+                frameworks, args.models, size, step_plan, "gpu", args.threads, log
+            )}
     results["machine"]["load_average_end"] = machine.load_average()
+    complete = not args.quick and set(args.sections) == set(SECTIONS)
     path = args.json or (
-        Path(tempfile.gettempdir()) / "workbench-benchmarks-quick.json"
-        if args.quick else Path(__file__).resolve().parent / "results.json"
+        Path(__file__).resolve().parent / "results.json"
+        if complete else Path(tempfile.gettempdir()) / "workbench-benchmarks-partial.json"
     )
     path.write_text(json.dumps(results, indent=1) + "\n")
     print(report.tables(results))

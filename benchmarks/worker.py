@@ -2,10 +2,12 @@
 
     python -m benchmarks.worker --contestant engine --backend jax --model mlp --size full
 
-Contestants: "engine" (the engine's fit), "keras" (Keras 3's fit; KERAS_BACKEND is set by the
-runner), "native" (a hand-written loop, benchmarks/native/) and "switch" (moving a model with
-its Adam state between backends). Each process imports only what its contestant needs, so
-its peak memory is its own, and Keras gets the backend it reads at import.
+Contestants: "engine" (the engine's fit; with "inspect_every" in its config, with an
+InspectionCallback capturing every that many steps), "keras" (Keras 3's fit; KERAS_BACKEND
+is set by the runner), "native" (a hand-written loop, benchmarks/native/) and "switch"
+(moving a model with its Adam state between backends). Each process imports only what its
+contestant needs, so its peak memory is its own, and Keras gets the backend it reads at
+import.
 
 The worker answers requests {"op": name, "args": {...}} with one JSON line each, on a copy
 of the original stdout; anything the frameworks print goes to stderr instead.
@@ -87,6 +89,8 @@ class StepContestant:
 class FitContestant(StepContestant):
     """`fit` of the engine or of Keras: the same model, loss and Adam from the same weights."""
 
+    callbacks = ()
+
     def __init__(self, library, backend, model, config):
         super().__init__(backend, model, config)
         self.library = library
@@ -99,7 +103,10 @@ class FitContestant(StepContestant):
         )
 
     def train(self, x, y, steps):
-        self.net.fit(x, y, batch_size=self.batch, epochs=1, shuffle=False, verbose=0)
+        self.net.fit(
+            x, y, batch_size=self.batch, epochs=1, shuffle=False, verbose=0,
+            callbacks=list(self.callbacks),
+        )
 
 
 class EngineContestant(FitContestant):
@@ -108,6 +115,11 @@ class EngineContestant(FitContestant):
 
         engine.set_backend(backend)
         super().__init__(engine, backend, model, config)
+        if config.get("inspect_every"):
+            from engine.inspection import InspectionCallback
+
+            # one callback for every block, as in one long fit: captures keep their spacing
+            self.callbacks = [InspectionCallback(every=config["inspect_every"], verbose=0)]
 
     def first_extra(self):
         return {"engine_first_step_seconds": self.net.first_step_seconds.get(self.backend)}
