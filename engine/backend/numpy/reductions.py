@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 
+from engine.backend import moments
 from engine.backend.numpy.traced import no_gradient, primitive
 
 
@@ -75,11 +76,18 @@ SUM_BLOCK = 4096
 
 def _summary_statistics(x):
     flat = np.ravel(x)
-    mean = _fast_sum(flat) / np.asarray(flat.size, flat.dtype)
-    deviations = flat - mean
-    squares = deviations @ deviations
-    magnitudes = np.abs(flat, out=deviations)  # the deviations are done with: reuse them
-    return np.stack([mean, squares, _fast_sum(magnitudes), np.min(flat), np.max(flat)])
+    total, low, high = _fast_sum(flat), np.min(flat), np.max(flat)
+    mean = total / np.asarray(flat.size, flat.dtype)
+    squares = flat @ flat  # reads x only; engine/backend/moments.py says when this is enough
+    deviations = moments.squared_deviations(float(total), float(squares), flat.size)
+    scratch = None
+    if deviations is None:  # the mean is far from 0 against the spread: centre x
+        scratch = flat - mean
+        deviations = scratch @ scratch
+    magnitudes = moments.absolute_sum(total, float(low), float(high))
+    if magnitudes is None:
+        magnitudes = _fast_sum(np.abs(flat, out=scratch))  # into the centred memory, if any
+    return np.stack([mean, np.asarray(deviations, flat.dtype), magnitudes, low, high])
 
 
 def _fast_sum(flat):
@@ -100,7 +108,8 @@ def _summary_statistics_gradient(g, out, x):
     return grad
 
 
-# One pass for the mean, one (a dot product) for the squared deviations, one for |x|.
+# Passes that only read x (its sum, a dot product, min, max) and one more for |x| when x has
+# both signs; one that writes (centring x) only when its mean is far from 0 against its spread.
 summary_statistics = primitive(_summary_statistics_gradient)(_summary_statistics)
 
 
