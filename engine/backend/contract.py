@@ -468,6 +468,18 @@ class Backend:
         raise NotImplementedError
 
     # ----------------------------------------------------------------- autodiff, compile
+    def tap_zeros(self, shape, dtype=None):
+        """A zero array for `tap`. Backends whose `tap` never reads it may return one that
+        holds no memory (a broadcast zero)."""
+        return self.zeros(shape, dtype)
+
+    def tap(self, x, tap):
+        """`x`, as far as values go; inside value_and_grad, with `tap` (from `tap_zeros`, shaped
+        like x) among the parameters, the gradient with respect to `tap` is the gradient
+        with respect to x here. Inspection taps every layer's output this way. Written as
+        x + tap; eager backends pass the gradient on without the addition."""
+        return self.add(x, tap)
+
     def value_and_grad(self, fn, has_aux=False):
         """Wraps fn(params, *args) -> scalar (or (scalar, aux) with has_aux).
 

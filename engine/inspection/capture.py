@@ -2,8 +2,9 @@
 
 `Steps.train_probed(probe)` (engine/training/step.py) runs the usual train step with three
 additions from the probe: a zero "tap" per node output, passed to the gradient as extra
-parameters; a node hook that adds each tap to its node's output, so the gradient of a tap is
-the gradient with respect to that output; and `summarise`, which reduces the activations,
+parameters; a node hook that taps each node's output with it (`ops.tap`: adds it, or passes
+the gradient on where the backend's autodiff can), so the gradient of a tap is the gradient
+with respect to that output; and `summarise`, which reduces the activations,
 those gradients, the weights, their gradients and their updates to a few small arrays on the
 device, packed into one vector. `read` brings it to the host in one transfer and makes a record
 of it (engine/inspection/records.py).
@@ -91,14 +92,14 @@ class Probe:
                         f"Layer {node.layer.name!r} gives output shape {shape} for these inputs; "
                         "capture needs every size known. Give the model fixed input shapes."
                     )
-                taps.append(ops.zeros(shape, tensor.dtype))
+                taps.append(ops.tap_zeros(shape, tensor.dtype))
             return shapes
 
         self.model.compute_output_shape(tree.map_structure(ops.shape, x), node_hook=make_taps)
         return taps
 
     def tapping(self, taps):
-        """The node hook that keeps each node's outputs and adds its tap to them."""
+        """The node hook that keeps each node's outputs and taps them."""
         return _Tapping(self._first_output, taps)
 
     def summarise(
@@ -222,7 +223,7 @@ class Probe:
 
 
 class _Tapping:
-    """The node hook of a capture step: keeps every node output and adds its zero tap."""
+    """The node hook of a capture step: keeps every node output and taps it (ops.tap)."""
 
     def __init__(self, first_output, taps):
         self.first_output = first_output
@@ -242,7 +243,7 @@ class _Tapping:
                 )
             self.outputs.append(value)
             floating = ops.dtype(value).startswith(("float", "bfloat"))
-            tapped.append(ops.add(value, tap) if floating else value)
+            tapped.append(ops.tap(value, tap) if floating else value)
         return tapped if node.returns_list else tapped[0]
 
 

@@ -87,8 +87,8 @@ class Steps:
 
     def _train_step(self, state, x, y, sample_weight, probe=None, may_update_in_place=True):
         trainable, non_trainable, optimizer_state, metric_states = state
-        # A probe adds a zero to every node output: the gradients of those taps are the
-        # gradients with respect to the node outputs.
+        # A probe taps every node output with a zero (ops.tap): the gradients of those taps
+        # are the gradients with respect to the node outputs.
         taps = [] if probe is None else probe.zero_taps(x)
         gradient_fn = self.backend.value_and_grad(self._loss, has_aux=True)
         (loss, (y_pred, non_trainable, seen)), (grads, tap_grads) = gradient_fn(

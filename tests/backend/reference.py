@@ -31,6 +31,14 @@ def ones(shape, dtype=None):
     return np.ones(shape, dtype or "float32")
 
 
+def tap_zeros(shape, dtype=None):
+    return zeros(shape, dtype)
+
+
+def tap(x, tap):
+    return x + tap
+
+
 def full(shape, value, dtype=None):
     return np.full(shape, value, dtype or "float32")
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from engine import tree
-from engine.backend.numpy.traced import Traced, unwrap
+from engine.backend.numpy.arrays import numpy_dtype
+from engine.backend.numpy.traced import Traced, primitive, unwrap
 
 
 def backward(root: Traced) -> dict:
@@ -97,6 +98,19 @@ def _leaf_gradient(leaf, traced, grads):
 
 def _is_float(leaf) -> bool:
     return leaf is not None and np.asarray(leaf).dtype.kind in "fc"
+
+
+def tap_zeros(shape, dtype=None):
+    """A broadcast zero that holds no memory: `tap` never reads it."""
+    return np.broadcast_to(np.zeros((), numpy_dtype(dtype or "float32")), tuple(shape))
+
+
+def _pass_on(g, out, x, tap):
+    return g
+
+
+# x itself; the gradient reaching it goes on, unchanged, to x and to the tap (no addition).
+tap = primitive(_pass_on, _pass_on)(lambda x, tap: x)
 
 
 def stop_gradient(x):

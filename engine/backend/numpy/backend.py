@@ -147,5 +147,7 @@ class NumpyBackend(Backend):
     # control, autodiff, compile
     scan = staticmethod(control.scan)
     stop_gradient = staticmethod(autodiff.stop_gradient)
+    tap_zeros = staticmethod(autodiff.tap_zeros)
+    tap = staticmethod(autodiff.tap)
     value_and_grad = staticmethod(autodiff.value_and_grad)
     jit = staticmethod(_quiet)

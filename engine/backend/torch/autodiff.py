@@ -10,11 +10,11 @@ from __future__ import annotations
 import torch
 
 from engine import tree
-from engine.backend.torch.core import tensor
+from engine.backend.torch.core import DEVICE, tensor, torch_dtype
 
 
 class AutodiffOps:
-    """value_and_grad, jit, scan and stop_gradient of the contract."""
+    """value_and_grad, jit, scan, stop_gradient, tap and tap_zeros of the contract."""
 
     # Opt in to torch.compile for jit (e.g. `get_backend("torch").compile_steps = True`).
     compile_steps = False
@@ -48,6 +48,27 @@ class AutodiffOps:
 
     def stop_gradient(self, x):
         return tensor(x).detach()
+
+    def tap_zeros(self, shape, dtype=None):
+        # a zero expanded to the shape holds no memory: `tap` never reads it
+        return torch.zeros((), dtype=torch_dtype(dtype or "float32"), device=DEVICE).expand(
+            tuple(shape)
+        )
+
+    def tap(self, x, tap):
+        return _Tap.apply(tensor(x), tensor(tap))
+
+
+class _Tap(torch.autograd.Function):
+    """x as it is (a view), its gradient passed on unchanged to x and to the tap."""
+
+    @staticmethod
+    def forward(ctx, x, tap):
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, gradient):
+        return gradient, gradient
 
 
 def _tracked(leaf):
