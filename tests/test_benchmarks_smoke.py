@@ -40,7 +40,9 @@ def assert_measured(result, rounds):
 
 
 def test_results_have_every_section(results):
-    assert set(results) == {"machine", "settings", "step_time", "numpy", "backend_switch", "gpu"}
+    assert set(results) == {
+        "machine", "settings", "step_time", "numpy", "backend_switch", "inspection", "gpu"
+    }
     assert results["settings"]["size"] == "quick"
     assert {"cpu", "cores", "versions", "load_average_start"} <= set(results["machine"])
     assert results["gpu"] == {"skipped": "--no-gpu"}
@@ -77,6 +79,32 @@ def test_numpy_section_and_backend_switch(results):
     assert set(switch["seconds"]) == pairs
     assert switch["values_moved"] >= 3 * switch["parameters"]  # weights, Adam's m and v
     assert isinstance(switch["met"], bool)
+
+
+def test_inspection_section_times_fit_with_and_without_capture(results):
+    groups = results["inspection"]
+    assert [(g["backend"], g["model"]) for g in groups] == [
+        (name, "mlp") for name in dict.fromkeys(["numpy", BACKEND])
+    ]
+    for group in groups:
+        assert set(group["contestants"]) == {"plain", "every 10", "every step"}
+        for result in group["contestants"].values():
+            assert_measured(result, group["rounds"])
+        assert group["steps_per_round"] % 10 == 0  # each block holds whole capture periods
+        ratios = group["ratios"]
+        assert ratios["every 10/plain"] == pytest.approx(1 + group["added"])
+        assert group["implied_added"] == pytest.approx((ratios["every step/plain"] - 1) / 10)
+        assert group["target"]["limit"] == 0.05 and isinstance(group["target"]["met"], bool)
+
+
+def test_a_run_of_some_sections_holds_only_those(tmp_path):
+    path = tmp_path / "partial.json"
+    command = [sys.executable, "-m", "benchmarks", "--quick", "--backends", "numpy",
+               "--models", "mlp", "--sections", "backend_switch", "--json", str(path)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert set(json.loads(path.read_text())) == {"machine", "settings", "backend_switch"}
+    assert "Backend switch" in done.stdout and "Step time" not in done.stdout
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
