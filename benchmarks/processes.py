@@ -13,12 +13,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def worker_environment(contestant, backend, device, threads) -> dict:
-    """The environment a worker starts with: Keras's backend, the device it may see, and
-    the thread counts every framework reads at import."""
+    """The environment a worker starts with: Keras's backend, the device it may see,
+    TensorFlow's CPU allocator, and the thread counts every framework reads at import."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env["WORKBENCH_BACKEND"] = "numpy"
     env["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    # the engine's TensorFlow backend asks for this allocator; every contestant gets it
+    env["TF_CPU_ALLOCATOR_USE_BFC"] = "true"
     if contestant == "keras":
         env["KERAS_BACKEND"] = backend
     if device == "cpu":

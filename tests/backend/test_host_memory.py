@@ -1,4 +1,5 @@
-"""Every backend whose CPU arrays come from malloc keeps freed host memory for reuse."""
+"""Every backend whose CPU arrays come from malloc keeps freed host memory for reuse;
+TensorFlow pools its CPU memory in its own allocator."""
 
 from __future__ import annotations
 
@@ -46,3 +47,22 @@ def test_importing_a_backend_raises_the_thresholds(backend):
 @pytest.mark.skipif(not GLIBC, reason="the thresholds are glibc's")
 def test_thresholds_the_user_set_are_left_alone():
     assert _raised_after_importing(MODULES["numpy"], MALLOC_TRIM_THRESHOLD_="131072") == [False]
+
+
+def _allocator_after_importing_tensorflow(**environment) -> str:
+    code = (
+        "import os, engine.backend.tensorflow; "
+        "print(os.environ['TF_CPU_ALLOCATOR_USE_BFC'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPU_ALLOCATOR_USE_BFC"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={**env, **environment}, capture_output=True,
+        text=True, check=True,
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="no tensorflow")
+def test_tensorflow_pools_its_cpu_memory_unless_the_user_chose():
+    assert _allocator_after_importing_tensorflow() == "true"
+    assert _allocator_after_importing_tensorflow(TF_CPU_ALLOCATOR_USE_BFC="false") == "false"
