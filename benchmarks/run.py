@@ -105,8 +105,14 @@ def numpy_section(backends, names, size, plan, threads, log) -> list:
 
 def inspection_section(backends, names, size, plan, threads, log) -> list:
     """Per backend and model: fit with InspectionCallback(every=INSPECT_EVERY) and with
-    capture at every step against a plain fit, alternately. `implied` is the every-step
-    capture's cost spread over INSPECT_EVERY steps: steadier than the small direct difference."""
+    capture at every step against a plain fit, alternately.
+
+    `added` is the every-INSPECT_EVERY run's time over the plain one's; `implied_added` the
+    every-step run's extra time spread over INSPECT_EVERY steps. The target is judged on the
+    implied cost: on a loaded machine one block's time moves by more than the 5% target, so
+    the direct difference cannot tell 4% from 6%, while a capture at every step multiplies
+    the signal tenfold. The direct one stays as a check: it also sees any cost a capture
+    leaves to the steps after it."""
     rows = []
     every = f"every {INSPECT_EVERY}"
     for name in names:
@@ -121,17 +127,16 @@ def inspection_section(backends, names, size, plan, threads, log) -> list:
             group = run_group(entries, name, config, plan, "cpu", threads)
             group.update(backend=backend, model=name, batch=config["batch"])
             contestants = group["contestants"]
-            ratios = {label: paired_ratio(contestants, label, ["plain"]) for label in entries}
-            del ratios["plain"]
-            added = None if ratios[every] is None else ratios[every] - 1
-            capture = ratios["every step"]
-            group["ratios"] = {f"{every}/plain": ratios[every], "every step/plain": capture}
-            group["added"] = added
-            group["implied_added"] = None if capture is None else (capture - 1) / INSPECT_EVERY
+            periodic = paired_ratio(contestants, every, ["plain"])
+            capture = paired_ratio(contestants, "every step", ["plain"])
+            implied = None if capture is None else (capture - 1) / INSPECT_EVERY
+            group["ratios"] = {f"{every}/plain": periodic, "every step/plain": capture}
+            group["added"] = None if periodic is None else periodic - 1
+            group["implied_added"] = implied
             group["target"] = {
                 "every": INSPECT_EVERY,
                 "limit": INSPECTION_TARGET,
-                "met": None if added is None else added <= INSPECTION_TARGET,
+                "met": None if implied is None else implied <= INSPECTION_TARGET,
             }
             rows.append(group)
     return rows
