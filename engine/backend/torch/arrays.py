@@ -26,6 +26,13 @@ class ArrayOps:
     def to_numpy(self, x):
         return to_numpy(x)
 
+    def step_input(self, array, dtype):
+        # A batch in the step's dtype is shared, not copied, as torch.from_numpy does (the
+        # step only reads it); anything else is converted.
+        if array.dtype.name == dtype and array.flags.c_contiguous and array.flags.writeable:
+            return torch.from_numpy(array).to(DEVICE)
+        return convert(array, dtype)
+
     def from_dlpack(self, x):
         return torch.from_dlpack(x)
 
