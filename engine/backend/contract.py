@@ -432,12 +432,12 @@ class Backend:
             m += (g - m) * (1 - beta_1);  v += (g² - v) * (1 - beta_2)
             w -= alpha * m / (sqrt(v) + epsilon)
 
-        `alpha` is a scalar array (the learning rate with the bias correction folded in),
-        `beta_1`, `beta_2` and `epsilon` Python floats. Returns (weights, momentums,
-        velocities) as new lists; the inputs are left unchanged unless `in_place`, with which
-        a backend may write the results into `weights`, `momentums` and `velocities`
-        themselves (the caller gives those up). Written here from the other ops; a backend
-        may fuse it (PyTorch runs one kernel per step over every weight)."""
+        `alpha` is a scalar array, or a Python float (the learning rate with the bias
+        correction folded in), `beta_1`, `beta_2` and `epsilon` Python floats. Returns
+        (weights, momentums, velocities) as new lists; the inputs are left unchanged unless
+        `in_place`, with which a backend may write the results into `weights`, `momentums`
+        and `velocities` themselves (the caller gives those up). Written here from the other
+        ops; a backend may fuse it (PyTorch runs one kernel per step over every weight)."""
         new_weights, new_momentums, new_velocities = [], [], []
         for w, g, m, v in zip(weights, gradients, momentums, velocities):
             m = self.add(m, self.multiply(self.subtract(g, m), 1 - beta_1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine import ops
 from engine.optimizers.base import Optimizer
 
@@ -35,6 +37,13 @@ class Adam(Optimizer):
 
     def step_size(self, learning_rate, iterations):
         """alpha, the learning rate with the bias correction of step t folded in."""
+        if isinstance(learning_rate, float):  # on the host: in float32, as on the device
+            t, one = np.float32(iterations + 1), np.float32(1.0)
+            beta_1_power = np.float32(self.beta_1) ** t
+            beta_2_power = np.float32(self.beta_2) ** t
+            return float(
+                np.float32(learning_rate) * np.sqrt(one - beta_2_power) / (one - beta_1_power)
+            )
         t = ops.cast(ops.add(iterations, 1), ops.dtype(learning_rate))
         beta_1_power = ops.power(self.beta_1, t)
         beta_2_power = ops.power(self.beta_2, t)

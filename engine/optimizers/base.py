@@ -11,7 +11,8 @@ what a compiled training step calls. `apply` runs it on the Variables themselves
 follows Keras 3: clip the gradients, decay the weights, let the subclass update each weight
 and its slots with the learning rate of the current iteration, then count the iteration.
 Scalar work (the learning rate in each dtype, Adam's bias correction) is done once per step,
-not once per weight: on eager backends every op costs a call.
+not once per weight, and on synchronous backends (NumPy, PyTorch on the CPU) on Python
+numbers: there every op costs a call, and reading a scalar back costs nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import re
 
 import numpy as np
 
+from engine import backend as backends
 from engine import ops
 from engine.errors import EngineError
 from engine.naming import snake_case, unique_name
@@ -90,7 +92,9 @@ class Optimizer:
     def step_size(self, learning_rate, iterations):
         """The scalar `update_step` receives as its `learning_rate`: the learning rate (in the
         weight's dtype) unless a subclass folds more into it, as Adam does its bias
-        correction. Computed once per step and dtype, not once per weight."""
+        correction. Computed once per step and dtype, not once per weight. On a synchronous
+        backend both arrive as Python numbers (a float and an int) and a Python float is
+        expected back."""
         return learning_rate
 
     def update_step(self, gradient, weight, slots, learning_rate, iterations):
@@ -189,12 +193,18 @@ class Optimizer:
         self._check_lengths(optimizer_state_values, grads, trainable_values)
         iterations, learning_rate, slots_per_weight = self._unpack(optimizer_state_values)
         rate = self._learning_rate(iterations) if learning_rate is None else learning_rate
+        count = iterations
+        on_host = backends.active().synchronous
+        if on_host:
+            # Reading a scalar back costs nothing here and every op costs a call: the scalar
+            # work is done on Python numbers (a Python float takes each weight's dtype).
+            rate, count = float(rate), int(iterations)
         groups, rates = {}, {}  # by dtype: its weights' indices, the learning rate cast to it
         weights, grads = list(trainable_values), self._clip(list(grads))
         for index, (weight, decays) in enumerate(zip(weights, self._decays)):
             dtype = ops.dtype(weight)
             if dtype not in rates:
-                rates[dtype] = ops.cast(rate, dtype)
+                rates[dtype] = rate if on_host else ops.cast(rate, dtype)
             groups.setdefault(dtype, []).append(index)
             grads[index] = ops.cast(grads[index], dtype)
             if decays:
@@ -202,10 +212,10 @@ class Optimizer:
                 weights[index] = ops.subtract(weight, decay)
         new_weights, new_slots = list(weights), list(slots_per_weight)
         for dtype, indices in groups.items():
-            step_size = self.step_size(rates[dtype], iterations)
+            step_size = self.step_size(rates[dtype], count)
             updated, slots = self.update_weights(
                 [grads[i] for i in indices], [weights[i] for i in indices],
-                [slots_per_weight[i] for i in indices], step_size, iterations, in_place,
+                [slots_per_weight[i] for i in indices], step_size, count, in_place,
             )
             for i, weight, weight_slots in zip(indices, updated, slots):
                 new_weights[i], new_slots[i] = weight, weight_slots

@@ -93,8 +93,10 @@ class FusedOps:
         arrays = [
             [tensor(a) for a in group] for group in (weights, gradients, momentums, velocities)
         ]
-        alpha = tensor(alpha)
-        if torch.is_grad_enabled() and any(a.requires_grad for a in (alpha, *sum(arrays, []))):
+        alpha = alpha if isinstance(alpha, float) else tensor(alpha)
+        if torch.is_grad_enabled() and any(
+            isinstance(a, torch.Tensor) and a.requires_grad for a in (alpha, *sum(arrays, []))
+        ):
             # The foreach kernels are not differentiable: let autograd see the plain ops.
             return super().adam_update(*arrays, alpha, beta_1, beta_2, epsilon)
         weights, gradients, momentums, velocities = arrays
