@@ -60,6 +60,8 @@ def convert(x, dtype=None):
     """
     target = None if dtype is None else torch_dtype(dtype)
     if isinstance(x, torch.Tensor):
+        if x.device == DEVICE and (target is None or x.dtype == target):
+            return x  # what .to() would return, without its dispatch
         return x.to(device=DEVICE, dtype=target)
     from_python = not isinstance(x, (np.ndarray, np.generic))
     array = np.asarray(x)

@@ -21,10 +21,15 @@ class FusedOps:
     summary_statistics and histogram of the contract."""
 
     def dense(self, x, kernel, bias=None):
-        # nn.Linear's kernel: one addmm over every leading axis (kernel.t() is a view, and
-        # linear transposes it back without a copy). As fast as addmm on 2-D inputs.
         x, kernel = promoted(x, kernel)
-        return F.linear(x, kernel.t(), None if bias is None else tensor(bias).to(x.dtype))
+        if bias is not None:
+            bias = tensor(bias)
+            bias = bias if bias.dtype == x.dtype else bias.to(x.dtype)
+            if x.dim() == 2:  # addmm itself: a few microseconds less per call than linear
+                return torch.addmm(bias, x, kernel)
+        # nn.Linear's kernel: one addmm over every leading axis (kernel.t() is a view, and
+        # linear transposes it back without a copy).
+        return F.linear(x, kernel.t(), bias)
 
     def layer_norm(self, x, axis, epsilon, scale=None, offset=None):
         x = tensor(x)
