@@ -11,7 +11,6 @@ axis. The Loss object then weights those values by `sample_weight` and reduces t
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
@@ -141,11 +140,11 @@ def reduce_weighted(values, sample_weight=None, reduction="sum_over_batch_size",
         values = ops.multiply(values, sample_weight)
     if reduction == "none" or ops.shape(values) in ((), (0,)):
         return values
+    if reduction == "sum_over_batch_size" and mask is None:
+        return ops.mean(values)  # the sum over the count of values, in one op
     total = ops.sum(values)
     if reduction == "sum":
         return total
-    if mask is None:
-        return ops.divide(total, float(math.prod(ops.shape(values))))
     return ops.divide(total, ops.maximum(ops.sum(mask), 1.0))
 
 
