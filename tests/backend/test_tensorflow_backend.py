@@ -226,6 +226,22 @@ def test_repeated_jit_calls_take_the_traced_graph_and_still_tell_arguments_apart
     assert float(loss) == 20.0
 
 
+def _compiled_by_xla(compiled) -> list:
+    return [g.function_def.attr["_XlaMustCompile"].b for g in compiled._graphs.values()]
+
+
+def test_jit_compiles_with_xla_unless_a_convolution_runs_faster_without():
+    backend = get_backend("tensorflow")
+    dense = backend.jit(lambda x, w: backend.relu(backend.matmul(x, w)))
+    dense(_array(np.ones((2, 3))), _array(np.ones((3, 4))))
+    kernel = _array(np.ones((3, 3, 1, 2)))
+    convolution = backend.jit(lambda x: backend.conv(x, kernel))
+    convolution(_array(np.ones((1, 5, 5, 1))))
+    gpu = bool(tf.config.list_physical_devices("GPU"))
+    assert _compiled_by_xla(dense) == [True]
+    assert _compiled_by_xla(convolution) == [gpu]  # XLA on a GPU; TensorFlow's kernels else
+
+
 def test_gradients_flow_through_the_shortcut():
     backend = get_backend("tensorflow")
     square_sum = backend.jit(lambda w: tf.reduce_sum(w * w))

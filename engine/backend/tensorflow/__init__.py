@@ -2,9 +2,9 @@
 
 Arrays live on the default device (the first GPU when one is visible; GPU memory grows as
 needed) and TF32 is off. Notes where TensorFlow differs from the other frameworks:
-- `jit` is tf.function with AutoGraph off, compiled by XLA when a GPU is visible (on the CPU
-  TensorFlow's own kernels are faster, as Keras finds too): each new input shape or Python
-  argument value traces again.
+- `jit` is tf.function with AutoGraph off, compiled by XLA, except on the CPU for graphs
+  holding a convolution (TensorFlow's own convolutions are faster there; Keras leaves XLA
+  off on the CPU altogether): each new input shape or Python argument value traces again.
 - TensorFlow does not promote dtypes; binary ops here follow JAX's promotion rules, and
   integer inputs to float-only ops (sqrt, mean, divide, ...) compute in float32.
 - strided and dilated convolution together, which tf.nn.convolution rejects, runs at

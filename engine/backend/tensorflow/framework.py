@@ -51,8 +51,8 @@ for _gpu in _GPUS:
         tf.config.experimental.set_memory_growth(_gpu, True)
 
 DEVICE = "/GPU:0" if _GPUS else "/CPU:0"
-# Whether compiled steps use XLA: on a GPU it fuses the step; on the CPU TensorFlow's own
-# kernels are faster (convolutions about twice as fast), so Keras leaves it off there too.
+# Whether every compiled step uses XLA: on a GPU it fuses the step. On the CPU TensorFlow's own
+# convolutions are faster, so there steps holding one run without it (autodiff.py).
 XLA = bool(_GPUS)
 if not XLA:
     # Grappler's remapper fuses matmul + bias + relu into oneDNN kernels whose relu turns NaN
