@@ -12,21 +12,35 @@ import shutil
 import subprocess
 
 PACKAGES = ("numpy", "jax", "jaxlib", "torch", "tensorflow", "tensorflow-cpu", "keras")
+# The vector instruction sets that decide which kernels a framework runs (a VM's "AMD EPYC"
+# may or may not have AVX-512, and the timings differ with it).
+VECTOR_FLAGS = ("avx", "avx2", "fma", "avx512f", "avx512_bf16", "avx512_vnni", "amx_tile")
 
 
 def load_average():
     return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
 
 
-def cpu_model() -> str:
+def _cpuinfo(field: str):
+    """The first `field` line of /proc/cpuinfo, or None where there is none."""
     try:
         with open("/proc/cpuinfo") as cpuinfo:
             for line in cpuinfo:
-                if line.startswith("model name"):
+                if line.startswith(field):
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine()
+    return None
+
+
+def cpu_model() -> str:
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
+
+
+def vector_flags() -> list:
+    """Which of VECTOR_FLAGS the CPU has (empty where /proc/cpuinfo is not there)."""
+    flags = set((_cpuinfo("flags") or "").split())
+    return [flag for flag in VECTOR_FLAGS if flag in flags]
 
 
 def versions() -> dict:
@@ -56,6 +70,7 @@ def gpu_name():
 def describe(threads=0) -> dict:
     return {
         "cpu": cpu_model(),
+        "cpu_flags": vector_flags(),
         "cores": os.cpu_count(),
         "platform": platform.platform(),
         "python": platform.python_version(),

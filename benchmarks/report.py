@@ -111,7 +111,8 @@ def inspection_table(groups) -> list[str]:
 def tables(results) -> str:
     machine = results["machine"]
     lines = [
-        f"Machine: {machine['cpu']}, {machine['cores']} cores; load average "
+        f"Machine: {machine['cpu']} ({' '.join(machine.get('cpu_flags', [])) or '-'}), "
+        f"{machine['cores']} cores; load average "
         f"{_load(machine['load_average_start'])} at start, "
         f"{_load(machine.get('load_average_end'))} at end; threads: {machine['threads']}",
         "",

@@ -44,7 +44,8 @@ def test_results_have_every_section(results):
         "machine", "settings", "step_time", "numpy", "backend_switch", "inspection", "gpu"
     }
     assert results["settings"]["size"] == "quick"
-    assert {"cpu", "cores", "versions", "load_average_start"} <= set(results["machine"])
+    described = {"cpu", "cpu_flags", "cores", "versions", "load_average_start"}
+    assert described <= set(results["machine"])
     assert results["gpu"] == {"skipped": "--no-gpu"}
 
 
