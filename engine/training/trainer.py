@@ -291,8 +291,9 @@ class Trainer:
         steps.record_first_step(time.perf_counter() - started)
         this_step = None
         if not probed:
-            this_step = _UncheckedStep(backend, loss, epoch, step, state_variables, before, batch,
-                                       request)
+            this_step = _UncheckedStep(
+                backend, loss, epoch, step, state_variables, before, batch, request
+            )
             if backend.synchronous:  # the step checked its loss and kept its state
                 self._check_step(this_step)
                 this_step = None
