@@ -6,8 +6,8 @@ GPU, and on the CPU unless the graph holds a convolution: TensorFlow's own convo
 kernels are faster there than XLA's (Keras leaves XLA off on the CPU altogether), but for
 everything else XLA's fused code, compiled for the machine's own CPU, is as fast or faster
 (TensorFlow's generic kernels are built without AVX2 and FMA: a transformer's step ran twice
-as fast with XLA on a 2-core EPYC). A call that repeats the shapes and dtypes of an earlier one goes
-straight to the graph made for it then (see _Compiled).
+as fast with XLA on a 2-core EPYC). A call that repeats the shapes and dtypes of an earlier
+one goes straight to the graph made for it then (see _Compiled).
 
 `scan` is a tf.while_loop writing into TensorArrays, which runs eagerly as a Python loop,
 in a graph as one loop (one XLA loop under XLA), and differentiates either way.
