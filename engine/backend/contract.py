@@ -384,6 +384,19 @@ class Backend:
             ]
         )
 
+    def squared_norms(self, tensors, minus=None):
+        """Σx² over every value of each float array in the non-empty list `tensors` (of
+        x minus its counterpart in `minus`, when given) as one float32 vector: what inspection
+        takes the L2 norms of weights, gradients and updates from. PyTorch runs it over every
+        array in one call."""
+        squares = []
+        for i, x in enumerate(tensors):
+            if minus is not None:
+                x = self.subtract(x, minus[i])
+            x = x if self.dtype(x) == "float32" else self.cast(x, "float32")
+            squares.append(self.vdot(x, x))
+        return self.stack(squares)
+
     def histogram(self, x, low, high, bins: int):
         """Per row of `x` (rows, n), counts of its values in `bins` equal bins from `low` to
         `high` (both (rows,)), the last bin including `high`: a (rows, bins) float32 array.

@@ -134,7 +134,6 @@ class Probe:
             back = ops.convert(np.asarray(back, np.int32))
             raw, histograms = ops.take(raw, back, axis=0), ops.take(histograms, back, axis=0)
         before, after = [*weights, *frozen], [*new_weights, *new_frozen]
-        updates = [ops.subtract(new, old) for new, old in zip(after, before)]
         size = self.heat_map_size
         parts = {
             "loss": [loss],
@@ -142,14 +141,14 @@ class Probe:
             "histograms": [histograms],
             "heat_maps": [summaries.heat_map(t, size) for t in [*activations, *output_grads]],
             "weight_heat_maps": [summaries.weight_heat_map(w, size) for w in frozen],
-            "weight_squares": [summaries.square_sums(weights)] if weights else [],
-            "gradient_squares": [summaries.square_sums(weight_grads)] if weights else [],
+            "weight_squares": [ops.squared_norms(weights)] if weights else [],
+            "gradient_squares": [ops.squared_norms(weight_grads)] if weights else [],
             "dead_units": [summaries.dead_units(outputs[i]) for i in self._relu],
             "saturated": [
                 summaries.saturated_fraction(outputs[i], self.layout.outputs[i].activation)
                 for i in self._bounded
             ],
-            "update_squares": [summaries.square_sums(updates)] if updates else [],
+            "update_squares": [ops.squared_norms(after, minus=before)] if after else [],
         }
         # The weights and gradients go out as they are (no copy), for `read` to summarise.
         captured = {

@@ -193,13 +193,6 @@ def _chunk_plan(sizes: tuple, strides: tuple, length: int) -> _ChunkPlan:
     return _ChunkPlan(sizes, strides, length)
 
 
-def square_sums(tensors):
-    """The sum of squares of every tensor, as one float32 vector (norms are their roots):
-    dot products, which make no array of squares."""
-    flats = [float32(t) for t in tensors]
-    return ops.stack([ops.vdot(flat, flat) for flat in flats])
-
-
 def _in_order(parts, order):
     """Rows of the concatenated `parts` (computed in `order`) back in the original order."""
     joined = parts[0] if len(parts) == 1 else ops.concatenate(parts)

@@ -393,6 +393,11 @@ def summary_statistics(x):
     return np.array([x.mean(), np.sum(deviations**2), np.sum(np.abs(x)), x.min(), x.max()])
 
 
+def squared_norms(tensors, minus=None):
+    others = [0.0] * len(tensors) if minus is None else minus
+    return np.array([vdot(np.subtract(x, m), np.subtract(x, m)) for x, m in zip(tensors, others)])
+
+
 def vdot(a, b):
     return np.dot(np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64))
 

@@ -429,6 +429,8 @@ CASES = [
     # one sign, the mean within the spread: |x| summed as x (or -x) on NumPy and PyTorch
     case("summary_statistics", np.exp(normal(3, 4)), label="positive"),
     case("summary_statistics", -np.exp(normal(4, 5)), label="negative"),
+    case("squared_norms", [normal(3, 4), normal(5), normal(2, 1, 3)]),
+    case("squared_norms", [normal(3, 4), normal(5)], [normal(3, 4), normal(5)], label="minus"),
     case("histogram", *histogram_arguments(), 8, grad=False),
     case("histogram", normal(2, 7), f32([-3.0, -1.0]), f32([3.0, 1.5]), 5, grad=False),
     case("sparse_softmax_crossentropy", ints(5, 6), normal(6, 5) * 4),

@@ -18,7 +18,7 @@ from engine.backend.torch.core import promoted, tensor
 
 class FusedOps:
     """adam_update, dense, layer_norm, dot_product_attention, sparse_softmax_crossentropy,
-    summary_statistics and histogram of the contract."""
+    summary_statistics, squared_norms and histogram of the contract."""
 
     def dense(self, x, kernel, bias=None):
         x, kernel = promoted(x, kernel)
@@ -65,6 +65,17 @@ class FusedOps:
         magnitudes = torch.abs(flat, out=reused)
         low, high = torch.aminmax(flat)
         return torch.stack([mean, squares, magnitudes.sum(), low, high])
+
+    def squared_norms(self, tensors, minus=None):
+        tensors = [tensor(t) for t in tensors]
+        others = [] if minus is None else [tensor(t) for t in minus]
+        if torch.is_grad_enabled() and any(t.requires_grad for t in tensors + others):
+            # the foreach kernels are not differentiable: let autograd see the plain ops
+            return super().squared_norms(tensors, minus)
+        if others:
+            tensors = torch._foreach_sub(tensors, others)
+        tensors = [t if t.dtype == torch.float32 else t.float() for t in tensors]
+        return torch.stack(torch._foreach_norm(tensors, 2)).square_()
 
     def histogram(self, x, low, high, bins):
         x = tensor(x)
@@ -123,17 +134,18 @@ class FusedOps:
 def _summary_from_sums(flat):
     """summary_statistics from passes that only read `flat` (a sum, a dot product, aminmax,
     and |x| only when it has both signs), where engine/backend/moments.py finds that exact
-    enough; else None. On the CPU, where reading the sums back costs nothing."""
-    total, squares = flat.sum(), torch.dot(flat, flat)
-    low, high = torch.aminmax(flat)
-    deviations = moments.squared_deviations(total.item(), squares.item(), flat.numel())
+    enough; else None. On the CPU, where reading the sums back costs nothing: they are
+    finished as Python floats and come back as one new tensor."""
+    total, squares = flat.sum().item(), torch.dot(flat, flat).item()
+    low, high = (bound.item() for bound in torch.aminmax(flat))
+    count = flat.numel()
+    deviations = moments.squared_deviations(total, squares, count)
     if deviations is None:
         return None
-    magnitudes = moments.absolute_sum(total, low.item(), high.item())
+    magnitudes = moments.absolute_sum(total, low, high)
     if magnitudes is None:
-        magnitudes = flat.abs().sum()
-    mean = total / flat.numel()
-    return torch.stack([mean, torch.tensor(deviations, dtype=flat.dtype), magnitudes, low, high])
+        magnitudes = flat.abs().sum().item()
+    return torch.tensor([total / count, deviations, magnitudes, low, high], dtype=flat.dtype)
 
 
 def _adam_in_place(weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon):
