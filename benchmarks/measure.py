@@ -101,14 +101,28 @@ def run_group(entries, model, config, plan, device="cpu", threads=0) -> dict:
             "contestants": results}
 
 
-def paired_ratio(contestants, numerator, denominators, times="times_ms"):
-    """Median over rounds of numerator's time / the fastest of `denominators` that round;
-    None when any of them has no times. `times` may be "cpu_times_ms" for CPU time."""
+def paired_ratios(contestants, numerator, denominators, times="times_ms"):
+    """Per round, numerator's time / the fastest of `denominators` that round; None when any
+    of them has no times. `times` may be "cpu_times_ms" for CPU time."""
     series = [contestants.get(label, {}).get(times) for label in (numerator, *denominators)]
     if not all(series):
         return None
-    ratios = [top / min(bottoms) for top, *bottoms in zip(*series)]
-    return statistics.median(ratios)
+    return [top / min(bottoms) for top, *bottoms in zip(*series)]
+
+
+def paired_ratio(contestants, numerator, denominators, times="times_ms"):
+    """The median over rounds of `paired_ratios`, or None."""
+    ratios = paired_ratios(contestants, numerator, denominators, times)
+    return None if ratios is None else statistics.median(ratios)
+
+
+def quartiles(ratios):
+    """[first, third] quartile of per-round ratios: how far one round's ratio moves on this
+    machine, so a reader can tell a real miss from noise. None without two rounds."""
+    if not ratios or len(ratios) < 2:
+        return None
+    first, _, third = statistics.quantiles(ratios, n=4, method="inclusive")
+    return [first, third]
 
 
 def run_switch(backends, hidden, rounds) -> dict:

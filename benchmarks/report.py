@@ -13,6 +13,11 @@ def _ratio(value) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def _spread(quartiles) -> str:
+    """A ratio's first and third quartile over rounds, as " (0.97-1.04)", or nothing."""
+    return "" if not quartiles else f" ({quartiles[0]:.2f}-{quartiles[1]:.2f})"
+
+
 def _table(header, rows) -> list[str]:
     widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
     lines = ["| " + " | ".join(str(c).ljust(w) for c, w in zip(header, widths)) + " |"]
@@ -24,7 +29,7 @@ def _table(header, rows) -> list[str]:
 
 def step_time_table(groups) -> list[str]:
     header = ["backend", "model", "engine ms", "native ms", "keras ms", "engine/native",
-              "engine/keras", "engine/best", "target", "engine/best CPU time"]
+              "engine/keras", "engine/best (quartiles)", "target", "engine/best CPU time"]
     rows = []
     for group in groups:
         c, r, target = group["contestants"], group["ratios"], group["target"]
@@ -32,7 +37,8 @@ def step_time_table(groups) -> list[str]:
         rows.append([
             group["backend"], group["model"], _ms(c["engine"]), _ms(c["native"]),
             _ms(c["keras"]), _ratio(r["engine/native"]), _ratio(r["engine/keras"]),
-            _ratio(r["engine/best"]), f"≤{target['limit']:.2f} {verdict}",
+            _ratio(r["engine/best"]) + _spread(group["quartiles"]["engine/best"]),
+            f"≤{target['limit']:.2f} {verdict}",
             _ratio(r["engine/best cpu"]),
         ])
     return _table(header, rows)
@@ -95,14 +101,16 @@ def inspection_table(groups) -> list[str]:
         return []
     every = groups[0]["target"]["every"]
     header = ["backend", "model", "plain ms", f"every {every} ms", "every step ms", "added",
-              "capture step/plain", "implied added", "target"]
+              "capture step/plain (quartiles)", "implied added", "target"]
     rows = []
     for group in groups:
         c, r, target = group["contestants"], group["ratios"], group["target"]
         verdict = {True: "met", False: "missed", None: "-"}[target["met"]]
         rows.append([
             group["backend"], group["model"], _ms(c["plain"]), _ms(c[f"every {every}"]),
-            _ms(c["every step"]), _percent(group["added"]), _ratio(r["every step/plain"]),
+            _ms(c["every step"]), _percent(group["added"]),
+            _ratio(r["every step/plain"])
+            + _spread(group["quartiles"]["every step/plain"]),
             _percent(group["implied_added"]), f"≤{target['limit']:.0%} {verdict}",
         ])
     return _table(header, rows)
@@ -119,7 +127,8 @@ def tables(results) -> str:
     ]
     if "step_time" in results:
         lines += [
-            "Step time of fit (median ms per step) and ratios (median of per-round ratios):",
+            "Step time of fit (median ms per step) and ratios (median of per-round ratios; "
+            "quartiles: the middle half of the per-round ratios, how far noise moves them):",
             "",
             *step_time_table(results["step_time"]),
             "",

@@ -65,6 +65,8 @@ def test_step_time_compares_engine_native_and_keras(results):
     ratios = group["ratios"]
     assert set(ratios) == {"engine/native", "engine/keras", "engine/best", "engine/best cpu"}
     assert ratios["engine/native"] > 0 and ratios["engine/best"] > 0
+    first, third = group["quartiles"]["engine/best"]
+    assert first <= ratios["engine/best"] <= third
     assert group["target"]["limit"] == 1.0 and isinstance(group["target"]["met"], bool)
 
 
@@ -95,6 +97,8 @@ def test_inspection_section_times_fit_with_and_without_capture(results):
         ratios = group["ratios"]
         assert ratios["every 10/plain"] == pytest.approx(1 + group["added"])
         assert group["implied_added"] == pytest.approx((ratios["every step/plain"] - 1) / 10)
+        first, third = group["quartiles"]["every step/plain"]
+        assert first <= ratios["every step/plain"] <= third
         assert group["target"]["limit"] == 0.05 and isinstance(group["target"]["met"], bool)
 
 
