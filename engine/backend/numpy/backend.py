@@ -109,6 +109,7 @@ class NumpyBackend(Backend):
     min = staticmethod(reductions.reduce_min)
     logsumexp = staticmethod(reductions.logsumexp)
     summary_statistics = staticmethod(reductions.summary_statistics)
+    squared_norms = staticmethod(reductions.squared_norms)
     histogram = staticmethod(reductions.histogram)
     argmax = staticmethod(reductions.argmax)
     argmin = staticmethod(reductions.argmin)

@@ -1,4 +1,5 @@
-"""Reductions over axes (sum, mean, max, min, logsumexp) and argmax/argmin."""
+"""Reductions over axes (sum, mean, max, min, logsumexp), the summaries inspection takes
+(summary statistics, squared norms, histograms) and argmax/argmin."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import functools
 import numpy as np
 
 from engine.backend import moments
-from engine.backend.numpy.traced import no_gradient, primitive
+from engine.backend.numpy.traced import no_gradient, primitive, variadic_primitive
 
 
 def axis_argument(axis):
@@ -111,6 +112,33 @@ def _summary_statistics_gradient(g, out, x):
 # Passes that only read x (its sum, a dot product, min, max) and one more for |x| when x has
 # both signs; one that writes (centring x) only when its mean is far from 0 against its spread.
 summary_statistics = primitive(_summary_statistics_gradient)(_summary_statistics)
+
+
+def _squared_norms_gradient(argnum, g, out, *arrays, count):
+    """2 g_i (x_i - m_i) for x_i, its negative for m_i (the arrays are xs, then any ms)."""
+    i = argnum % count
+    x = np.asarray(arrays[i])
+    difference = x - arrays[count + i] if len(arrays) > count else x
+    gradient = (2.0 * g[i] * difference).astype(x.dtype)
+    return gradient if argnum < count else -gradient
+
+
+@variadic_primitive(_squared_norms_gradient)
+def _squared_norms(*arrays, count):
+    squares = np.empty(count, np.float32)
+    for i in range(count):
+        x = np.ravel(arrays[i])
+        if len(arrays) > count:
+            x = x - np.ravel(arrays[count + i])
+        x = x.astype(np.float32, copy=False)
+        squares[i] = x @ x
+    return squares
+
+
+def squared_norms(tensors, minus=None):
+    """One primitive over every array (and its counterpart in `minus`): a dot product each,
+    not a handful of traced ops each."""
+    return _squared_norms(*tensors, *(minus or []), count=len(tensors))
 
 
 @no_gradient
