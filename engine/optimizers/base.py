@@ -194,7 +194,8 @@ class Optimizer:
         iterations, learning_rate, slots_per_weight = self._unpack(optimizer_state_values)
         rate = self._learning_rate(iterations) if learning_rate is None else learning_rate
         count = iterations
-        on_host = backends.active().synchronous
+        backend = backends.active()
+        on_host = backend.synchronous
         if on_host:
             # Reading a scalar back costs nothing here and every op costs a call: the scalar
             # work is done on Python numbers (a Python float takes each weight's dtype).
@@ -202,11 +203,13 @@ class Optimizer:
         groups, rates = {}, {}  # by dtype: its weights' indices, the learning rate cast to it
         weights, grads = list(trainable_values), self._clip(list(grads))
         for index, (weight, decays) in enumerate(zip(weights, self._decays)):
-            dtype = ops.dtype(weight)
+            # the backend's own dtype: eager steps ask for it twice per weight, every step
+            dtype = backend.dtype(weight)
             if dtype not in rates:
                 rates[dtype] = rate if on_host else ops.cast(rate, dtype)
             groups.setdefault(dtype, []).append(index)
-            grads[index] = ops.cast(grads[index], dtype)
+            if backend.dtype(grads[index]) != dtype:
+                grads[index] = ops.cast(grads[index], dtype)
             if decays:
                 decay = ops.multiply(ops.multiply(weight, self.weight_decay), rates[dtype])
                 weights[index] = ops.subtract(weight, decay)
