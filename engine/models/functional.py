@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from engine import backend as backends
-from engine import naming, tree
+from engine import naming
 from engine.export.mixin import Exportable
 from engine.layers.layer import Layer, to_backend_array
+from engine.layers.node import SymbolicTensor
 from engine.models import graph
 from engine.training.trainer import Trainer
 from engine.variables import state_scope
@@ -68,8 +69,13 @@ class Model(Exportable, Trainer, Layer):
     @property
     def non_trainable_variables(self):
         """Everything a step reads but does not differentiate: frozen weights, seed states."""
-        trainable = set(self.trainable_weights)
-        return [v for v in self.variables if v not in trainable]
+        return self._split_variables()[1]
+
+    def _split_variables(self):
+        """(trainable_weights, non_trainable_variables), the layers walked once for each."""
+        trainable = self.trainable_weights
+        chosen = set(trainable)
+        return trainable, [v for v in self.variables if v not in chosen]
 
     @property
     def backend(self):
@@ -106,7 +112,11 @@ class Model(Exportable, Trainer, Layer):
         """Values (arrays or shapes) flow from the inputs through `run(node, args)` per node."""
         values = {id(tensor): value for tensor, value in zip(self.inputs, flat_inputs)}
         for node in self._nodes:
-            args = tree.map_structure(lambda t: values[id(t)], list(node.args))
+            # each argument is one tensor or a list of them (Node's docstring): no tree walk
+            args = [
+                values[id(a)] if isinstance(a, SymbolicTensor) else [values[id(t)] for t in a]
+                for a in node.args
+            ]
             result = run(node, args)
             if node_hook is not None:
                 result = node_hook(node, result)
@@ -134,8 +144,8 @@ class Model(Exportable, Trainer, Layer):
         The values are arrays in the order of `trainable_weights` and
         `non_trainable_variables`; no variable is changed. `node_hook` is passed to `call`.
         """
-        mapping = dict(zip(self.trainable_weights, trainable_values))
-        non_trainable = self.non_trainable_variables
+        trainable, non_trainable = self._split_variables()
+        mapping = dict(zip(trainable, trainable_values))
         mapping.update(zip(non_trainable, non_trainable_values))
         with state_scope(mapping) as scope:
             outputs = self.call(inputs, training=training, node_hook=node_hook)
