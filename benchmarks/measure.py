@@ -116,10 +116,11 @@ def paired_ratio(contestants, numerator, denominators, times="times_ms"):
     return None if ratios is None else statistics.median(ratios)
 
 
-def quartiles(ratios):
-    """[first, third] quartile of per-round ratios: how far one round's ratio moves on this
+def quartiles(contestants, numerator, denominators):
+    """[first, third] quartile of `paired_ratios`: how far one round's ratio moves on this
     machine, so a reader can tell a real miss from noise. None without two rounds."""
-    if not ratios or len(ratios) < 2:
+    ratios = paired_ratios(contestants, numerator, denominators)
+    if ratios is None or len(ratios) < 2:
         return None
     first, _, third = statistics.quantiles(ratios, n=4, method="inclusive")
     return [first, third]

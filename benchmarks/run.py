@@ -28,14 +28,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import machine, report  # noqa: E402
-from benchmarks.measure import (  # noqa: E402
-    Plan,
-    paired_ratio,
-    paired_ratios,
-    quartiles,
-    run_group,
-    run_switch,
-)
+from benchmarks.measure import Plan, paired_ratio, quartiles, run_group, run_switch  # noqa: E402
 from benchmarks.models import CONFIGS, MODEL_NAMES  # noqa: E402
 
 FRAMEWORKS = ("jax", "torch", "tensorflow")
@@ -82,9 +75,7 @@ def step_time_section(backends, names, size, plan, device, threads, log) -> list
                 "engine/best": paired_ratio(contestants, "engine", others),
                 "engine/best cpu": paired_ratio(contestants, "engine", others, "cpu_times_ms"),
             }
-            group["quartiles"] = {
-                "engine/best": quartiles(paired_ratios(contestants, "engine", others))
-            }
+            group["quartiles"] = {"engine/best": quartiles(contestants, "engine", others)}
             best = group["ratios"]["engine/best"]
             group["target"] = {
                 "limit": TARGETS[name],
@@ -141,9 +132,8 @@ def inspection_section(backends, names, size, plan, threads, log) -> list:
             capture = paired_ratio(contestants, "every step", ["plain"])
             implied = None if capture is None else (capture - 1) / INSPECT_EVERY
             group["ratios"] = {f"{every}/plain": periodic, "every step/plain": capture}
-            group["quartiles"] = {
-                "every step/plain": quartiles(paired_ratios(contestants, "every step", ["plain"]))
-            }
+            spread = quartiles(contestants, "every step", ["plain"])
+            group["quartiles"] = {"every step/plain": spread}
             group["added"] = None if periodic is None else periodic - 1
             group["implied_added"] = implied
             group["target"] = {
