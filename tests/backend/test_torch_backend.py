@@ -204,6 +204,56 @@ def test_value_and_grad_of_a_constant_loss_is_all_zeros(b):
     np.testing.assert_array_equal(b.to_numpy(grads[0]), [0.0])
 
 
+# --------------------------------------------------------------------------- adam_update
+
+
+def keras_adam(w, g, m, v, alpha, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+    """Keras's Adam step in float64 NumPy: (weight, momentum, velocity)."""
+    w, g, m, v = (np.asarray(a, np.float64) for a in (w, g, m, v))
+    m = m + (g - m) * (1 - beta_1)
+    v = v + (g * g - v) * (1 - beta_2)
+    return w - alpha * m / (np.sqrt(v) + epsilon), m, v
+
+
+@pytest.mark.parametrize("in_place", [False, True])
+def test_adam_update_reads_transposed_arrays_by_their_values(b, in_place):
+    rng = np.random.default_rng(0)
+    w, g, m = (rng.normal(size=(3, 4)).astype(np.float32) for _ in range(3))
+    v = rng.uniform(size=(3, 4)).astype(np.float32)
+    # arrays laid out column by column: the fused kernel walks memory, not indices
+    args = [torch.from_numpy(np.ascontiguousarray(a.T)).t() for a in (w, g, m, v)]
+    assert not any(a.is_contiguous() for a in args)
+    new_w, new_m, new_v = b.adam_update(*[[a] for a in args], 0.01, 0.9, 0.999, 1e-7, in_place)
+    for got, want in zip((new_w, new_m, new_v), keras_adam(w, g, m, v, 0.01)):
+        np.testing.assert_allclose(b.to_numpy(got[0]), want, rtol=1e-5, atol=1e-7)
+
+
+def test_adam_update_in_place_writes_into_the_weights_and_slots(b):
+    w, g, m, v = (torch.full((5,), value) for value in (1.0, 0.5, 0.1, 0.2))
+    new_w, new_m, new_v = b.adam_update([w], [g], [m], [v], 0.01, 0.9, 0.999, 1e-7, True)
+    assert new_w[0] is w and new_m[0] is m and new_v[0] is v
+    np.testing.assert_allclose(w.numpy(), keras_adam(1.0, 0.5, 0.1, 0.2, 0.01)[0], rtol=1e-6)
+
+
+def test_adam_update_leaves_its_inputs_unless_in_place(b):
+    w, g, m, v = (torch.full((5,), value) for value in (1.0, 0.5, 0.25, 0.125))
+    new_w, _, _ = b.adam_update([w], [g], [m], [v], b.convert(f32(0.01)), 0.9, 0.999, 1e-7)
+    assert [float(t[0]) for t in (w, g, m, v)] == [1.0, 0.5, 0.25, 0.125]
+    np.testing.assert_allclose(new_w[0].numpy(), keras_adam(1.0, 0.5, 0.25, 0.125, 0.01)[0])
+
+
+def test_adam_update_mixes_dtypes_and_takes_beta_one(b):
+    weights = [torch.ones(3, dtype=torch.float64), torch.ones(2, dtype=torch.float16)]
+    gradients = [torch.full_like(w, 0.5) for w in weights]
+    slots = [[torch.full_like(w, 0.25) for w in weights] for _ in range(2)]
+    for beta_1 in (0.9, 1.0):  # at beta_1 = 1 the momentum never moves: no fused kernel
+        new_w, new_m, _ = b.adam_update(weights, gradients, *slots, 0.01, beta_1, 0.999, 1e-7)
+        assert [t.dtype for t in new_w] == [torch.float64, torch.float16]
+        want_w, want_m, _ = keras_adam(1.0, 0.5, 0.25, 0.25, 0.01, beta_1)
+        np.testing.assert_allclose(b.to_numpy(new_w[0]), np.full(3, want_w), rtol=1e-12)
+        np.testing.assert_allclose(b.to_numpy(new_m[1]), np.full(2, want_m), rtol=1e-3)
+
+
 # ------------------------------------------------------------------------------ random
 
 

@@ -1,10 +1,11 @@
 """Ops the contract composes from others, run here as PyTorch's fused kernels.
 
 Eager PyTorch pays a Python call and a pass over memory for every op, so an Adam step
-written out costs a dozen of each per weight. `torch._foreach_*` (what torch.optim uses)
-runs each of them over every weight in one call. The layer ops run as the kernels nn.Linear,
-nn.LayerNorm, scaled_dot_product_attention and cross_entropy use, where their semantics are
-the contract's.
+written out costs a dozen of each per weight: it runs as torch.optim's fused Adam kernel
+instead (one call, one pass over each weight and its slots), and the inspection norms as
+`torch._foreach_*` ops (each over every tensor in one call). The layer ops run as the
+kernels nn.Linear, nn.LayerNorm, scaled_dot_product_attention and cross_entropy use, where
+their semantics are the contract's.
 """
 
 from __future__ import annotations
@@ -110,25 +111,68 @@ class FusedOps:
             [tensor(a) for a in group] for group in (weights, gradients, momentums, velocities)
         ]
         alpha = alpha if isinstance(alpha, float) else tensor(alpha)
-        if torch.is_grad_enabled() and any(
-            isinstance(a, torch.Tensor) and a.requires_grad for a in (alpha, *sum(arrays, []))
-        ):
-            # The foreach kernels are not differentiable: let autograd see the plain ops.
+        if not _fusable_adam(arrays, alpha, beta_1, beta_2, in_place):
             return super().adam_update(*arrays, alpha, beta_1, beta_2, epsilon)
         weights, gradients, momentums, velocities = arrays
-        if in_place:
-            return _adam_in_place(weights, gradients, momentums, velocities, float(alpha),
-                                  beta_1, beta_2, epsilon)
-        # lerp(a, b, t) is a + t * (b - a): Keras's m += (g - m) * (1 - beta_1), exactly.
-        momentums = torch._foreach_lerp(momentums, gradients, 1 - beta_1)
-        squares = torch._foreach_mul(gradients, gradients)
-        velocities = torch._foreach_lerp(velocities, squares, 1 - beta_2)
-        denominators = torch._foreach_sqrt(velocities)
-        torch._foreach_add_(denominators, epsilon)  # in place on temporaries: no new memory
-        steps = torch._foreach_mul(momentums, alpha)
-        torch._foreach_div_(steps, denominators)
-        weights = torch._foreach_sub(weights, steps)
-        return list(weights), list(momentums), list(velocities)
+        gradients = [g.contiguous() for g in gradients]  # the kernel reads memory in order
+        if not in_place:  # a copy and one pass still beat eight out-of-place passes
+            weights, momentums, velocities = (
+                [t.clone(memory_format=torch.contiguous_format) for t in group]
+                for group in (weights, momentums, velocities)
+            )
+        if isinstance(alpha, torch.Tensor) and alpha.device.type == "cpu":
+            alpha = alpha.item()
+        for group in _by_device_and_dtype(weights, gradients, momentums, velocities):
+            # torch.optim's fused kernel (one pass over each weight and its slots) computes
+            # lr / (1 - beta_1^t) * m / (sqrt(v) / sqrt(1 - beta_2^t) + epsilon): at t = inf
+            # both bias corrections are exactly 1, which leaves Keras's rule with lr = alpha.
+            never_corrected = [_infinity(group[0][0].device)] * len(group[0])
+            torch._fused_adam_(
+                *group, [], never_corrected, lr=alpha, beta1=beta_1, beta2=beta_2,
+                weight_decay=0.0, eps=epsilon, amsgrad=False, maximize=False,
+            )
+        return weights, momentums, velocities
+
+
+def _fusable_adam(arrays, alpha, beta_1, beta_2, in_place) -> bool:
+    """Whether torch's fused Adam kernel can run this update: nothing needs a gradient (the
+    kernel is not differentiable), every slot has its weight's dtype, the arrays it is to
+    update in place are contiguous (it walks memory in order) and 0 <= beta < 1 (at beta = 1 the
+    kernel's bias correction divides by zero)."""
+    weights, gradients, momentums, velocities = arrays
+    if torch.is_grad_enabled() and any(
+        isinstance(a, torch.Tensor) and a.requires_grad for a in (alpha, *sum(arrays, []))
+    ):
+        return False
+    if not (0.0 <= beta_1 < 1.0 and 0.0 <= beta_2 < 1.0):
+        return False
+    return all(
+        w.dtype == g.dtype == m.dtype == v.dtype and w.is_floating_point()
+        and (not in_place or w.is_contiguous() and m.is_contiguous() and v.is_contiguous())
+        for w, g, m, v in zip(weights, gradients, momentums, velocities)
+    )
+
+
+def _by_device_and_dtype(*lists):
+    """The lists' entries grouped by their first list's (device, dtype), as the fused
+    kernels take them: [(weights, gradients, ...), ...]."""
+    groups = {}
+    for entries in zip(*lists):
+        key = (entries[0].device, entries[0].dtype)
+        groups.setdefault(key, [[] for _ in lists])
+        for column, entry in zip(groups[key], entries):
+            column.append(entry)
+    return list(groups.values())
+
+
+_INFINITIES = {}
+
+
+def _infinity(device):
+    """A float32 infinity on `device`, made once (the fused kernel's step count)."""
+    if device not in _INFINITIES:
+        _INFINITIES[device] = torch.tensor(float("inf"), device=device)
+    return _INFINITIES[device]
 
 
 def _summary_from_sums(flat):
@@ -146,15 +190,3 @@ def _summary_from_sums(flat):
     if magnitudes is None:
         magnitudes = flat.abs().sum().item()
     return torch.tensor([total / count, deviations, magnitudes, low, high], dtype=flat.dtype)
-
-
-def _adam_in_place(weights, gradients, momentums, velocities, alpha, beta_1, beta_2, epsilon):
-    """adam_update writing into the weights and slots, with torch.optim's kernels (the same
-    rule, rounded in a slightly different order); `alpha` is a Python float."""
-    torch._foreach_lerp_(momentums, gradients, 1 - beta_1)
-    torch._foreach_mul_(velocities, beta_2)
-    torch._foreach_addcmul_(velocities, gradients, gradients, value=1 - beta_2)
-    denominators = torch._foreach_sqrt(velocities)
-    torch._foreach_add_(denominators, epsilon)
-    torch._foreach_addcdiv_(weights, momentums, denominators, value=-alpha)
-    return weights, momentums, velocities
