@@ -72,7 +72,7 @@ class Probe:
         self._bounded = [i for i, t in enumerate(outputs) if _is(t, ("tanh", "sigmoid"))]
         # the step's non-trainable values that are the layout's non-trainable weights
         self._frozen = [i for i, v in enumerate(model.non_trainable_variables) if is_float(v)]
-        self._same_as = _reshaped_rows(self.layout)
+        self._same_as = _repeated_rows(self.layout)
         self._packer = Packer()
         self.weights_every = int(weights_every)
         self._weight_packer = Packer()
@@ -128,7 +128,7 @@ class Probe:
         raw, histograms = summaries.summarise(
             [rows[r] for r in summarised], self.bins, self.histogram_sample
         )
-        if self._same_as:  # a reshape's rows repeat those of the tensor it reshapes
+        if self._same_as:  # rows that repeat others' (reshapes, residual gradients)
             where = {r: k for k, r in enumerate(summarised)}
             back = [where[self._same_as.get(r, r)] for r in range(len(rows))]
             back = ops.convert(np.asarray(back, np.int32))
@@ -246,27 +246,46 @@ class _Tapping:
         return tapped if node.returns_list else tapped[0]
 
 
-def _reshaped_rows(layout) -> dict:
+def _repeated_rows(layout) -> dict:
     """Statistic rows (as Probe.summarise orders them) that need not be computed, each with
     the row that holds the same values: the output of a Flatten or Reshape has its input's
-    values, and its gradient is its input's gradient when nothing else reads that input."""
+    values, and its gradient is its input's gradient when nothing else reads that input; the
+    gradient with respect to an input of an Add (whose inputs share its shape) is the Add's
+    own gradient when nothing else reads that input (a residual branch's last layer)."""
     names = [t.name for t in layout.tensors]
     readers = {}
     for tensor in layout.outputs:
         for source in tensor.inputs:
             readers[source] = readers.get(source, 0) + 1
-    same = {}
     inputs = len(layout.inputs)
+
+    def gradient_row(name):  # None for a model input: inputs have no gradient rows
+        index = names.index(name)
+        return None if index < inputs else len(names) + index - inputs
+
+    def read_alone(name):
+        return readers[name] == 1 and name not in layout.model_outputs
+
+    same = {}
     for i, tensor in enumerate(layout.outputs):
-        if tensor.layer_class not in RESHAPES or len(tensor.inputs) != 1:
-            continue
-        source = names.index(tensor.inputs[0])
-        same[inputs + i] = same.get(source, source)
-        alone = readers[tensor.inputs[0]] == 1 and tensor.inputs[0] not in layout.model_outputs
-        if source >= inputs and alone:
-            gradient, source_gradient = len(names) + i, len(names) + source - inputs
-            same[gradient] = same.get(source_gradient, source_gradient)
-    return same
+        if tensor.layer_class in RESHAPES and len(tensor.inputs) == 1:
+            source = tensor.inputs[0]
+            same[inputs + i] = names.index(source)
+            if gradient_row(source) is not None and read_alone(source):
+                same[len(names) + i] = gradient_row(source)
+        elif tensor.layer_class == "Add":
+            for source in tensor.inputs:
+                if gradient_row(source) is not None and read_alone(source):
+                    same[gradient_row(source)] = len(names) + i
+    return {row: _first_computed(row, same) for row in same}
+
+
+def _first_computed(row: int, same: dict) -> int:
+    """The row that `row` repeats, following chains (a Flatten of a Reshape, Adds in a row)
+    to one that is computed."""
+    while row in same:
+        row = same[row]
+    return row
 
 
 def _is(tensor, activations) -> bool:

@@ -130,6 +130,32 @@ def test_captured_tensors_match_the_backends_own_autodiff(backend_name):
     json.dumps(jsonable({k: v for k, v in report.items() if k != "tensors"}))
 
 
+def test_a_residual_branch_shares_its_add_s_gradient_summary(backend_name):
+    engine.set_random_seed(0)
+    engine.clear_session()
+    inputs = layers.Input((4,))
+    trunk = layers.Dense(3, name="trunk")(inputs)
+    branch = layers.Dense(3, activation="tanh", name="branch")(trunk)
+    merged = layers.Add(name="merged")([trunk, layers.Dense(3, name="last")(branch)])
+    # Adds in a row: "again" is read by "twice" alone, so all three share one summary
+    again = layers.Add(name="again")([merged, layers.Dense(3, name="side")(inputs)])
+    twice = layers.Add(name="twice")([again, trunk])
+    model = engine.Model(inputs, layers.Dense(2, name="head")(twice))
+    model.compile(engine.optimizers.SGD(0.1), "mse")
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=(6, 4)).astype("float32"), rng.normal(size=(6, 2)).astype("float32")
+    report = inspect(model, x, y, tensors=True)
+
+    gradients = report["tensors"]["gradients"]
+    # "last" is read by an Add alone, so its gradient is the Add's; "trunk" is read three
+    # times, so its own is summarised on its own
+    for name in ("last", "merged", "again", "side"):
+        np.testing.assert_allclose(gradients[name], gradients["twice"], rtol=1e-6)
+    assert not np.allclose(gradients["trunk"], gradients["twice"])
+    for name in ("trunk", "branch", "last", "merged", "side", "again", "twice"):
+        assert_summary_describes(report["layers"][name]["gradient"], gradients[name])
+
+
 def test_capture_steps_train_exactly_like_plain_steps(backend_name):
     def mlp():
         engine.set_random_seed(0)
