@@ -367,22 +367,28 @@ class Backend:
         log_p = self.log_softmax(logits, axis=-1)
         return self.negative(self.sum(self.multiply(targets, log_p), axis=-1))
 
-    def summary_statistics(self, x):
-        """[mean, sum of squared deviations from the mean, sum of |x|, min, max] over every
-        value of the float array `x`, as a vector of 5 in x's dtype (NaN where a value is
-        NaN). What inspection reduces a large tensor to; PyTorch and NumPy run it as one op,
-        the squared deviations as a dot product."""
-        mean = self.mean(x)
-        deviations = self.subtract(x, mean)
-        return self.stack(
-            [
-                mean,
-                self.sum(self.square(deviations)),
-                self.sum(self.abs(x)),
-                self.min(x),
-                self.max(x),
-            ]
-        )
+    def summary_statistics(self, tensors):
+        """Per float array of the non-empty list `tensors` (all of one dtype), over every
+        value: [mean, sum of squared deviations from the mean, sum of |x|, min, max], as one
+        (len(tensors), 5) array in that dtype (NaN where a value is NaN). What inspection
+        reduces its large tensors to; NumPy, and PyTorch on the CPU, reduce them in one loop
+        on the host, each sum in a pass that only reads."""
+        rows = []
+        for x in tensors:
+            mean = self.mean(x)
+            deviations = self.subtract(x, mean)
+            rows.append(
+                self.stack(
+                    [
+                        mean,
+                        self.sum(self.square(deviations)),
+                        self.sum(self.abs(x)),
+                        self.min(x),
+                        self.max(x),
+                    ]
+                )
+            )
+        return self.stack(rows)
 
     def squared_norms(self, tensors, minus=None):
         """Σx² over every value of each float array in the non-empty list `tensors` (of

@@ -2,8 +2,8 @@
 
 The device side (`summarise`, `heat_map`, `dead_units`, ...) takes backend arrays and
 returns small ones, through engine.ops only, so it runs inside any backend's compiled step.
-It makes as few passes over each tensor as it can: a tensor goes through one
-`summary_statistics` op (its mean, squared deviations, sum of |x|, min and max), or, when
+It makes as few passes over each tensor as it can: tensors go through one
+`summary_statistics` op (each one's mean, squared deviations, sum of |x|, min and max), or, when
 there are many small ones, they are reduced together as rows around a pivot; no boolean
 masks over big tensors and no division. Histograms and the zero and non-finite counts come
 from a small even sample.
@@ -55,8 +55,8 @@ def summarise(tensors, bins: int, sample: int):
     values (every value of smaller tensors). `statistics(raw)` finishes the STATISTICS.
 
     Eager backends pay for every op, so the op count does not grow with the number of small
-    tensors: a tensor of SMALL values or more is reduced on its own by the
-    `summary_statistics` op (fused on PyTorch and NumPy), and so are smaller ones while there
+    tensors: tensors of SMALL values or more are reduced by one `summary_statistics` op (a
+    loop on the host on PyTorch's CPU and NumPy), and so are smaller ones while there
     are few of them; CHUNKED_FROM or more smaller ones are reduced together in one chunked
     stack. Every sample is binned by one `histogram` op (a bincount on PyTorch and NumPy)."""
     sizes = [math.prod(ops.shape(t)) for t in tensors]
@@ -74,7 +74,7 @@ def summarise(tensors, bins: int, sample: int):
         flats = [ops.reshape(float32(tensors[i]), (-1,)) for i in alone]
         # size and shifted sum (0 around the mean), then the op's five columns
         known = np.asarray([[sizes[i], 0.0] for i in alone], np.float32)
-        reduced = ops.stack([ops.summary_statistics(flat) for flat in flats])
+        reduced = ops.summary_statistics(flats)
         raws.append(ops.concatenate([ops.convert(known), reduced], axis=1))
         taken = [ops.getitem(flat, slice(None, None, strides[i])) for flat, i in zip(flats, alone)]
         samples.append(_padded_rows(taken, tuple(ops.shape(t)[0] for t in taken), length))

@@ -387,10 +387,13 @@ def layer_norm(x, axis, epsilon, scale=None, offset=None):
     return out if offset is None else out + np.reshape(offset, broadcastable)
 
 
-def summary_statistics(x):
-    x = np.asarray(x, np.float64)
-    deviations = x - x.mean()
-    return np.array([x.mean(), np.sum(deviations**2), np.sum(np.abs(x)), x.min(), x.max()])
+def summary_statistics(tensors):
+    rows = []
+    for x in tensors:
+        x = np.asarray(x, np.float64)
+        deviations = x - x.mean()
+        rows.append([x.mean(), np.sum(deviations**2), np.sum(np.abs(x)), x.min(), x.max()])
+    return np.array(rows)
 
 
 def squared_norms(tensors, minus=None):

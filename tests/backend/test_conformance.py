@@ -424,11 +424,14 @@ CASES = [
     case("layer_norm", normal(3, 5), (1,), 1e-3),
     case("layer_norm", normal(3, 5), (1,), 1e-3, None, normal(5), label="offset-only"),
     case("tap", normal(3, 4), np.zeros((3, 4), np.float32)),
-    case("summary_statistics", normal(3, 4)),
-    case("summary_statistics", normal(2, 3, 5) + 3.0, label="off-centre"),
-    # one sign, the mean within the spread: |x| summed as x (or -x) on NumPy and PyTorch
-    case("summary_statistics", np.exp(normal(3, 4)), label="positive"),
-    case("summary_statistics", -np.exp(normal(4, 5)), label="negative"),
+    case("summary_statistics", [normal(3, 4)]),
+    # NumPy and PyTorch's CPU take Σ(x - mean)² from Σx and Σx² unless the mean is far off
+    # centre, and Σ|x| as Σx (or -Σx) where x has one sign
+    case(
+        "summary_statistics",
+        [normal(2, 3, 5) + 3.0, np.exp(normal(3, 4)), -np.exp(normal(4, 5)), normal(70)],
+        label="off-centre,positive,negative,mixed",
+    ),
     case("squared_norms", [normal(3, 4), normal(5), normal(2, 1, 3)]),
     case("squared_norms", [normal(3, 4), normal(5)], [normal(3, 4), normal(5)], label="minus"),
     case("histogram", *histogram_arguments(), 8, grad=False),

@@ -71,37 +71,13 @@ reduce_min = _reduction(np.min, _extremum_gradient)
 logsumexp = _reduction(_logsumexp, _logsumexp_gradient)
 
 
-# _fast_sum's column count: rows of SUM_BLOCK float32 stay in the L1 cache as they are added.
+# _fast_total's column count: rows of SUM_BLOCK float32 stay in the L1 cache as they are added.
 SUM_BLOCK = 4096
 
 
-def _summary_statistics(x):
-    flat = np.ravel(x)
-    total, low, high = _fast_sum(flat), np.min(flat), np.max(flat)
-    mean = total / np.asarray(flat.size, flat.dtype)
-    squares = flat @ flat  # reads x only; engine/backend/moments.py says when this is enough
-    deviations = moments.squared_deviations(float(total), float(squares), flat.size)
-    scratch = None
-    if deviations is None:  # the mean is far from 0 against the spread: centre x
-        scratch = flat - mean
-        deviations = scratch @ scratch
-    magnitudes = moments.absolute_sum(total, float(low), float(high))
-    if magnitudes is None:
-        magnitudes = _fast_sum(np.abs(flat, out=scratch))  # into the centred memory, if any
-    return np.stack([mean, np.asarray(deviations, flat.dtype), magnitudes, low, high])
-
-
-def _fast_sum(flat):
-    """The sum of a long flat array, about twice as fast as np.sum and as accurate: first the
-    columns of a (rows, SUM_BLOCK) view, each an ordinary running sum of a few values, then
-    np.sum of those column sums and of what is left over."""
-    whole = flat.size - flat.size % SUM_BLOCK
-    if not whole:
-        return np.sum(flat)
-    return np.sum(flat[:whole].reshape(-1, SUM_BLOCK).sum(axis=0)) + np.sum(flat[whole:])
-
-
-def _summary_statistics_gradient(g, out, x):
+def _summary_statistics_gradient(argnum, g, out, *arrays):
+    x = arrays[argnum]
+    g, out = g[argnum], out[argnum]
     grad = g[0] / np.size(x) + g[1] * 2.0 * (x - out[0]) + g[2] * np.sign(x)
     for column in (3, 4):  # min and max, split evenly among ties as the reductions do
         ties = x == out[column]
@@ -109,9 +85,31 @@ def _summary_statistics_gradient(g, out, x):
     return grad
 
 
-# Passes that only read x (its sum, a dot product, min, max) and one more for |x| when x has
-# both signs; one that writes (centring x) only when its mean is far from 0 against its spread.
-summary_statistics = primitive(_summary_statistics_gradient)(_summary_statistics)
+@variadic_primitive(_summary_statistics_gradient)
+def _summary_statistics(*arrays):
+    flats = [np.ravel(x) for x in arrays]
+    return moments.summary_rows(flats, _fast_total, _extremes)
+
+
+def summary_statistics(tensors):
+    """One primitive over every array: engine/backend/moments.py's loop, each sum a pass that
+    only reads (one more that writes, centring x, only when its mean is far from 0 against
+    its spread)."""
+    return _summary_statistics(*tensors)
+
+
+def _fast_total(flat) -> float:
+    """The sum of a long flat array, about twice as fast as np.sum and as accurate: first the
+    columns of a (rows, SUM_BLOCK) view, each an ordinary running sum of a few values, then
+    np.sum of those column sums and of what is left over."""
+    whole = flat.size - flat.size % SUM_BLOCK
+    if not whole:
+        return float(np.sum(flat))
+    return float(np.sum(flat[:whole].reshape(-1, SUM_BLOCK).sum(axis=0)) + np.sum(flat[whole:]))
+
+
+def _extremes(flat) -> tuple:
+    return float(np.min(flat)), float(np.max(flat))
 
 
 def _squared_norms_gradient(argnum, g, out, *arrays, count):

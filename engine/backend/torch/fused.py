@@ -2,8 +2,9 @@
 
 Eager PyTorch pays a Python call and a pass over memory for every op, so an Adam step
 written out costs a dozen of each per weight: it runs as torch.optim's fused Adam kernel
-instead (one call, one pass over each weight and its slots), and the inspection norms as
-`torch._foreach_*` ops (each over every tensor in one call). The layer ops run as the
+instead (one call, one pass over each weight and its slots), the inspection norms as
+`torch._foreach_*` ops (each over every tensor in one call), and on the CPU the inspection
+statistics in one loop on the host (engine/backend/moments.py). The layer ops run as the
 kernels nn.Linear, nn.LayerNorm, scaled_dot_product_attention and cross_entropy use, where
 their semantics are the contract's.
 """
@@ -50,22 +51,14 @@ class FusedOps:
         out = F.scaled_dot_product_attention(query, key, value, scale=float(scale))
         return out.transpose(1, 2)
 
-    def summary_statistics(self, x):
-        flat = tensor(x).reshape(-1)
-        if flat.device.type == "cpu" and not flat.requires_grad:
-            found = _summary_from_sums(flat)
-            if found is not None:
-                return found
-        # Not var_mean or vector_norm(x, 1): on the CPU both are several times slower than
-        # these vectorised passes (the deviations' squares as one dot product).
-        mean = flat.mean()
-        deviations = flat - mean
-        squares = torch.dot(deviations, deviations)
-        # the deviations are done with: reuse their memory (autograd takes no out= argument)
-        reused = None if deviations.requires_grad else deviations
-        magnitudes = torch.abs(flat, out=reused)
-        low, high = torch.aminmax(flat)
-        return torch.stack([mean, squares, magnitudes.sum(), low, high])
+    def summary_statistics(self, tensors):
+        tensors = [tensor(t) for t in tensors]
+        tracked = torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
+        if not tracked and all(t.device.type == "cpu" for t in tensors):
+            flats = [_host_view(t) for t in tensors]
+            rows = moments.summary_rows(flats, _total, _extremes)
+            return torch.from_numpy(rows).to(tensors[0].dtype)
+        return torch.stack([_composed_statistics(t.reshape(-1)) for t in tensors])
 
     def squared_norms(self, tensors, minus=None):
         tensors = [tensor(t) for t in tensors]
@@ -175,18 +168,30 @@ def _infinity(device):
     return _INFINITIES[device]
 
 
-def _summary_from_sums(flat):
-    """summary_statistics from passes that only read `flat` (a sum, a dot product, aminmax,
-    and |x| only when it has both signs), where engine/backend/moments.py finds that exact
-    enough; else None. On the CPU, where reading the sums back costs nothing: they are
-    finished as Python floats and come back as one new tensor."""
-    total, squares = flat.sum().item(), torch.dot(flat, flat).item()
-    low, high = (bound.item() for bound in torch.aminmax(flat))
-    count = flat.numel()
-    deviations = moments.squared_deviations(total, squares, count)
-    if deviations is None:
-        return None
-    magnitudes = moments.absolute_sum(total, low, high)
-    if magnitudes is None:
-        magnitudes = flat.abs().sum().item()
-    return torch.tensor([total / count, deviations, magnitudes, low, high], dtype=flat.dtype)
+def _host_view(x):
+    """x flat as a NumPy array, without a copy where it is contiguous float32 or float64."""
+    flat = x.detach().reshape(-1)
+    return (flat if flat.dtype in (torch.float32, torch.float64) else flat.float()).numpy()
+
+
+def _total(flat) -> float:
+    return torch.from_numpy(flat).sum().item()  # faster than NumPy's sum
+
+
+def _extremes(flat) -> tuple:
+    low, high = torch.aminmax(torch.from_numpy(flat))  # one pass, where NumPy makes two
+    return low.item(), high.item()
+
+
+def _composed_statistics(flat):
+    """summary_statistics of one tensor as ops autograd and any device can run. Not var_mean
+    or vector_norm(x, 1): on the CPU both are several times slower than these vectorised
+    passes (the deviations' squares as one dot product)."""
+    mean = flat.mean()
+    deviations = flat - mean
+    squares = torch.dot(deviations, deviations)
+    # the deviations are done with: reuse their memory (autograd takes no out= argument)
+    reused = None if deviations.requires_grad else deviations
+    magnitudes = torch.abs(flat, out=reused)
+    low, high = torch.aminmax(flat)
+    return torch.stack([mean, squares, magnitudes.sum(), low, high])
