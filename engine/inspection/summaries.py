@@ -59,16 +59,18 @@ def summarise(tensors, bins: int, sample: int):
     loop on the host on PyTorch's CPU and NumPy), and so are smaller ones while there
     are few of them; CHUNKED_FROM or more smaller ones are reduced together in one chunked
     stack. Every sample is binned by one `histogram` op (a bincount on PyTorch and NumPy)."""
-    sizes = [math.prod(ops.shape(t)) for t in tensors]
+    shapes = [ops.shape(t) for t in tensors]
+    sizes = [math.prod(shape) for shape in shapes]
     chunked = [i for i, size in enumerate(sizes) if size < SMALL]
     if len(chunked) < CHUNKED_FROM:
         chunked = []
     alone = [i for i in range(len(tensors)) if i not in chunked]
     strides = [
-        sampling_stride(size, [ops.shape(t)[-1] if ops.shape(t) else 1], sample)
-        for t, size in zip(tensors, sizes)
+        sampling_stride(size, [shape[-1] if shape else 1], sample)
+        for shape, size in zip(shapes, sizes)
     ]
-    length = max(math.ceil(size / stride) for size, stride in zip(sizes, strides))
+    sampled_sizes = [math.ceil(size / stride) for size, stride in zip(sizes, strides)]
+    length = max(sampled_sizes)
     raws, samples = [], []
     if alone:
         flats = [ops.reshape(float32(tensors[i]), (-1,)) for i in alone]
@@ -77,7 +79,7 @@ def summarise(tensors, bins: int, sample: int):
         reduced = ops.summary_statistics(flats)
         raws.append(ops.concatenate([ops.convert(known), reduced], axis=1))
         taken = [ops.getitem(flat, slice(None, None, strides[i])) for flat, i in zip(flats, alone)]
-        samples.append(_padded_rows(taken, tuple(ops.shape(t)[0] for t in taken), length))
+        samples.append(_padded_rows(taken, tuple(sampled_sizes[i] for i in alone), length))
     if chunked:
         raw, taken = _chunked_statistics(
             [tensors[i] for i in chunked], [strides[i] for i in chunked], length
@@ -91,7 +93,7 @@ def summarise(tensors, bins: int, sample: int):
     high = ops.getitem(raw, (slice(None), _COLUMN["max"]))
     counts = ops.stack(
         [
-            ops.convert(np.asarray([math.ceil(n / k) for n, k in zip(sizes, strides)], np.float32)),
+            ops.convert(np.asarray(sampled_sizes, np.float32)),
             _count(ops.isfinite(sampled)),
             _count(ops.equal(sampled, 0.0)),
         ],
@@ -218,16 +220,15 @@ def heat_map(x, size: int):
     """A small 2-D view of `x` for a heat map, at most `size` cells a side (every n-th cell):
     (samples, features) for rank 2, the first sample for rank 3 (steps, features), and the
     first sample averaged over channels for images (height, width)."""
-    rank = len(ops.shape(x))
-    if rank <= 1:
-        view = ops.reshape(x, (1, -1))
-    elif rank == 2:
-        view = x
-    else:
-        view = ops.getitem(x, 0)
-        if rank > 3:
-            view = ops.mean(float32(view), axis=tuple(range(2, rank - 1)))
-    return float32(_every_nth(view, size))
+    shape = ops.shape(x)
+    if len(shape) <= 1:
+        x, shape = ops.reshape(x, (1, -1)), (1, math.prod(shape))
+    if len(shape) == 2:
+        return float32(ops.getitem(x, _every_nth(shape, size)))
+    view = ops.getitem(x, (0, *_every_nth(shape[1:3], size)))
+    if len(shape) > 3:
+        view = ops.mean(float32(view), axis=tuple(range(2, len(shape) - 1)))
+    return float32(view)
 
 
 def weight_heat_map(w, size: int):
@@ -237,7 +238,9 @@ def weight_heat_map(w, size: int):
     row."""
     shape = ops.shape(w)
     columns = shape[-1] if shape else 1
-    return float32(_every_nth(ops.reshape(w, (-1, columns)), size))
+    rows = math.prod(shape) // columns if columns else 0
+    view = ops.reshape(w, (rows, columns))
+    return float32(ops.getitem(view, _every_nth((rows, columns), size)))
 
 
 def float32(x):
@@ -245,15 +248,10 @@ def float32(x):
     return x if ops.dtype(x) == "float32" else ops.cast(x, "float32")
 
 
-def _every_nth(view, size: int):
-    rows, columns = ops.shape(view)
-    return ops.getitem(
-        view,
-        (
-            slice(None, None, max(math.ceil(rows / size), 1)),
-            slice(None, None, max(math.ceil(columns / size), 1)),
-        ),
-    )
+def _every_nth(sides: tuple, size: int) -> tuple:
+    """Slices that take every n-th row and column, at most `size` of each, of an array whose
+    first two axes are `sides` long."""
+    return tuple(slice(None, None, max(math.ceil(side / size), 1)) for side in sides)
 
 
 def dead_units(x):

@@ -11,6 +11,8 @@ their semantics are the contract's.
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -81,8 +83,10 @@ class FusedOps:
         # a level row's values go to its last bin; each row's bins follow the previous row's
         first = torch.arange(rows, device=x.device, dtype=x.dtype)[:, None] * bins
         bin_of += first + level * (bins - 1)
+        # a row with a non-finite width counts nothing: no value lies in [inf, -inf]
+        finite = torch.isfinite(width)
+        low, high = torch.where(finite, low, math.inf), torch.where(finite, high, -math.inf)
         inside = (x >= low) & (x <= high)
-        inside &= torch.isfinite(width)
         # every uncounted value goes to one more bin, dropped: no boolean indexing
         index = torch.where(inside, bin_of, float(rows * bins)).long()
         counts = torch.bincount(index.reshape(-1), minlength=rows * bins + 1)
