@@ -412,6 +412,7 @@ CASES = [
             ((1, 5, 5, 2), 3, {"strides": 2, "padding": "same"}),
             ((1, 4, 5, 1), 2, {"strides": 1, "padding": "same"}),
             ((1, 6, 7, 2), (2, 3), {"strides": (1, 2)}),
+            ((1, 7, 5, 2), 3, {"padding": "same"}),
         )
     ],
     # ------------------------------------------------------------------------- layer math
@@ -647,6 +648,16 @@ def test_max_and_min_split_the_gradient_evenly_between_ties(backend_name):
     np.testing.assert_allclose(grad, [0, 1 / 3, 1 / 3, 1 / 3, 0], rtol=TOL)
     (grad,) = _gradients(backend, lambda x: backend.min(x, axis=1), [[2.0, 2.0], [-1.0, 4.0]])
     np.testing.assert_allclose(grad, [[0.5, 0.5], [1, 0]], rtol=TOL)
+
+
+def test_max_pool_sends_each_window_s_gradient_to_its_first_maximum(backend_name):
+    backend = get_backend(backend_name)
+    x = np.array([[0, 0, 5, 1, 2, 2], [0, 0, 5, 5, 2, 2]], np.float32)[None, :, :, None]
+    (grad,) = _gradients(backend, lambda v: backend.max_pool(v, 2), x)
+    np.testing.assert_array_equal(grad[0, :, :, 0], [[1, 0, 1, 0, 1, 0], [0, 0, 0, 0, 0, 0]])
+    y = np.array([[0, 0, 5, 5, 2], [0, 0, 5, 5, 2]], np.float32)[None, :, :, None]
+    (grad,) = _gradients(backend, lambda v: backend.max_pool(v, 3, padding="same"), y)
+    np.testing.assert_array_equal(grad[0, :, :, 0], [[0, 0, 1, 1, 0], [0, 0, 0, 0, 0]])
 
 
 def test_relu_gradient_at_zero_is_zero(backend_name):
