@@ -39,3 +39,26 @@ def same_padding(size: int, kernel: int, stride: int, dilation: int = 1) -> tupl
     """TensorFlow's "same" padding of one axis as (before, after): the extra cell goes after."""
     total = max((math.ceil(size / stride) - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
     return total // 2, total - total // 2
+
+
+def tiling(sizes: tuple, pool: tuple, padding: str) -> tuple[tuple, tuple]:
+    """How windows that tile an input (strides equal to the pool size) cover its spatial
+    axes of `sizes`: per axis, the cells kept from the start ("valid" drops those after the
+    last whole window) and the (before, after) cells of padding ("same")."""
+    if padding == "valid":
+        return tuple(n // k * k for n, k in zip(sizes, pool)), tuple((0, 0) for _ in sizes)
+    return tuple(sizes), tuple(same_padding(n, k, k) for n, k in zip(sizes, pool))
+
+
+def tiled_shape(shape: tuple, pool: tuple) -> tuple:
+    """The shape that splits each spatial axis of a tiled input of `shape` into (windows,
+    cells): (batch, n1 / k1, k1, [n2 / k2, k2,] channels)."""
+    split = [shape[0]]
+    for n, k in zip(shape[1:-1], pool):
+        split += [n // k, k]
+    return (*split, shape[-1])
+
+
+def window_axes(rank: int) -> tuple:
+    """The cell axes of a `tiled_shape` array of `rank` axes: 2 and, in 2-D, 4."""
+    return tuple(range(2, rank - 1, 2))

@@ -13,7 +13,14 @@ import jax.numpy as jnp
 from jax import lax
 
 from engine.backend.jax.core import promoted
-from engine.backend.windows import check_padding, spatial_rank, spatial_tuple
+from engine.backend.windows import (
+    check_padding,
+    spatial_rank,
+    spatial_tuple,
+    tiled_shape,
+    tiling,
+    window_axes,
+)
 
 _DIMENSION_NUMBERS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC")}
 
@@ -64,36 +71,24 @@ def _pool(x, init, reducer, pool_size, strides, padding):
 
 
 
+
 def _tiled_max(x, size: tuple, padding: str):
     """Max pooling whose windows tile `x` (strides equal to the pool size), as a reshape and
     a max over the window axes: XLA runs its gradient as two fused elementwise passes, where
     reduce_window's (select_and_scatter) is many times slower on the CPU (8x for a 2x2 pool of
-    (128, 26, 26, 32)). "valid" drops the cells after the last whole window; "same" pads with
-    -inf, the odd cell after, as reduce_window does."""
-    spatial = x.shape[1:-1]
-    if padding == "valid":
-        x = x[(slice(None), *(slice(0, n // k * k) for n, k in zip(spatial, size)))]
-    else:
-        totals = [-n % k for n, k in zip(spatial, size)]
-        pads = [(0, 0), *((total // 2, total - total // 2) for total in totals), (0, 0)]
-        x = jnp.pad(x, pads, constant_values=-jnp.inf)
-    windows = [x.shape[0]]
-    for n, k in zip(x.shape[1:-1], size):
-        windows += [n // k, k]
-    windows.append(x.shape[-1])
-    return _window_max(x.reshape(windows))
-
-
-def _window_axes(windows) -> tuple:
-    """The window axes of (samples, n1, k1, [n2, k2,] channels): 2 and, in 2-D, 4."""
-    return tuple(range(2, windows.ndim - 1, 2))
+    (128, 26, 26, 32)). "same" pads with -inf, as reduce_window does."""
+    kept, pads = tiling(x.shape[1:-1], size, padding)
+    x = x[(slice(None), *(slice(0, n) for n in kept))]
+    if any(before or after for before, after in pads):
+        x = jnp.pad(x, [(0, 0), *pads, (0, 0)], constant_values=-jnp.inf)
+    return _window_max(x.reshape(tiled_shape(x.shape, size)))
 
 
 @jax.custom_vjp
 def _window_max(windows):
     """The max over each window; its gradient goes to the window's first maximum (in
     row-major order), as reduce_window's and every other backend's pooling do."""
-    return jnp.max(windows, axis=_window_axes(windows))
+    return jnp.max(windows, axis=window_axes(windows.ndim))
 
 
 def _window_max_forward(windows):
@@ -103,11 +98,12 @@ def _window_max_forward(windows):
 
 def _window_max_backward(residuals, gradient):
     windows, out = residuals
-    axes = _window_axes(windows)
+    axes = window_axes(windows.ndim)
     cells = math.prod(windows.shape[a] for a in axes)
     # each cell's place in its window, row-major; the first that holds the max takes it all
-    order = jnp.arange(cells).reshape([windows.shape[a] if a in axes else 1
-                                        for a in range(windows.ndim)])
+    order = jnp.arange(cells).reshape(
+        [windows.shape[a] if a in axes else 1 for a in range(windows.ndim)]
+    )
     hits = jnp.where(windows == jnp.expand_dims(out, axes), order, cells)
     first = jnp.min(hits, axis=axes, keepdims=True)
     return (jnp.where(order == first, jnp.expand_dims(gradient, axes), 0).astype(windows.dtype),)

@@ -2,11 +2,13 @@
 
 `jit` is tf.function without AutoGraph, so a step traces like under jax.jit: Python control
 flow runs once, at trace time, and a new input shape traces again. It compiles with XLA on a
-GPU, and on the CPU unless the graph holds a convolution: TensorFlow's own convolution
-kernels are faster there than XLA's (Keras leaves XLA off on the CPU altogether), but for
-everything else XLA's fused code, compiled for the machine's own CPU, is as fast or faster
+GPU, and on the CPU unless the graph max-pools overlapping windows (XLA's gradient of
+MaxPool, a select_and_scatter, is several times slower there than TensorFlow's kernel; nn.py
+pools windows that tile the input without MaxPool). Keras leaves XLA off on the CPU
+altogether, but XLA's fused code, compiled for the machine's own CPU, is as fast or faster
 (TensorFlow's generic kernels are built without AVX2 and FMA: a transformer's step ran twice
-as fast with XLA on a 2-core EPYC). A call that repeats the shapes and dtypes of an earlier
+as fast with XLA on a 2-core EPYC, the benchmark's CNN a fifth faster, and convolutions
+alone as fast). A call that repeats the shapes and dtypes of an earlier
 one goes straight to the graph made for it then (see _Compiled).
 
 `scan` is a tf.while_loop writing into TensorArrays, which runs eagerly as a Python loop,
@@ -125,16 +127,19 @@ class _Compiled:
 
     def _graph_for(self, args):
         """The concrete function for these arguments: XLA's, unless (on the CPU) the graph
-        holds a convolution. (XLA compiles at the first run, so tracing it costs no more.)"""
+        holds max pooling over overlapping windows. (XLA compiles at the first run, so
+        tracing it costs no more.)"""
         graph = self._xla.get_concrete_function(*args)
-        if XLA or not any(op.type.startswith(_CONVOLUTIONS) for op in graph.graph.get_operations()):
+        operations = graph.graph.get_operations()
+        if XLA or not any(op.type.startswith(_SLOW_UNDER_XLA) for op in operations):
             return graph
         return self._function.get_concrete_function(*args)
 
 
-# TensorFlow's convolution ops and their gradients (Conv2D, Conv2DBackpropInput, Conv3D...,
-# DepthwiseConv2dNative...): these run faster without XLA on the CPU.
-_CONVOLUTIONS = ("Conv", "DepthwiseConv")
+# TensorFlow's max pooling ops (MaxPool, MaxPool3D, their gradients): under XLA the gradient
+# is a select_and_scatter, several times slower on the CPU than TensorFlow's own kernel.
+# (nn.py pools windows that tile the input another way, so only overlapping ones are left.)
+_SLOW_UNDER_XLA = ("MaxPool",)
 
 
 _EAGER_TENSOR = type(tf.constant(0.0))
