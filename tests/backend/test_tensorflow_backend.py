@@ -242,6 +242,22 @@ def test_jit_compiles_with_xla_unless_max_pooling_overlaps():
     assert _compiled_by_xla(overlapping) == [gpu]  # XLA on a GPU; TensorFlow's kernel else
 
 
+def test_tiled_max_pooling_differentiates_under_xla_as_eagerly():
+    backend = get_backend("tensorflow")
+    x = _array(np.random.default_rng(0).standard_normal((2, 6, 7, 3)))
+
+    def loss(params):
+        pooled = backend.max_pool(params[0], 2, padding="same")
+        return backend.sum(backend.multiply(pooled, pooled))
+
+    eager = backend.value_and_grad(loss)([x])
+    compiled = backend.jit(backend.value_and_grad(loss))
+    (value, (grad,)), (expected_value, (expected,)) = compiled([x]), eager
+    assert _compiled_by_xla(compiled) == [True]
+    np.testing.assert_allclose(float(value), float(expected_value), rtol=1e-6)
+    np.testing.assert_array_equal(grad.numpy(), expected.numpy())
+
+
 def test_gradients_flow_through_the_shortcut():
     backend = get_backend("tensorflow")
     square_sum = backend.jit(lambda w: tf.reduce_sum(w * w))
