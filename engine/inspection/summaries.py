@@ -73,10 +73,11 @@ def summarise(tensors, bins: int, sample: int):
     length = max(sampled_sizes)
     raws, samples = [], []
     if alone:
-        flats = [ops.reshape(float32(tensors[i]), (-1,)) for i in alone]
+        shaped = [float32(tensors[i]) for i in alone]
+        flats = [ops.reshape(t, (-1,)) for t in shaped]
         # size and shifted sum (0 around the mean), then the op's five columns
         known = np.asarray([[sizes[i], 0.0] for i in alone], np.float32)
-        reduced = ops.summary_statistics(flats)
+        reduced = ops.summary_statistics(shaped)  # in their shapes: see the TensorFlow backend
         raws.append(ops.concatenate([ops.convert(known), reduced], axis=1))
         taken = [ops.getitem(flat, slice(None, None, strides[i])) for flat, i in zip(flats, alone)]
         samples.append(_padded_rows(taken, tuple(sampled_sizes[i] for i in alone), length))

@@ -9,13 +9,18 @@ altogether, but XLA's fused code, compiled for the machine's own CPU, is as fast
 (TensorFlow's generic kernels are built without AVX2 and FMA: a transformer's step ran twice
 as fast with XLA on a 2-core EPYC, the benchmark's CNN a fifth faster, and convolutions
 alone as fast). A call that repeats the shapes and dtypes of an earlier
-one goes straight to the graph made for it then (see _Compiled).
+one goes straight to the graph made for it then (see _Compiled). While a step traces,
+`compiling_with_xla()` tells ops whether XLA will compile it (summary_statistics then takes an
+op only XLA has: statistics.py).
 
 `scan` is a tf.while_loop writing into TensorArrays, which runs eagerly as a Python loop,
 in a graph as one loop (one XLA loop under XLA), and differentiates either way.
 """
 
 from __future__ import annotations
+
+import functools
+import threading
 
 from engine import tree
 from engine.backend.tensorflow.core import tensor
@@ -108,8 +113,12 @@ class _Compiled:
     """
 
     def __init__(self, fn):
-        self._function = tf.function(fn, jit_compile=XLA, autograph=False)
-        self._xla = self._function if XLA else tf.function(fn, jit_compile=True, autograph=False)
+        self._function = tf.function(_traced(fn, XLA), jit_compile=XLA, autograph=False)
+        self._xla = (
+            self._function
+            if XLA
+            else tf.function(_traced(fn, True), jit_compile=True, autograph=False)
+        )
         self._graphs = {}
 
     def __call__(self, *args):
@@ -134,6 +143,29 @@ class _Compiled:
         if XLA or not any(op.type.startswith(_SLOW_UNDER_XLA) for op in operations):
             return graph
         return self._function.get_concrete_function(*args)
+
+
+def compiling_with_xla() -> bool:
+    """Whether the ops being built go into a graph that XLA compiles (a jit'd step's trace)."""
+    return getattr(_tracing, "xla", False)
+
+
+_tracing = threading.local()
+
+
+def _traced(fn, xla: bool):
+    """fn, noting while it runs (while tf.function traces it) whether XLA will compile it."""
+
+    @functools.wraps(fn)
+    def traced(*args, **kwargs):
+        outer = compiling_with_xla()
+        _tracing.xla = xla
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            _tracing.xla = outer
+
+    return traced
 
 
 # TensorFlow's max pooling ops (MaxPool, MaxPool3D, their gradients): under XLA the gradient

@@ -52,7 +52,8 @@ for _gpu in _GPUS:
 
 DEVICE = "/GPU:0" if _GPUS else "/CPU:0"
 # Whether every compiled step uses XLA: on a GPU it fuses the step. On the CPU TensorFlow's own
-# convolutions are faster, so there steps holding one run without it (autodiff.py).
+# kernel for max pooling over overlapping windows is faster, so steps holding one run without
+# it there (autodiff.py).
 XLA = bool(_GPUS)
 if not XLA:
     # Grappler's remapper fuses matmul + bias + relu into oneDNN kernels whose relu turns NaN

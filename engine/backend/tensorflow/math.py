@@ -7,6 +7,8 @@ JAX does. maximum/minimum are written as a select so that ties send the gradient
 
 from __future__ import annotations
 
+from engine.backend.tensorflow import statistics
+from engine.backend.tensorflow.autodiff import compiling_with_xla
 from engine.backend.tensorflow.core import floating, operands, promoted, tensor, typed_tensor
 from engine.backend.tensorflow.framework import tf
 
@@ -163,6 +165,12 @@ class MathOps:
 
     def min(self, x, axis=None, keepdims=False):
         return tf.reduce_min(x, axis=_axes(axis), keepdims=keepdims)
+
+    def summary_statistics(self, tensors):
+        composed = super().summary_statistics
+        if compiling_with_xla() and statistics.variadic_reduce is not None:
+            return statistics.summary_statistics([tensor(t) for t in tensors], composed)
+        return composed(tensors)
 
     def logsumexp(self, x, axis=None, keepdims=False):
         return tf.reduce_logsumexp(floating(x), axis=_axes(axis), keepdims=keepdims)
