@@ -304,3 +304,58 @@ def test_compile_steps_routes_jit_through_torch_compile(b, monkeypatch):
     assert compiled == [train_step]
     assert float(loss) == 5.0
     np.testing.assert_allclose(b.to_numpy(params["w"]), [0.8, 1.6], rtol=1e-6)
+
+
+def test_a_tap_stands_for_its_tensor_and_one_tapped_twice_splits_its_gradient(b):
+    """Inside value_and_grad a tap adds no node: its gradient is asked for the tapped tensor.
+    A tensor tapped twice (a layer returning one array twice) still gives each tap only the
+    gradient through its own use."""
+    x = b.convert(f32(1.0, 2.0, 3.0))
+    seen = {}
+
+    def loss(params):
+        w, (first, second) = params
+        h = b.multiply(w, x)
+        a, c = b.tap(h, first), b.tap(h, second)
+        seen["substituted"] = a is h and c is not h
+        return b.sum(b.multiply(a, 2.0)) + b.sum(b.multiply(c, c))
+
+    taps = [b.tap_zeros((3,)), b.tap_zeros((3,))]
+    _, (grad_w, (grad_first, grad_second)) = b.value_and_grad(loss)(
+        (b.convert(f32(1.0, 1.0, 1.0)), taps)
+    )
+    assert seen["substituted"]
+    h = f32(1.0, 2.0, 3.0)
+    np.testing.assert_allclose(b.to_numpy(grad_first), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(b.to_numpy(grad_second), 2.0 * h)
+    np.testing.assert_allclose(b.to_numpy(grad_w), h * (2.0 + 2.0 * h))
+
+
+def test_a_tap_that_is_not_a_parameter_of_the_gradient_keeps_its_node(b):
+    x = b.convert(f32(1.0, -2.0))
+    outside = b.tap_zeros((2,))
+    tapped_is_h = []
+
+    def loss(params):
+        h = b.multiply(params[0], x)
+        tapped = b.tap(h, outside)
+        tapped_is_h.append(tapped is h)
+        return b.sum(b.multiply(tapped, tapped))
+
+    _, (grad,) = b.value_and_grad(loss)([b.convert(f32(1.0, 1.0))])
+    assert tapped_is_h == [False]
+    np.testing.assert_allclose(b.to_numpy(grad), [2.0, 8.0])  # 2 w x²
+
+
+def test_a_tap_on_a_parameter_itself_gets_only_the_gradient_through_the_tap(b):
+    """A parameter is a leaf, not computed in the call: its tap keeps its node, so the tap's
+    gradient is the tapped use's alone, not the parameter's whole gradient."""
+
+    def loss(params):
+        w, tap = params
+        return b.sum(b.multiply(b.tap(w, tap), 3.0)) + b.sum(b.multiply(w, w))
+
+    w = b.convert(f32(1.0, 2.0))
+    _, (grad_w, grad_tap) = b.value_and_grad(loss)((w, b.tap_zeros((2,))))
+    np.testing.assert_allclose(b.to_numpy(grad_tap), [3.0, 3.0])
+    np.testing.assert_allclose(b.to_numpy(grad_w), [5.0, 7.0])

@@ -7,6 +7,8 @@ back to eager for code it cannot capture).
 
 from __future__ import annotations
 
+import threading
+
 import torch
 
 from engine import tree
@@ -22,10 +24,10 @@ class AutodiffOps:
     def value_and_grad(self, fn, has_aux=False):
         def value_and_grad_fn(params, *args):
             leaves = [_tracked(leaf) for leaf in tree.flatten(params)]
-            with torch.enable_grad():
+            with torch.enable_grad(), _Taps(leaves) as taps:
                 out = fn(tree.unflatten_as(params, leaves), *args)
             loss, aux = out if has_aux else (out, None)
-            grads = _gradients(loss, leaves)
+            grads = taps.gradients(loss, leaves)
             value = loss.detach()
             if has_aux:
                 value = (value, tree.map_structure(_detached, aux))
@@ -56,7 +58,58 @@ class AutodiffOps:
         )
 
     def tap(self, x, tap):
-        return _Tap.apply(tensor(x), tensor(tap))
+        x, tap = tensor(x), tensor(tap)
+        taps = getattr(_Taps.current, "taps", None)
+        if taps is not None and taps.substitute(x, tap):
+            return x
+        return _Tap.apply(x, tap)
+
+
+class _Taps:
+    """The taps of one value_and_grad call (among its `leaves`), while its function runs. A
+    tap on a tensor computed from the leaves is left out of the graph, and the gradient asked
+    for the tap is asked for that tensor instead, in the one autograd.grad call (a _Tap runs
+    Python for each node in the backward pass). A tensor tapped again (a layer that returns
+    one array twice) gets a _Tap each further time, and the gradients through those come off
+    the first tap's, which got the tensor's whole gradient."""
+
+    current = threading.local()
+
+    def __init__(self, leaves):
+        self._leaves = {id(leaf) for leaf in leaves if leaf is not None}
+        self.tapped = {}  # id(tap leaf) -> the tensor it stands for
+        self._first = {}  # id(tensor) -> id of its first tap
+        self._again = {}  # id(first tap) -> the leaves of the tensor's further taps
+
+    def substitute(self, x, tap) -> bool:
+        """Whether `tap` stands for `x` (else it needs a _Tap)."""
+        if id(tap) not in self._leaves or x.grad_fn is None:  # not computed from the leaves
+            return False
+        first = self._first.get(id(x))
+        if first is not None:
+            self._again.setdefault(first, []).append(tap)
+            return False
+        self._first[id(x)] = id(tap)
+        self.tapped[id(tap)] = x
+        return True
+
+    def gradients(self, loss, leaves) -> list:
+        """_gradients of `leaves`, a substituted tap's asked for its tensor."""
+        grads = _gradients(loss, [self.tapped.get(id(leaf), leaf) for leaf in leaves])
+        if self._again:
+            index = {id(leaf): i for i, leaf in enumerate(leaves) if leaf is not None}
+            for first, others in self._again.items():
+                for other in others:
+                    grads[index[first]] = grads[index[first]] - grads[index[id(other)]]
+        return grads
+
+    def __enter__(self):
+        self._outer = getattr(_Taps.current, "taps", None)
+        _Taps.current.taps = self
+        return self
+
+    def __exit__(self, *exc):
+        _Taps.current.taps = self._outer
 
 
 class _Tap(torch.autograd.Function):
