@@ -1,5 +1,6 @@
-"""summary_statistics on the host, for the synchronous backends (NumPy; PyTorch on the CPU,
-whose tensors are NumPy arrays without a copy): one loop over the tensors, no framework imports.
+"""summary_statistics and even_samples on the host, for the synchronous backends (NumPy;
+PyTorch on the CPU, whose tensors are NumPy arrays without a copy): one loop over the tensors,
+no framework imports.
 
 Centring a big tensor on its mean costs a pass that writes a new array as big as it; the
 sum of x, the sum of x² (a dot product) and min/max only read it. Σ(x - mean)² from those,
@@ -42,6 +43,16 @@ def summary_rows(flats, total, extremes) -> np.ndarray:
             magnitudes = _asum(flat)
         row[:] = sum_ / count, deviations, magnitudes, low, high
     return rows.astype(dtype)
+
+
+def even_sample_rows(flats, strides, length: int) -> np.ndarray:
+    """even_samples of the flat NumPy arrays `flats`: each strided sample copied into its row
+    of one float32 array of NaN."""
+    rows = np.full((len(flats), length), np.nan, np.float32)
+    for row, flat, step in zip(rows, flats, strides):
+        taken = flat[::step]
+        row[: taken.size] = taken
+    return rows
 
 
 def squared_deviations(total: float, squares: float, count: int) -> float | None:

@@ -58,7 +58,8 @@ def summarise(tensors, bins: int, sample: int):
     tensors: tensors of SMALL values or more are reduced by one `summary_statistics` op (a
     loop on the host on PyTorch's CPU and NumPy), and so are smaller ones while there
     are few of them; CHUNKED_FROM or more smaller ones are reduced together in one chunked
-    stack. Every sample is binned by one `histogram` op (a bincount on PyTorch and NumPy)."""
+    stack. The samples are taken by one `even_samples` op (a copy on the host on PyTorch's
+    CPU and NumPy) and binned by one `histogram` op (a bincount on PyTorch and NumPy)."""
     shapes = [ops.shape(t) for t in tensors]
     sizes = [math.prod(shape) for shape in shapes]
     chunked = [i for i, size in enumerate(sizes) if size < SMALL]
@@ -74,13 +75,11 @@ def summarise(tensors, bins: int, sample: int):
     raws, samples = [], []
     if alone:
         shaped = [float32(tensors[i]) for i in alone]
-        flats = [ops.reshape(t, (-1,)) for t in shaped]
         # size and shifted sum (0 around the mean), then the op's five columns
         known = np.asarray([[sizes[i], 0.0] for i in alone], np.float32)
         reduced = ops.summary_statistics(shaped)  # in their shapes: see the TensorFlow backend
         raws.append(ops.concatenate([ops.convert(known), reduced], axis=1))
-        taken = [ops.getitem(flat, slice(None, None, strides[i])) for flat, i in zip(flats, alone)]
-        samples.append(_padded_rows(taken, tuple(sampled_sizes[i] for i in alone), length))
+        samples.append(ops.even_samples(shaped, [strides[i] for i in alone], length))
     if chunked:
         raw, taken = _chunked_statistics(
             [tensors[i] for i in chunked], [strides[i] for i in chunked], length
@@ -101,23 +100,6 @@ def summarise(tensors, bins: int, sample: int):
         axis=1,
     )
     return ops.concatenate([raw, counts], axis=1), ops.histogram(sampled, low, high, bins)
-
-
-def _padded_rows(pieces, lengths: tuple, length: int):
-    """The 1-D `pieces` (of `lengths` values) as the rows of one (pieces, length) array, each
-    followed by NaN (which no count or bin includes): one concatenation and one gather."""
-    nan = ops.convert(np.full(1, np.nan, np.float32))
-    flat = ops.concatenate([*pieces, nan])
-    return ops.reshape(ops.take(flat, ops.convert(_padding_plan(lengths, length))), (-1, length))
-
-
-@functools.lru_cache(maxsize=64)
-def _padding_plan(lengths: tuple, length: int) -> np.ndarray:
-    """Where `_padded_rows` gathers each cell from: a piece's values, then the NaN at the end."""
-    index = np.full((len(lengths), length), sum(lengths), np.int32)
-    for row, (start, count) in enumerate(zip(np.cumsum([0, *lengths[:-1]]), lengths)):
-        index[row, :count] = start + np.arange(count)
-    return index.reshape(-1)
 
 
 def _chunked_statistics(tensors, strides, length):

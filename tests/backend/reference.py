@@ -396,6 +396,14 @@ def summary_statistics(tensors):
     return np.array(rows)
 
 
+def even_samples(tensors, strides, length):
+    rows = np.full((len(tensors), length), np.nan)
+    for row, x, step in zip(rows, tensors, strides):
+        taken = np.ravel(x)[::step]
+        row[: taken.size] = taken
+    return rows
+
+
 def squared_norms(tensors, minus=None):
     others = [0.0] * len(tensors) if minus is None else minus
     return np.array([vdot(np.subtract(x, m), np.subtract(x, m)) for x, m in zip(tensors, others)])

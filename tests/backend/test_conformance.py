@@ -435,6 +435,7 @@ CASES = [
     ),
     case("squared_norms", [normal(3, 4), normal(5), normal(2, 1, 3)]),
     case("squared_norms", [normal(3, 4), normal(5)], [normal(3, 4), normal(5)], label="minus"),
+    case("even_samples", [normal(3, 4), normal(10), normal(2, 2)], [5, 3, 1], 5, grad=False),
     case("histogram", *histogram_arguments(), 8, grad=False),
     case("histogram", normal(2, 7), f32([-3.0, -1.0]), f32([3.0, 1.5]), 5, grad=False),
     case("sparse_softmax_crossentropy", ints(5, 6), normal(6, 5) * 4),

@@ -111,6 +111,7 @@ class NumpyBackend(Backend):
     summary_statistics = staticmethod(reductions.summary_statistics)
     squared_norms = staticmethod(reductions.squared_norms)
     histogram = staticmethod(reductions.histogram)
+    even_samples = staticmethod(reductions.even_samples)
     argmax = staticmethod(reductions.argmax)
     argmin = staticmethod(reductions.argmin)
 

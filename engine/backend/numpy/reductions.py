@@ -140,6 +140,15 @@ def squared_norms(tensors, minus=None):
 
 
 @no_gradient
+def _even_samples(*arrays, strides, length):
+    return moments.even_sample_rows([np.ravel(x) for x in arrays], strides, length)
+
+
+def even_samples(tensors, strides, length):
+    return _even_samples(*tensors, strides=tuple(strides), length=length)
+
+
+@no_gradient
 def histogram(x, low, high, bins):
     x = np.asarray(x)
     low, high = np.asarray(low)[:, None], np.asarray(high)[:, None]

@@ -73,6 +73,13 @@ class FusedOps:
         tensors = [t if t.dtype == torch.float32 else t.float() for t in tensors]
         return torch.stack(torch._foreach_norm(tensors, 2)).square_()
 
+    def even_samples(self, tensors, strides, length):
+        tensors = [tensor(t) for t in tensors]
+        if all(t.device.type == "cpu" for t in tensors):
+            flats = [_host_view(t) for t in tensors]
+            return torch.from_numpy(moments.even_sample_rows(flats, strides, length))
+        return super().even_samples(tensors, strides, length)
+
     def histogram(self, x, low, high, bins):
         x = tensor(x)
         low, high = tensor(low)[:, None], tensor(high)[:, None]
