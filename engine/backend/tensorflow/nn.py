@@ -71,7 +71,8 @@ def _tiled_max(x, size: tuple, padding: str):
     a max over the window axes: under XLA, MaxPool's gradient is a select_and_scatter, many
     times slower on the CPU than this one's two elementwise passes. "same" pads with -inf."""
     kept, pads = tiling(x.shape[1:-1], size, padding)
-    x = x[(slice(None), *(slice(0, n) for n in kept))]
+    if kept != tuple(x.shape[1:-1]):  # no slice op when nothing is cut (its gradient pads)
+        x = x[(slice(None), *(slice(0, n) for n in kept))]
     if any(before or after for before, after in pads):
         x = tf.pad(x, [(0, 0), *pads, (0, 0)], constant_values=-math.inf)
     batch, *shape = tiled_shape(tuple(x.shape), size)

@@ -7,7 +7,7 @@ variadic reduce (XLA's Reduce of several arrays at once) that sums x - pivot, it
 |x| and takes min and max as it goes. Each array is reduced in its own shape, over its
 trailing axes, then over those parts: float32 sums as exact as a tree's, and XLA reads a fused
 producer without reindexing it (flattened, the gradient of a max pool took 15 ms to summarise
-inside the CNN's capture step; in its own shape, 8). The pivot is the mean of a few evenly
+inside the CNN's capture step; in its own shape, 9). The pivot is the mean of a few evenly
 spaced values: close enough to the mean that Σ(x - mean)² from these sums loses nothing to
 cancellation.
 
