@@ -76,14 +76,17 @@ class _Taps:
     current = threading.local()
 
     def __init__(self, leaves):
-        self._leaves = {id(leaf) for leaf in leaves if leaf is not None}
+        self._leaves = leaves
+        self._leaf_ids = None  # made at the first tap: a plain step has none
         self.tapped = {}  # id(tap leaf) -> the tensor it stands for
         self._first = {}  # id(tensor) -> id of its first tap
         self._again = {}  # id(first tap) -> the leaves of the tensor's further taps
 
     def substitute(self, x, tap) -> bool:
         """Whether `tap` stands for `x` (else it needs a _Tap)."""
-        if id(tap) not in self._leaves or x.grad_fn is None:  # not computed from the leaves
+        if self._leaf_ids is None:
+            self._leaf_ids = {id(leaf) for leaf in self._leaves if leaf is not None}
+        if id(tap) not in self._leaf_ids or x.grad_fn is None:  # not computed from the leaves
             return False
         first = self._first.get(id(x))
         if first is not None:
@@ -95,7 +98,8 @@ class _Taps:
 
     def gradients(self, loss, leaves) -> list:
         """_gradients of `leaves`, a substituted tap's asked for its tensor."""
-        grads = _gradients(loss, [self.tapped.get(id(leaf), leaf) for leaf in leaves])
+        asked = [self.tapped.get(id(leaf), leaf) for leaf in leaves] if self.tapped else leaves
+        grads = _gradients(loss, asked)
         if self._again:
             index = {id(leaf): i for i, leaf in enumerate(leaves) if leaf is not None}
             for first, others in self._again.items():
