@@ -67,6 +67,11 @@ class Probe:
         for node in model.nodes:
             self._first_output[node] = count
             count += len(node.outputs)
+        # per input shapes: the taps' (shape, dtype)s, and once a step has shown that the
+        # outputs have those shapes, which outputs are floating point (see _Tapping)
+        self._tap_specs = {}
+        self._floating = {}
+        self._inputs_key = None
         outputs = self.layout.outputs
         self._relu = [i for i, t in enumerate(outputs) if _is(t, ("relu",)) and len(t.shape) > 1]
         self._bounded = [i for i, t in enumerate(outputs) if _is(t, ("tanh", "sigmoid"))]
@@ -82,25 +87,36 @@ class Probe:
 
     # ------------------------------------------------------------------- inside the step
     def zero_taps(self, x) -> list:
-        """One zero array per node output, shaped like it (shapes are inferred, not run)."""
-        taps = []
+        """One zero array per node output, shaped like it (shapes are inferred, not run, once
+        per input shapes)."""
+        key = tuple(ops.shape(t) for t in tree.flatten(x))
+        if key not in self._tap_specs:
+            self._tap_specs[key] = self._infer_tap_specs(tree.map_structure(ops.shape, x))
+        self._inputs_key = key
+        return [ops.tap_zeros(shape, dtype) for shape, dtype in self._tap_specs[key]]
 
-        def make_taps(node, shapes):
-            for tensor, shape in zip(node.outputs, shapes if node.returns_list else [shapes]):
+    def _infer_tap_specs(self, shapes) -> list:
+        specs = []
+
+        def add_specs(node, output_shapes):
+            many = output_shapes if node.returns_list else [output_shapes]
+            for tensor, shape in zip(node.outputs, many):
                 if any(d is None for d in shape):
                     raise CaptureError(
                         f"Layer {node.layer.name!r} gives output shape {shape} for these inputs; "
                         "capture needs every size known. Give the model fixed input shapes."
                     )
-                taps.append(ops.tap_zeros(shape, tensor.dtype))
-            return shapes
+                specs.append((tuple(shape), tensor.dtype))
+            return output_shapes
 
-        self.model.compute_output_shape(tree.map_structure(ops.shape, x), node_hook=make_taps)
-        return taps
+        self.model.compute_output_shape(shapes, node_hook=add_specs)
+        return specs
 
     def tapping(self, taps):
-        """The node hook that keeps each node's outputs and taps them."""
-        return _Tapping(self._first_output, taps)
+        """The node hook that keeps each node's outputs and taps them (the taps of the last
+        `zero_taps`)."""
+        key = self._inputs_key
+        return _Tapping(self._first_output, taps, self._floating, key, self._tap_specs[key])
 
     def summarise(
         self,
@@ -222,28 +238,47 @@ class Probe:
 
 
 class _Tapping:
-    """The node hook of a capture step: keeps every node output and taps it (ops.tap)."""
+    """The node hook of a capture step: keeps every node output and taps it (ops.tap).
 
-    def __init__(self, first_output, taps):
+    The first step for some input shapes checks that each output has its tap's shape and
+    notes which outputs are floating point (only those are tapped) in `floating`, under
+    `key`; later steps for those shapes use the note and ask nothing of the outputs."""
+
+    def __init__(self, first_output, taps, floating, key, specs):
         self.first_output = first_output
         self.taps = taps
         self.outputs = []
+        self._floating_by_key = floating
+        self._key = key
+        self._specs = specs
+        self._floating = floating.get(key)
+        self._found = {} if self._floating is None else None
 
     def __call__(self, node, result):
         values = result if node.returns_list else [result]
         start = self.first_output[node]
         tapped = []
-        for value, tap in zip(values, self.taps[start : start + len(values)]):
-            if ops.shape(value) != ops.shape(tap):
-                raise CaptureError(
-                    f"Layer {node.layer.name!r} returned shape {ops.shape(value)} but its "
-                    f"compute_output_shape gives {ops.shape(tap)}; capture needs them to agree. "
-                    "Fix the layer's compute_output_shape."
-                )
+        for index, value in enumerate(values, start):
+            if self._found is None:
+                floating = self._floating[index]
+            else:
+                floating = self._check(node, value, index)
             self.outputs.append(value)
-            floating = ops.dtype(value).startswith(("float", "bfloat"))
-            tapped.append(ops.tap(value, tap) if floating else value)
+            tapped.append(ops.tap(value, self.taps[index]) if floating else value)
+        if self._found is not None and len(self._found) == len(self.taps):
+            self._floating_by_key[self._key] = [self._found[i] for i in range(len(self.taps))]
         return tapped if node.returns_list else tapped[0]
+
+    def _check(self, node, value, index) -> bool:
+        shape, expected = ops.shape(value), self._specs[index][0]
+        if shape != expected:
+            raise CaptureError(
+                f"Layer {node.layer.name!r} returned shape {shape} but its "
+                f"compute_output_shape gives {expected}; capture needs them to agree. "
+                "Fix the layer's compute_output_shape."
+            )
+        self._found[index] = ops.dtype(value).startswith(("float", "bfloat"))
+        return self._found[index]
 
 
 def _repeated_rows(layout) -> dict:

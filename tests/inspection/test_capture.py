@@ -9,8 +9,9 @@ import pytest
 
 import engine
 from engine import backend as backends
-from engine import layers
+from engine import layers, ops
 from engine.inspection import InspectionCallback, inspect, jsonable
+from engine.inspection.capture import CaptureError
 from engine.inspection.summaries import STATISTICS
 
 
@@ -219,3 +220,42 @@ def test_a_tensor_of_equal_values_falls_in_the_last_bin_without_a_warning(backen
         report = inspect(model, x, np.zeros((2, 3), "float32"))
     counts = report["layers"]["dense"]["weights"]["dense/bias"]["value"]["histogram"]["counts"]
     assert counts[-1] == 3 and counts.sum() == 3
+
+
+class Doubling(layers.Layer):
+    """Repeats its input along the last axis but says it keeps the shape: a layer whose
+    compute_output_shape is wrong."""
+
+    def call(self, inputs):
+        return ops.concatenate([inputs, inputs], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+def test_a_layer_whose_output_shape_disagrees_with_compute_output_shape_is_named(backend_name):
+    model = engine.Sequential([layers.Input((4,)), Doubling(name="doubling"), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    before = model.get_weights()
+    with pytest.raises(CaptureError, match="'doubling' returned shape .*8.* compute_output_shape"):
+        inspect(model, np.ones((2, 4), "float32"), np.zeros((2, 1), "float32"))
+    for a, b in zip(before, model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_capture_follows_each_batch_size_an_epoch_has(backend_name):
+    """The taps are planned once per input shape: a smaller last batch gets its own."""
+    engine.clear_session()
+    model = engine.Sequential(
+        [layers.Input((3,)), layers.Dense(4, activation="relu"), layers.Dense(1)]
+    )
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).normal(size=(10, 3)).astype("float32")
+    inspector = InspectionCallback(every=1, verbose=0)
+    model.fit(x, x[:, :1], batch_size=4, epochs=2, shuffle=False, verbose=0, callbacks=[inspector])
+    history = inspector.layer_history("dense")
+    assert [h["step"] for h in history] == [1, 2, 3, 4, 5, 6]
+    # four units per sample, in batches of 4, 4 and 2
+    counts = [h["activation"]["histogram"]["counts"].sum() for h in history]
+    assert counts == [16, 16, 8, 16, 16, 8]
+    assert [h["gradient"]["histogram"]["counts"].sum() for h in history] == counts
