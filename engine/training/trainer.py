@@ -9,6 +9,8 @@ back: training stops with the weights of the last good step.
 
 from __future__ import annotations
 
+import collections
+import math
 import time
 from collections.abc import Callable
 from typing import NamedTuple
@@ -23,6 +25,14 @@ from engine.training import callbacks as callbacks_module
 from engine.training.data import adapt, split_for_validation
 from engine.training.step import Steps, is_finite
 from engine.variables import read_values, write_values
+
+# On asynchronous backends Python runs ahead of the device and reads the losses of several
+# steps at once, keeping each unread step's state from before it (to undo it if its loss is not
+# finite): as many steps as that many bytes of state allow, at most MOST_STEPS_AHEAD, at least 1.
+# Each read waits for the device, and each wait that wakes Python while the device computes
+# costs a few percent of a small model's step.
+UNREAD_STATE_BYTES = 64 << 20
+MOST_STEPS_AHEAD = 8
 
 
 class NotCompiledError(EngineError, RuntimeError):
@@ -39,7 +49,8 @@ class Trainer:
     optimizer = None
     stop_training = False
     _capture_request = None  # a _CaptureRequest, set by capture_next_step
-    _unchecked_step = None  # the last step whose loss is not checked yet (_UncheckedStep)
+    _unchecked_steps = ()  # steps whose loss is not read yet, oldest first (_UncheckedStep)
+    _steps_ahead = 1  # how many of them may wait (UNREAD_STATE_BYTES)
 
     # ---------------------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None):
@@ -219,9 +230,10 @@ class Trainer:
         )
         self.history = history
         self.stop_training = False
-        self._unchecked_step = None
+        self._unchecked_steps = collections.deque()
         self.optimizer.build(self.trainable_weights)
         state_variables = self.train_state_variables()
+        self._steps_ahead = _steps_ahead(tree.flatten(state_variables))
         callback_list.on_train_begin()
         try:
             epoch_logs = self._fit_epochs(
@@ -229,7 +241,7 @@ class Trainer:
                 range(initial_epoch, epochs),
             )
         except BaseException:
-            self._check_unchecked_step(raise_error=False)
+            self._check_unchecked_steps(raise_error=False)
             raise
         callback_list.on_train_end(epoch_logs)
         return history
@@ -248,7 +260,7 @@ class Trainer:
                 callback_list.on_train_batch_end(step, callbacks_module.LazyLogs(self._logs))
                 if self.stop_training:
                     break
-            self._check_unchecked_step()
+            self._check_unchecked_steps()
             epoch_logs = self._logs()
             if validation is not None and (epoch + 1) % validation_freq == 0:
                 validation_logs = self._evaluate_data(validation, callback_list=None)
@@ -262,20 +274,20 @@ class Trainer:
         """One step. `state_variables` is train_state_variables() and `variables` its leaves,
         derived once per fit: the same Variables persist across steps and backend switches.
 
-        The step's loss is checked one step late (or at the end of the epoch), so Python runs
-        ahead while the device computes. Until then the step's input state and batch are kept:
-        if the loss turns out not finite, the Variables go back to it, the weights from before
-        the step that produced it (and a capture request waiting for a divergence runs that
-        step again with its probe). On a synchronous backend the step checks its loss itself
-        (and updates in place); a step captured with a probe is checked at once."""
+        On an asynchronous backend the step's loss is read later, with those of the steps
+        after it (see UNREAD_STATE_BYTES), so Python runs ahead while the device computes.
+        Until then the step's input state and batch are kept: if its loss turns out not
+        finite, the Variables go back to it, the weights from before the step that produced
+        it (and a capture request waiting for a divergence runs that step again with its
+        probe). On a synchronous backend the step checks its loss itself (and updates in
+        place); a step captured with a probe is checked at once."""
         backend = variables[0].backend  # all of them are on the same one
         steps = self._steps_for(backend)
         request, self._capture_request = self._capture_request, None
         probed = request is not None and not request.only_if_diverged
-        if probed or (
-            self._unchecked_step is not None and self._unchecked_step.backend is not backend
-        ):
-            self._check_unchecked_step()
+        unchecked = self._unchecked_steps
+        if probed or (unchecked and unchecked[-1].backend is not backend):
+            self._check_unchecked_steps()
         before = read_values(variables)
         with backends.using(backend):
             x, y, sample_weight = _to_backend(backend, batch)
@@ -289,34 +301,41 @@ class Trainer:
             else:
                 after, loss = steps.train(state_variables)(before, x, y, sample_weight)
         steps.record_first_step(time.perf_counter() - started)
-        this_step = None
-        if not probed:
-            this_step = _UncheckedStep(
-                backend, loss, epoch, step, state_variables, before, batch, request
-            )
-            if backend.synchronous:  # the step checked its loss and kept its state
-                self._check_step(this_step)
-                this_step = None
-        unchecked, self._unchecked_step = self._unchecked_step, this_step
         write_values(variables, after)
-        if unchecked is not None:
-            self._check_step(unchecked)
+        if probed:
+            return
+        this_step = _UncheckedStep(
+            backend, loss, epoch, step, state_variables, before, batch, request
+        )
+        if backend.synchronous:  # the step checked its loss and kept its state
+            self._check_steps([this_step])
+            return
+        unchecked.append(this_step)
+        if len(unchecked) > self._steps_ahead:
+            # read all but the newest: the device goes on with it meanwhile
+            self._check_steps([unchecked.popleft() for _ in range(len(unchecked) - 1)])
 
-    def _check_unchecked_step(self, raise_error=True) -> None:
-        unchecked, self._unchecked_step = self._unchecked_step, None
-        if unchecked is not None:
-            self._check_step(unchecked, raise_error)
+    def _check_unchecked_steps(self, raise_error=True) -> None:
+        unchecked = list(self._unchecked_steps)
+        self._unchecked_steps.clear()
+        self._check_steps(unchecked, raise_error)
 
-    def _check_step(self, unchecked, raise_error=True) -> None:
-        """If that step's loss is not finite, put the Variables back as they were before it
-        and (unless fit is already stopping on another error) let its capture request see
-        where it broke and raise TrainingDivergedError."""
-        if not is_finite(unchecked.backend, unchecked.loss):
-            self._unchecked_step = None  # a step run after it is undone with it
-            unchecked.restore()
-            if raise_error:
-                self._capture_divergence(unchecked)
-                self._check_loss(unchecked.backend, unchecked.loss, unchecked.epoch, unchecked.step)
+    def _check_steps(self, unchecked, raise_error=True) -> None:
+        """Read the losses of `unchecked` (consecutive steps, oldest first, none of them
+        pending any more). If one is not finite, put the Variables back as they were before the
+        first such step, forget the steps after it, and (unless fit is already stopping on
+        another error) let its capture request see where it broke and raise
+        TrainingDivergedError."""
+        # the newest first: one wait for the device, then the older ones are ready
+        finite = [is_finite(s.backend, s.loss) for s in reversed(unchecked)][::-1]
+        for diverged, ok in zip(unchecked, finite):
+            if not ok:
+                self._unchecked_steps.clear()  # steps run after it are undone with it
+                diverged.restore()
+                if raise_error:
+                    self._capture_divergence(diverged)
+                    self._check_loss(diverged.backend, diverged.loss, diverged.epoch, diverged.step)
+                return
 
     def _check_loss(self, backend, loss, epoch, step) -> None:
         """Raise TrainingDivergedError if `loss` (of that epoch and step) is not finite."""
@@ -495,6 +514,18 @@ class _UncheckedStep(NamedTuple):
             if variable.backend is not self.backend:
                 value = variable.backend.convert(self.backend.to_numpy(value), variable.dtype)
             variable._value = value
+
+
+def _steps_ahead(variables) -> int:
+    """How many steps' losses may wait unread (UNREAD_STATE_BYTES), for this much state."""
+    state_bytes = sum(math.prod(v.shape) * _itemsize(v.dtype) for v in variables)
+    return max(1, min(MOST_STEPS_AHEAD, UNREAD_STATE_BYTES // max(state_bytes, 1)))
+
+
+def _itemsize(dtype: str) -> int:
+    """Bytes per value of a dtype named like "float32" or "bool"."""
+    bits = "".join(c for c in dtype if c.isdigit())
+    return int(bits) // 8 if bits else 1
 
 
 def _unpack_validation(validation_data):

@@ -1,12 +1,14 @@
 """fit / evaluate: data from anywhere, callbacks, validation, and the errors users meet."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 import engine
 from engine import layers
 from engine.losses import ClassLabelError
-from engine.training import DataError, NotCompiledError, TrainingDivergedError
+from engine.training import DataError, NotCompiledError, TrainingDivergedError, trainer
 
 
 def classifier():
@@ -124,7 +126,7 @@ def test_divergence_stops_with_the_last_good_weights():
 
 
 def test_divergence_in_the_last_step_of_an_epoch_keeps_the_weights_before_it(backend_name):
-    # Each loss is checked one step late; the last step of an epoch is checked before the
+    # Losses are read some steps late; the last steps of an epoch are checked before the
     # epoch ends, and the weights are exactly those the good steps left.
     x, y = blobs(count=128)
     x[120] = np.inf
@@ -136,6 +138,34 @@ def test_divergence_in_the_last_step_of_an_epoch_keeps_the_weights_before_it(bac
     for got, want in zip(model.get_weights(), twin.get_weights()):
         np.testing.assert_array_equal(got, want)
     assert model.history.history == {}
+
+
+@pytest.mark.parametrize("name", ["jax", "tensorflow"])
+def test_a_bad_step_among_several_read_late_undoes_it_and_every_step_after(name):
+    # Python runs several steps ahead of the losses it has read: step 6 of 20 is found bad
+    # after later steps ran, and all of them are undone.
+    pytest.importorskip(name)
+    engine.set_backend(name)
+    x, y = blobs(count=640)
+    x[170] = np.nan  # in the sixth batch of 32
+    twin = _good_steps_twin(x, y, 5)
+    model = classifier()
+    with pytest.raises(TrainingDivergedError, match="epoch 1, step 6"):
+        model.fit(x, y, batch_size=32, shuffle=False, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == 5
+    for got, want in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_losses_wait_unread_for_as_many_steps_as_the_state_allows():
+    def state(shape, dtype="float32"):
+        return [SimpleNamespace(shape=shape, dtype=dtype)]
+
+    limit = trainer.UNREAD_STATE_BYTES
+    assert trainer._steps_ahead(state((10, 10))) == trainer.MOST_STEPS_AHEAD
+    assert trainer._steps_ahead(state((limit // 12,))) == 3  # 3 steps of a third of the limit
+    assert trainer._steps_ahead(state((limit // 6,), "float16")) == 3
+    assert trainer._steps_ahead(state((2, limit // 8))) == 1
 
 
 def _good_steps_twin(x, y, steps):
