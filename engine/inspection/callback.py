@@ -67,7 +67,7 @@ class InspectionCallback(Callback):
 
     def on_train_batch_begin(self, batch, logs=None):
         due = self.steps_done % self.every == 0
-        # A divergence is seen when the loss is read, which may be a step later: the
+        # A divergence is seen when the loss is read, which may be some steps later: the
         # record is named after the step it captured, bound here.
         receive = functools.partial(self._receive, step=self.steps_done + 1)
         self.model.capture_next_step(self.probe, receive, only_if_diverged=not due)

@@ -9,7 +9,7 @@ to another backend is moving arrays. Where the backend is synchronous (NumPy, Py
 CPU) `steps.train` checks its own loss: it returns `state` unchanged when the loss is not
 finite, and otherwise may update `state`'s arrays in place (the caller gives them up).
 Elsewhere arrays are never changed in place: a caller that keeps `state` can go back to it
-(the trainer does, as it checks each loss one step late).
+(the trainer does, as it checks losses some steps late).
 `train_probed` is the same train step with a probe (engine.inspection) that also returns
 summaries of every layer's activations and gradients; it updates in place only when its
 caller says it gives `state` up.

@@ -360,7 +360,7 @@ class Trainer:
         """Run the next training step with `probe` (engine.inspection) and pass what it captured
         to `receive(captured, backend)`. With `only_if_diverged` the step runs as usual and,
         only if its loss is not finite, runs again from the same state with the probe, to show
-        where it broke (when its loss is read: one step later on asynchronous backends)."""
+        where it broke (when its loss is read: some steps later on asynchronous backends)."""
         self._capture_request = _CaptureRequest(probe, receive, only_if_diverged)
 
     def _run_probed_step(self, steps, state, batch, request, epoch, step):
