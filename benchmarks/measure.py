@@ -4,6 +4,10 @@ The machine's load changes by the second, so comparing timings taken at differen
 compares loads. Every contestant of a group is a live worker process; in each round each
 runs one block of the same number of steps, in an order that rotates from round to round.
 A ratio is taken within each round and the reported ratio is the median over rounds.
+
+A process may also have luck of its own that lasts as long as it does (where its arrays
+landed in memory, say; see benchmarks/README.md), so each contestant may run in several
+processes that take the rounds in turn: its times then describe all of them.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from benchmarks.processes import Worker
 class Plan:
     """How long to measure: `rounds` blocks per contestant, each about `block_seconds`, of a
     whole number of `multiple` steps (so that a capture every `multiple` steps falls the
-    same number of times in every block)."""
+    same number of times in every block), taken in turn by `processes` worker processes."""
 
     rounds: int
     block_seconds: float
     min_steps: int
     max_steps: int
     multiple: int = 1
+    processes: int = 1
 
     def steps_for(self, seconds_per_step: float) -> int:
         steps = math.ceil(self.block_seconds / max(seconds_per_step, 1e-6))
@@ -37,68 +42,86 @@ def run_group(entries, model, config, plan, device="cpu", threads=0) -> dict:
     """Measure `entries` ({label: (contestant, backend)}, or (contestant, backend, settings)
     with settings added to that contestant's config) training `model` against each other.
 
-    Returns {"steps_per_round", "rounds", "contestants": {label: result}}, a result holding
-    the per-round seconds per step ("times_ms"), their median, the first step's time and the
-    peak memory, or "error" / "skipped" when the contestant could not run.
+    Returns {"steps_per_round", "rounds", "processes", "contestants": {label: result}}, a
+    result holding the per-round seconds per step ("times_ms"), their median, the first
+    step's time (of its first process) and the peak memory (of its largest), or "error" /
+    "skipped" when the contestant could not run.
     """
     workers = {
-        label: Worker(contestant, backend, model, {**config, **dict(*settings)}, device, threads)
+        label: [
+            Worker(contestant, backend, model, {**config, **dict(*settings)}, device, threads)
+            for _ in range(plan.processes)
+        ]
         for label, (contestant, backend, *settings) in entries.items()
     }
     results = {label: {} for label in entries}
     live = {}
     try:
-        for label, worker in workers.items():
-            ready = worker.ready()
-            if "error" in ready:
-                results[label] = {"error": ready["error"], "trace": ready.get("trace", "")}
-            elif ready["device"] != device:
-                results[label] = {"skipped": f"it runs on {ready['device']}, not {device}"}
+        for label, group in workers.items():
+            ready = [worker.ready() for worker in group]
+            failed = next((r for r in ready if "error" in r), None)
+            if failed is not None:
+                results[label] = {"error": failed["error"], "trace": failed.get("trace", "")}
+            elif ready[0]["device"] != device:
+                results[label] = {"skipped": f"it runs on {ready[0]['device']}, not {device}"}
             else:
-                live[label] = worker
-                results[label] = {"device": ready["device"], "setup_rss_mb": ready["peak_rss_mb"]}
+                live[label] = group
+                results[label] = {
+                    "device": ready[0]["device"],
+                    "setup_rss_mb": max(r["peak_rss_mb"] for r in ready),
+                }
 
-        def ask(label, op, **args):
-            reply = live[label].call(op, **args)
+        def ask(label, op, process=0, **args):
+            reply = live[label][process].call(op, **args)
             if "error" in reply:
                 results[label] = {"error": reply["error"], "trace": reply.get("trace", "")}
                 del live[label]
             return reply
 
+        def ask_all(label, op, **args):
+            """`op` of every process of `label`: their replies, or None when one failed."""
+            replies = []
+            for process in range(plan.processes):
+                if label not in live:
+                    return None
+                replies.append(ask(label, op, process, **args))
+            return replies if label in live else None
+
         for label in list(live):
-            reply = ask(label, "first")
-            if label in live:
-                results[label]["first_step_s"] = reply["seconds"]
-                if reply.get("engine_first_step_seconds") is not None:
-                    results[label]["engine_first_step_s"] = reply["engine_first_step_seconds"]
+            replies = ask_all(label, "first")
+            if replies is not None:
+                results[label]["first_step_s"] = replies[0]["seconds"]
+                if replies[0].get("engine_first_step_seconds") is not None:
+                    results[label]["engine_first_step_s"] = replies[0]["engine_first_step_seconds"]
         # One untimed block each warms caches (and compiles what the first block did not) and
         # sizes the blocks from the median contestant.
-        warm = [ask(label, "run", steps=plan.min_steps) for label in list(live)]
-        per_step = [reply["seconds_per_step"] for reply in warm if "error" not in reply]
+        warm = [ask_all(label, "run", steps=plan.min_steps) for label in list(live)]
+        per_step = [replies[0]["seconds_per_step"] for replies in warm if replies is not None]
         steps = plan.steps_for(statistics.median(per_step)) if per_step else plan.min_steps
         times = {label: [] for label in live}
         for round_ in range(plan.rounds):
             labels = list(live)
             shift = round_ % len(labels) if labels else 0
             for label in labels[shift:] + labels[:shift]:
-                reply = ask(label, "run", steps=steps)
+                reply = ask(label, "run", round_ % plan.processes, steps=steps)
                 if label in live:
                     times[label].append(reply)
         for label in list(live):
-            reply = ask(label, "stats")
-            if label in live:
+            replies = ask_all(label, "stats")
+            if replies is not None:
                 wall = [1000 * t["seconds_per_step"] for t in times[label]]
                 cpu = [1000 * t["cpu_seconds_per_step"] for t in times[label]]
                 results[label].update(
                     median_ms=statistics.median(wall), times_ms=wall,
                     median_cpu_ms=statistics.median(cpu), cpu_times_ms=cpu,
-                    peak_rss_mb=reply["peak_rss_mb"],
+                    peak_rss_mb=max(reply["peak_rss_mb"] for reply in replies),
                 )
     finally:
-        for worker in workers.values():
-            worker.close()
+        for group in workers.values():
+            for worker in group:
+                worker.close()
     return {"steps_per_round": steps if live else None, "rounds": plan.rounds,
-            "contestants": results}
+            "processes": plan.processes, "contestants": results}
 
 
 def paired_ratios(contestants, numerator, denominators, times="times_ms"):

@@ -41,10 +41,11 @@ INSPECTION_TARGET = 0.05
 SECTIONS = ("step_time", "numpy", "backend_switch", "inspection", "gpu")
 
 PLANS = {
-    "full": {"step": Plan(7, 1.0, 2, 200), "numpy": Plan(5, 1.0, 1, 100),
+    "full": {"step": Plan(8, 1.0, 2, 200, processes=2), "numpy": Plan(5, 1.0, 1, 100),
              "switch_hidden": 2800, "switch_rounds": 3,
-             "inspection": Plan(7, 1.5, INSPECT_EVERY, 200, multiple=INSPECT_EVERY)},
-    "quick": {"step": Plan(2, 0.05, 1, 4), "numpy": Plan(2, 0.05, 1, 4),
+             "inspection": Plan(8, 1.5, INSPECT_EVERY, 200, multiple=INSPECT_EVERY,
+                                processes=2)},
+    "quick": {"step": Plan(2, 0.05, 1, 4, processes=2), "numpy": Plan(2, 0.05, 1, 4),
               "switch_hidden": 64, "switch_rounds": 1,
               "inspection": Plan(2, 0.05, INSPECT_EVERY, INSPECT_EVERY, multiple=INSPECT_EVERY)},
 }

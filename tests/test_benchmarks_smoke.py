@@ -54,6 +54,7 @@ def test_step_time_compares_engine_native_and_keras(results):
     (group,) = results["step_time"]
     assert (group["backend"], group["model"], group["device"]) == (BACKEND, "mlp", "cpu")
     rounds = group["rounds"]
+    assert group["processes"] == 2  # each contestant's rounds are shared by two processes
     contestants = group["contestants"]
     assert_measured(contestants["engine"], rounds)
     assert contestants["engine"]["engine_first_step_s"] > 0
