@@ -157,6 +157,28 @@ def test_a_bad_step_among_several_read_late_undoes_it_and_every_step_after(name)
         np.testing.assert_array_equal(got, want)
 
 
+def test_jax_reads_the_losses_of_several_steps_at_once(monkeypatch):
+    # A wait for the device per step cost JAX's MLP about 5%: the losses wait unread while
+    # the state allows, then all but the newest are read together.
+    pytest.importorskip("jax")
+    engine.set_backend("jax")
+    reads = []
+    real = trainer.is_finite
+    monkeypatch.setattr(
+        trainer, "is_finite", lambda backend, loss: reads.append(loss) or real(backend, loss)
+    )
+    read_by_step = []
+    count = engine.callbacks.LambdaCallback(
+        on_train_batch_end=lambda step, logs: read_by_step.append(len(reads))
+    )
+    x, y = blobs(count=640)
+    classifier().fit(x, y, batch_size=32, shuffle=False, verbose=0, callbacks=[count])
+    ahead = trainer.MOST_STEPS_AHEAD
+    assert read_by_step[:ahead] == [0] * ahead
+    assert read_by_step[ahead] == ahead  # the newest stays unread
+    assert len(reads) == 20
+
+
 def test_losses_wait_unread_for_as_many_steps_as_the_state_allows():
     def state(shape, dtype="float32"):
         return [SimpleNamespace(shape=shape, dtype=dtype)]
