@@ -71,7 +71,6 @@ class Probe:
         # outputs have those shapes, which outputs are floating point (see _Tapping)
         self._tap_specs = {}
         self._floating = {}
-        self._inputs_key = None
         outputs = self.layout.outputs
         self._relu = [i for i, t in enumerate(outputs) if _is(t, ("relu",)) and len(t.shape) > 1]
         self._bounded = [i for i, t in enumerate(outputs) if _is(t, ("tanh", "sigmoid"))]
@@ -89,10 +88,9 @@ class Probe:
     def zero_taps(self, x) -> list:
         """One zero array per node output, shaped like it (shapes are inferred, not run, once
         per input shapes)."""
-        key = tuple(ops.shape(t) for t in tree.flatten(x))
+        key = _shapes_key(x)
         if key not in self._tap_specs:
             self._tap_specs[key] = self._infer_tap_specs(tree.map_structure(ops.shape, x))
-        self._inputs_key = key
         return [ops.tap_zeros(shape, dtype) for shape, dtype in self._tap_specs[key]]
 
     def _infer_tap_specs(self, shapes) -> list:
@@ -112,10 +110,10 @@ class Probe:
         self.model.compute_output_shape(shapes, node_hook=add_specs)
         return specs
 
-    def tapping(self, taps):
-        """The node hook that keeps each node's outputs and taps them (the taps of the last
-        `zero_taps`)."""
-        key = self._inputs_key
+    def tapping(self, taps, x):
+        """The node hook that keeps each node's outputs and taps them (`taps` from
+        `zero_taps(x)`)."""
+        key = _shapes_key(x)
         return _Tapping(self._first_output, taps, self._floating, key, self._tap_specs[key])
 
     def summarise(
@@ -279,6 +277,11 @@ class _Tapping:
             )
         self._found[index] = ops.dtype(value).startswith(("float", "bfloat"))
         return self._found[index]
+
+
+def _shapes_key(x) -> tuple:
+    """The shapes of the model inputs `x`: what a capture step's taps depend on."""
+    return tuple(ops.shape(t) for t in tree.flatten(x))
 
 
 def _repeated_rows(layout) -> dict:

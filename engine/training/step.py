@@ -78,7 +78,7 @@ class Steps:
 
     def _loss(self, params, non_trainable, x, y, sample_weight, probe=None):
         trainable, taps = params
-        tapping = None if probe is None else probe.tapping(taps)
+        tapping = None if probe is None else probe.tapping(taps, x)
         y_pred, non_trainable = self.model.stateless_call(
             trainable, non_trainable, x, training=True, node_hook=tapping
         )
