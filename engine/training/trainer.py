@@ -27,12 +27,14 @@ from engine.training.step import Steps, is_finite
 from engine.variables import read_values, write_values
 
 # On asynchronous backends Python runs ahead of the device and reads the losses of several
-# steps at once, keeping each unread step's state from before it (to undo it if its loss is not
-# finite): as many steps as that many bytes of state allow, at most MOST_STEPS_AHEAD, at least 1.
-# Each read waits for the device, and each wait that wakes Python while the device computes
-# costs a few percent of a small model's step.
-UNREAD_STATE_BYTES = 64 << 20
-MOST_STEPS_AHEAD = 8
+# steps at once: each read waits for the device, and each wait that wakes Python while the
+# device computes costs a few percent of a small model's step. To undo the steps from a bad
+# one on, fit keeps the state from before the oldest unread step (one state, however many
+# steps wait) and every unread step's batch, and runs the good ones again from that state. At
+# most MOST_STEPS_AHEAD steps wait, fewer where that state and their batches would pass
+# UNREAD_BYTES; at least one.
+UNREAD_BYTES = 64 << 20
+MOST_STEPS_AHEAD = 32
 
 
 class NotCompiledError(EngineError, RuntimeError):
@@ -50,7 +52,7 @@ class Trainer:
     stop_training = False
     _capture_request = None  # a _CaptureRequest, set by capture_next_step
     _unchecked_steps = ()  # steps whose loss is not read yet, oldest first (_UncheckedStep)
-    _steps_ahead = 1  # how many of them may wait (UNREAD_STATE_BYTES)
+    _steps_ahead = None  # how many of them may wait (UNREAD_BYTES), set by fit's first step
 
     # ---------------------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None):
@@ -231,9 +233,9 @@ class Trainer:
         self.history = history
         self.stop_training = False
         self._unchecked_steps = collections.deque()
+        self._steps_ahead = None
         self.optimizer.build(self.trainable_weights)
         state_variables = self.train_state_variables()
-        self._steps_ahead = _steps_ahead(tree.flatten(state_variables))
         callback_list.on_train_begin()
         try:
             epoch_logs = self._fit_epochs(
@@ -275,12 +277,12 @@ class Trainer:
         derived once per fit: the same Variables persist across steps and backend switches.
 
         On an asynchronous backend the step's loss is read later, with those of the steps
-        after it (see UNREAD_STATE_BYTES), so Python runs ahead while the device computes.
-        Until then the step's input state and batch are kept: if its loss turns out not
-        finite, the Variables go back to it, the weights from before the step that produced
-        it (and a capture request waiting for a divergence runs that step again with its
-        probe). On a synchronous backend the step checks its loss itself (and updates in
-        place); a step captured with a probe is checked at once."""
+        after it (see UNREAD_BYTES), so Python runs ahead while the device computes. Until
+        then its batch is kept, and the state from before it if it is the oldest unread step:
+        if a loss turns out not finite, the Variables go back to the state the good steps
+        before it left (and a capture request waiting for a divergence runs that step again
+        with its probe). On a synchronous backend the step checks its loss itself (and
+        updates in place); a step captured with a probe is checked at once."""
         backend = variables[0].backend  # all of them are on the same one
         steps = self._steps_for(backend)
         request, self._capture_request = self._capture_request, None
@@ -304,13 +306,18 @@ class Trainer:
         write_values(variables, after)
         if probed:
             return
-        this_step = _UncheckedStep(
-            backend, loss, epoch, step, state_variables, before, batch, request
-        )
         if backend.synchronous:  # the step checked its loss and kept its state
+            this_step = _UncheckedStep(backend, loss, epoch, step, state_variables, before,
+                                       batch, request)
             self._check_steps([this_step])
             return
-        unchecked.append(this_step)
+        if self._steps_ahead is None:
+            self._steps_ahead = _steps_ahead(variables, batch)
+        # the oldest unread step keeps the state before it, and so does the one that stays
+        # unread when the others are read below
+        keeps_state = not unchecked or len(unchecked) == self._steps_ahead
+        unchecked.append(_UncheckedStep(backend, loss, epoch, step, state_variables,
+                                        before if keeps_state else None, batch, request))
         if len(unchecked) > self._steps_ahead:
             # read all but the newest: the device goes on with it meanwhile
             self._check_steps([unchecked.popleft() for _ in range(len(unchecked) - 1)])
@@ -321,21 +328,39 @@ class Trainer:
         self._check_steps(unchecked, raise_error)
 
     def _check_steps(self, unchecked, raise_error=True) -> None:
-        """Read the losses of `unchecked` (consecutive steps, oldest first, none of them
-        pending any more). If one is not finite, put the Variables back as they were before the
-        first such step, forget the steps after it, and (unless fit is already stopping on
-        another error) let its capture request see where it broke and raise
-        TrainingDivergedError."""
+        """Read the losses of `unchecked` (consecutive steps, oldest first, the first keeping
+        the state before it; none of them pending any more). If one is not finite, put the
+        Variables back as the steps before it left them, forget the steps after it, and
+        (unless fit is already stopping on another error) let its capture request see where
+        it broke and raise TrainingDivergedError."""
         # the newest first: one wait for the device, then the older ones are ready
         finite = [is_finite(s.backend, s.loss) for s in reversed(unchecked)][::-1]
-        for diverged, ok in zip(unchecked, finite):
-            if not ok:
-                self._unchecked_steps.clear()  # steps run after it are undone with it
-                diverged.restore()
-                if raise_error:
-                    self._capture_divergence(diverged)
-                    self._check_loss(diverged.backend, diverged.loss, diverged.epoch, diverged.step)
-                return
+        if all(finite):
+            return
+        bad = finite.index(False)
+        self._unchecked_steps.clear()  # steps run after it are undone with it
+        self._replay(unchecked[:bad + 1])
+        diverged = unchecked[bad]
+        if raise_error:
+            self._capture_divergence(diverged)
+            self._check_loss(diverged.backend, diverged.loss, diverged.epoch, diverged.step)
+
+    def _replay(self, steps) -> None:
+        """Put the Variables back as they were before the last of `steps` (consecutive,
+        the first keeping the state before it): the others run again from that state, on
+        the backend and with the batches they ran on, which gives what they gave the first
+        time. A backend switch since they ran moves the result."""
+        first = steps[0]
+        leaves = first.before
+        for again in steps[:-1]:
+            backend = again.backend
+            with backends.using(backend):
+                batch = _to_backend(backend, again.batch)
+                leaves, _ = self._steps_for(backend).train(again.state_variables)(leaves, *batch)
+        for variable, value in zip(tree.flatten(first.state_variables), leaves):
+            if variable.backend is not first.backend:
+                value = variable.backend.convert(first.backend.to_numpy(value), variable.dtype)
+            variable._value = value
 
     def _check_loss(self, backend, loss, epoch, step) -> None:
         """Raise TrainingDivergedError if `loss` (of that epoch and step) is not finite."""
@@ -495,31 +520,27 @@ class _CaptureRequest(NamedTuple):
 
 
 class _UncheckedStep(NamedTuple):
-    """A step whose loss is not read back yet: the state its Variables had before it and the
-    batch (NumPy) it ran on, to undo it, or run it again with the probe of its capture request."""
+    """A step whose loss is not read back yet: the batch (NumPy) it ran on and, if it is the
+    oldest such step, the state its Variables had before it, to undo it and the steps after
+    it, or run it again with the probe of its capture request."""
 
     backend: object
     loss: object
     epoch: int
     step: int
     state_variables: tuple
-    before: list
+    before: list | None
     batch: tuple
     request: _CaptureRequest | None
 
-    def restore(self) -> None:
-        """Put the Variables back as they were before the step (on their current backend,
-        which a switch since may have changed)."""
-        for variable, value in zip(tree.flatten(self.state_variables), self.before):
-            if variable.backend is not self.backend:
-                value = variable.backend.convert(self.backend.to_numpy(value), variable.dtype)
-            variable._value = value
 
-
-def _steps_ahead(variables) -> int:
-    """How many steps' losses may wait unread (UNREAD_STATE_BYTES), for this much state."""
+def _steps_ahead(variables, batch) -> int:
+    """How many steps' losses may wait unread: the state before the oldest of them and all
+    their batches (each about as big as `batch`) within UNREAD_BYTES."""
     state_bytes = sum(math.prod(v.shape) * _itemsize(v.dtype) for v in variables)
-    return max(1, min(MOST_STEPS_AHEAD, UNREAD_STATE_BYTES // max(state_bytes, 1)))
+    batch_bytes = sum(np.asarray(a).nbytes for a in tree.flatten(batch) if a is not None)
+    room = (UNREAD_BYTES - state_bytes) // max(batch_bytes, 1)
+    return max(1, min(MOST_STEPS_AHEAD, room))
 
 
 def _itemsize(dtype: str) -> int:

@@ -158,8 +158,8 @@ def test_a_bad_step_among_several_read_late_undoes_it_and_every_step_after(name)
 
 
 def test_jax_reads_the_losses_of_several_steps_at_once(monkeypatch):
-    # A wait for the device per step cost JAX's MLP about 5%: the losses wait unread while
-    # the state allows, then all but the newest are read together.
+    # A wait for the device per step cost JAX's MLP about 5%: the losses wait unread, then
+    # all but the newest are read together.
     pytest.importorskip("jax")
     engine.set_backend("jax")
     reads = []
@@ -171,23 +171,66 @@ def test_jax_reads_the_losses_of_several_steps_at_once(monkeypatch):
     count = engine.callbacks.LambdaCallback(
         on_train_batch_end=lambda step, logs: read_by_step.append(len(reads))
     )
-    x, y = blobs(count=640)
-    classifier().fit(x, y, batch_size=32, shuffle=False, verbose=0, callbacks=[count])
     ahead = trainer.MOST_STEPS_AHEAD
+    x, y = blobs(count=32 * (ahead + 8))
+    classifier().fit(x, y, batch_size=32, shuffle=False, verbose=0, callbacks=[count])
     assert read_by_step[:ahead] == [0] * ahead
     assert read_by_step[ahead] == ahead  # the newest stays unread
-    assert len(reads) == 20
+    assert len(reads) == ahead + 8
 
 
-def test_losses_wait_unread_for_as_many_steps_as_the_state_allows():
+@pytest.mark.parametrize("name", ["jax", "tensorflow"])
+def test_steps_read_late_keep_one_state_however_many_wait(name):
+    # Only the oldest unread step keeps the state from before it (to undo steps from
+    # there); the others keep their batch, so waiting steps cost no memory for state.
+    pytest.importorskip(name)
+    engine.set_backend(name)
+    model = classifier()
+    kept = []
+    count = engine.callbacks.LambdaCallback(
+        on_train_batch_end=lambda step, logs: kept.append(
+            [s.before is not None for s in model._unchecked_steps]
+        )
+    )
+    x, y = blobs(count=32 * 40)
+    model.fit(x, y, batch_size=32, shuffle=False, verbose=0, callbacks=[count])
+    assert [waiting.count(True) for waiting in kept] == [1] * 40
+    assert all(waiting[0] for waiting in kept)
+    assert max(len(waiting) for waiting in kept) == trainer.MOST_STEPS_AHEAD
+
+
+@pytest.mark.parametrize("bad_step", [1, 4, 5, 7])
+def test_a_bad_step_is_undone_wherever_it_falls_among_the_unread(monkeypatch, bad_step):
+    # Four steps wait unread: steps 1-4 are read together at step 5, steps 5-8 at step 9.
+    # Whether the bad step is the oldest unread one (1, 5) or comes after good ones (4, 7),
+    # the weights are exactly those of the good steps before it.
+    pytest.importorskip("jax")
+    engine.set_backend("jax")
+    monkeypatch.setattr(trainer, "MOST_STEPS_AHEAD", 4)
+    x, y = blobs(count=320)
+    x[32 * (bad_step - 1) + 3] = np.nan
+    twin = _good_steps_twin(x, y, bad_step - 1) if bad_step > 1 else classifier()
+    model = classifier()
+    with pytest.raises(TrainingDivergedError, match=f"epoch 1, step {bad_step}\\b"):
+        model.fit(x, y, batch_size=32, shuffle=False, verbose=0)
+    assert int(model.optimizer.iterations.numpy()) == bad_step - 1
+    for got, want in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_losses_wait_unread_while_a_state_and_their_batches_fit():
     def state(shape, dtype="float32"):
         return [SimpleNamespace(shape=shape, dtype=dtype)]
 
-    limit = trainer.UNREAD_STATE_BYTES
-    assert trainer._steps_ahead(state((10, 10))) == trainer.MOST_STEPS_AHEAD
-    assert trainer._steps_ahead(state((limit // 12,))) == 3  # 3 steps of a third of the limit
-    assert trainer._steps_ahead(state((limit // 6,), "float16")) == 3
-    assert trainer._steps_ahead(state((2, limit // 8))) == 1
+    limit = trainer.UNREAD_BYTES
+    batch = (np.zeros((32, 4), "float32"), np.zeros(32, "int32"), None)  # 640 bytes
+    assert trainer._steps_ahead(state((10, 10)), batch) == trainer.MOST_STEPS_AHEAD
+    half = limit // 2
+    third_of_the_rest = (np.zeros(half // 3, "uint8"),)
+    assert trainer._steps_ahead(state((half // 4,)), third_of_the_rest) == 3
+    assert trainer._steps_ahead(state((half // 2,), "float16"), third_of_the_rest) == 3
+    assert trainer._steps_ahead(state((2, limit // 8)), batch) == 1  # the state alone is too big
+    assert trainer._steps_ahead(state((10,)), (np.zeros(limit, "uint8"),)) == 1
 
 
 def _good_steps_twin(x, y, steps):
