@@ -277,39 +277,36 @@ class Trainer:
         derived once per fit: the same Variables persist across steps and backend switches.
 
         On an asynchronous backend the step's loss is read later, with those of the steps
-        after it (see UNREAD_BYTES), so Python runs ahead while the device computes. Until
-        then its batch is kept, and the state from before it if it is the oldest unread step:
-        if a loss turns out not finite, the Variables go back to the state the good steps
-        before it left (and a capture request waiting for a divergence runs that step again
-        with its probe). On a synchronous backend the step checks its loss itself (and
-        updates in place); a step captured with a probe is checked at once."""
+        after it (see UNREAD_BYTES), so Python runs ahead while the device computes; what a
+        probe captured in it is handed over then too, and the device never waits for a
+        capture. Until then the step keeps its batch, and the state from before it if it is
+        the oldest unread step: if a loss turns out not finite, the Variables go back to the
+        state the good steps before it left (and a capture request waiting for a divergence
+        runs that step again with its probe). On a synchronous backend the step checks its
+        loss itself and updates in place."""
         backend = variables[0].backend  # all of them are on the same one
         steps = self._steps_for(backend)
         request, self._capture_request = self._capture_request, None
         probed = request is not None and not request.only_if_diverged
         unchecked = self._unchecked_steps
-        if probed or (unchecked and unchecked[-1].backend is not backend):
+        if unchecked and unchecked[-1].backend is not backend:
             self._check_unchecked_steps()
         before = read_values(variables)
+        captured = None
         with backends.using(backend):
             x, y, sample_weight = _to_backend(backend, batch)
             started = time.perf_counter()
             if probed:
-                state = tree.unflatten_as(state_variables, before)
-                new_state, loss = self._run_probed_step(
-                    steps, state, (x, y, sample_weight), request, epoch, step
+                after, loss, captured = _probed_step(steps, request, state_variables)(
+                    before, x, y, sample_weight
                 )
-                after = tree.flatten(new_state)
             else:
                 after, loss = steps.train(state_variables)(before, x, y, sample_weight)
         steps.record_first_step(time.perf_counter() - started)
         write_values(variables, after)
-        if probed:
-            return
         if backend.synchronous:  # the step checked its loss and kept its state
-            this_step = _UncheckedStep(backend, loss, epoch, step, state_variables, before,
-                                       batch, request)
-            self._check_steps([this_step])
+            self._check_steps([_UncheckedStep(backend, loss, epoch, step, state_variables,
+                                              before, batch, request, captured)])
             return
         if self._steps_ahead is None:
             self._steps_ahead = _steps_ahead(variables, batch)
@@ -317,7 +314,8 @@ class Trainer:
         # unread when the others are read below
         keeps_state = not unchecked or len(unchecked) == self._steps_ahead
         unchecked.append(_UncheckedStep(backend, loss, epoch, step, state_variables,
-                                        before if keeps_state else None, batch, request))
+                                        before if keeps_state else None, batch, request,
+                                        captured))
         if len(unchecked) > self._steps_ahead:
             # read all but the newest: the device goes on with it meanwhile
             self._check_steps([unchecked.popleft() for _ in range(len(unchecked) - 1)])
@@ -329,34 +327,43 @@ class Trainer:
 
     def _check_steps(self, unchecked, raise_error=True) -> None:
         """Read the losses of `unchecked` (consecutive steps, oldest first, the first keeping
-        the state before it; none of them pending any more). If one is not finite, put the
-        Variables back as the steps before it left them, forget the steps after it, and
-        (unless fit is already stopping on another error) let its capture request see where
-        it broke and raise TrainingDivergedError."""
+        the state before it; none of them pending any more) and hand over what their probes
+        captured. If one is not finite, put the Variables back as the steps before it left
+        them, forget the steps after it, and (unless fit is already stopping on another
+        error) let its capture request see where it broke and raise TrainingDivergedError."""
         # the newest first: one wait for the device, then the older ones are ready
         finite = [is_finite(s.backend, s.loss) for s in reversed(unchecked)][::-1]
-        if all(finite):
+        good = finite.index(False) if not all(finite) else len(unchecked)
+        if good < len(unchecked):
+            self._unchecked_steps.clear()  # steps run after it are undone with it
+            self._replay(unchecked[: good + 1])
+        if not raise_error:
             return
-        bad = finite.index(False)
-        self._unchecked_steps.clear()  # steps run after it are undone with it
-        self._replay(unchecked[:bad + 1])
-        diverged = unchecked[bad]
-        if raise_error:
+        for done in unchecked[:good]:
+            if done.captured is not None:
+                done.request.receive(done.captured, done.backend)
+        if good < len(unchecked):
+            diverged = unchecked[good]
             self._capture_divergence(diverged)
             self._check_loss(diverged.backend, diverged.loss, diverged.epoch, diverged.step)
 
     def _replay(self, steps) -> None:
         """Put the Variables back as they were before the last of `steps` (consecutive,
         the first keeping the state before it): the others run again from that state, on
-        the backend and with the batches they ran on, which gives what they gave the first
-        time. A backend switch since they ran moves the result."""
+        the backend and with the batches (and probes) they ran with, which gives what they
+        gave the first time. A backend switch since they ran moves the result."""
         first = steps[0]
         leaves = first.before
         for again in steps[:-1]:
             backend = again.backend
+            on_backend = self._steps_for(backend)
             with backends.using(backend):
                 batch = _to_backend(backend, again.batch)
-                leaves, _ = self._steps_for(backend).train(again.state_variables)(leaves, *batch)
+                if again.captured is None:
+                    step_fn = on_backend.train(again.state_variables)
+                else:
+                    step_fn = _probed_step(on_backend, again.request, again.state_variables)
+                leaves = step_fn(leaves, *batch)[0]
         for variable, value in zip(tree.flatten(first.state_variables), leaves):
             if variable.backend is not first.backend:
                 value = variable.backend.convert(first.backend.to_numpy(value), variable.dtype)
@@ -383,33 +390,29 @@ class Trainer:
 
     def capture_next_step(self, probe, receive, only_if_diverged=False) -> None:
         """Run the next training step with `probe` (engine.inspection) and pass what it captured
-        to `receive(captured, backend)`. With `only_if_diverged` the step runs as usual and,
+        to `receive(captured, backend)` when its loss is read: at once on synchronous backends,
+        some steps later on the others. With `only_if_diverged` the step runs as usual and,
         only if its loss is not finite, runs again from the same state with the probe, to show
-        where it broke (when its loss is read: some steps later on asynchronous backends)."""
+        where it broke."""
         self._capture_request = _CaptureRequest(probe, receive, only_if_diverged)
 
-    def _run_probed_step(self, steps, state, batch, request, epoch, step):
-        """(new state, loss) of a step run with a probe, checked at once."""
-        new_state, loss, captured = steps.train_probed(request.probe, in_place=True)(
-            state, *batch
-        )
-        request.receive(captured, steps.backend)
-        self._check_loss(steps.backend, loss, epoch, step)
-        return new_state, loss
-
-    def _capture_divergence(self, unchecked) -> None:
-        """Run a diverged step again, from the state it started from (put back already), with
-        the probe of the capture request it had (if any), and hand what it captured over: the
-        probe sees where the first non-finite value came from. Nothing is written back. It runs
-        where the model is now, which a backend switch since the step may have changed."""
-        request = unchecked.request
+    def _capture_divergence(self, diverged) -> None:
+        """Hand over what the probe of a diverged step's capture request (if any) saw: what
+        the step captured, if it ran with the probe, or else what the step captures when it
+        runs again, from the state it started from (put back already), with the probe.
+        Nothing is written back. It runs where the model is now, which a backend switch since
+        the step may have changed."""
+        request = diverged.request
         if request is None:
             return
+        if diverged.captured is not None:
+            request.receive(diverged.captured, diverged.backend)
+            return
         backend = self.backend
-        state_variables = unchecked.state_variables
+        state_variables = diverged.state_variables
         state = tree.unflatten_as(state_variables, read_values(tree.flatten(state_variables)))
         with backends.using(backend):
-            batch = _to_backend(backend, unchecked.batch)
+            batch = _to_backend(backend, diverged.batch)
             _, _, captured = self._steps_for(backend).train_probed(request.probe)(state, *batch)
         request.receive(captured, backend)
 
@@ -522,7 +525,8 @@ class _CaptureRequest(NamedTuple):
 class _UncheckedStep(NamedTuple):
     """A step whose loss is not read back yet: the batch (NumPy) it ran on and, if it is the
     oldest such step, the state its Variables had before it, to undo it and the steps after
-    it, or run it again with the probe of its capture request."""
+    it, or run it again with the probe of its capture request; what that probe captured, if
+    the step ran with it."""
 
     backend: object
     loss: object
@@ -532,6 +536,20 @@ class _UncheckedStep(NamedTuple):
     before: list | None
     batch: tuple
     request: _CaptureRequest | None
+    captured: object = None
+
+
+def _probed_step(steps, request, state_variables):
+    """`steps`' train step with the probe of `request`, on the state as flat leaves:
+    (new leaves, loss, captured). Synchronous backends update in place (the step keeps the
+    state when its loss is not finite); elsewhere the caller keeps the state from before."""
+    step = steps.train_probed(request.probe, in_place=steps.backend.synchronous)
+
+    def flat_step(leaves, *batch):
+        new_state, loss, captured = step(tree.unflatten_as(state_variables, leaves), *batch)
+        return tree.flatten(new_state), loss, captured
+
+    return flat_step
 
 
 def _steps_ahead(variables, batch) -> int:

@@ -7,6 +7,7 @@ import pytest
 
 import engine
 from engine import layers
+from engine.inspection import InspectionCallback
 from engine.losses import ClassLabelError
 from engine.training import DataError, NotCompiledError, TrainingDivergedError, trainer
 
@@ -214,6 +215,38 @@ def test_a_bad_step_is_undone_wherever_it_falls_among_the_unread(monkeypatch, ba
     with pytest.raises(TrainingDivergedError, match=f"epoch 1, step {bad_step}\\b"):
         model.fit(x, y, batch_size=32, shuffle=False, verbose=0)
     assert int(model.optimizer.iterations.numpy()) == bad_step - 1
+    for got, want in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["jax", "tensorflow"])
+def test_captures_arrive_with_their_losses_and_bad_steps_are_undone_through_them(
+    monkeypatch, name
+):
+    # A step captured with a probe is read late like any other: the device never waits for
+    # a capture. Records arrive in order when their losses are read (steps 1-4 at step 5),
+    # and a bad step among captured ones (6, found at step 9) is undone by running the good
+    # ones again with their probe, which gives exactly the weights they gave.
+    pytest.importorskip(name)
+    engine.set_backend(name)
+    monkeypatch.setattr(trainer, "MOST_STEPS_AHEAD", 4)
+    x, y = blobs(count=320)
+    x[32 * 5 + 3] = np.nan  # step 6
+    twin = classifier()
+    twin.fit(x[:160], y[:160], batch_size=32, shuffle=False, verbose=0,
+             callbacks=[InspectionCallback(every=1, verbose=0)])
+    inspector = InspectionCallback(every=1, verbose=0)
+    arrived = []
+    count = engine.callbacks.LambdaCallback(
+        on_train_batch_end=lambda step, logs: arrived.append(len(inspector.store))
+    )
+    model = classifier()
+    with pytest.raises(TrainingDivergedError, match="epoch 1, step 6"):
+        model.fit(x, y, batch_size=32, shuffle=False, verbose=0, callbacks=[inspector, count])
+    assert arrived == [0, 0, 0, 0, 4, 4, 4, 4]  # steps 5-8 are read at step 9
+    assert [record["step"] for record in inspector.store] == [1, 2, 3, 4, 5, 6]
+    assert "non_finite" in {d.id for d in inspector.findings}
+    assert int(model.optimizer.iterations.numpy()) == 5
     for got, want in zip(model.get_weights(), twin.get_weights()):
         np.testing.assert_array_equal(got, want)
 
