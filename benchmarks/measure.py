@@ -125,12 +125,15 @@ def run_group(entries, model, config, plan, device="cpu", threads=0) -> dict:
 
 
 def paired_ratios(contestants, numerator, denominators, times="times_ms"):
-    """Per round, numerator's time / the fastest of `denominators` that round; None when any
-    of them has no times. `times` may be "cpu_times_ms" for CPU time."""
-    series = [contestants.get(label, {}).get(times) for label in (numerator, *denominators)]
-    if not all(series):
+    """Per round, numerator's time / the time of the fastest of `denominators` (the one with
+    the lowest median) that round; None when any of them has no times. `times` may be
+    "cpu_times_ms" for CPU time. The fastest is chosen once, not per round: the smaller of two
+    noisy times is biased low, more so the closer the two contestants are."""
+    series = {label: contestants.get(label, {}).get(times) for label in (numerator, *denominators)}
+    if not all(series.values()):
         return None
-    return [top / min(bottoms) for top, *bottoms in zip(*series)]
+    fastest = min(denominators, key=lambda label: statistics.median(series[label]))
+    return [top / bottom for top, bottom in zip(series[numerator], series[fastest])]
 
 
 def paired_ratio(contestants, numerator, denominators, times="times_ms"):
