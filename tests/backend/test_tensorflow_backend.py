@@ -10,6 +10,7 @@ tf = pytest.importorskip("tensorflow")
 
 from engine import tree  # noqa: E402
 from engine.backend import get_backend  # noqa: E402
+from engine.backend.tensorflow.statistics import split_shape  # noqa: E402
 from tests.backend import reference  # noqa: E402
 
 b = get_backend("tensorflow")
@@ -276,7 +277,9 @@ def test_summary_statistics_under_xla_are_one_variadic_reduce_per_tensor_and_exa
     rng = np.random.default_rng(5)
     arrays = [
         rng.standard_normal((16, 9, 9, 8)).astype(np.float32) + 3.0,  # off centre, 4-d
+        rng.standard_normal((6, 8, 5)).astype(np.float32) - 1.0,  # split over two axes
         np.exp(rng.standard_normal(5000)).astype(np.float32),  # a vector past a row of 4096
+        rng.standard_normal(16 * 300).astype(np.float32),  # a vector split in 16
         rng.standard_normal((1, 70)).astype(np.float32),  # one leading index
         np.float32(2.5),  # a scalar
         rng.standard_normal((3, 4)),  # float64 stays float64
@@ -288,6 +291,13 @@ def test_summary_statistics_under_xla_are_one_variadic_reduce_per_tensor_and_exa
         assert row.dtype == array.dtype
         want = reference.summary_statistics([array])
         np.testing.assert_allclose(row.numpy(), want, rtol=2e-5, atol=1e-6)
+
+
+def test_the_first_pass_groups_sixteen_values_from_the_fewest_leading_axes():
+    assert split_shape([128, 26, 26, 32]) == [16, 8, 26, 26, 32]
+    assert split_shape([6, 8, 5]) == [16, 3, 5]
+    assert split_shape([4800]) == [16, 300]
+    assert split_shape([5000]) is None and split_shape([3, 4]) is None and split_shape([]) is None
 
 
 def test_summary_statistics_under_xla_keep_nan_inf_and_half_precision():
