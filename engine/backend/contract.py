@@ -373,8 +373,9 @@ class Backend:
         value: [mean, sum of squared deviations from the mean, sum of |x|, min, max], as one
         (len(tensors), 5) array in that dtype (NaN where a value is NaN). What inspection
         reduces its large tensors to; NumPy, and PyTorch on the CPU, reduce them in one loop
-        on the host, each sum in a pass that only reads; TensorFlow under XLA in one variadic
-        reduce per array, in its own shape."""
+        on the host, each sum in a pass that only reads; TensorFlow under XLA, and JAX for
+        arrays of a million values or more, in variadic reduces over groups of values
+        (grouped_moments.py)."""
         rows = []
         for x in tensors:
             mean = self.mean(x)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from engine.backend.jax import statistics
 from engine.backend.jax.core import operand, promoted
 
 
@@ -154,6 +155,11 @@ class MathOps:
 
     def min(self, x, axis=None, keepdims=False):
         return jnp.min(x, axis=axis, keepdims=keepdims)
+
+    def summary_statistics(self, tensors):
+        return statistics.summary_statistics(
+            self, [operand(t) for t in tensors], super().summary_statistics
+        )
 
     def logsumexp(self, x, axis=None, keepdims=False):
         return jax.nn.logsumexp(x, axis=axis, keepdims=keepdims)

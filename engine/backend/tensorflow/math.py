@@ -169,7 +169,7 @@ class MathOps:
     def summary_statistics(self, tensors):
         composed = super().summary_statistics
         if compiling_with_xla() and statistics.variadic_reduce is not None:
-            return statistics.summary_statistics([tensor(t) for t in tensors], composed)
+            return statistics.summary_statistics(self, [tensor(t) for t in tensors], composed)
         return composed(tensors)
 
     def logsumexp(self, x, axis=None, keepdims=False):
