@@ -6,8 +6,8 @@ parameters; a node hook that taps each node's output with it (`ops.tap`: adds it
 the gradient on where the backend's autodiff can), so the gradient of a tap is the gradient
 with respect to that output; and `summarise`, which reduces the activations,
 those gradients, the weights, their gradients and their updates to a few small arrays on the
-device, packed into one vector. `read` brings it to the host in one transfer and makes a record
-of it (engine/inspection/records.py).
+device, packed into one vector (where there is a device to bring it from). `read` brings it to
+the host in one transfer and makes a record of it (engine/inspection/records.py).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import ops, tree
+from engine.backend import active
 from engine.errors import EngineError
 from engine.inspection import summaries
 from engine.inspection.layout import describe, is_float
@@ -129,11 +130,12 @@ class Probe:
         new_non_trainable=(),
     ):
         """What one step captured, packed into one device vector (packing.py) so it travels
-        to the host in one transfer. The rows of the statistics are, in order: activations
-        (model inputs, then node outputs), the gradients with respect to node outputs, then
-        the non-trainable float weights (as they were before the step, like the weights);
-        records.py reads them in that order. The weights and their gradients are summarised
-        by `read`, when due; here only their L2 norms."""
+        to the host in one transfer (on a synchronous backend, left as it is). The rows of
+        the statistics are, in order: activations (model inputs, then node outputs), the
+        gradients with respect to node outputs, then the non-trainable float weights (as
+        they were before the step, like the weights); records.py reads them in that order.
+        The weights and their gradients are summarised by `read`, when due; here only their
+        L2 norms."""
         activations = [*tree.flatten(x), *outputs]
         frozen = [non_trainable[i] for i in self._frozen] if non_trainable else []
         new_frozen = [new_non_trainable[i] for i in self._frozen] if new_non_trainable else []
@@ -165,11 +167,13 @@ class Probe:
             "update_squares": [ops.squared_norms(after, minus=before)] if after else [],
         }
         # The weights and gradients go out as they are (no copy), for `read` to summarise.
-        captured = {
-            "packed": self._packer.pack(parts),
-            "weights": list(weights),
-            "weight_gradients": list(weight_grads),
-        }
+        # On a synchronous backend (NumPy, PyTorch's CPU) the summaries are host arrays
+        # already, read at once: packing them only pays where they travel from a device.
+        captured = {"weights": list(weights), "weight_gradients": list(weight_grads)}
+        if active().synchronous:
+            captured["parts"] = parts
+        else:
+            captured["packed"] = self._packer.pack(parts)
         if self.keep_tensors:
             captured["tensors"] = {
                 "activations": activations,
@@ -181,7 +185,13 @@ class Probe:
     # ------------------------------------------------------------------------ on the host
     def read(self, captured, backend, step: int) -> dict:
         """The captured arrays as a record of NumPy values (engine/inspection/records.py)."""
-        host = self._packer.unpack(backend.to_numpy(captured["packed"]))
+        if "packed" in captured:
+            host = self._packer.unpack(backend.to_numpy(captured["packed"]))
+        else:
+            host = {
+                name: [np.asarray(backend.to_numpy(a), np.float32) for a in arrays]
+                for name, arrays in captured["parts"].items()
+            }
         if "tensors" in captured:
             host["tensors"] = tree.map_structure(backend.to_numpy, captured["tensors"])
         if self.layout.weights:

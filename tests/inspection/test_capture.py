@@ -11,7 +11,7 @@ import engine
 from engine import backend as backends
 from engine import layers, ops
 from engine.inspection import InspectionCallback, inspect, jsonable
-from engine.inspection.capture import CaptureError
+from engine.inspection.capture import CaptureError, Probe
 from engine.inspection.summaries import STATISTICS
 
 
@@ -180,6 +180,20 @@ def test_capture_steps_train_exactly_like_plain_steps(backend_name):
     assert [h["step"] for h in history] == [1, 2, 3, 4, 5, 6]
     assert set(history[0]) >= {"activation", "gradient", "weights", "saturated_fraction"}
     assert json.loads(json.dumps(inspector.to_json()))["graph"]["model_outputs"] == ["dense_1"]
+
+
+def test_summaries_are_packed_into_one_vector_only_on_a_device(backend_name):
+    model = small_convnet()
+    x, y = batch()
+    seen = []
+    probe = Probe(model)
+    model.capture_next_step(probe, lambda captured, backend: seen.append((captured, backend)))
+    model.fit(x, y, batch_size=5, epochs=1, verbose=0)
+    (captured, backend), = seen
+    # a synchronous backend's summaries are host arrays already: nothing to transfer
+    assert ("parts" in captured) == backend.synchronous != ("packed" in captured)
+    record = probe.read(captured, backend, step=1)
+    assert record["layers"]["conv2d"]["activation"]["heat_map"].shape == (4, 4)
 
 
 def test_a_capture_step_describes_the_weights_before_it_and_the_update_it_made(backend_name):
