@@ -1,4 +1,5 @@
-"""Convolution and pooling for the JAX backend, in the contract's channels-last layout.
+"""Dense layers, convolution and pooling for the JAX backend, in the contract's channels-last
+layout (dense.py: a narrow kernel's gradient).
 
 XLA's "SAME" padding is TensorFlow's rule (output = ceil(input / stride), the odd cell
 padded after), applied to the dilated kernel, so the contract's "same" maps onto it directly.
@@ -13,6 +14,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from engine.backend.jax.core import promoted
+from engine.backend.jax.dense import dense_matmul
 from engine.backend.windows import (
     check_padding,
     spatial_rank,
@@ -26,7 +28,11 @@ _DIMENSION_NUMBERS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC")}
 
 
 class NNOps:
-    """Convolution and pooling ops of the contract."""
+    """Dense, convolution and pooling ops of the contract."""
+
+    def dense(self, x, kernel, bias=None):
+        out = dense_matmul(*promoted(x, kernel))
+        return out if bias is None else self.add(out, bias)
 
     def conv(self, x, kernel, strides=1, padding="valid", dilation_rate=1):
         x, kernel = promoted(x, kernel)

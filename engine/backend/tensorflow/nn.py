@@ -1,4 +1,5 @@
-"""Convolution and pooling for the TensorFlow backend, in the contract's channels-last layout.
+"""Dense layers, convolution and pooling for the TensorFlow backend, in the contract's
+channels-last layout (dense.py: a narrow kernel's gradient).
 
 TensorFlow's layouts and "SAME" rule are the contract's. One gap: tf.nn.convolution rejects
 strides > 1 together with dilation > 1, so that case pads explicitly, convolves at stride 1
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 
 from engine.backend.tensorflow.core import promoted, tensor
+from engine.backend.tensorflow.dense import dense_matmul
 from engine.backend.tensorflow.framework import tf
 from engine.backend.windows import (
     check_padding,
@@ -23,7 +25,11 @@ from engine.backend.windows import (
 
 
 class NNOps:
-    """Convolution and pooling ops of the contract."""
+    """Dense, convolution and pooling ops of the contract."""
+
+    def dense(self, x, kernel, bias=None):
+        out = dense_matmul(*promoted(x, kernel))
+        return out if bias is None else self.add(out, bias)
 
     def conv(self, x, kernel, strides=1, padding="valid", dilation_rate=1):
         x, kernel = promoted(x, kernel)
