@@ -6,9 +6,11 @@ GPU, and on the CPU unless the graph max-pools overlapping windows (XLA's gradie
 MaxPool, a select_and_scatter, is several times slower there than TensorFlow's kernel; nn.py
 pools windows that tile the input without MaxPool). Keras leaves XLA off on the CPU
 altogether, but XLA's fused code, compiled for the machine's own CPU, is as fast or faster
-(TensorFlow's generic kernels are built without AVX2 and FMA: a transformer's step ran twice
-as fast with XLA on a 2-core EPYC, the benchmark's CNN a fifth faster, and convolutions
-alone as fast). A call that repeats the shapes and dtypes of an earlier
+for most graphs (TensorFlow's generic kernels are built without AVX2 and FMA: a
+transformer's step ran twice as fast with XLA on a 2-core EPYC, the benchmark's CNN a fifth
+faster). Convolutions are the exception on CPUs with AVX-512, where TensorFlow's oneDNN
+kernels beat XLA's (the benchmark's CNN: 32 ms a step without XLA, with MaxPool, against
+42 ms; README, Benchmarks). A call that repeats the shapes and dtypes of an earlier
 one goes straight to the graph made for it then (see _Compiled). While a step traces,
 `compiling_with_xla()` tells ops whether XLA will compile it (summary_statistics then takes an
 op only XLA has: statistics.py).
