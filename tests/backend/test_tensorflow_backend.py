@@ -230,7 +230,18 @@ def _compiled_by_xla(compiled) -> list:
     return [g.function_def.attr["_XlaMustCompile"].b for g in compiled._graphs.values()]
 
 
-def test_jit_compiles_with_xla_unless_max_pooling_overlaps():
+def _graph_ops(compiled) -> set:
+    return {op.type for g in compiled._graphs.values() for op in g.graph.get_operations()}
+
+
+@pytest.mark.parametrize("avx512", [False, True])
+def test_jit_compiles_with_xla_unless_max_pooling_overlaps_or_avx512_convolves(
+    avx512, monkeypatch
+):
+    from engine.backend.tensorflow import autodiff
+
+    slow = ("MaxPool", "Conv") if avx512 else ("MaxPool",)
+    monkeypatch.setattr(autodiff, "_SLOW_UNDER_XLA", slow)
     backend = get_backend("tensorflow")
     kernel = _array(np.ones((3, 3, 1, 2)))
     convolution = backend.jit(lambda x: backend.max_pool(backend.conv(x, kernel), 2))
@@ -238,8 +249,17 @@ def test_jit_compiles_with_xla_unless_max_pooling_overlaps():
     overlapping = backend.jit(lambda x: backend.max_pool(x, 3, strides=2))
     overlapping(_array(np.ones((1, 7, 7, 1))))
     gpu = bool(tf.config.list_physical_devices("GPU"))
-    assert _compiled_by_xla(convolution) == [True]  # the 2x2 pool tiles: no MaxPool op
+    # under XLA the 2x2 pool tiles without a MaxPool op; outside it, TensorFlow's MaxPool
+    assert _compiled_by_xla(convolution) == [gpu or not avx512]
+    assert ("MaxPool" in _graph_ops(convolution)) == (avx512 and not gpu)
     assert _compiled_by_xla(overlapping) == [gpu]  # XLA on a GPU; TensorFlow's kernel else
+
+
+def test_convolutions_leave_xla_where_the_cpu_has_avx512():
+    from engine.backend.tensorflow import autodiff
+    from engine.backend.tensorflow.framework import cpu_flags
+
+    assert ("Conv" in autodiff._SLOW_UNDER_XLA) == ("avx512f" in cpu_flags())
 
 
 def test_tiled_max_pooling_differentiates_under_xla_as_eagerly():
@@ -267,10 +287,6 @@ def test_gradients_flow_through_the_shortcut():
     np.testing.assert_allclose(grad.numpy(), [2.0, -4.0])
 
 
-def _statistics_ops(compiled) -> set:
-    return {op.type for g in compiled._graphs.values() for op in g.graph.get_operations()}
-
-
 def test_summary_statistics_under_xla_are_variadic_reduces_and_eager_ones_composed():
     backend = get_backend("tensorflow")
     x = _array(np.random.default_rng(5).standard_normal((16, 9, 9, 8)))
@@ -278,6 +294,6 @@ def test_summary_statistics_under_xla_are_variadic_reduces_and_eager_ones_compos
     np.testing.assert_allclose(
         compiled(x).numpy(), backend.summary_statistics([x]).numpy(), rtol=2e-5, atol=1e-6
     )
-    assert "XlaVariadicReduceV2" in _statistics_ops(compiled)  # exact: test_grouped_moments.py
+    assert "XlaVariadicReduceV2" in _graph_ops(compiled)  # exact: test_grouped_moments.py
 
 

@@ -3,14 +3,15 @@
 `jit` is tf.function without AutoGraph, so a step traces like under jax.jit: Python control
 flow runs once, at trace time, and a new input shape traces again. It compiles with XLA on a
 GPU, and on the CPU unless the graph max-pools overlapping windows (XLA's gradient of
-MaxPool, a select_and_scatter, is several times slower there than TensorFlow's kernel; nn.py
-pools windows that tile the input without MaxPool). Keras leaves XLA off on the CPU
-altogether, but XLA's fused code, compiled for the machine's own CPU, is as fast or faster
-for most graphs (TensorFlow's generic kernels are built without AVX2 and FMA: a
-transformer's step ran twice as fast with XLA on a 2-core EPYC, the benchmark's CNN a fifth
-faster). Convolutions are the exception on CPUs with AVX-512, where TensorFlow's oneDNN
-kernels beat XLA's (the benchmark's CNN: 32 ms a step without XLA, with MaxPool, against
-42 ms; README, Benchmarks). A call that repeats the shapes and dtypes of an earlier
+MaxPool, a select_and_scatter, is several times slower there than TensorFlow's kernel; under
+XLA nn.py pools windows that tile the input without MaxPool) or, on a CPU with AVX-512,
+convolves. Keras leaves XLA off on the CPU altogether, but XLA's fused code, compiled for
+the machine's own CPU, is as fast or faster for most graphs (TensorFlow's generic kernels
+are built without AVX2 and FMA: a transformer's step ran twice as fast with XLA on a 2-core
+EPYC, the benchmark's CNN a fifth faster). Convolutions are the exception where the CPU has
+AVX-512: TensorFlow runs them with oneDNN, which generates AVX-512 code, and beats XLA's
+(the benchmark's CNN on a 2-core EPYC: 32 ms a step without XLA, 42 ms with it, alternating in
+one process). A call that repeats the shapes and dtypes of an earlier
 one goes straight to the graph made for it then (see _Compiled). While a step traces,
 `compiling_with_xla()` tells ops whether XLA will compile it (summary_statistics then takes an
 op only XLA has: statistics.py).
@@ -26,7 +27,7 @@ import threading
 
 from engine import tree
 from engine.backend.tensorflow.core import tensor
-from engine.backend.tensorflow.framework import XLA, tf
+from engine.backend.tensorflow.framework import XLA, cpu_flags, tf
 
 
 class AutodiffOps:
@@ -138,8 +139,8 @@ class _Compiled:
 
     def _graph_for(self, args):
         """The concrete function for these arguments: XLA's, unless (on the CPU) the graph
-        holds max pooling over overlapping windows. (XLA compiles at the first run, so
-        tracing it costs no more.)"""
+        holds max pooling over overlapping windows, or convolutions on a CPU with AVX-512.
+        (XLA compiles at the first run, so tracing it costs no more.)"""
         graph = self._xla.get_concrete_function(*args)
         operations = graph.graph.get_operations()
         if XLA or not any(op.type.startswith(_SLOW_UNDER_XLA) for op in operations):
@@ -173,7 +174,8 @@ def _traced(fn, xla: bool):
 # TensorFlow's max pooling ops (MaxPool, MaxPool3D, their gradients): under XLA the gradient
 # is a select_and_scatter, several times slower on the CPU than TensorFlow's own kernel.
 # (nn.py pools windows that tile the input another way, so only overlapping ones are left.)
-_SLOW_UNDER_XLA = ("MaxPool",)
+# And where the CPU has AVX-512, convolutions (Conv2D, Conv3D, their gradients): oneDNN's.
+_SLOW_UNDER_XLA = ("MaxPool", "Conv") if "avx512f" in cpu_flags() else ("MaxPool",)
 
 
 _EAGER_TENSOR = type(tf.constant(0.0))

@@ -60,4 +60,18 @@ if not XLA:
     # into 0, so a diverged model would train on with a finite loss and NaN weights.
     tf.config.optimizer.set_experimental_options({"remapping": False})
 
-__all__ = ["DEVICE", "XLA", "tf"]
+
+
+def cpu_flags() -> frozenset:
+    """The CPU's feature flags as Linux lists them (avx2, avx512f, ...); empty elsewhere."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return frozenset(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+__all__ = ["DEVICE", "XLA", "cpu_flags", "tf"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from engine.backend.tensorflow.autodiff import compiling_with_xla
 from engine.backend.tensorflow.core import promoted, tensor
 from engine.backend.tensorflow.dense import dense_matmul
 from engine.backend.tensorflow.framework import tf
@@ -55,7 +56,8 @@ class NNOps:
         x = tensor(x)
         rank = spatial_rank(x.shape, "conv/pool")
         size = spatial_tuple(pool_size, rank, "pool_size")
-        if strides is None or spatial_tuple(strides, rank, "strides") == size:
+        tiles = strides is None or spatial_tuple(strides, rank, "strides") == size
+        if tiles and compiling_with_xla():
             return _tiled_max(x, size, check_padding(padding))
         return _pool(tf.nn.max_pool, x, pool_size, strides, padding)
 
@@ -74,8 +76,9 @@ def _pool(pool, x, pool_size, strides, padding):
 
 def _tiled_max(x, size: tuple, padding: str):
     """Max pooling whose windows tile `x` (strides equal to the pool size), as a reshape and
-    a max over the window axes: under XLA, MaxPool's gradient is a select_and_scatter, many
-    times slower on the CPU than this one's two elementwise passes. "same" pads with -inf."""
+    a max over the window axes, for XLA: its gradient of MaxPool is a select_and_scatter, many
+    times slower on the CPU than this one's two elementwise passes (outside XLA, TensorFlow's
+    MaxPool kernel is the faster). "same" pads with -inf."""
     kept, pads = tiling(x.shape[1:-1], size, padding)
     if kept != tuple(x.shape[1:-1]):  # no slice op when nothing is cut (its gradient pads)
         x = x[(slice(None), *(slice(0, n) for n in kept))]
