@@ -3,8 +3,9 @@
 Arrays live on the default device (the first GPU when one is visible; GPU memory grows as
 needed) and TF32 is off. Notes where TensorFlow differs from the other frameworks:
 - `jit` is tf.function with AutoGraph off, compiled by XLA, except on the CPU for graphs
-  holding a convolution (TensorFlow's own convolutions are faster there; Keras leaves XLA
-  off on the CPU altogether): each new input shape or Python argument value traces again.
+  that max-pool overlapping windows, or convolve where the CPU has AVX-512 (TensorFlow's own
+  kernels are faster there; Keras leaves XLA off on the CPU altogether): each new input
+  shape or Python argument value traces again.
 - TensorFlow does not promote dtypes; binary ops here follow JAX's promotion rules, and
   integer inputs to float-only ops (sqrt, mean, divide, ...) compute in float32.
 - strided and dilated convolution together, which tf.nn.convolution rejects, runs at
