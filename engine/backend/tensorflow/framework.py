@@ -61,7 +61,6 @@ if not XLA:
     tf.config.optimizer.set_experimental_options({"remapping": False})
 
 
-
 def cpu_flags() -> frozenset:
     """The CPU's feature flags as Linux lists them (avx2, avx512f, ...); empty elsewhere."""
     try:
