@@ -11,6 +11,8 @@ import platform
 import shutil
 import subprocess
 
+from engine.backend.cpu import cpu_flags, cpuinfo
+
 PACKAGES = ("numpy", "jax", "jaxlib", "torch", "tensorflow", "tensorflow-cpu", "keras")
 # The vector instruction sets that decide which kernels a framework runs (a VM's "AMD EPYC"
 # may or may not have AVX-512, and the timings differ with it).
@@ -21,25 +23,13 @@ def load_average():
     return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
 
 
-def _cpuinfo(field: str):
-    """The first `field` line of /proc/cpuinfo, or None where there is none."""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith(field):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return None
-
-
 def cpu_model() -> str:
-    return _cpuinfo("model name") or platform.processor() or platform.machine()
+    return cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def vector_flags() -> list:
     """Which of VECTOR_FLAGS the CPU has (empty where /proc/cpuinfo is not there)."""
-    flags = set((_cpuinfo("flags") or "").split())
+    flags = cpu_flags()
     return [flag for flag in VECTOR_FLAGS if flag in flags]
 
 

@@ -256,8 +256,8 @@ def test_jit_compiles_with_xla_unless_max_pooling_overlaps_or_avx512_convolves(
 
 
 def test_convolutions_leave_xla_where_the_cpu_has_avx512():
+    from engine.backend.cpu import cpu_flags
     from engine.backend.tensorflow import autodiff
-    from engine.backend.tensorflow.framework import cpu_flags
 
     assert ("Conv" in autodiff._SLOW_UNDER_XLA) == ("avx512f" in cpu_flags())
 

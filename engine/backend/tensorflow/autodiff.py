@@ -26,8 +26,9 @@ import functools
 import threading
 
 from engine import tree
+from engine.backend.cpu import cpu_flags
 from engine.backend.tensorflow.core import tensor
-from engine.backend.tensorflow.framework import XLA, cpu_flags, tf
+from engine.backend.tensorflow.framework import XLA, tf
 
 
 class AutodiffOps:

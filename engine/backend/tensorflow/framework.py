@@ -61,16 +61,4 @@ if not XLA:
     tf.config.optimizer.set_experimental_options({"remapping": False})
 
 
-def cpu_flags() -> frozenset:
-    """The CPU's feature flags as Linux lists them (avx2, avx512f, ...); empty elsewhere."""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("flags"):
-                    return frozenset(line.partition(":")[2].split())
-    except OSError:
-        pass
-    return frozenset()
-
-
-__all__ = ["DEVICE", "XLA", "cpu_flags", "tf"]
+__all__ = ["DEVICE", "XLA", "tf"]
