@@ -59,6 +59,42 @@ def test_missing_framework_names_the_extra_and_changes_nothing(monkeypatch):
     assert engine.backend_name() == "numpy" and model.backend.name == "numpy"
 
 
+@pytest.fixture
+def broken_jax(tmp_path, monkeypatch):
+    """A 'jax' backend whose framework is installed but raises on import, as a jaxlib that
+    does not fit jax does."""
+    (tmp_path / "broken_framework.py").write_text(
+        'raise RuntimeError("jaxlib version 0.1 is too old for jax 0.9")\n'
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setitem(backends.BACKENDS, "jax", ("broken_framework", "jax", "jax"))
+    monkeypatch.delitem(backends._loaded, "jax", raising=False)
+
+
+def test_broken_framework_is_a_missing_backend_that_says_to_reinstall(broken_jax):
+    model = small_cnn()
+    assert "jax" not in engine.available_backends()
+    with pytest.raises(engine.MissingBackendError, match="RuntimeError: jaxlib version") as error:
+        engine.set_backend("jax")
+    assert "--force-reinstall" in str(error.value)
+    assert engine.backend_name() == "numpy" and model.backend.name == "numpy"
+
+
+def test_dashboard_rejects_a_switch_to_a_broken_framework(broken_jax):
+    from workbench import protocol, router
+    from workbench.training_session import TrainingSession
+
+    model = small_cnn()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    x = np.zeros((4, 8, 8, 1), "float32")
+    session = TrainingSession(model, (x, np.zeros(4, "int32")))
+    message = {"version": protocol.PROTOCOL_VERSION, "type": "set_backend", "backend": "jax",
+               "request_id": "r1"}
+    replies = router.handle(session, message)
+    assert [reply["code"] for reply in replies if reply.get("type") == "error"] == ["rejected"]
+    assert model.backend.name == "numpy"
+
+
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="numpy, jax, torch, tensorflow"):
         engine.set_backend("theano")

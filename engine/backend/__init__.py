@@ -69,15 +69,26 @@ def get_backend(name: str) -> Backend:
         module_name, framework, extra = BACKENDS[name]
         try:
             module = importlib.import_module(module_name)
-        except ImportError as error:
-            hint = f'pip install "model-workbench[{extra}]"' if extra else "pip install numpy"
-            raise MissingBackendError(
-                f"The {name!r} backend needs {framework}, which could not be imported "
-                f"({error}). Install it with: {hint}. The current backend "
-                f"({_default[0]!r}) is still in use."
-            ) from error
+        except Exception as error:  # a broken install raises RuntimeError, OSError, ...
+            raise MissingBackendError(_import_failure(name, framework, extra, error)) from error
         _loaded[name] = module.backend
     return _loaded[name]
+
+
+def _import_failure(name, framework, extra, error) -> str:
+    """What to do when `framework` is missing (ImportError) or installed but broken."""
+    hint = f'pip install "model-workbench[{extra}]"' if extra else "pip install numpy"
+    if isinstance(error, ImportError):
+        problem = f"which could not be imported ({error}). Install it with: {hint}."
+    else:
+        problem = (
+            f"which is installed but failed to import ({type(error).__name__}: {error}). "
+            f"Reinstall it, with versions that fit each other: {hint} --force-reinstall."
+        )
+    return (
+        f"The {name!r} backend needs {framework}, {problem} The current backend "
+        f"({_default[0]!r}) is still in use."
+    )
 
 
 def available_backends() -> list[str]:
