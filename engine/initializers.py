@@ -7,7 +7,6 @@ formulas follow Keras 3 (the random streams differ: Keras draws with its own gen
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
@@ -20,20 +19,6 @@ _generator = [np.random.default_rng()]
 def set_random_seed(seed: int) -> None:
     """Make every later initialisation (and default layer seed) reproducible."""
     _generator[0] = np.random.default_rng(seed)
-
-
-@contextlib.contextmanager
-def preserved_stream():
-    """Draw freely inside the block; afterwards the stream is where it was before.
-
-    For trial builds (a graph editor inferring shapes) that must not change the weights a
-    model built later starts from.
-    """
-    state = _generator[0].bit_generator.state
-    try:
-        yield
-    finally:
-        _generator[0].bit_generator.state = state
 
 
 def draw_seed() -> int:
@@ -111,7 +96,12 @@ def check(name: str) -> str:
     return name
 
 
-def initialize(name: str, shape, dtype: str = "float32") -> np.ndarray:
-    """An initial value of `shape` drawn by the initializer called `name`."""
-    values = _INITIALIZERS[check(name)](tuple(shape), _generator[0])
+def initialize(initializer, shape, dtype: str = "float32") -> np.ndarray:
+    """An initial value of `shape`: drawn by the initializer of that name, or made by a
+    function (shape, dtype) -> array, a layer's own rule (LSTM's unit forget bias)."""
+    shape = tuple(shape)
+    if callable(initializer):
+        values = initializer(shape, dtype)
+    else:
+        values = _INITIALIZERS[check(initializer)](shape, _generator[0])
     return np.ascontiguousarray(values, dtype=dtype)

@@ -1,21 +1,20 @@
 """Live shape inference for the draft graph, done by the engine itself.
 
-Each node's layer is built from its config and called on symbolic tensors of its inputs'
-shapes, exactly as `engine.Model` would. A node whose config or inputs do not fit gets the
-engine's message; nodes downstream of it wait, and the rest of the graph is still inferred.
-Results are cached by (class, config, input shapes), so an edit only rebuilds what changed.
+Each node's layer is made from its config and called on symbolic tensors of its inputs'
+shapes through engine.layers.shape_inference: the same checks as `engine.Model`'s, without
+allocating weights or drawing from the seeded stream. A node whose config or inputs do not
+fit gets the engine's message; nodes downstream of it wait, and the rest of the graph is
+still inferred. Results are cached by (class, config, input shapes), so an edit only infers
+what changed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass
 
-from engine import backend as backends
-from engine import initializers
 from engine.errors import EngineError
-from engine.layers import LAYERS
+from engine.layers import LAYERS, shape_inference
 from engine.layers.node import SymbolicTensor
 from workbench import palette
 
@@ -37,9 +36,8 @@ _cache: dict = {}
 def analyze_nodes(nodes: dict, order: list) -> dict:
     """node id -> NodeResult for every node, visiting `order` (a topological order)."""
     results = {}
-    with _quiet_engine():
-        for node_id in order:
-            results[node_id] = _analyze(nodes[node_id], results)
+    for node_id in order:
+        results[node_id] = _analyze(nodes[node_id], results)
     return results
 
 
@@ -59,7 +57,7 @@ def _analyze(node, results) -> NodeResult:
     if key not in _cache:
         if len(_cache) >= CACHE_SIZE:
             _cache.clear()
-        _cache[key] = _build_and_call(node, inputs)
+        _cache[key] = _infer(node, inputs)
     return _cache[key]
 
 
@@ -97,35 +95,18 @@ def _cache_key(node, inputs):
     return node.id, node.class_name, config, tuple(describe(a) for a in (inputs or []))
 
 
-def _build_and_call(node, inputs) -> NodeResult:
+def _infer(node, inputs) -> NodeResult:
     config = {k: v for k, v in node.config.items() if v is not None or _nullable(node, k)}
     try:
-        layer = LAYERS[node.class_name].from_config({**config, "name": node.id})
-        if node.class_name == "InputLayer":
-            outputs = [layer.output]
-        else:
-            result = layer(*inputs)
-            outputs = result if isinstance(result, list) else [result]
+        inferred = shape_inference.infer(
+            LAYERS[node.class_name], {**config, "name": node.id}, *inputs
+        )
     except EngineError as error:
         return NodeResult(None, None, None, "error", str(error))
     except Exception as error:  # any JSON may arrive as a config value: never break the draft
         return NodeResult(None, None, None, "error", f"{type(error).__name__}: {error}")
-    return NodeResult(
-        tuple(t.shape for t in outputs),
-        tuple(t.dtype for t in outputs),
-        layer.count_params(),
-        "ok",
-        None,
-    )
+    return NodeResult(inferred.output_shapes, inferred.dtypes, inferred.params, "ok", None)
 
 
 def _nullable(node, name):
     return any(a["name"] == name and a["nullable"] for a in palette.arguments(node.class_name))
-
-
-@contextlib.contextmanager
-def _quiet_engine():
-    """Build on NumPy and leave the seeded weight stream as it was, so inspecting a draft never
-    changes the weights a model built later starts from."""
-    with initializers.preserved_stream(), backends.using("numpy"):
-        yield

@@ -3,7 +3,8 @@
 A subclass implements:
 - `build(*input_shapes)`: creates its weights with `add_weight` (shapes have None for the
   batch and other unknown sizes); checks the shapes and raises `self.shape_error(...)` when
-  they don't fit.
+  they don't fit. It must not read or assign weight values: shape inference
+  (engine/layers/shape_inference.py) builds with WeightSpecs, which have none.
 - `call(*inputs, training=False)`: the forward computation, only through `engine.ops`.
 - `compute_output_shape(*input_shapes)`: a shape tuple, or a list of them for several outputs.
 - `get_config()`: the constructor arguments, JSON-serialisable.
@@ -22,6 +23,7 @@ import numpy as np
 from engine import backend as backends
 from engine import initializers, naming, tree
 from engine.errors import EngineError, LayerConfigError, LayerShapeError
+from engine.layers import shape_inference
 from engine.layers.node import Node, SymbolicTensor, is_symbolic
 from engine.variables import Variable
 
@@ -67,21 +69,28 @@ class Layer:
 
     # ----------------------------------------------------------------------------- weights
     def add_weight(self, name, shape, initializer="glorot_uniform", trainable=True, dtype=None):
-        """A new weight initialised by the named initializer (see engine.initializers)."""
-        dtype = dtype or self.dtype
-        value = initializers.initialize(initializer, shape, dtype)
-        variable = Variable(value, name=f"{self.name}/{name}", trainable=trainable, dtype=dtype)
-        self._weights.append(variable)
-        return variable
+        """A new weight made by `initializer`: a name from engine.initializers, or a function
+        (shape, dtype) -> array. Under shape inference only its WeightSpec is recorded."""
+        dtype, name = dtype or self.dtype, f"{self.name}/{name}"
+        if shape_inference.inferring():
+            weight = shape_inference.weight_spec(name, shape, dtype, trainable)
+        else:
+            value = initializers.initialize(initializer, shape, dtype)
+            weight = Variable(value, name=name, trainable=trainable, dtype=dtype)
+        self._weights.append(weight)
+        return weight
 
     def add_seed_state(self, seed=None):
-        """A variable holding this layer's random seed, advanced each time it draws."""
-        seed = initializers.draw_seed() if seed is None else int(seed)
-        variable = Variable(
-            np.array([seed, 0], dtype=np.int32), name=f"{self.name}/seed_state", trainable=False
-        )
-        self._seed_states.append(variable)
-        return variable
+        """A variable holding this layer's random seed, advanced each time it draws. Under
+        shape inference only its WeightSpec is recorded, and no seed is drawn."""
+        name = f"{self.name}/seed_state"
+        if shape_inference.inferring():
+            state = shape_inference.weight_spec(name, (2,), "int32", trainable=False)
+        else:
+            seed = initializers.draw_seed() if seed is None else int(seed)
+            state = Variable(np.array([seed, 0], dtype=np.int32), name=name, trainable=False)
+        self._seed_states.append(state)
+        return state
 
     @staticmethod
     def next_seed(state):

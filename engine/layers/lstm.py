@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine import activations, ops
+from engine import activations, initializers, ops
 from engine.layers.recurrent import Recurrent
 
 
@@ -19,12 +19,13 @@ class LSTM(Recurrent):
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def make_bias(self):
-        bias = super().make_bias()
-        if self.unit_forget_bias:
-            value = bias.numpy()
-            value[self.units:2 * self.units] = 1.0
-            bias.assign(value)
-        return bias
+        return super().make_bias(self._unit_forget_bias if self.unit_forget_bias else None)
+
+    def _unit_forget_bias(self, shape, dtype):
+        """The bias initializer's values with the forget gate's block set to one."""
+        value = initializers.initialize(self.bias_initializer, shape, dtype)
+        value[self.units:2 * self.units] = 1.0
+        return value
 
     def step(self, x, states):
         h, c = states

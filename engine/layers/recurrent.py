@@ -61,10 +61,11 @@ class Recurrent(Layer):
             f"{self.cell_name}/recurrent_kernel", (self.units, width), self.recurrent_initializer)
         self.bias = self.make_bias() if self.use_bias else None
 
-    def make_bias(self):
-        """The bias weight; cells whose bias differs from (gates * units,) zeros override it."""
-        return self.add_weight(
-            f"{self.cell_name}/bias", (self.gates * self.units,), self.bias_initializer)
+    def make_bias(self, initializer=None):
+        """The (gates * units,) bias weight, by `initializer` (default: bias_initializer);
+        cells whose bias has another shape override it."""
+        return self.add_weight(f"{self.cell_name}/bias", (self.gates * self.units,),
+                               initializer or self.bias_initializer)
 
     def step(self, x, states):
         raise NotImplementedError(f"{type(self).__name__} does not implement step().")

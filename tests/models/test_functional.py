@@ -136,18 +136,6 @@ def test_same_seed_same_weights_on_every_backend(backend_name):
         np.testing.assert_array_equal(ours, reference)
 
 
-def test_trial_builds_leave_the_seeded_stream_alone():
-    engine.set_random_seed(3)
-    with engine.initializers.preserved_stream():
-        mlp()
-    engine.clear_session()
-    first = mlp().get_weights()
-    engine.set_random_seed(3)
-    engine.clear_session()
-    for a, b in zip(first, mlp().get_weights()):
-        np.testing.assert_array_equal(a, b)
-
-
 def test_layer_output_builds_feature_extractors():
     model = mlp()
     features = engine.Model(model.inputs[0], model.get_layer("hidden").output)

@@ -3,6 +3,7 @@
 import io
 import json
 import sys
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -190,6 +191,30 @@ def test_exporting_an_invalid_graph_is_refused_and_changes_nothing():
     assert "Only a valid model can be exported" in replies[0]["message"]
     assert "conv" in replies[0]["message"]
     assert editor.session.state() == before
+
+
+def test_a_huge_layer_is_inferred_in_the_editor_without_allocating_its_weights():
+    session = EditorSession()
+    point = session.add_layer("InputLayer", {"shape": [8], "name": "point"})
+    session.add_layer("Dense", {"units": 3, "name": "wide"}, inputs=[wb.protocol.Ref(point, 0)])
+    message = {
+        "type": "update_config",
+        "version": 1,
+        "request_id": "r1",
+        "node": "wide",
+        "config": {"units": 30_000_000},
+    }
+    tracemalloc.start()
+    try:
+        replies = router.handle(session, message)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert replies[0]["type"] == "ack"
+    wide = next(n for n in session.state()["graph"]["nodes"] if n["id"] == "wide")
+    assert wide["output_shapes"] == [[None, 30_000_000]]
+    assert wide["params"] == 8 * 30_000_000 + 30_000_000
+    assert peak < 2_000_000  # bytes, for the whole message; the kernel alone is 960 MB
 
 
 # ------------------------------------------------------------------------ diagnostics

@@ -1,0 +1,131 @@
+"""Shape inference without weights: every layer infers what a real build gives, allocating
+nothing and drawing nothing from the seeded stream."""
+
+import tracemalloc
+
+import pytest
+
+import engine
+from engine import initializers, layers
+from engine.errors import LayerShapeError
+from engine.layers import LAYERS
+from engine.layers.node import SymbolicTensor
+from engine.layers.shape_inference import infer
+from engine.variables import Variable
+
+# class name -> (config, call arguments): each a shape, or a list of shapes for list-taking
+# layers; a shape may be (shape, dtype). The batch axis comes first, None for unknown.
+TYPICAL = {
+    "InputLayer": ({"shape": [5, 3]}, []),
+    "Dense": ({"units": 3}, [(None, 5)]),
+    "Conv1D": ({"filters": 4, "kernel_size": 3}, [(None, 9, 3)]),
+    "Conv2D": ({"filters": 4, "kernel_size": 3, "padding": "same"}, [(None, 7, 6, 3)]),
+    "MaxPooling2D": ({}, [(None, 8, 8, 3)]),
+    "AveragePooling2D": ({"pool_size": 3, "strides": 2}, [(None, 7, 6, 3)]),
+    "GlobalAveragePooling2D": ({"keepdims": True}, [(None, 7, 6, 3)]),
+    "Flatten": ({}, [(None, 7, 6, 3)]),
+    "Reshape": ({"target_shape": [6, -1]}, [(None, 12)]),
+    "Dropout": ({"rate": 0.5}, [(None, 4)]),
+    "BatchNormalization": ({}, [(None, 6, 4)]),
+    "LayerNormalization": ({"axis": [1, 2]}, [(None, 6, 4)]),
+    "Embedding": ({"input_dim": 10, "output_dim": 4}, [((None, 7), "int32")]),
+    "Activation": ({"activation": "softmax"}, [(None, 4)]),
+    "Add": ({}, [[(None, 4), (None, 4)]]),
+    "Concatenate": ({"axis": 1}, [[(None, 4), (None, 3)]]),
+    "Multiply": ({}, [[(None, 2, 4), (None, 2, 4)]]),
+    "MultiHeadAttention": (
+        {"num_heads": 2, "key_dim": 3, "dropout": 0.1, "output_shape": 7},
+        [(None, 4, 8), (None, 6, 5)],
+    ),
+    "SimpleRNN": ({"units": 3, "return_sequences": True}, [(None, 5, 2)]),
+    "LSTM": ({"units": 3, "return_state": True}, [(None, 5, 2)]),
+    "GRU": ({"units": 3}, [(None, 5, 2)]),
+}
+
+# inputs a layer cannot take: the inferred error must be the real one, word for word
+MISFITS = [
+    ("Dense", {"units": 3}, [(None,)]),
+    ("Conv2D", {"filters": 2, "kernel_size": 3}, [(None, 8, 3)]),
+    ("Conv1D", {"filters": 2, "kernel_size": 5}, [(None, 3, 2)]),
+    ("BatchNormalization", {"axis": 3}, [(None, 4)]),
+    ("LayerNormalization", {}, [(None, 3, None)]),
+    ("MultiHeadAttention", {"num_heads": 2, "key_dim": 3}, [(None, 8), (None, 6, 5)]),
+    ("LSTM", {"units": 3}, [(None, 4)]),
+    ("Concatenate", {}, [[(None, 4, 2), (None, 3, 3)]]),
+    ("Add", {}, [(None, 4)]),
+]
+
+
+def symbolic(argument):
+    """A call argument as fresh symbolic tensors (no graph behind them)."""
+    if isinstance(argument, list):
+        return [symbolic(a) for a in argument]
+    shape, dtype = argument if isinstance(argument[0], tuple) else (argument, "float32")
+    return SymbolicTensor(shape, dtype)
+
+
+def real_call(class_name, config, arguments):
+    """What a layer built with real weights returns, and the layer."""
+    layer = LAYERS[class_name].from_config(config)
+    returned = layer.output if not arguments else layer(*map(symbolic, arguments))
+    return (returned if isinstance(returned, list) else [returned]), layer
+
+
+def refuse_variables(*args, **kwargs):
+    raise AssertionError("shape inference made a Variable")
+
+
+def test_every_layer_has_a_typical_case():
+    assert set(TYPICAL) == set(LAYERS)
+
+
+@pytest.mark.parametrize("class_name", sorted(TYPICAL))
+def test_inferred_shapes_and_parameters_are_those_of_a_real_build(class_name, monkeypatch):
+    config, arguments = TYPICAL[class_name]
+    config = {**config, "name": "probe"}
+    outputs, layer = real_call(class_name, config, arguments)
+    with monkeypatch.context() as patch:
+        patch.setattr(Variable, "__init__", refuse_variables)
+        inferred = infer(LAYERS[class_name], config, *map(symbolic, arguments))
+    assert inferred.output_shapes == tuple(t.shape for t in outputs)
+    assert inferred.dtypes == tuple(t.dtype for t in outputs)
+    assert inferred.params == layer.count_params()
+
+
+@pytest.mark.parametrize("class_name, config, arguments", MISFITS)
+def test_inputs_that_do_not_fit_give_the_real_builds_error(class_name, config, arguments):
+    config = {**config, "name": "probe"}
+    with pytest.raises(LayerShapeError) as real:
+        real_call(class_name, config, arguments)
+    with pytest.raises(LayerShapeError) as inferred:
+        infer(LAYERS[class_name], config, *map(symbolic, arguments))
+    assert str(inferred.value) == str(real.value)
+
+
+def test_inference_leaves_the_seeded_stream_alone():
+    engine.set_random_seed(5)
+    for class_name, (config, arguments) in TYPICAL.items():
+        infer(LAYERS[class_name], {**config, "name": "probe"}, *map(symbolic, arguments))
+    after = initializers.draw_seed()
+    engine.set_random_seed(5)
+    assert initializers.draw_seed() == after
+
+
+def test_a_huge_dense_layer_is_inferred_without_allocating_its_kernel():
+    tracemalloc.start()
+    try:
+        inferred = infer(layers.Dense, {"units": 30_000_000}, SymbolicTensor((None, 8, 1000)))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert inferred.output_shapes == ((None, 8, 30_000_000),)
+    assert inferred.params == 1000 * 30_000_000 + 30_000_000
+    assert peak < 2_000_000  # bytes; the kernel alone would be 120 GB
+
+
+def test_layers_built_after_inference_get_weights_again():
+    infer(layers.LSTM, {"units": 2}, SymbolicTensor((None, 3, 4)))
+    lstm = layers.LSTM(2)
+    lstm(layers.Input((3, 4)))
+    assert all(isinstance(w, Variable) for w in lstm.weights)
+    assert lstm.get_weights()[2][2:4].tolist() == [1.0, 1.0]  # the unit forget bias
