@@ -9,6 +9,7 @@ variable is known to the engine, so switching backend can move them all.
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import weakref
 
@@ -17,6 +18,11 @@ import numpy as np
 from engine import backend as backends
 
 _live = weakref.WeakSet()
+
+# Held while a training step writes its results into Variables (and, where the step updates
+# arrays in place, while it runs): a block that reads many Variables from another thread
+# holds it too, and so sees one step's complete state (`one_step_state`).
+STATE_LOCK = threading.RLock()
 
 
 class _ThreadScopes(threading.local):
@@ -114,6 +120,23 @@ def state_scope(values: dict):
         yield scope
     finally:
         stack.pop()
+
+
+def one_step_state():
+    """A block in which no training step commits (fit may run in another thread, as the
+    dashboard's does): Variables read in it all hold the same step's state."""
+    return STATE_LOCK
+
+
+def holding_one_step_state(function):
+    """Run `function` in `one_step_state()`."""
+
+    @functools.wraps(function)
+    def wrapped(*args, **kwargs):
+        with STATE_LOCK:
+            return function(*args, **kwargs)
+
+    return wrapped
 
 
 def read_values(variables) -> list:

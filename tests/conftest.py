@@ -16,6 +16,20 @@ INSTALLED = backends.available_backends()
 ALL_BACKENDS = list(backends.BACKENDS)
 
 
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", help="also run tests marked slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow are exhaustive runs whose CI sample is a test of its own."""
+    if config.getoption("--slow"):
+        return
+    skip = pytest.mark.skip(reason="an exhaustive run: pass --slow to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def backend_params():
     """One pytest param per backend; missing frameworks are skipped with the reason."""
     return [

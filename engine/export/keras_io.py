@@ -14,6 +14,7 @@ import zipfile
 from engine.export.errors import KerasFileError
 from engine.export.keras_config import spec_from_keras
 from engine.export.keras_file import read_config, read_weights
+from engine.variables import one_step_state
 
 
 def from_keras(keras_model):
@@ -58,9 +59,10 @@ def to_keras(model):
         result = keras.Sequential([*inputs.values(), *layers.values()], name=spec["name"])
     else:
         result = _connect(keras, spec, inputs, layers)
-    for layer in model.layers:
-        if layer.weights:
-            result.get_layer(layer.name).set_weights(layer.get_weights())
+    with one_step_state():  # fit may run in another thread
+        arrays = {layer.name: layer.get_weights() for layer in model.layers if layer.weights}
+    for name, values in arrays.items():
+        result.get_layer(name).set_weights(values)
     return result
 
 

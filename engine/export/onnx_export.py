@@ -13,6 +13,7 @@ import numpy as np
 
 from engine.export.errors import ExportError
 from engine.export.program import build_program
+from engine.variables import one_step_state
 
 OPSET = 17
 IR_VERSION = 8  # the IR of opset 17, so runtimes older than the onnx package can load it
@@ -63,13 +64,16 @@ def export_onnx(model, path) -> str:
     # the graph's own tensor names first, so no intermediate takes one
     builder.names.update(n for n, _ in program.inputs)
     builder.names.update(n for step in program.steps for n in step.outputs)
-    for step in program.steps:
-        kind = type(step.layer).__name__
-        if kind not in LAYERS:
-            raise ExportError(f"Layer {step.layer.name!r} ({kind}) has no ONNX translation yet.")
-        results = LAYERS[kind](builder, step)
-        for result, name in zip(results, step.outputs):
-            builder.nodes.append(onnx.helper.make_node("Identity", [result], [name]))
+    with one_step_state():  # the weights it copies, all from one step (fit may be running)
+        for step in program.steps:
+            kind = type(step.layer).__name__
+            if kind not in LAYERS:
+                raise ExportError(
+                    f"Layer {step.layer.name!r} ({kind}) has no ONNX translation yet."
+                )
+            results = LAYERS[kind](builder, step)
+            for result, name in zip(results, step.outputs):
+                builder.nodes.append(onnx.helper.make_node("Identity", [result], [name]))
     inputs = [_value_info(onnx, name, layer.dtype, (layer.batch_size, *layer.shape))
               for name, layer in program.inputs]
     outputs = [_value_info(onnx, name, "float32", tensor.shape)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from engine.export.codegen import target
 from engine.export.program import build_program
+from engine.variables import holding_one_step_state
 
 
+@holding_one_step_state
 def export_weights(model, framework: str):
     """The model's weights as the generated code for `framework` loads them.
 

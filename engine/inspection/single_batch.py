@@ -11,6 +11,7 @@ from engine.inspection.diagnostics import Diagnoser, Thresholds
 from engine.layers.layer import to_backend_array
 from engine.training.step import Steps
 from engine.training.trainer import NotCompiledError
+from engine.variables import one_step_state
 
 
 def inspect(
@@ -31,12 +32,14 @@ def inspect(
     backend = model.backend
     model.optimizer.build(model.trainable_weights)
     probe, steps = _capture_step(model, backend, (bins, heat_map_size, tensors))
-    state = tree.map_structure(lambda v: v.value, model.train_state_variables())
-    step = int(model.optimizer.iterations.numpy()) + 1
     with backends.using(backend):
         batch = tree.map_structure(
             lambda a: None if a is None else to_backend_array(backend, a), (x, y, sample_weight)
         )
+    # fit may run in another thread, and update arrays in place: one step's state throughout
+    with one_step_state(), backends.using(backend):
+        state = tree.map_structure(lambda v: v.value, model.train_state_variables())
+        step = int(model.optimizer.iterations.numpy()) + 1
         _, _, captured = steps.train_probed(probe)(state, *batch)
     record = probe.read(captured, backend, step)
     # One batch has no duration: units dead across it count as dead.

@@ -25,7 +25,7 @@ from engine import initializers, naming, tree
 from engine.errors import EngineError, LayerConfigError, LayerShapeError
 from engine.layers import shape_inference
 from engine.layers.node import Node, SymbolicTensor, is_symbolic
-from engine.variables import Variable
+from engine.variables import Variable, holding_one_step_state
 
 
 class Layer:
@@ -129,7 +129,9 @@ class Layer:
         """Weights and random-seed states: everything a step reads and may update."""
         return self.weights + list(self._seed_states)
 
+    @holding_one_step_state
     def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights, all from one step even while fit runs in another thread."""
         return [w.numpy() for w in self.weights]
 
     def set_weights(self, values) -> None:

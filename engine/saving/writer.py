@@ -10,6 +10,7 @@ from engine.saving.archive import write_archive
 from engine.saving.format import member_name, to_stored
 from engine.saving.manifest import make_manifest
 from engine.saving.state import variable_groups
+from engine.variables import one_step_state
 
 
 def save_model(model, path) -> None:
@@ -22,8 +23,10 @@ def save_model(model, path) -> None:
 
     compile_config = model.get_compile_config()
     spec = model.to_spec()
-    groups = variable_groups(model, with_optimizer=compile_config is not None)
-    variables = [(group, v) for group, group_variables in groups.items() for v in group_variables]
+    with one_step_state():  # fit may run in another thread: one step's weights and slots
+        groups = variable_groups(model, with_optimizer=compile_config is not None)
+        variables = [(group, v) for group, members in groups.items() for v in members]
+        arrays = [to_stored(variable.numpy(), variable.dtype) for _, variable in variables]
     entries = [
         {
             "name": variable.name, "group": group, "shape": list(variable.shape),
@@ -31,7 +34,6 @@ def save_model(model, path) -> None:
         }
         for index, (group, variable) in enumerate(variables)
     ]
-    arrays = [to_stored(variable.numpy(), variable.dtype) for _, variable in variables]
     manifest = make_manifest(spec, compile_config, entries, __version__)
     write_atomically(path, lambda file: write_archive(file, manifest, arrays))
 

@@ -103,13 +103,15 @@ class Steps:
             if probe is None:
                 return state, loss
             in_place = False
+        # Everything else first: an error (or KeyboardInterrupt) raised before an in-place
+        # update leaves the whole state as it was.
+        metric_states = self.model.update_metrics(metric_states, loss, y, y_pred, sample_weight)
         weights = trainable
         if probe is not None and in_place:
             trainable = [ops.add(w, 0.0) for w in weights]  # adding zero makes a new array
         new_trainable, optimizer_state = self.model.optimizer.stateless_apply(
             optimizer_state, grads, trainable, in_place=in_place
         )
-        metric_states = self.model.update_metrics(metric_states, loss, y, y_pred, sample_weight)
         new_state = (new_trainable, non_trainable, optimizer_state, metric_states)
         if probe is None:
             return new_state, loss

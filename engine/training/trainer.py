@@ -22,6 +22,7 @@ from engine import losses, optimizers, tree
 from engine import metrics as metric_library
 from engine.errors import EngineError
 from engine.training import callbacks as callbacks_module
+from engine.training.commit import StepCommit
 from engine.training.data import adapt, split_for_validation
 from engine.training.step import Steps, is_finite
 from engine.variables import read_values, write_values
@@ -236,15 +237,17 @@ class Trainer:
         self._steps_ahead = None
         self.optimizer.build(self.trainable_weights)
         state_variables = self.train_state_variables()
+        self._commit = StepCommit()
         callback_list.on_train_begin()
-        try:
-            epoch_logs = self._fit_epochs(
-                data, validation, validation_freq, callback_list, state_variables,
-                range(initial_epoch, epochs),
-            )
-        except BaseException:
-            self._check_unchecked_steps(raise_error=False)
-            raise
+        with self._commit.deferring_interrupts():
+            try:
+                epoch_logs = self._fit_epochs(
+                    data, validation, validation_freq, callback_list, state_variables,
+                    range(initial_epoch, epochs),
+                )
+            except BaseException:
+                self._check_unchecked_steps(raise_error=False)
+                raise
         callback_list.on_train_end(epoch_logs)
         return history
 
@@ -254,7 +257,8 @@ class Trainer:
         epoch_logs = {}
         variables = tree.flatten(state_variables)
         for epoch in epochs:
-            self.reset_metrics()
+            with self._commit:
+                self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
             for step, batch in enumerate(data.batches(epoch)):
                 callback_list.on_train_batch_begin(step)
@@ -287,38 +291,48 @@ class Trainer:
         backend = variables[0].backend  # all of them are on the same one
         steps = self._steps_for(backend)
         request, self._capture_request = self._capture_request, None
-        probed = request is not None and not request.only_if_diverged
         unchecked = self._unchecked_steps
         if unchecked and unchecked[-1].backend is not backend:
             self._check_unchecked_steps()
         before = read_values(variables)
-        captured = None
         with backends.using(backend):
-            x, y, sample_weight = _to_backend(backend, batch)
-            started = time.perf_counter()
-            if probed:
-                after, loss, captured = _probed_step(steps, request, state_variables)(
-                    before, x, y, sample_weight
-                )
-            else:
-                after, loss = steps.train(state_variables)(before, x, y, sample_weight)
-        steps.record_first_step(time.perf_counter() - started)
-        write_values(variables, after)
-        if backend.synchronous:  # the step checked its loss and kept its state
+            inputs = _to_backend(backend, batch)
+        if backend.synchronous:
+            # the step checks its loss, keeps its state if it is not finite and else may
+            # update arrays in place: the whole step is part of the commit
+            with self._commit:
+                after, loss, captured = self._run_step(steps, request, state_variables,
+                                                       before, inputs)
+                write_values(variables, after)
             self._check_steps([_UncheckedStep(backend, loss, epoch, step, state_variables,
                                               before, batch, request, captured)])
             return
+        after, loss, captured = self._run_step(steps, request, state_variables, before, inputs)
         if self._steps_ahead is None:
             self._steps_ahead = _steps_ahead(variables, batch)
         # the oldest unread step keeps the state before it, and so does the one that stays
         # unread when the others are read below
         keeps_state = not unchecked or len(unchecked) == self._steps_ahead
-        unchecked.append(_UncheckedStep(backend, loss, epoch, step, state_variables,
-                                        before if keeps_state else None, batch, request,
-                                        captured))
+        with self._commit:
+            write_values(variables, after)
+            unchecked.append(_UncheckedStep(backend, loss, epoch, step, state_variables,
+                                            before if keeps_state else None, batch, request,
+                                            captured))
         if len(unchecked) > self._steps_ahead:
             # read all but the newest: the device goes on with it meanwhile
             self._check_steps([unchecked.popleft() for _ in range(len(unchecked) - 1)])
+
+    @staticmethod
+    def _run_step(steps, request, state_variables, leaves, inputs):
+        """One train step on the state's leaves: (new leaves, loss, what a probe captured)."""
+        with backends.using(steps.backend):
+            started = time.perf_counter()
+            if request is not None and not request.only_if_diverged:
+                result = _probed_step(steps, request, state_variables)(leaves, *inputs)
+            else:
+                result = (*steps.train(state_variables)(leaves, *inputs), None)
+        steps.record_first_step(time.perf_counter() - started)
+        return result
 
     def _check_unchecked_steps(self, raise_error=True) -> None:
         unchecked = list(self._unchecked_steps)
@@ -364,10 +378,14 @@ class Trainer:
                 else:
                     step_fn = _probed_step(on_backend, again.request, again.state_variables)
                 leaves = step_fn(leaves, *batch)[0]
-        for variable, value in zip(tree.flatten(first.state_variables), leaves):
-            if variable.backend is not first.backend:
-                value = variable.backend.convert(first.backend.to_numpy(value), variable.dtype)
-            variable._value = value
+        variables = tree.flatten(first.state_variables)
+        values = [
+            value if variable.backend is first.backend
+            else variable.backend.convert(first.backend.to_numpy(value), variable.dtype)
+            for variable, value in zip(variables, leaves)
+        ]
+        with self._commit:
+            write_values(variables, values)
 
     def _check_loss(self, backend, loss, epoch, step) -> None:
         """Raise TrainingDivergedError if `loss` (of that epoch and step) is not finite."""
