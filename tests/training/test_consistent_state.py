@@ -188,3 +188,41 @@ def check_saves_while_training(backend_name, tmp_path, saves: int) -> None:
 @pytest.mark.parametrize("backend_name", backend_params())
 def test_saves_while_fit_runs_in_another_thread_hold_one_steps_state(backend_name, tmp_path):
     check_saves_while_training(backend_name, tmp_path, saves=20)
+
+
+def saved_weights(model, path) -> list:
+    model.save(path)
+    return engine.load_model(path).get_weights()
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        saved_weights,
+        lambda model, path: model.get_weights(),
+        lambda model, path: list(model.export_weights("keras")),
+    ],
+    ids=["save", "get_weights", "export_weights"],
+)
+def test_readers_wait_for_a_commit_in_another_thread(read, tmp_path):
+    """A commit that writes the weights one by one, slowly, in another thread: what a
+    reader sees is all of them before it or all after it, never a mix."""
+    from engine.variables import STATE_LOCK
+
+    model = classifier()
+    weights = model.weights
+    started = threading.Event()
+
+    def slow_commit():
+        with STATE_LOCK:
+            for weight in weights:
+                weight.assign(np.ones(weight.shape, "float32"))
+                started.set()
+                time.sleep(0.05)
+
+    writer = threading.Thread(target=slow_commit)
+    writer.start()
+    started.wait()
+    seen = read(model, tmp_path / "model.wbm")
+    writer.join()
+    assert all(np.all(array == 1) for array in seen)
