@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import ops, tree
-from engine.backend import active
+from engine.backend import active, using
 from engine.errors import EngineError
 from engine.inspection import summaries
 from engine.inspection.layout import describe, is_float
@@ -208,7 +208,10 @@ class Probe:
             if backend.name not in self._weight_steps:
                 self._weight_steps[backend.name] = backend.jit(self._summarise_weights)
             summarise = self._weight_steps[backend.name]
-            packed = summarise(captured["weights"], captured["weight_gradients"])
+            # On the backend the step ran on, which need not be this thread's: a dashboard
+            # moves only its model, and fit hands captures over outside the step's `using`.
+            with using(backend):
+                packed = summarise(captured["weights"], captured["weight_gradients"])
             host = self._weight_packer.unpack(backend.to_numpy(packed))
             found = summaries_of(host, host["heat_maps"])
             count = len(norms)
