@@ -4,7 +4,8 @@
     wb.Workbench(data=wb.datasets.spirals())
 
 The core (protocol, sessions, draft graph, training session, datasets) has no Jupyter import;
-the widgets are imported on first use, so the core works where anywidget is not installed.
+the widgets are imported on first use, so the core works where anywidget is not installed (in
+a kernel, with workbench, before the sidebar can connect: see sidebar.register).
 """
 
 import sys

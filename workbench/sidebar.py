@@ -10,6 +10,7 @@ from a background thread, so the panel follows training live without flooding th
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 
@@ -121,5 +122,14 @@ def register(shell) -> SidebarTarget:
     if _target is None:
         import comm
 
+        _import_widgets()
         _target = SidebarTarget(shell, comm.get_comm_manager())
     return _target
+
+
+def _import_widgets() -> None:
+    """Import the widgets before the panel can connect. Its messages and the poller run on other
+    threads while cells run; left to a cell's first `wb.Inspector(...)`, the import could be
+    half done when they scan the namespace for dashboards (namespace.py reads the widgets)."""
+    with contextlib.suppress(ImportError):  # no anywidget: the panel says so on open_view
+        import workbench.widgets  # noqa: F401
