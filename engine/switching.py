@@ -7,9 +7,15 @@ so a float32 weight arrives bit for bit.
 
 from __future__ import annotations
 
+import weakref
+
 from engine import backend as backends
 from engine.errors import EngineError
 from engine.variables import Variable, live_variables
+
+# Objects told of every move once it is committed, as `variables_moved(variables, target)` in
+# the thread that moved them (views showing a model's backend follow it so). Held weakly.
+observers: weakref.WeakSet = weakref.WeakSet()
 
 
 class BackendSwitchError(EngineError, RuntimeError):
@@ -35,6 +41,10 @@ def move_variables(variables: list[Variable], target) -> None:
     for variable, value in converted:
         variable._value = value
         variable.backend = target
+    if converted:
+        moved = [variable for variable, _ in converted]
+        for observer in list(observers):
+            observer.variables_moved(moved, target)
 
 
 def set_backend(name: str):

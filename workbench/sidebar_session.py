@@ -3,12 +3,15 @@ next to the notebook. No Jupyter here: workbench/sidebar.py is the comm that car
 
 Traits (docs/protocol.md, "Sidebar"): `backend`, `backends`, `models`, `palette`, `executing`.
 `update()` publishes only the traits that changed, so it can be called as often as the
-transport likes (after each cell, and a few times a second while something runs).
+transport likes (after each cell, and a few times a second while something runs). A model's
+card follows every dashboard training it (TrainingSession.observers), also one that no variable
+holds: opened from this panel, or shown by a cell without a name.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 
 import engine
 from engine.backend import MissingBackendError
@@ -16,7 +19,7 @@ from workbench import namespace as scan
 from workbench import palette
 from workbench.errors import SidebarError
 from workbench.session import Session, StateUpdate
-from workbench.training_session import ACTIVE, installed_backends
+from workbench.training_session import ACTIVE, TrainingSession, installed_backends
 
 VIEWS = ("editor", "dashboard", "inspector")
 
@@ -60,12 +63,14 @@ class SidebarSession(Session):
         self._histories: dict = {}  # id(model) -> its history when the running cell started
         self._views: dict = {}  # (id(model), view) -> (model, the object showing it)
         self._watched: dict = {}  # id(training session) -> unsubscribe
+        self._runs = weakref.WeakValueDictionary()  # id(model) -> its latest TrainingSession
         self._training_changed = threading.Event()
+        TrainingSession.observers.add(self)
 
     # ---------------------------------------------------------------------------- state
     def state(self) -> dict:
         with self._lock:
-            found = scan.find_models(self.namespace)
+            found = self._models()
             self._watch(found)
             return {
                 "backend": engine.backend_name(),
@@ -106,6 +111,28 @@ class SidebarSession(Session):
         )
         return self.executing or training or self._training_changed.is_set()
 
+    def _models(self) -> list:
+        """The notebook's models (namespace.find_models), each with the dashboard that trains
+        it now, else the one found with it, else the one that trained it last."""
+        found = scan.find_models(self.namespace)
+        for item in found:
+            run = self._runs.get(id(item.model))
+            if run is None or run.model is not item.model:
+                continue
+            if item.session is None or run.state_name in ACTIVE:
+                item.session = run
+        return found
+
+    def training_callbacks(self, session) -> list:
+        """TrainingSession.observers: note the run (its model's card follows it from now on)."""
+        with self._lock:
+            self._runs[id(session.model)] = session
+        self._training_changed.set()
+        return []
+
+    def training_ended(self, _session) -> None:
+        self._training_changed.set()
+
     def _watch(self, found) -> None:
         """Hear about every dashboard's state changes, so training started from a widget (not
         from a cell) shows up without waiting for the next cell."""
@@ -118,6 +145,7 @@ class SidebarSession(Session):
 
     def close(self) -> None:
         """Stop listening to the dashboards (the browser's panel is gone)."""
+        TrainingSession.observers.discard(self)
         with self._lock:
             for unsubscribe in self._watched.values():
                 unsubscribe()
@@ -151,7 +179,7 @@ class SidebarSession(Session):
                 raise SidebarError(
                     "A cell is running. Switch the backend when it has finished (or interrupt it)."
                 )
-            for item in scan.find_models(self.namespace):
+            for item in self._models():
                 if item.session is not None and item.session.state_name in ACTIVE:
                     raise SidebarError(
                         f"{item.name} is training in a dashboard. Stop it first, or switch the "
@@ -167,7 +195,7 @@ class SidebarSession(Session):
     def on_open_view(self, message) -> dict:
         """A widget showing the model in the view; the browser opens it next to the notebook."""
         with self._lock:
-            found = {item.name: item for item in scan.find_models(self.namespace)}
+            found = {item.name: item for item in self._models()}
             item = found.get(message.model)
             if item is None:
                 raise SidebarError(

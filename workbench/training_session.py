@@ -7,7 +7,9 @@ Curves and status reach the views at most 20 times a second. An exception in tra
 the "error" state with its message; it is never raised into the kernel.
 
 Other views follow a session's training through `TrainingSession.observers` (the inspector
-does): each observer is asked for callbacks when training starts and told when it ends.
+and the sidebar do): each observer is asked for callbacks when training starts and told when
+it ends. The status follows the model's backend also when it moves elsewhere (a cell's
+`engine.set_backend`), through engine.switching's observers.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 import weakref
 
 from engine import backend as backends
-from engine import losses
+from engine import losses, switching
 from engine.training.callbacks import Callback
 from workbench.curves import CurveStore
 from workbench.datasets import as_dataset
@@ -88,6 +90,7 @@ class TrainingSession(Session):
         self._pending: list = []  # actions to run in the worker before its next step
         self._lock = threading.Lock()
         self.set_model(model)
+        switching.observers.add(self)
 
     # ---------------------------------------------------------------------------- state
     @property
@@ -133,6 +136,12 @@ class TrainingSession(Session):
         self._state, self._message = "idle", None
         self.publish_state()
         self.emit(self.curves.snapshot())
+
+    def variables_moved(self, _variables, target) -> None:
+        """engine.switching.observers: a move made elsewhere (`engine.set_backend` in a cell)
+        shows in the status, so the view's backend select follows the model."""
+        if self.model.backend is target:
+            self.publish_state("status")
 
     def _learning_rate(self):
         optimizer = self.model.optimizer
