@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from engine import backend as backends
 from engine import tree
 from engine.inspection.capture import Probe
@@ -42,8 +40,7 @@ def inspect(
         step = int(model.optimizer.iterations.numpy()) + 1
         _, _, captured = steps.train_probed(probe)(state, *batch)
     record = probe.read(captured, backend, step)
-    # One batch has no duration: units dead across it count as dead.
-    limits = dataclasses.replace(thresholds or Thresholds(), dead_steps=0)
+    limits = (thresholds or Thresholds()).for_one_batch()
     record["diagnostics"] = [d.to_dict() for d in Diagnoser(probe.layout, limits).update(record)]
     record["graph"] = probe.layout.to_dict()
     return record
