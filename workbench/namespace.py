@@ -121,10 +121,10 @@ def _training(state, source, epoch, epochs, curve) -> dict:
 
 
 def _thin(values, count: int) -> list:
-    """At most `count` of `values`, evenly spaced, always keeping the last."""
-    values = list(values)
+    """At most `count` of `values`, evenly spaced, always keeping the last (read without
+    copying them all: a dashboard's curve may hold millions)."""
     if len(values) <= count:
-        return values
+        return list(values)
     picks = np.linspace(0, len(values) - 1, count).round().astype(int)
     return [values[i] for i in picks]
 

@@ -233,7 +233,7 @@ class TrainingSession(Session):
                 return
         action()
         self.publish_state("status")
-        self._flush()
+        self._flush(force=True)
 
     def _require_active(self, what: str) -> None:
         if self._state not in ACTIVE:
@@ -268,7 +268,7 @@ class TrainingSession(Session):
         finally:
             self._run_pending()
             self.curves.mark(self.step, "stop", self._state)
-            self._flush()
+            self._flush(force=True)
             self.publish_state()
             for observer in observers:
                 observer.training_ended(self)
@@ -303,7 +303,7 @@ class TrainingSession(Session):
         for name, value in (logs or {}).items():
             if name.startswith("val_"):
                 self.curves.add(name, self.step, float(value))
-        self._flush(force=True)
+        self._flush()
 
     def _flush(self, force: bool = False) -> None:
         now = time.perf_counter()

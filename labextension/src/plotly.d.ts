@@ -4,10 +4,7 @@ declare module 'plotly.js-basic-dist-min' {
   type Layout = Record<string, unknown>;
   interface Plotly {
     react(root: HTMLElement, data: Data[], layout?: Layout, config?: Record<string, unknown>): Promise<void>;
-    extendTraces(root: HTMLElement, update: { x: number[][]; y: number[][] }, indices: number[]): Promise<void>;
-    relayout(root: HTMLElement, update: Layout): Promise<void>;
     purge(root: HTMLElement): void;
-    Plots: { resize(root: HTMLElement): void };
   }
   const plotly: Plotly;
   export default plotly;

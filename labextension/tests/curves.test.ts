@@ -28,53 +28,51 @@ function delta(series: Record<string, [number[], number[]]>, reset = false, mark
 }
 
 describe('CurveStore', () => {
-  it('draws everything for a new series, then only the new points', () => {
+  it('appends deltas and replaces everything on a reset', () => {
     const store = new CurveStore();
-    const first = delta({
-      loss: [
-        [1, 2],
-        [0.9, 0.8]
-      ]
-    });
-    store.apply(first.event, first.buffers);
-    expect(store.takeChanges()).toMatchObject({ full: true });
-    const second = delta({ loss: [[3], [0.5]] });
-    store.apply(second.event, second.buffers);
-    const changes = store.takeChanges();
-    expect(changes.full).toBe(false);
-    expect(changes.appended.get('loss')).toEqual({ steps: [3], values: [0.5] });
-    expect(store.series.get('loss')!.steps).toEqual([1, 2, 3]);
-    expect(store.takeChanges()).toMatchObject({ full: false, markersChanged: false });
-    expect(store.takeChanges().appended.size).toBe(0);
-  });
-
-  it('merges several deltas between two frames', () => {
-    const store = new CurveStore();
-    const first = delta({ loss: [[1], [1]] });
-    store.apply(first.event, first.buffers);
-    store.takeChanges();
-    for (const step of [2, 3, 4]) {
+    for (const step of [1, 2, 3]) {
       const next = delta({ loss: [[step], [1 / step]] });
       store.apply(next.event, next.buffers);
     }
-    expect(store.takeChanges().appended.get('loss')!.steps).toEqual([2, 3, 4]);
+    const drawn = store.series.get('loss')!;
+    expect(drawn.steps).toEqual([1, 2, 3]);
+    const more = delta({ loss: [[4], [0.25]] });
+    store.apply(more.event, more.buffers);
+    expect(drawn.steps).toEqual([1, 2, 3]); // what a chart drew stays as it drew it
+    const reset = delta(
+      {
+        loss: [
+          [1, 3],
+          [1, 1 / 3]
+        ]
+      },
+      true,
+      [{ step: 2, kind: 'backend', label: 'jax' }]
+    );
+    store.apply(reset.event, reset.buffers);
+    expect(store.series.get('loss')!.steps).toEqual([1, 3]);
+    expect(store.markers).toHaveLength(1);
+    const empty = delta({}, true);
+    store.apply(empty.event, empty.buffers);
+    expect([...store.series.keys()]).toEqual([]);
+    expect(store.markers).toEqual([]);
   });
 
-  it('starts over on reset', () => {
+  it('takes a long delta (more points than a call may have arguments)', () => {
     const store = new CurveStore();
-    const first = delta({
-      loss: [
-        [1, 2],
-        [1, 1]
-      ],
-      val_loss: [[2], [1]]
-    });
-    store.apply(first.event, first.buffers);
-    const reset = delta({ loss: [[1], [0.7]] }, true);
-    store.apply(reset.event, reset.buffers);
+    const steps = Array.from({ length: 300_000 }, (_, i) => i + 1);
+    const long = delta({ loss: [steps, steps.map(step => 1 / step)] });
+    store.apply(long.event, long.buffers);
+    expect(store.series.get('loss')!.steps).toHaveLength(300_000);
+  });
+
+  it('changes nothing for a delta it cannot read', () => {
+    const store = new CurveStore();
+    const good = delta({ loss: [[1], [1]] });
+    store.apply(good.event, good.buffers);
+    const bad = delta({ accuracy: [[2], [0.5]], loss: [[2, 3], [0.5]] }, true);
+    expect(() => store.apply(bad.event, bad.buffers)).toThrow(/2 steps but 1 values/);
     expect([...store.series.keys()]).toEqual(['loss']);
-    expect(store.series.get('loss')!.values).toEqual([Math.fround(0.7)]);
-    expect(store.takeChanges().full).toBe(true);
   });
 
   it('keeps markers and knows where the current run started', () => {

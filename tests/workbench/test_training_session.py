@@ -189,7 +189,7 @@ def test_curve_updates_are_throttled_and_add_up_to_the_whole_curve(session):
     elapsed = time.monotonic() - started
     deltas = events(s)
     assert s.step == 640
-    assert len(deltas) <= elapsed / UPDATE_INTERVAL + 40 + 3  # + epoch ends, start and end
+    assert len(deltas) <= elapsed / UPDATE_INTERVAL + 2  # epoch ends wait their turn too
     steps = np.concatenate(
         [
             series["steps"]

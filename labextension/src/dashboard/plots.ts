@@ -1,13 +1,23 @@
 /**
- * Loss and metric curves drawn with plotly.js. A redraw sends plotly only the points that
- * arrived since the last frame (Plotly.extendTraces); a reset or a new series redraws all.
+ * Loss and metric curves drawn with plotly.js. Each plot is sized to its own box (a
+ * ResizeObserver on it; see ui/redraws.ts) and redrawn whole, a few times a second at most:
+ * the kernel keeps the curves short (workbench/curves.py), so a redraw costs the same at any
+ * step count.
  */
 import Plotly from 'plotly.js-basic-dist-min';
 import type { Marker } from '../protocol';
-import { CurveStore, isLoss } from '../training/curves';
+import { CurveStore, isLoss, Series } from '../training/curves';
 import { h } from '../ui/dom';
+import { Redraws, Size } from '../ui/redraws';
+import { LABEL_GAP, placeLabels } from './marker_labels';
 
-const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
+const CONFIG = { displaylogo: false, modeBarButtonsToRemove: ['select2d', 'lasso2d'] };
+const MARGIN = { l: 48, r: 12, t: 28, b: 36 };
+const LABEL_FONT = { size: 10, family: '"Open Sans", verdana, arial, sans-serif' };
+const LABEL_ROWS = 3;
+const LABEL_ROW_HEIGHT = 14;
+const DOT_SPACING = 8; // pixels a validation point needs to be drawn as a dot
+const LABELLED: Marker['kind'][] = ['backend', 'learning_rate'];
 const MARKER_COLORS: Record<Marker['kind'], string> = {
   backend: '#8e24aa',
   learning_rate: '#ef6c00',
@@ -15,31 +25,81 @@ const MARKER_COLORS: Record<Marker['kind'], string> = {
   stop: '#90a4ae'
 };
 
+let measuring: CanvasRenderingContext2D | null = null;
+
+/** A label's width as plotly draws it (its text plus a pixel of padding each side). */
+function textWidth(text: string): number {
+  measuring ??= document.createElement('canvas').getContext('2d');
+  if (measuring === null) {
+    return text.length * LABEL_FONT.size;
+  }
+  measuring.font = `${LABEL_FONT.size}px ${LABEL_FONT.family}`;
+  return Math.ceil(measuring.measureText(text).width) + 2;
+}
+
+/** The steps the x axis spans: plotly's autorange over the lines and the marker shapes. */
+function stepRange(series: Series[], markers: Marker[]): [number, number] {
+  const steps = [
+    ...series.flatMap(s => (s.steps.length > 0 ? [s.steps[0], s.steps[s.steps.length - 1]] : [])),
+    ...markers.map(marker => marker.step)
+  ];
+  return steps.length === 0 ? [0, 1] : [Math.min(...steps), Math.max(...steps)];
+}
+
 class Plot {
   readonly element: HTMLDivElement;
-  names: string[] = [];
-  private drawn = false;
+  private names: string[] = [];
+  private redraws = new Redraws(size => this.draw(size));
+  private observer = new ResizeObserver(entries => {
+    const box = entries[entries.length - 1].contentRect;
+    this.redraws.resized(box.width, box.height);
+  });
 
   constructor(
-    readonly title: string,
-    testId: string
+    testId: string,
+    private store: CurveStore
   ) {
-    this.element = h('div', { class: 'wb-plot', 'data-testid': testId });
+    this.element = h('div', { class: 'wb-plot', 'data-testid': testId, hidden: true });
+    this.observer.observe(this.element);
   }
 
-  private layout(markers: Marker[]) {
-    const style = getComputedStyle(this.element);
-    const color = style.getPropertyValue('--wb-fg').trim() || '#1f2328';
+  /** Shows these series (none: hides the plot) and redraws them soon. */
+  show(names: string[]): void {
+    this.names = names;
+    this.element.hidden = names.length === 0;
+    this.redraws.changed();
+  }
+
+  private draw(size: Size): void {
+    const series = this.names.flatMap(name => this.store.series.get(name) ?? []);
+    const data = series.map(({ name, steps, values }) => ({
+      name,
+      x: steps,
+      y: values,
+      type: 'scatter',
+      // A dot on each validation point while they are far enough apart to tell (and cheap to draw).
+      mode: name.startsWith('val_') && steps.length * DOT_SPACING <= size.width ? 'lines+markers' : 'lines'
+    }));
+    void Plotly.react(this.element, data, this.layout(size, series), CONFIG);
+  }
+
+  private layout(size: Size, series: Series[]) {
+    const color = getComputedStyle(this.element).getPropertyValue('--wb-fg').trim() || '#1f2328';
+    const markers = this.store.markers;
     return {
-      title: { text: this.title, font: { size: 13 } },
-      height: 260,
-      margin: { l: 48, r: 12, t: 32, b: 36 },
+      width: size.width,
+      height: size.height,
+      margin: MARGIN,
+      uirevision: true, // a zoom survives the redraws
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: 'rgba(0,0,0,0)',
       font: { color, size: 11 },
       xaxis: { title: { text: 'step' }, zeroline: false },
       yaxis: { zeroline: false },
-      legend: { orientation: 'h', y: -0.25 },
+      // Above the plot (it names the series, so the plot needs no title): below, it would
+      // share the x axis title's place.
+      showlegend: true, // also for one series
+      legend: { orientation: 'h', x: 0, xanchor: 'left', y: 1, yanchor: 'bottom' },
       shapes: markers.map(marker => ({
         type: 'line',
         xref: 'x',
@@ -50,114 +110,66 @@ class Plot {
         y1: 1,
         line: { color: MARKER_COLORS[marker.kind], width: 1, dash: marker.kind === 'backend' ? 'solid' : 'dot' }
       })),
-      annotations: markers
-        .filter(marker => marker.kind === 'backend' || marker.kind === 'learning_rate')
-        .map(marker => ({
-          x: marker.step,
-          y: 1,
-          xref: 'x',
-          yref: 'paper',
-          text: marker.label,
-          showarrow: false,
-          xanchor: 'left',
-          yanchor: 'top',
-          font: { size: 10, color: MARKER_COLORS[marker.kind] }
-        }))
+      annotations: this.labels(size, series, markers)
     };
   }
 
-  drawAll(store: CurveStore, names: string[]): void {
-    this.names = names;
-    const data = names.map(name => {
-      const series = store.series.get(name)!;
-      return {
-        name,
-        x: series.steps,
-        y: series.values,
-        type: 'scatter',
-        mode: name.startsWith('val_') ? 'lines+markers' : 'lines'
-      };
-    });
-    void Plotly.react(this.element, data, this.layout(store.markers), CONFIG);
-    this.drawn = true;
-  }
-
-  extend(appended: Map<string, { steps: number[]; values: number[] }>): void {
-    const indices: number[] = [];
-    const x: number[][] = [];
-    const y: number[][] = [];
-    this.names.forEach((name, index) => {
-      const points = appended.get(name);
-      if (points !== undefined && points.steps.length > 0) {
-        indices.push(index);
-        x.push(points.steps);
-        y.push(points.values);
+  private labels(size: Size, series: Series[], markers: Marker[]) {
+    const [low, high] = stepRange(series, markers);
+    const width = size.width - MARGIN.l - MARGIN.r;
+    const placed = placeLabels(
+      markers.filter(marker => LABELLED.includes(marker.kind)),
+      {
+        width,
+        x: step => (high > low ? ((step - low) / (high - low)) * width : width / 2),
+        textWidth,
+        rows: LABEL_ROWS
       }
-    });
-    if (this.drawn && indices.length > 0) {
-      void Plotly.extendTraces(this.element, { x, y }, indices);
-    }
-  }
-
-  relayoutMarkers(markers: Marker[]): void {
-    if (this.drawn) {
-      const { shapes, annotations } = this.layout(markers);
-      void Plotly.relayout(this.element, { shapes, annotations });
-    }
-  }
-
-  resize(): void {
-    if (this.drawn && this.element.offsetWidth > 0) {
-      Plotly.Plots.resize(this.element);
-    }
+    );
+    return placed.map(({ marker, row, anchor }) => ({
+      x: marker.step,
+      y: 1,
+      xref: 'x',
+      yref: 'paper',
+      text: marker.label,
+      hovertext: `${marker.label} from step ${marker.step}`,
+      showarrow: false,
+      xanchor: anchor,
+      xshift: anchor === 'left' ? LABEL_GAP : -LABEL_GAP,
+      yanchor: 'top',
+      yshift: -row * LABEL_ROW_HEIGHT,
+      font: { ...LABEL_FONT, color: MARKER_COLORS[marker.kind] }
+    }));
   }
 
   dispose(): void {
+    this.observer.disconnect();
+    this.redraws.dispose();
     Plotly.purge(this.element);
   }
 }
 
 export class CurvePlots {
   readonly element: HTMLDivElement;
-  private loss = new Plot('Loss', 'loss-plot');
-  private metrics = new Plot('Metrics', 'metrics-plot');
+  private loss: Plot;
+  private metrics: Plot;
   private empty = h('p', { class: 'wb-hint wb-plots-empty' }, 'No curves yet: press Start.');
-  private observer: ResizeObserver;
 
   constructor(private store: CurveStore) {
+    this.loss = new Plot('loss-plot', store);
+    this.metrics = new Plot('metrics-plot', store);
     this.element = h('div', { class: 'wb-plots' }, this.empty, this.loss.element, this.metrics.element);
-    this.loss.element.hidden = true;
-    this.metrics.element.hidden = true;
-    this.observer = new ResizeObserver(() => {
-      this.loss.resize();
-      this.metrics.resize();
-    });
-    this.observer.observe(this.element);
   }
 
-  /** Draws what changed since the last call. */
-  draw(): void {
-    const changes = this.store.takeChanges();
+  /** The store changed: losses go on one plot, metrics on the other, redrawn soon. */
+  changed(): void {
     const names = [...this.store.series.keys()];
-    if (changes.full) {
-      this.empty.hidden = names.length > 0;
-      this.loss.element.hidden = names.length === 0;
-      this.loss.drawAll(this.store, names.filter(isLoss));
-      const metricNames = names.filter(name => !isLoss(name));
-      this.metrics.element.hidden = metricNames.length === 0;
-      this.metrics.drawAll(this.store, metricNames);
-      return;
-    }
-    this.loss.extend(changes.appended);
-    this.metrics.extend(changes.appended);
-    if (changes.markersChanged) {
-      this.loss.relayoutMarkers(this.store.markers);
-      this.metrics.relayoutMarkers(this.store.markers);
-    }
+    this.empty.hidden = names.length > 0;
+    this.loss.show(names.filter(isLoss));
+    this.metrics.show(names.filter(name => !isLoss(name)));
   }
 
   dispose(): void {
-    this.observer.disconnect();
     this.loss.dispose();
     this.metrics.dispose();
   }

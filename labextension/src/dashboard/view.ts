@@ -76,7 +76,7 @@ export class DashboardView {
       this.showProblem({ message: `Unreadable curve data: ${(error as Error).message}`, code: 'protocol' });
       return;
     }
-    this.scheduler.schedule('curves', () => this.plots.draw());
+    this.plots.changed();
     this.scheduler.schedule('status', () => this.renderStatus());
   }
 

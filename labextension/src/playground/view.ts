@@ -178,7 +178,6 @@ export class PlaygroundView {
       this.onGrid(event, buffers);
     } else if (event.type === 'curve_delta') {
       this.store.apply(event, buffers);
-      this.store.takeChanges();
       this.scheduler.schedule('loss', () => this.drawLoss());
     }
   }

@@ -1,72 +1,48 @@
 /**
- * Training curves as the kernel streams them (`curve_delta` events): every point so far,
- * plus what arrived since the last redraw, so a view can extend its plot with only the new
- * points. No DOM.
+ * Training curves as the kernel streams them (`curve_delta` events): a reset replaces every
+ * series, any other delta appends to them. The kernel thins what it sends
+ * (workbench/curves.py), so a series holds a few thousand points however long training
+ * runs, and a view may redraw it whole. No DOM.
  */
 import type { BufferLike } from '../codec';
 import type { CurveDelta, Marker } from '../protocol';
 import { resolveBuffer } from '../protocol';
 
+/** One curve as last received; a delta replaces it with new arrays. */
 export interface Series {
-  name: string;
-  steps: number[];
-  values: number[];
-}
-
-export interface CurveChanges {
-  /** Redraw everything: a reset, or a series the plot has no trace for yet. */
-  full: boolean;
-  /** New points per series name (when not `full`). */
-  appended: Map<string, { steps: number[]; values: number[] }>;
-  markersChanged: boolean;
+  readonly name: string;
+  readonly steps: readonly number[];
+  readonly values: readonly number[];
 }
 
 export class CurveStore {
   readonly series = new Map<string, Series>();
   markers: Marker[] = [];
-  private changes: CurveChanges = { full: false, appended: new Map(), markersChanged: false };
 
+  /** Applies a delta; an unreadable one (steps and values of different lengths) changes nothing. */
   apply(delta: CurveDelta, buffers: readonly BufferLike[]): void {
-    if (delta.reset) {
-      this.series.clear();
-      this.markers = [];
-      this.changes = { full: true, appended: new Map(), markersChanged: true };
-    }
-    for (const item of delta.series) {
-      const steps = Array.from(resolveBuffer(item.steps, buffers).data);
-      const values = Array.from(resolveBuffer(item.values, buffers).data);
+    const arrived = delta.series.map(item => {
+      const steps = resolveBuffer(item.steps, buffers).data;
+      const values = resolveBuffer(item.values, buffers).data;
       if (steps.length !== values.length) {
         throw new Error(`curve ${item.name}: ${steps.length} steps but ${values.length} values`);
       }
-      let series = this.series.get(item.name);
-      if (series === undefined) {
-        series = { name: item.name, steps: [], values: [] };
-        this.series.set(item.name, series);
-        this.changes.full = true;
-      }
-      series.steps.push(...steps);
-      series.values.push(...values);
-      if (!this.changes.full) {
-        const pending = this.changes.appended.get(item.name) ?? { steps: [], values: [] };
-        pending.steps.push(...steps);
-        pending.values.push(...values);
-        this.changes.appended.set(item.name, pending);
-      }
+      return { name: item.name, steps, values };
+    });
+    if (delta.reset) {
+      this.series.clear();
+      this.markers = [];
     }
-    if (delta.markers.length > 0) {
-      this.markers = [...this.markers, ...delta.markers];
-      this.changes.markersChanged = true;
+    for (const { name, steps, values } of arrived) {
+      const series = this.series.get(name) ?? { name, steps: [], values: [] };
+      // New arrays, not the old ones grown: a chart keeps the arrays it drew.
+      this.series.set(name, {
+        name,
+        steps: [...series.steps, ...steps],
+        values: [...series.values, ...values]
+      });
     }
-  }
-
-  /** What changed since the last call; the view redraws from it. */
-  takeChanges(): CurveChanges {
-    const changes = this.changes;
-    this.changes = { full: false, appended: new Map(), markersChanged: false };
-    if (changes.full) {
-      changes.appended.clear();
-    }
-    return changes;
+    this.markers = [...this.markers, ...delta.markers];
   }
 
   /** The last value of a series, for a label. */
