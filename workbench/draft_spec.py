@@ -33,7 +33,7 @@ def spec_to_nodes(spec) -> tuple:
     entries = {}
     for entry in _list(spec, "layers"):
         name, class_name = entry.get("name"), entry.get("class")
-        if class_name not in LAYERS:
+        if not isinstance(class_name, str) or class_name not in LAYERS:
             raise DraftError(f"Layer {name!r} has class {class_name!r}, not an engine layer.")
         if (
             not isinstance(name, str)
@@ -45,7 +45,12 @@ def spec_to_nodes(spec) -> tuple:
     nodes = {}
     for item in _list(spec, "nodes"):
         node_id, layer = item.get("id"), item.get("layer")
-        if node_id != layer or layer not in entries or node_id in nodes:
+        if (
+            not isinstance(layer, str)
+            or node_id != layer
+            or layer not in entries
+            or node_id in nodes
+        ):
             raise DraftError(
                 f"Node {node_id!r} calls layer {layer!r} again (a shared layer) or an unknown "
                 "one; the editor opens graphs where each layer is called once."
@@ -58,7 +63,10 @@ def spec_to_nodes(spec) -> tuple:
             **{k: v for k, v in config.items() if k in known},
         }
         sources = [[] for _ in palette.ports(entry["class"])]
-        for index, arg in enumerate(item.get("args") or []):
+        args = item.get("args") or []
+        if not isinstance(args, list):
+            raise DraftError(f"Node {node_id!r} needs 'args' as a list, got {args!r}.")
+        for index, arg in enumerate(args):
             if index >= len(sources):
                 raise DraftError(f"Node {node_id!r} has more tensor arguments than it takes.")
             refs = arg if isinstance(arg, list) else [arg]
@@ -70,13 +78,14 @@ def spec_to_nodes(spec) -> tuple:
 
 def _list(spec, key) -> list:
     value = spec.get(key)
-    if not isinstance(value, list) or not all(isinstance(v, (dict, list)) for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
         raise DraftError(f"The graph spec needs {key!r} as a list of objects.")
     return value
 
 
 def _spec_ref(ref, nodes, where) -> Ref:
-    if not isinstance(ref, dict) or ref.get("node") not in nodes:
+    node = ref.get("node") if isinstance(ref, dict) else None
+    if not isinstance(node, str) or node not in nodes:
         raise DraftError(f"{where!r} refers to {ref!r}, which is not a node defined before it.")
     output = ref.get("output", 0)
     if not isinstance(output, int) or output < 0:

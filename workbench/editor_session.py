@@ -11,10 +11,9 @@ from workbench import palette
 from workbench.errors import DraftError
 from workbench.exports import ExportFile, export_model
 from workbench.graph_draft import NEW_NODE_GAP, GraphDraft
+from workbench.memory import check_weights_fit
 from workbench.protocol import Ref
-from workbench.session import Event, Session
-
-DRAFT_TRAITS = ("graph", "history", "code", "selection")
+from workbench.session import Event, Session, StateUpdate
 
 
 class EditorSession(Session):
@@ -60,6 +59,7 @@ class EditorSession(Session):
         spec = self.draft.to_spec()
         built_spec, built = self._built
         if spec != built_spec:
+            check_weights_fit(self.draft.total_params or 0)
             fresh = model_from_spec(spec)
             _compile_like(fresh, built)
             self._built = (spec, fresh)
@@ -67,11 +67,9 @@ class EditorSession(Session):
 
     def state(self) -> dict:
         return {
-            "graph": self.draft.state(),
+            **self._draft_traits(),
             "palette": list(palette.palette()),
-            "history": self.draft.history(),
             "selection": self.selection,
-            "code": self.draft.to_code() if self.draft.valid else "",
             "diagnostics": self._diagnostics[1],
         }
 
@@ -84,56 +82,52 @@ class EditorSession(Session):
         if position is None and self.selection in self.draft.nodes:
             x, y = self.draft.nodes[self.selection].position
             position = (x, y + NEW_NODE_GAP)
-        with self.draft.one_step(f"add {class_name}"):
-            node = self.draft.add_layer(class_name, config, position)
-            for arg, source in enumerate(inputs):
-                self.draft.connect(source, node, arg)
-        self._changed(node)
-        return node
+
+        def add() -> str:
+            with self.draft.one_step(f"add {class_name}"):
+                node = self.draft.add_layer(class_name, config, position)
+                for arg, source in enumerate(inputs):
+                    self.draft.connect(source, node, arg)
+            return node
+
+        return self._apply(add, selected=lambda node: node)
 
     def connect(self, source: Ref, node: str, arg: int = 0) -> None:
-        self.draft.connect(source, node, arg)
-        self._changed(self.selection)
+        self._apply(lambda: self.draft.connect(source, node, arg))
 
     def disconnect(self, source: Ref, node: str, arg: int = 0) -> None:
-        self.draft.disconnect(source, node, arg)
-        self._changed(self.selection)
+        self._apply(lambda: self.draft.disconnect(source, node, arg))
 
     def update_config(self, node: str, changes: dict) -> str:
         """Change a node's arguments (`name` renames it); the node's id afterwards."""
-        new_id = self.draft.update_config(node, changes)
-        self._changed(new_id if self.selection == node else self.selection)
-        return new_id
+        follow = self.selection == node
+        return self._apply(
+            lambda: self.draft.update_config(node, changes),
+            selected=lambda new_id: new_id if follow else self.selection,
+        )
 
     def delete(self, nodes: list) -> None:
-        self.draft.delete(list(nodes))
-        self._changed(self.selection)
+        self._apply(lambda: self.draft.delete(list(nodes)))
 
     def move(self, positions: dict) -> None:
-        self.draft.move(positions)
-        self._changed(self.selection)
+        self._apply(lambda: self.draft.move(positions))
 
     def undo(self) -> None:
-        self.draft.undo()
-        self._changed(self.selection)
+        self._apply(self.draft.undo)
 
     def redo(self) -> None:
-        self.draft.redo()
-        self._changed(self.selection)
+        self._apply(self.draft.redo)
 
     def auto_layout(self, direction: str = "down") -> None:
-        self.draft.auto_layout(direction)
-        self._changed(self.selection)
+        self._apply(lambda: self.draft.auto_layout(direction))
 
     def set_outputs(self, outputs: list) -> None:
         """The model's outputs in order (Refs); an empty list: every unconsumed node."""
-        self.draft.set_outputs(list(outputs))
-        self._changed(self.selection)
+        self._apply(lambda: self.draft.set_outputs(list(outputs)))
 
     def load_spec(self, spec: dict) -> None:
         """Replace the graph by a graph spec (docs/graph-spec.md); one undo step."""
-        self.draft.load_spec(spec)
-        self._changed(None)
+        self._apply(lambda: self.draft.load_spec(spec), selected=lambda _: None)
 
     def select(self, node: str | None) -> None:
         if node is not None and node not in self.draft.nodes:
@@ -167,17 +161,41 @@ class EditorSession(Session):
                         "message": str(diagnostic["message"]),
                     }
                 )
-        self._diagnostics = (self.draft.to_spec() if self.draft.valid else None, shown)
+        self._diagnostics = (self._valid_spec(), shown)
         self.publish_state("diagnostics")
 
-    def _changed(self, selection=None) -> None:
-        self.selection = selection if selection in self.draft.nodes else None
-        names = DRAFT_TRAITS
-        found_on, shown = self._diagnostics
-        if shown and (not self.draft.valid or self.draft.to_spec() != found_on):
-            self._diagnostics = (None, [])  # they were about a model the graph no longer is
-            names = (*DRAFT_TRAITS, "diagnostics")
-        self.publish_state(*names)
+    def _apply(self, edit, selected=None):
+        """`edit()` on the draft, then every view shown the result; returns what `edit`
+        returned, and `selected(result)` (else the selection, while its node exists) is
+        selected. The views' new state is made before the edit is kept: if the edit or
+        showing it fails, the draft and its history are left exactly as they were."""
+        with self._publish_lock:
+            with self.draft.atomic():
+                result = edit()
+                selection = self.selection if selected is None else selected(result)
+                values = {
+                    **self._draft_traits(),
+                    "selection": selection if selection in self.draft.nodes else None,
+                }
+                found_on, shown = self._diagnostics
+                if shown and (found_on is None or found_on != self._valid_spec()):
+                    values["diagnostics"] = []  # about a model the graph no longer is
+            self.selection = values["selection"]
+            if "diagnostics" in values:
+                self._diagnostics = (None, [])
+            self._notify(StateUpdate(values))
+        return result
+
+    def _draft_traits(self) -> dict:
+        """The traits derived from the draft alone."""
+        return {
+            "graph": self.draft.state(),
+            "history": self.draft.history(),
+            "code": self.draft.to_code() if self.draft.valid else "",
+        }
+
+    def _valid_spec(self) -> dict | None:
+        return self.draft.to_spec() if self.draft.valid else None
 
     # -------------------------------------------------------------------------- intents
     def on_add_layer(self, message) -> dict:

@@ -23,6 +23,7 @@ from workbench.errors import WorkbenchError
 
 KINDS = ("spec", "code", "model", "keras", "onnx")
 FRAMEWORKS = ("engine", "keras", "torch", "jax", "tensorflow")
+DEFAULT_FRAMEWORK = "engine"  # code for the engine's own API, as the editor's `code` shows it
 
 # {layer: {weight: array}} back from the .npz's "layer/weight" names (jax and tensorflow).
 NESTED = """\
@@ -74,13 +75,14 @@ class ExportFile:
 
 
 def export_model(model, kind: str, framework: str | None = None) -> ExportFile:
-    """`model` as a file of `kind` (one of KINDS); "code" needs a `framework` (FRAMEWORKS)."""
+    """`model` as a file of `kind` (one of KINDS); "code" is written for `framework` (one of
+    FRAMEWORKS, DEFAULT_FRAMEWORK when None)."""
     stem = re.sub(r"[^A-Za-z0-9_-]+", "_", model.name).strip("_") or "model"
     if kind == "spec":
         text = json.dumps(model.to_spec(), indent=2) + "\n"
         return ExportFile(f"{stem}.json", "application/json", text.encode())
     if kind == "code":
-        return _code_bundle(model, stem, _framework(framework))
+        return _code_bundle(model, stem, _framework(framework or DEFAULT_FRAMEWORK))
     if kind == "model":
         from engine.saving import save_model
 

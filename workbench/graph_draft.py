@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import pickle
 from dataclasses import dataclass, field
 
 from engine import model_from_spec
 from engine.layers import LAYERS
 from engine.models.spec import FORMAT, VERSION
 from engine.naming import snake_case
-from workbench import codegen, draft_analysis, layout, palette
+from workbench import codegen, dag, draft_analysis, layout, palette
 from workbench.draft_spec import DraftNode, spec_to_nodes
 from workbench.errors import DraftError
-from workbench.protocol import Ref
+from workbench.protocol import Ref, json_values, unencodable
 
 UNDO_LIMIT = 200
 NAME_LIMIT = 100
@@ -68,6 +69,7 @@ class GraphDraft:
             )
         config = dict(config or {})
         self._check_arguments(class_name, config)
+        _check_text(config, "the config")
         node_id = config.pop("name", None)
         node_id = self._new_id(snake_case(class_name)) if node_id is None else node_id
         self._check_new_id(node_id)
@@ -110,6 +112,7 @@ class GraphDraft:
         target = self._node(node)
         changes = dict(changes)
         self._check_arguments(target.class_name, changes)
+        _check_text(changes, "the config")
         new_id = changes.pop("name", node)
         if new_id != node:
             self._check_new_id(new_id)
@@ -160,16 +163,25 @@ class GraphDraft:
     @contextlib.contextmanager
     def one_step(self, label: str):
         """The edits made inside are one undo step, and on any error none of them stays."""
+        undo = list(self._undo)
+        with self.atomic() as before:
+            yield
+        several = self._undo != undo and self._undo[:-1] != undo
+        if several:
+            self._undo = [*undo[-(UNDO_LIMIT - 1) :], (label, before)]
+
+    @contextlib.contextmanager
+    def atomic(self):
+        """All or nothing: on any error inside, the graph and its undo history are left exactly
+        as they were (whatever raised: an edit, an undo, or showing the result). Yields the
+        graph as it was."""
         before, undo, redo = self._snapshot(), list(self._undo), list(self._redo)
         try:
-            yield
+            yield before
         except BaseException:
             self._restore(before)
             self._undo, self._redo = undo, redo
             raise
-        several = self._undo != undo and self._undo[:-1] != undo
-        if several:
-            self._undo = [*undo[-(UNDO_LIMIT - 1) :], (label, before)]
 
     # ------------------------------------------------------------------------ history
     @property
@@ -271,9 +283,6 @@ class GraphDraft:
         """The `graph` trait (docs/protocol.md): everything a view renders."""
         analysis = self.analysis()
         outputs = analysis.outputs
-        total = None
-        if analysis.valid:
-            total = sum(analysis.nodes[n].params for n in analysis.used)
         return {
             "name": self.name,
             "nodes": [self._node_state(n, analysis.nodes[n.id]) for n in self.nodes.values()],
@@ -288,8 +297,14 @@ class GraphDraft:
             "outputs_auto": self.explicit_outputs is None,
             "errors": list(analysis.errors),
             "valid": analysis.valid,
-            "total_params": total,
+            "total_params": self.total_params,
         }
+
+    @property
+    def total_params(self) -> int | None:
+        """The parameters of the model the draft builds; None while it is not valid."""
+        analysis = self.analysis()
+        return sum(analysis.nodes[n].params for n in analysis.used) if analysis.valid else None
 
     # --------------------------------------------------------------------- internals
     @contextlib.contextmanager
@@ -298,20 +313,46 @@ class GraphDraft:
         before = self._snapshot()
         try:
             yield
+            changed = self._snapshot() != before
         except BaseException:
             self._restore(before)
             raise
-        if self._snapshot() == before:
+        if not changed:
             return
         self._undo = [*self._undo[-(UNDO_LIMIT - 1) :], (label, before)]
         self._redo.clear()
         self.revision += 1
 
-    def _snapshot(self):
-        return copy.deepcopy((self.name, self.nodes, self.explicit_outputs))
+    def _snapshot(self) -> tuple:
+        """The graph as immutable data: configs pickled, Refs as (node, output) pairs. No later
+        edit reaches it, and the undo history's many snapshots cost the garbage collector
+        nothing (it does not track tuples of strings, numbers and bytes)."""
+        nodes = tuple(
+            (
+                node.id,
+                node.class_name,
+                pickle.dumps(node.config),
+                tuple(_pairs(refs) for refs in node.sources),
+                tuple(node.position),
+            )
+            for node in self.nodes.values()
+        )
+        outputs = self.explicit_outputs
+        return self.name, nodes, None if outputs is None else _pairs(outputs)
 
-    def _restore(self, snapshot):
-        self.name, self.nodes, self.explicit_outputs = copy.deepcopy(snapshot)
+    def _restore(self, snapshot) -> None:
+        self.name, nodes, outputs = snapshot
+        self.nodes = {
+            node_id: DraftNode(
+                node_id,
+                class_name,
+                pickle.loads(config),
+                [[Ref(*r) for r in refs] for refs in sources],
+                position,
+            )
+            for node_id, class_name, config, sources, position in nodes
+        }
+        self.explicit_outputs = None if outputs is None else [Ref(*r) for r in outputs]
         self.revision += 1
 
     def _node(self, node_id) -> DraftNode:
@@ -386,19 +427,10 @@ class GraphDraft:
         return seen
 
     def _topological_order(self) -> list:
-        order, seen = [], set()
-
-        def visit(node_id):
-            if node_id in seen:
-                return
-            seen.add(node_id)
-            for parent in sorted(self._parents(node_id), key=list(self.nodes).index):
-                visit(parent)
-            order.append(node_id)
-
-        for node_id in self.nodes:
-            visit(node_id)
-        return order
+        """Every node after the nodes it reads: a depth-first walk in creation order."""
+        created = {node_id: i for i, node_id in enumerate(self.nodes)}
+        parents = {n: sorted(self._parents(n), key=created.__getitem__) for n in self.nodes}
+        return dag.postorder(self.nodes, parents)
 
     def _automatic_outputs(self) -> list:
         consumed = {r.node for n in self.nodes.values() for refs in n.sources for r in refs}
@@ -449,6 +481,7 @@ class GraphDraft:
         }
 
     def _replace_with_spec(self, spec: dict) -> None:
+        _check_text(spec, "the graph spec")
         self.name, self.nodes, self.explicit_outputs = spec_to_nodes(spec)
         if self.explicit_outputs == self._automatic_outputs():
             self.explicit_outputs = None
@@ -458,6 +491,19 @@ class GraphDraft:
         edges = [(r.node, n.id) for n in self.nodes.values() for refs in n.sources for r in refs]
         for node_id, position in layout.layout(list(self.nodes), edges, direction).items():
             self.nodes[node_id].position = position
+
+
+def _pairs(refs) -> tuple:
+    return tuple((ref.node, ref.output) for ref in refs)
+
+
+def _check_text(value, where: str) -> None:
+    """Refuse text with a lone surrogate anywhere in `value`: no UTF-8 encodes it, so a draft
+    holding it could never be shown."""
+    for item, path, _ in json_values(value, where):
+        problem = isinstance(item, str) and unencodable(item, path)
+        if problem:
+            raise DraftError(problem)
 
 
 def _ref_json(ref: Ref) -> dict:

@@ -6,6 +6,8 @@ right); a few barycentre sweeps order each rank to keep edges short and uncrosse
 
 from __future__ import annotations
 
+from workbench import dag
+
 RANK_GAP = {"down": 120.0, "right": 240.0}
 SLOT_GAP = {"down": 200.0, "right": 100.0}
 SWEEPS = 4
@@ -13,18 +15,10 @@ SWEEPS = 4
 
 def ranks(nodes: list, edges: list) -> dict:
     """node -> rank: 0 for nodes without inputs, else one more than its deepest input."""
-    parents = {n: [] for n in nodes}
-    for source, target in edges:
-        parents[target].append(source)
+    parents = _neighbours(nodes, edges)[0]
     rank = {}
-
-    def visit(node):
-        if node not in rank:
-            rank[node] = 1 + max((visit(p) for p in parents[node]), default=-1)
-        return rank[node]
-
-    for node in nodes:
-        visit(node)
+    for node in dag.postorder(nodes, parents):
+        rank[node] = 1 + max((rank[p] for p in parents[node]), default=-1)
     return rank
 
 
@@ -34,14 +28,15 @@ def layout(nodes: list, edges: list, direction: str = "down") -> dict:
     rows = [[] for _ in range(max(rank.values(), default=-1) + 1)]
     for node in nodes:
         rows[rank[node]].append(node)
-    parents = {n: [s for s, t in edges if t == n] for n in nodes}
-    children = {n: [t for s, t in edges if s == n] for n in nodes}
+    parents, children = _neighbours(nodes, edges)
+    slot = _slots(rows)
     for sweep in range(SWEEPS):
         downward = sweep % 2 == 0
         sequence = rows[1:] if downward else rows[-2::-1]
         neighbours = parents if downward else children
         for row in sequence:
-            _order_by_barycentre(row, neighbours, _slots(rows))
+            _order_by_barycentre(row, neighbours, slot)
+            slot.update(_slots([row]))
     positions = {}
     for r, row in enumerate(rows):
         for i, node in enumerate(row):
@@ -49,6 +44,15 @@ def layout(nodes: list, edges: list, direction: str = "down") -> dict:
             across = (i - (len(row) - 1) / 2) * SLOT_GAP[direction]
             positions[node] = (across, along) if direction == "down" else (along, across)
     return positions
+
+
+def _neighbours(nodes, edges) -> tuple:
+    """(node -> its sources, node -> its targets), in the order of `edges`."""
+    parents, children = {n: [] for n in nodes}, {n: [] for n in nodes}
+    for source, target in edges:
+        parents[target].append(source)
+        children[source].append(target)
+    return parents, children
 
 
 def _slots(rows):

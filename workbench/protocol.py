@@ -285,18 +285,15 @@ class OpenView(Intent):
 def validate(raw) -> Intent:
     """The typed intent for a raw message (a dict, or its JSON text), or a ProtocolError."""
     if isinstance(raw, (str, bytes)):
-        if len(raw) > MAX_MESSAGE_BYTES:
-            raise ProtocolError(_too_large(len(raw)), "too_large")
-        try:
-            raw = json.loads(raw)
-        except ValueError as exc:
-            raise ProtocolError(f"The message is not valid JSON: {exc}.") from exc
+        raw = _parse(raw)
     if not isinstance(raw, dict):
         raise ProtocolError(f"A message is a JSON object, got {type(raw).__name__}.")
-    request_id = raw.get("request_id") if isinstance(raw.get("request_id"), str) else None
+    request_id = raw.get("request_id")
     name = raw.get("type") if isinstance(raw.get("type"), str) else None
     try:
+        _check_shape(raw)
         _check_size(raw)
+        _check_values(raw)
         _check_envelope(raw)
         cls = INTENTS.get(name)
         if cls is None:
@@ -307,42 +304,104 @@ def validate(raw) -> Intent:
         return _build(cls, fields, name)
     except ProtocolError as exc:
         exc.intent = exc.intent or (name if name in INTENTS else None)
-        exc.request_id = request_id if request_id and len(request_id) <= MAX_REQUEST_ID else None
+        exc.request_id = request_id if _echoable(request_id) else None
         raise
+
+
+def json_values(value, where: str):
+    """(item, where, depth) for `value` and everything in it, dict keys included (at their
+    dict's depth), parents before children. An explicit stack, not recursion: any depth is safe."""
+    stack = [(value, where, 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        yield item, path, depth
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}.{k}", depth + 1) for k, v in reversed(item.items()))
+            stack.extend((k, f"a key of {path}", depth) for k in reversed(item))
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, f"{path}[{i}]", depth + 1) for i, v in reversed(list(enumerate(item))))
+
+
+def unencodable(text: str, where: str) -> str | None:
+    """Why `text` cannot be sent, or None: a lone UTF-16 surrogate (U+D800 to U+DFFF) has no
+    UTF-8 encoding, so state holding one could never reach the browser."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"{where} contains a lone surrogate (U+{ord(text[exc.start]):04X}); text must be "
+            "valid Unicode."
+        )
+    return None
+
+
+def _parse(text):
+    if len(text) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(_too_large(len(text)), "too_large")
+    try:
+        return json.loads(text)
+    except RecursionError as exc:  # the parser recurses: only far deeper than MAX_DEPTH
+        raise ProtocolError(_too_deep("The message"), "too_large") from exc
+    except ValueError as exc:
+        raise ProtocolError(f"The message is not valid JSON: {exc}.") from exc
+
+
+def _echoable(request_id) -> bool:
+    """Whether an error reply may echo `request_id` (a string the reply can carry)."""
+    return (
+        isinstance(request_id, str)
+        and 0 < len(request_id) <= MAX_REQUEST_ID
+        and unencodable(request_id, "request_id") is None
+    )
 
 
 def _too_large(size):
     return f"The message is {size:,} bytes; messages are limited to {MAX_MESSAGE_BYTES:,} bytes."
 
 
+def _too_deep(where):
+    return f"{where} is nested more than {MAX_DEPTH} levels deep."
+
+
+def _check_shape(raw):
+    """Nesting and the length of lists and objects, checked first and without recursion (a
+    container is checked before its items are): only then may json.dumps read the message."""
+    for value, where, depth in json_values(raw, "message"):
+        if depth > MAX_DEPTH:
+            raise ProtocolError(_too_deep(where), "too_large")
+        if isinstance(value, (list, dict)) and len(value) > MAX_ITEMS:
+            raise ProtocolError(
+                f"{where} has {len(value):,} items; the limit is {MAX_ITEMS:,}.", "too_large"
+            )
+
+
+def _check_values(raw):
+    """Each string within its length and valid Unicode; each number finite."""
+    for value, where, _ in json_values(raw, "message"):
+        if isinstance(value, str):
+            _check_text(value, where)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ProtocolError("Numbers in a message must be finite (no NaN or Infinity).")
+
+
+def _check_text(text, where):
+    if len(text) > MAX_STRING:
+        raise ProtocolError(
+            f"{where} is a string of {len(text):,} characters; the limit is {MAX_STRING:,}.",
+            "too_large",
+        )
+    problem = unencodable(text, where)
+    if problem is not None:
+        raise ProtocolError(problem)
+
+
 def _check_size(raw):
     try:
-        text = json.dumps(raw, allow_nan=False)
-    except ValueError as exc:
-        raise ProtocolError("Numbers in a message must be finite (no NaN or Infinity).") from exc
-    except TypeError as exc:
+        text = json.dumps(raw)
+    except (TypeError, ValueError) as exc:
         raise ProtocolError(f"A message must be plain JSON: {exc}.") from exc
     if len(text) > MAX_MESSAGE_BYTES:
         raise ProtocolError(_too_large(len(text)), "too_large")
-    _check_json_limits(raw, "message", 0)
-
-
-def _check_json_limits(value, where, depth):
-    if depth > MAX_DEPTH:
-        raise ProtocolError(f"{where} is nested more than {MAX_DEPTH} levels deep.", "too_large")
-    if isinstance(value, str) and len(value) > MAX_STRING:
-        raise ProtocolError(
-            f"{where} is a string of {len(value):,} characters; the limit is {MAX_STRING:,}.",
-            "too_large",
-        )
-    if isinstance(value, (list, dict)) and len(value) > MAX_ITEMS:
-        raise ProtocolError(
-            f"{where} has {len(value):,} items; the limit is {MAX_ITEMS:,}.", "too_large"
-        )
-    if isinstance(value, (list, dict)):
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in items:
-            _check_json_limits(item, f"{where}.{key}", depth + 1)
 
 
 def _check_envelope(raw):
@@ -424,13 +483,21 @@ def _scalar(hint, value, where):
         _expect(isinstance(value, int) and not isinstance(value, bool), where, "an integer", value)
     elif hint is float:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        _expect(ok and math.isfinite(value), where, "a finite number", value)
+        _expect(ok and _finite(value), where, "a finite number", value)
         return float(value)
     elif hint is str:
         _expect(isinstance(value, str), where, "a string", value)
     else:  # pragma: no cover - a schema bug, not a message bug
         raise TypeError(f"protocol.py cannot check annotation {hint!r} at {where}.")
     return value
+
+
+def _finite(number) -> bool:
+    """Whether a JSON number is a finite float (an integer too large for one is not)."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
 
 
 def _expect(ok, where, what, value):

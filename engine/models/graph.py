@@ -34,31 +34,7 @@ def walk(inputs: list[SymbolicTensor], outputs: list[SymbolicTensor]):
                 f"Model inputs must come from layers.Input(...); {tensor!r} is the output of "
                 f"layer {tensor.node.layer.name!r}."
             )
-    input_ids = {id(t) for t in inputs}
-    finished, in_progress, postorder, layer_index = set(), set(), [], {}
-
-    def visit(tensor):
-        node = tensor.node
-        if node in finished:
-            return
-        if node in in_progress:
-            raise GraphError(f"The graph has a cycle through layer {node.layer.name!r}.")
-        layer_index.setdefault(node.layer, len(layer_index))
-        in_progress.add(node)
-        if id(tensor) not in input_ids:
-            if isinstance(node.layer, InputLayer):
-                raise GraphError(
-                    f"The outputs depend on Input {node.layer.name!r}, which is not among the "
-                    "model's inputs. Add it to Model(inputs=[...])."
-                )
-            for parent in node.input_tensors:
-                visit(parent)
-        in_progress.discard(node)
-        finished.add(node)
-        postorder.append(node)
-
-    for tensor in outputs:
-        visit(tensor)
+    postorder, layer_index = _postorder(inputs, outputs)
 
     node_depth, layer_depth = {}, {}
     for node in reversed(postorder):
@@ -80,3 +56,44 @@ def walk(inputs: list[SymbolicTensor], outputs: list[SymbolicTensor]):
     )
     runnable = [n for n in nodes if not isinstance(n.layer, InputLayer)]
     return runnable, layers
+
+
+def _postorder(inputs: list[SymbolicTensor], outputs: list[SymbolicTensor]):
+    """(nodes in depth-first postorder from the outputs, layer -> the order the walk meets it).
+
+    An explicit stack instead of recursion, so a chain of any length can be walked."""
+    input_ids = {id(t) for t in inputs}
+    finished, in_progress, postorder, layer_index = set(), set(), [], {}
+    stack = [(tensor, None) for tensor in reversed(outputs)]
+    while stack:
+        tensor, parents = stack[-1]
+        node = tensor.node
+        if parents is None:  # the first time the walk meets this tensor
+            if node in finished:
+                stack.pop()
+                continue
+            if node in in_progress:
+                raise GraphError(f"The graph has a cycle through layer {node.layer.name!r}.")
+            layer_index.setdefault(node.layer, len(layer_index))
+            in_progress.add(node)
+            parents = iter(() if id(tensor) in input_ids else _inputs_to_walk(node))
+            stack[-1] = (tensor, parents)
+        parent = next(parents, None)
+        if parent is not None:
+            stack.append((parent, None))
+            continue
+        stack.pop()
+        in_progress.discard(node)
+        finished.add(node)
+        postorder.append(node)
+    return postorder, layer_index
+
+
+def _inputs_to_walk(node) -> list[SymbolicTensor]:
+    """The tensors a node is computed from; an Input that is not a model input is an error."""
+    if isinstance(node.layer, InputLayer):
+        raise GraphError(
+            f"The outputs depend on Input {node.layer.name!r}, which is not among the "
+            "model's inputs. Add it to Model(inputs=[...])."
+        )
+    return node.input_tensors

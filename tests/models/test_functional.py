@@ -1,5 +1,7 @@
 """Functional models: graph walking, layer order, shared layers, errors, pure calls."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -148,3 +150,16 @@ def test_layer_output_builds_feature_extractors():
     shared(layers.Input((3,)))
     with pytest.raises(AttributeError, match="called 2 times"):
         _ = shared.output
+
+
+def test_a_chain_of_a_thousand_layers_is_built_saved_and_rebuilt():
+    """The graph walk keeps its own stack: depth is not limited by Python's recursion limit."""
+    i = x = layers.Input((2,), name="x")
+    for _ in range(1_200):
+        x = layers.Dense(2)(x)
+    model = engine.Model(i, x)
+    rebuilt = engine.model_from_spec(json.dumps(model.to_spec()))
+    rebuilt.set_weights(model.get_weights())
+    assert [layer.name for layer in rebuilt.layers] == [layer.name for layer in model.layers]
+    points = np.ones((3, 2), np.float32)
+    np.testing.assert_array_equal(rebuilt.predict(points), model.predict(points))

@@ -2,9 +2,11 @@
 
 import io
 import json
+import re
 import sys
 import tracemalloc
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +14,7 @@ import pytest
 import engine
 import workbench as wb
 from engine import layers
-from workbench import codec, router
+from workbench import codec, memory, router
 from workbench.editor_session import EditorSession
 from workbench.errors import DraftError
 from workbench.exports import ExportRequestError, export_model, flat_weights
@@ -263,3 +265,54 @@ def test_export_to_a_path_follows_its_suffix(tmp_path):
     with pytest.raises(ValueError, match="Cannot tell what to export from 'net.txt'"):
         editor.export(tmp_path / "net.txt")
     assert not (tmp_path / "net.txt").exists()
+
+
+def test_code_exported_without_a_framework_is_for_the_framework_the_protocol_documents():
+    docs = (Path(__file__).parents[2] / "docs" / "protocol.md").read_text()
+    row = next(line for line in docs.splitlines() if line.startswith("| `export` |"))
+    documented = re.search(r'\(for `code`; default `"(\w+)"`', row).group(1)
+    editor = two_layer_editor()
+    message = {"type": "export", "version": 1, "kind": "code", "request_id": "r1"}
+    [reply] = router.handle(editor.session, message)
+    assert reply["result"]["filename"] == f"model_{documented}.zip"
+    assert export_model(editor.model, "code").filename == f"model_{documented}.zip"
+
+
+def test_text_no_utf8_encodes_cannot_enter_the_graph_from_code():
+    editor = two_layer_editor()
+    spec = editor.spec
+    before = (editor.draft.state(), editor.draft.history())
+    with pytest.raises(DraftError, match="lone surrogate"):
+        editor.add("InputLayer", shape=[4], name="in\ud800")
+    with pytest.raises(DraftError, match="lone surrogate"):
+        editor.configure("hidden", name="hidden\udc00")
+    with pytest.raises(DraftError, match="lone surrogate"):
+        editor.configure("hidden", activation="relu\udfff")
+    with pytest.raises(DraftError, match="lone surrogate"):
+        editor.load({**spec, "name": "net\ud800"})
+    assert (editor.draft.state(), editor.draft.history()) == before
+    with pytest.raises(DraftError, match="lone surrogate"):
+        GraphDraft.from_spec({**spec, "name": "net\ud800"})
+
+
+def test_a_model_too_big_for_memory_is_refused_before_its_weights_are_built(monkeypatch):
+    session = EditorSession()
+    point = session.add_layer("InputLayer", {"shape": [1000], "name": "point"})
+    session.add_layer(
+        "Dense", {"units": 30_000_000, "name": "wide"}, inputs=[wb.protocol.Ref(point, 0)]
+    )
+    monkeypatch.setattr(memory, "available_bytes", lambda: 16 << 30)  # 16 GiB free
+    before = session.state()
+    replies = router.handle(
+        session, {"type": "export", "version": 1, "request_id": "r1", "kind": "model"}
+    )
+    assert replies[0]["type"] == "error" and replies[0]["code"] == "rejected"
+    assert "30,030,000,000 parameters (111.9 GiB as float32)" in replies[0]["message"]
+    assert "16.0 GiB of memory free" in replies[0]["message"]
+    assert session.state() == before
+
+
+def test_weights_that_fit_in_half_the_free_memory_are_built():
+    memory.check_weights_fit(1_000_000, available=8_000_000)
+    with pytest.raises(DraftError, match="make it smaller"):
+        memory.check_weights_fit(1_000_001, available=8_000_000)

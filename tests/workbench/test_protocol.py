@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from workbench import protocol
+from workbench import protocol, router
+from workbench.editor_session import EditorSession
 from workbench.protocol import PROTOCOL_VERSION, ProtocolError
 
 REF = {"node": "dense", "output": 0}
@@ -137,6 +138,22 @@ MALFORMED = {
     ),
     "long request id": (message("undo", request_id="r" * 65), "invalid_message", "request_id"),
     "not JSON values": (message("load_spec", spec={"a": {1, 2}}), "invalid_message", "plain JSON"),
+    "lone surrogate": (message("select", node="in\ud800"), "invalid_message", "lone surrogate"),
+    "lone surrogate in a key": (
+        message("move", positions={"in\udfff": {"x": 0, "y": 0}}),
+        "invalid_message",
+        "a key of message.positions contains a lone surrogate (U+DFFF)",
+    ),
+    "lone surrogate in a config": (
+        message("add_layer", class_name="Dense", config={"activation": ["relu\udc00"]}),
+        "invalid_message",
+        "message.config.activation[0] contains a lone surrogate",
+    ),
+    "integer too large for a float": (
+        message("set_learning_rate", value=10**400),
+        "invalid_message",
+        "a finite number",
+    ),
 }
 
 
@@ -206,3 +223,44 @@ def test_the_core_imports_nothing_from_jupyter():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def nested(depth: int):
+    value = 1
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+@pytest.mark.parametrize("depth", [33, 970, 100_000])
+def test_deep_nesting_is_refused_before_anything_recursive_reads_it(depth):
+    session = EditorSession()
+    raw = message("load_spec", request_id="deep", spec=nested(depth))
+    text = json.dumps(message("load_spec", request_id="deep", spec=[]))
+    text = text.replace("[]", "[" * depth + "]" * depth)
+    [reply] = router.handle(session, raw)
+    assert (reply["code"], reply["request_id"]) == ("too_large", "deep")
+    [from_text] = router.handle(session, text)  # the id is lost when the text is too deep to read
+    assert from_text["code"] == "too_large" and from_text["request_id"] in ("deep", None)
+    for sent in (reply, from_text):
+        assert "nested more than 32 levels deep" in sent["message"]
+
+
+def test_a_request_id_that_cannot_be_sent_back_is_not_echoed():
+    [reply] = router.handle(EditorSession(), message("undo", request_id="r\ud800"))
+    assert (reply["code"], reply["request_id"]) == ("invalid_message", None)
+    assert "request_id contains a lone surrogate" in reply["message"]
+
+
+def test_a_lone_surrogate_is_refused_and_the_editor_keeps_answering():
+    session = EditorSession()
+    config = {"shape": [4], "name": "in\ud800"}
+    [refused] = router.handle(
+        session, message("add_layer", request_id="r1", class_name="InputLayer", config=config)
+    )
+    assert refused["code"] == "invalid_message" and not session.draft.nodes
+    [added] = router.handle(
+        session, message("add_layer", request_id="r2", class_name="InputLayer", config={})
+    )
+    assert added["type"] == "ack"
+    json.dumps(session.state(), ensure_ascii=False).encode("utf-8")  # the state can be sent
