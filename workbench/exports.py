@@ -148,6 +148,11 @@ def _to_keras(model):
         raise ExportRequestError(
             "Exporting a .keras file needs Keras 3: `pip install keras`, then export again."
         ) from error
+    except RecursionError as error:  # Keras walks its graphs recursively
+        raise ExportRequestError(
+            f"Keras cannot build a graph this deep ({len(model.layers):,} layers): export it as "
+            "a .wbm model or as code instead."
+        ) from error
 
 
 def _written(filename: str, mime: str, write) -> ExportFile:

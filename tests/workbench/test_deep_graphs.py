@@ -43,6 +43,9 @@ def test_a_chain_of_a_thousand_nodes_answers_every_edit():
     heights = [editor.draft.nodes[f"d{i}"].position[1] for i in range(CHAIN)]
     assert heights == sorted(heights, reverse=True)  # laid out top-down: x, then d999 ... d0
     assert len(editor.model().layers) == CHAIN + 1
+    assert send(editor, "export", kind="model")["type"] == "ack"
+    keras = send(editor, "export", kind="keras")  # Keras's own graph walks recurse
+    assert keras["type"] == "ack" or "export it as a .wbm model" in keras["message"], keras
 
 
 def test_layout_ranks_a_chain_against_creation_order():
