@@ -22,3 +22,13 @@ def unique_name(base: str) -> str:
 
 def reset() -> None:
     _counts.clear()
+
+
+def encodable(name: str) -> bool:
+    """Whether `name` can be written as UTF-8 (a lone surrogate cannot), as model files, JSON
+    and the notebook's views write it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -30,9 +30,11 @@ from engine.variables import Variable, holding_one_step_state
 
 class Layer:
     def __init__(self, *, name=None, trainable=True, dtype="float32", input_shape=None):
-        if name is not None and (not isinstance(name, str) or not name or "/" in name):
+        if name is not None and (not isinstance(name, str) or not name or "/" in name
+                                 or not naming.encodable(name)):
             raise LayerConfigError(
-                f"A layer name must be a non-empty string without '/', got {name!r}."
+                "A layer name must be a non-empty string without '/' that UTF-8 can encode "
+                f"(no lone surrogates), got {name!r}."
             )
         self.name = name or naming.unique_name(naming.snake_case(type(self).__name__))
         self.trainable = bool(trainable)

@@ -262,6 +262,7 @@ def test_concatenate(axis, shapes, output_shape):
     (lambda: layers.Embedding(10, None), "`output_dim` must be a positive integer, got None"),
     (lambda: layers.Activation("swishy"), "Unknown activation 'swishy'"),
     (lambda: layers.Concatenate(axis=1.5), "`axis` must be an int, got 1.5"),
+    (lambda: layers.Dense(2, name="in\ud800"), "no lone surrogates), got 'in\\ud800'"),
 ])
 def test_config_errors(make, message):
     with pytest.raises(LayerConfigError, match=re.escape(message)):
