@@ -17,39 +17,9 @@ import threading
 
 import comm
 import IPython
+from kernel_stand_in import CommManager, Shell  # beside this script
 
 WIDGET_MODULES = ("workbench.widgets.views", "anywidget")
-
-
-class Events:
-    def __init__(self):
-        self.callbacks = {}
-
-    def register(self, event, callback):
-        self.callbacks.setdefault(event, []).append(callback)
-
-    def unregister(self, event, callback):
-        self.callbacks[event].remove(callback)
-
-    def trigger(self, event):
-        for callback in self.callbacks.get(event, []):
-            callback(None)
-
-
-class Shell:
-    kernel = object()
-
-    def __init__(self):
-        self.user_ns = {}
-        self.events = Events()
-
-
-class CommManager:
-    def __init__(self):
-        self.targets = {}
-
-    def register_target(self, name, callback):
-        self.targets[name] = callback
 
 
 class Comm:
@@ -126,9 +96,9 @@ def main():
     errors = Errors()
     logging.getLogger("workbench").addHandler(errors)
     for cell in ("import workbench as wb", "wb.TrainingDashboard"):
-        shell.events.trigger("pre_run_cell")
+        shell.events.trigger("pre_run_cell", None)
         exec(cell, shell.user_ns)
-        shell.events.trigger("post_run_cell")
+        shell.events.trigger("post_run_cell", None)
         panel.act()
     replies = [] if panel.comm is None else [m["type"] for m in panel.comm.sent]
     result = {"requests": panel.requests, "replies": replies, "errors": errors.messages}

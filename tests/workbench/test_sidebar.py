@@ -17,6 +17,7 @@ import workbench as wb
 from engine import layers
 from engine.backend import MissingBackendError
 from tests.conftest import INSTALLED
+from tests.workbench.kernel_stand_in import CommManager, Shell
 from workbench import datasets, namespace, protocol, router, sidebar
 from workbench.session import StateUpdate
 from workbench.sidebar_session import SidebarSession
@@ -401,40 +402,9 @@ class FakeComm:
             closer({"content": {"comm_id": "c1", "data": {}}})
 
 
-class FakeEvents:
-    def __init__(self):
-        self.callbacks = {}
-
-    def register(self, event, callback):
-        self.callbacks.setdefault(event, []).append(callback)
-
-    def unregister(self, event, callback):
-        self.callbacks[event].remove(callback)
-
-    def trigger(self, event, *args):
-        for callback in self.callbacks.get(event, []):
-            callback(*args)
-
-
-class FakeShell:
-    kernel = object()
-
-    def __init__(self):
-        self.user_ns = {}
-        self.events = FakeEvents()
-
-
-class FakeCommManager:
-    def __init__(self):
-        self.targets = {}
-
-    def register_target(self, name, callback):
-        self.targets[name] = callback
-
-
 @pytest.fixture
 def target():
-    shell, manager = FakeShell(), FakeCommManager()
+    shell, manager = Shell(), CommManager()
     target = sidebar.SidebarTarget(shell, manager)
     assert manager.targets == {sidebar.COMM_TARGET: target.open}
     yield target
@@ -510,8 +480,8 @@ def test_the_poller_follows_a_running_cell_at_a_bounded_rate(target, monkeypatch
 
 def test_register_is_idempotent(monkeypatch):
     monkeypatch.setattr(sidebar, "_target", None)
-    shell = FakeShell()
-    manager = FakeCommManager()
+    shell = Shell()
+    manager = CommManager()
     monkeypatch.setattr("comm.get_comm_manager", lambda: manager)
     first = sidebar.register(shell)
     assert sidebar.register(shell) is first and list(manager.targets) == [sidebar.COMM_TARGET]
