@@ -7,7 +7,8 @@ one itself: compiling resets the optimizer, which a view has no business doing. 
 `self.callback`, an InspectionCallback, follows training: every TrainingSession that trains
 this model adds it when it starts (pass it to `model.fit` to follow a fit in a cell). It
 runs in the training thread, keeps what the views read under a lock and sends updates at
-most twice a second, and once more when training ends.
+most twice a second, and once more when training ends. Both kinds go into one bounded
+history, in the order they were taken, so every capture is a point of the table's sparklines.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from engine import Model
 from engine.errors import EngineError
 from engine.inspection import InspectionCallback, inspect, jsonable
 from engine.inspection.layout import describe
+from engine.inspection.store import BoundedHistory
 from workbench.datasets import as_dataset
 from workbench.errors import WorkbenchError
 from workbench.session import Event, Session
@@ -71,7 +73,7 @@ class InspectorSession(Session):
         self._probes: dict = {}
         self.callback = _FollowTraining(self, self.every)
         with self._lock:
-            self._history: list = []  # records shown over time: training's, else one batch's
+            self._history = BoundedHistory()  # every capture shown over time, oldest first
             self._latest: dict | None = None  # the record details and diagnostics come from
             self._source: str | None = None  # "batch" | "training"
             self.diagnostics: list = []
@@ -225,8 +227,7 @@ class InspectorSession(Session):
             self.diagnostics = jsonable(record.pop("diagnostics"))
             record.pop("graph")
             self._latest, self._source = record, "batch"
-            if not self.callback.store.seen:
-                self._history = [record]
+            self._history.append(record)
 
     def _capture_problem(self) -> str | None:
         if self.data is None:
@@ -295,12 +296,15 @@ class InspectorSession(Session):
     def _take_records(self) -> None:
         """Take the callback's new records, if any (in the thread that trains, between steps)."""
         store = self.callback.store
-        if store.seen == self._seen:
+        new = store.seen - self._seen
+        if new == 0:
             return
         with self._lock:
             self._seen = store.seen
-            self._history = store.records()
-            self._latest, self._source = self._history[-1], "training"
+            taken = store.records()[-new:]  # taken after every step: the store's newest
+            for record in taken:
+                self._history.append(record)
+            self._latest, self._source = taken[-1], "training"
             self.diagnostics = jsonable(self.callback.diagnostics)
             self.findings = jsonable(self.callback.findings)
             self._message = None
@@ -321,7 +325,7 @@ class InspectorSession(Session):
     def _history_event(self) -> Event:
         """Every kept record as one array: (records, layers, COLUMNS), NaN where absent."""
         with self._lock:
-            records = list(self._history)
+            records = self._history.records()
             rows = {
                 id(r): self._rows.get(id(r)) or (r, history_row(self._layout, r)) for r in records
             }
@@ -394,6 +398,7 @@ class _FollowTraining(InspectionCallback):
         self.session = session
 
     def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
         self.session._training_started()
 
     def on_train_batch_end(self, batch, logs=None):

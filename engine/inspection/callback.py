@@ -55,7 +55,8 @@ class InspectionCallback(Callback):
         )
         self.diagnostics = []
         self.findings = []
-        self.steps_done = 0
+        self.steps_done = 0  # steps this callback followed: captures are due by this count
+        self._model_steps = 0  # steps the model had trained before the current one
         self.probe = None
         self._diagnoser = None
 
@@ -65,15 +66,21 @@ class InspectionCallback(Callback):
             self.probe = Probe(model, **self.options)
             self._diagnoser = Diagnoser(self.probe.layout, self.thresholds)
 
+    def on_train_begin(self, logs=None):
+        # Records are numbered by the model's own steps (its optimizer's iterations), like
+        # `inspect`'s, also when it trained before or without this callback.
+        self._model_steps = int(self.model.optimizer.iterations.numpy())
+
     def on_train_batch_begin(self, batch, logs=None):
         due = self.steps_done % self.every == 0
         # A divergence is seen when the loss is read, which may be some steps later: the
         # record is named after the step it captured, bound here.
-        receive = functools.partial(self._receive, step=self.steps_done + 1)
+        receive = functools.partial(self._receive, step=self._model_steps + 1)
         self.model.capture_next_step(self.probe, receive, only_if_diverged=not due)
 
     def on_train_batch_end(self, batch, logs=None):
         self.steps_done += 1
+        self._model_steps += 1
 
     def _receive(self, captured, backend, step):
         record = self.probe.read(captured, backend, step=step)

@@ -36,3 +36,18 @@ export function formatNumber(value: number): string {
   }
   return String(Number(value.toPrecision(3)));
 }
+
+/** A share (0..1) in percent, as every view shows one: 37%, 4.1%, <0.1%; 0 and 1 exactly are 0% and 100%. */
+export function formatPercent(share: number): string {
+  if (!Number.isFinite(share)) {
+    return String(share);
+  }
+  const percent = share * 100;
+  if (percent > 0 && percent < 0.1) {
+    return '<0.1%';
+  }
+  if (percent > 99.9 && percent < 100) {
+    return '>99.9%';
+  }
+  return `${Number(percent.toFixed(percent < 10 || percent > 90 ? 1 : 0))}%`;
+}

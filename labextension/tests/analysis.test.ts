@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ndarray } from '../src/codec';
-import { formatNumber, formatParams, formatShape } from '../src/format';
-import { activationLayout, tileValues } from '../src/inspector/analysis';
+import { formatNumber, formatParams, formatPercent, formatShape } from '../src/format';
+import { activationLayout, describeHeatScale, tileValues } from '../src/inspector/analysis';
 import { gridPixels, toPixel } from '../src/playground/plane';
 import { controls, describeStatus, runFraction } from '../src/training/status';
-import { rangeOf, symmetric, toPixels } from '../src/ui/colormap';
+import { heatScale, rangeOf, symmetric, toPixels } from '../src/ui/colormap';
 import { sparklinePoints } from '../src/ui/charts';
 import { FrameScheduler } from '../src/ui/scheduler';
 import type { TrainingStatus } from '../src/protocol';
@@ -33,6 +33,27 @@ describe('colormaps and the playground plane', () => {
     expect(Array.from(pixels.slice(0, 4))).toEqual([68, 1, 84, 255]);
     expect(Array.from(pixels.slice(4, 8))).toEqual([253, 231, 37, 255]);
     expect(Array.from(pixels.slice(8, 12))).toEqual([255, 0, 255, 255]);
+  });
+
+  it('colors a heavy-tailed heat map by most of its values, not by its few largest', () => {
+    // A conv layer's gradient: small values everywhere, a few large ones (as after max pooling).
+    const gradient = Array.from({ length: 64 }, (_, i) => (i % 2 ? 1 : -1) * 1e-5 * (1 + (i % 7)));
+    gradient[5] = 1e-3;
+    const scale = heatScale(gradient);
+    expect(scale.colormap).toBe('diverging');
+    expect(scale.range.max).toBeCloseTo(7e-5);
+    expect(scale.range.min).toBe(-scale.range.max);
+    // Most cells are coloured, not the white of 0: |value| is at least a tenth of the range.
+    const coloured = gradient.filter(v => Math.abs(v) >= 0.1 * scale.range.max).length;
+    expect(coloured / gradient.length).toBeGreaterThan(0.9);
+  });
+
+  it('spans non-negative values on viridis, and says when every value is the same', () => {
+    expect(heatScale([0, 0.5, 1, 2])).toMatchObject({ colormap: 'viridis', range: { min: 0, max: 1 }, constant: null });
+    expect(heatScale([0, 0, 0])).toMatchObject({ constant: 0 });
+    expect(describeHeatScale(heatScale([0, 0, 0]))).toBe('every value is 0');
+    expect(describeHeatScale(heatScale([Number.NaN]))).toBe('no finite values');
+    expect(describeHeatScale(heatScale([-2, 1, 2]))).toBe('colors: −2 … 0 … 2');
   });
 
   it('finds ranges, symmetric around zero for signed data', () => {
@@ -120,6 +141,19 @@ describe('formatting and scheduling', () => {
     expect(formatParams(1)).toBe('1 param');
     expect(formatNumber(0.000123)).toBe('1.23e-4');
     expect(formatNumber(0.12345)).toBe('0.123');
+  });
+
+  it('formats every share as a percentage', () => {
+    expect([0, 0.37, 0.3712, 0.041, 0.0004, 0.9996, 0.95, 1].map(formatPercent)).toEqual([
+      '0%',
+      '37%',
+      '37%',
+      '4.1%',
+      '<0.1%',
+      '>99.9%',
+      '95%',
+      '100%'
+    ]);
   });
 
   it('scales a sparkline into its box', () => {

@@ -1,5 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fitView, MIN_SCALE, NODE_HEIGHT, NODE_WIDTH, READABLE_SCALE, toScreen } from '../src/graph/geometry';
+import { readFileSync } from 'node:fs';
+import {
+  fitView,
+  NODE_HEIGHT,
+  NODE_TEXT_PX,
+  NODE_WIDTH,
+  READABLE_SCALE,
+  READABLE_TEXT_PX,
+  toScreen
+} from '../src/graph/geometry';
 import { EditorState, GraphEditorModel, keyCommand } from '../src/graph/model';
 import { checkDiagnostics, checkGraph, checkHistory, checkPalette, Intent, parseKernelMessage } from '../src/protocol';
 import { eventFixture, fixture } from './fixtures';
@@ -302,14 +311,41 @@ describe('fitting the graph in view', () => {
   });
 
   it('keeps a deep graph readable and shows its start', () => {
-    const view = fitView(tall, 800, 600, 40, READABLE_SCALE);
+    const view = fitView(tall, 800, 600);
     expect(view.scale).toBe(READABLE_SCALE);
     expect(view.y).toBe(40); // the top (inputs) at the margin
     expect(view.x).toBe(400 - 100 * READABLE_SCALE); // still centred across
   });
 
-  it('shrinks to the minimum scale when asked for the whole graph', () => {
-    expect(fitView(tall, 800, 600).scale).toBe(MIN_SCALE);
+  it('never shrinks node text below the readable size, however small the canvas', () => {
+    for (const [width, height] of [
+      [100, 100],
+      [300, 480],
+      [1200, 200]
+    ]) {
+      expect(NODE_TEXT_PX * fitView(tall, width, height).scale).toBeGreaterThanOrEqual(READABLE_TEXT_PX);
+    }
+  });
+
+  it('knows the smallest text size the stylesheets give a node', () => {
+    const css = ['base.css', 'graph_editor.css']
+      .map(name => readFileSync(new URL(`../src/styles/${name}`, import.meta.url), 'utf8'))
+      .join('\n');
+    const sizes = [...css.matchAll(/\.wb-node[\w-]*\s*\{[^}]*font-size:\s*(\d+)px/g)].map(m => Number(m[1]));
+    expect(sizes.length).toBeGreaterThan(0);
+    expect(Math.min(...sizes)).toBe(NODE_TEXT_PX);
+  });
+});
+
+describe('a model fitted in a small canvas', () => {
+  it('keeps node text readable, as opened and on Fit', () => {
+    const model = new GraphEditorModel(() => Promise.resolve({}));
+    model.setState(loadState('editor_state.json'));
+    model.fitOnce(120, 100);
+    expect(NODE_TEXT_PX * model.viewport.scale).toBeGreaterThanOrEqual(READABLE_TEXT_PX);
+    model.wheel({ x: 0, y: 0 }, 2000); // zoomed far out by hand
+    model.fit(120, 100);
+    expect(NODE_TEXT_PX * model.viewport.scale).toBeGreaterThanOrEqual(READABLE_TEXT_PX);
   });
 });
 

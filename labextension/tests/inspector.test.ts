@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeDetail,
   describeCapture,
+  describeStep,
   diagnosticsByNode,
   earlierFindings,
   EXPLANATIONS,
@@ -74,6 +75,14 @@ describe('the inspection history', () => {
     expect(h.series('a', 'p')).toEqual([1]);
     expect(h.latest('a', 'p')).toBeNull();
     expect(h.latest('b', 'q')).toBe(8);
+  });
+
+  it('draws a line over time only once there are two points to join', () => {
+    expect(history.trend('hidden', 'activation.zero_fraction')).toBeNull(); // one capture
+    const values = Float32Array.from([0.5, Number.NaN, 0.25, 0.125]); // [2 records, 1 layer, 2 columns]
+    const two = new InspectionHistory([1, 11], [0.7, 0.6], ['a'], ['p', 'q'], values);
+    expect(two.trend('a', 'p')).toEqual([0.5, 0.25]);
+    expect(two.trend('a', 'q')).toBeNull(); // one finite value
   });
 
   it('refuses values whose shape does not match the layers and columns', () => {
@@ -155,10 +164,21 @@ describe('the capture line', () => {
   it('says where the latest record came from', () => {
     expect(describeCapture(capture({}))).toBe('no capture yet');
     expect(describeCapture(capture({ source: 'batch', step: 1, loss: 0.69314, records: 1 }))).toBe(
-      'latest: a batch at step 1 · loss 0.693 · 1 record'
+      'latest: a batch before any training · loss 0.693 · 1 record'
     );
     expect(
       describeCapture(capture({ training: true, every: 1, source: 'training', step: 40, loss: 0.5, records: 40 }))
     ).toBe('following training, a capture every 1 step · latest: training step 40 · loss 0.5 · 40 records');
+  });
+
+  it("counts a batch capture by the training steps its weights had, as the model's iterations do", () => {
+    // A batch captured after 500 steps runs step 501 without applying it.
+    expect(describeStep('batch', 501)).toBe('a batch after 500 training steps');
+    expect(describeStep('batch', 2)).toBe('a batch after 1 training step');
+    expect(describeStep('batch', 1)).toBe('a batch before any training');
+    expect(describeStep('training', 500)).toBe('training step 500');
+    expect(describeCapture(capture({ source: 'batch', step: 501, loss: null, records: 3 }))).toBe(
+      'latest: a batch after 500 training steps · 3 records'
+    );
   });
 });

@@ -3,6 +3,7 @@ import { SIDEBAR_TRAITS } from '../src/protocol';
 import { Signal } from '../src/signal';
 import { describeTraining } from '../src/sidebar/components/models';
 import { describePhase, kernelStatusOf, SidebarModel } from '../src/sidebar/model';
+import { placeView } from '../src/sidebar/placement';
 import type { CommChannel, KernelStatus, NotebookLink } from '../src/sidebar/tokens';
 import { COMM_TARGET } from '../src/sidebar/tokens';
 import { fixture } from './fixtures';
@@ -444,5 +445,13 @@ describe('what the kernel sends', () => {
     expect(
       describeTraining({ state: 'running', source: 'dashboard', epoch: 2, epochs: 10, loss: 0.1, curve: [0.1] })
     ).toBe('training · epoch 2/10 · loss 0.1 (dashboard)');
+  });
+});
+
+describe('where views opened from the panel go', () => {
+  it('splits the notebook once, then adds tabs to the views already there', () => {
+    expect(placeView('notebook-1', [])).toEqual({ mode: 'split-right', ref: 'notebook-1' });
+    expect(placeView('notebook-1', ['editor'])).toEqual({ mode: 'tab-after', ref: 'editor' });
+    expect(placeView('notebook-1', ['editor', 'dashboard'])).toEqual({ mode: 'tab-after', ref: 'dashboard' });
   });
 });

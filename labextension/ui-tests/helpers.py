@@ -39,6 +39,30 @@ def run_all_cells(page: Page, attempts: int = 3) -> None:
                 raise
 
 
+def run_cell(page: Page, index: int, attempts: int = 3) -> None:
+    """Runs one cell, until its prompt says it started (a click may be dropped, as above)."""
+    prompt = page.locator(f"{NOTEBOOK} .jp-Cell >> nth={index} >> .jp-InputPrompt")
+    before = prompt.text_content()
+    for attempt in range(attempts):
+        page.click(f"{NOTEBOOK} .jp-Cell >> nth={index}")
+        page.keyboard.press("Escape")  # command mode: Ctrl+Enter runs it, whatever is focused
+        page.keyboard.press("Control+Enter")
+        try:
+            page.wait_for_function(
+                "([prompt, before]) => prompt.textContent !== before",
+                arg=[prompt.element_handle(), before],
+                timeout=15_000,
+            )
+            return
+        except TimeoutError:
+            if attempt == attempts - 1:
+                raise
+
+
+def cell_output(page: Page, index: int):
+    return page.locator(f"{NOTEBOOK} .jp-Cell >> nth={index} >> .jp-OutputArea-output")
+
+
 def screenshot(page: Page, name: str, element=None) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -2,7 +2,8 @@
 of the notebook in focus, switches their backend, opens views beside the notebook, takes a
 palette layer into a graph editor, recovers from a kernel restart and follows the focus."""
 
-from helpers import NOTEBOOK, open_notebook, run_all_cells, screenshot
+import pytest
+from helpers import NOTEBOOK, cell_output, open_notebook, run_all_cells, run_cell, screenshot
 from playwright.sync_api import expect
 
 PANEL = "#model-workbench-sidebar"
@@ -18,16 +19,6 @@ def show_panel(page) -> None:
     if "lm-mod-current" not in (tab.get_attribute("class") or ""):
         tab.click()
     page.wait_for_selector(PANEL, state="visible")
-
-
-def run_cell(page, index: int) -> None:
-    page.click(f"{NOTEBOOK} .jp-Cell >> nth={index}")
-    page.keyboard.press("Escape")  # command mode: Ctrl+Enter runs the cell, whatever is focused
-    page.keyboard.press("Control+Enter")
-
-
-def cell_output(page, index: int):
-    return page.locator(f"{NOTEBOOK} .jp-Cell >> nth={index} >> .jp-OutputArea-output")
 
 
 def restart_kernel(page) -> None:
@@ -145,4 +136,74 @@ def test_the_panel_follows_the_notebook_in_focus(page, jupyter):
     expect(page.locator(model_row("other"))).to_be_visible()
     assert page.locator(model_row("model")).count() == 0
     screenshot(page, "sidebar-8-follows-b", page.locator(PANEL))
+    no_console_errors(page)
+
+
+READABLE_TEXT_PX = 11  # the smallest node text a user should have to read, on screen
+NODE_TEXT_SIZES = """() => {
+    const layer = document.querySelector('.jp-MainAreaWidget:not(.lm-mod-hidden) .wb-layer');
+    const scale = layer.transform.baseVal.consolidate().matrix.a;
+    const texts = layer.querySelectorAll('.wb-node-body div, .wb-node-body span');
+    return [...texts].map(text => parseFloat(getComputedStyle(text).fontSize) * scale);
+}"""
+VIEWS = {  # sidebar view: (its tab's title, the main-area widget showing it)
+    "editor": ("model · Graph editor", ".jp-MainAreaWidget:has(.wb-graph-editor)"),
+    "dashboard": ("model · Dashboard", ".jp-MainAreaWidget:has(.wb-dashboard)"),
+    "inspector": ("model · Inspector", ".jp-MainAreaWidget:has(.wb-inspector)"),
+}
+
+
+def overlap(a: dict, b: dict) -> bool:
+    """Whether two bounding boxes share more than an edge."""
+    return (
+        a["x"] < b["x"] + b["width"] - 1
+        and b["x"] < a["x"] + a["width"] - 1
+        and a["y"] < b["y"] + b["height"] - 1
+        and b["y"] < a["y"] + a["height"] - 1
+    )
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (1920, 1080)])
+def test_views_opened_from_the_panel_share_one_place_beside_the_notebook(
+    page, jupyter, width, height
+):
+    page.set_viewport_size({"width": width, "height": height})
+    open_notebook(page, jupyter, "sidebar_views.ipynb")
+    show_panel(page)
+    run_all_cells(page)
+    row = page.locator(model_row("model"))
+    expect(row).to_be_visible(timeout=120_000)
+    for view, (_, widget) in VIEWS.items():
+        row.locator(f"[data-action=open][data-view={view}]").click()
+        expect(page.locator(widget)).to_be_visible(timeout=60_000)
+
+    # The first view split the main area; the others are tabs of that same area.
+    tabs = page.locator("#jp-main-dock-panel .lm-TabBar-tab:has-text('model ·')")
+    expect(tabs).to_have_count(3)
+    areas = tabs.evaluate_all("tabs => new Set(tabs.map(tab => tab.closest('.lm-TabBar'))).size")
+    assert areas == 1, f"the views are in {areas} tab areas"
+    notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    for view, (title, widget) in VIEWS.items():
+        page.click(f"#jp-main-dock-panel .lm-TabBar-tab:has-text('{title}')")
+        expect(page.locator(widget)).to_be_visible()
+        for other, (_, hidden) in VIEWS.items():
+            if other != view:
+                expect(page.locator(hidden)).to_be_hidden()  # a tab behind it, not beside it
+        beside, shown = notebook.bounding_box(), page.locator(widget).bounding_box()
+        assert beside["width"] >= 400, f"the notebook is {beside['width']} px wide"
+        assert shown["width"] >= 400, f"the {view} is {shown['width']} px wide"
+        assert not overlap(beside, shown), (beside, shown)
+        screenshot(page, f"sidebar-views-{width}x{height}-{view}")
+
+    # The editor: room to work on the canvas, and node text that reads, as opened and after Fit.
+    title, widget = VIEWS["editor"]
+    page.click(f"#jp-main-dock-panel .lm-TabBar-tab:has-text('{title}')")
+    editor = page.locator(widget)
+    expect(editor.locator("[data-testid=node-conv]")).to_be_visible()
+    canvas = editor.locator("[data-testid=canvas]").bounding_box()
+    assert canvas["width"] >= 400, f"the canvas is {canvas['width']} px wide"
+    assert min(page.evaluate(NODE_TEXT_SIZES)) >= READABLE_TEXT_PX, page.evaluate(NODE_TEXT_SIZES)
+    editor.locator("[data-action=fit]").click()
+    assert min(page.evaluate(NODE_TEXT_SIZES)) >= READABLE_TEXT_PX, page.evaluate(NODE_TEXT_SIZES)
+    screenshot(page, f"sidebar-views-{width}x{height}-editor-fit")
     no_console_errors(page)

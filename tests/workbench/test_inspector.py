@@ -134,10 +134,10 @@ def test_it_follows_a_dashboard_training_the_same_model():
     assert dashboard.session.status()["state"] == "finished"
     steps = dashboard.session.step
     assert w.capture["source"] == "training" and not w.capture["training"]
-    assert w.capture["records"] == (steps + 1) // 2
+    assert w.capture["records"] == 1 + (steps + 1) // 2  # the batch when it opened, then training's
     assert w.capture["step"] == steps - (steps + 1) % 2
     history = events_of(w, "inspection_history")[-1]
-    np.testing.assert_array_equal(history["steps"], np.arange(1, steps + 1, 2))
+    np.testing.assert_array_equal(history["steps"], [1, *range(1, steps + 1, 2)])
     assert [d["id"] for d in w.diagnostics] == ["vanishing_gradients"]
     assert [d["id"] for d in w.findings] == ["vanishing_gradients"]
     assert "vanishing gradients" in w.diagnostics[0]["message"]
@@ -145,8 +145,8 @@ def test_it_follows_a_dashboard_training_the_same_model():
 
 
 def test_updates_while_training_are_throttled(monkeypatch):
-    """With a clock that never moves, a run sends two histories: the first capture's, and
-    everything when training ends."""
+    """With a clock that never moves, a run sends two histories: at the first training capture,
+    and everything when training ends (each after the batch captured when it opened)."""
     monkeypatch.setattr(inspector_session, "time", SimpleNamespace(perf_counter=lambda: 1e3))
     model = compiled(mlp())
     dashboard = wb.TrainingDashboard(model, datasets.xor(80))
@@ -156,7 +156,7 @@ def test_updates_while_training_are_throttled(monkeypatch):
     dashboard.start(epochs=3, batch_size=8)
     assert dashboard.wait(60)
     first, last = events_of(w, "inspection_history")
-    assert len(first["steps"]) == 1 and len(last["steps"]) == dashboard.session.step == 24
+    assert len(first["steps"]) == 2 and len(last["steps"]) == 1 + dashboard.session.step == 25
 
 
 def test_fit_in_a_cell_with_the_callback():
@@ -165,8 +165,36 @@ def test_fit_in_a_cell_with_the_callback():
     data = datasets.xor(40)
     model.fit(data.x, data.y, epochs=1, batch_size=10, verbose=0, callbacks=[inspector.callback])
     w = inspector.widget
-    assert w.capture["source"] == "training" and w.capture["records"] == 4
+    assert w.capture["source"] == "training" and w.capture["records"] == 1 + 4
     assert not w.capture["training"]
+
+
+def test_every_capture_before_training_is_a_point_of_the_history():
+    inspector = wb.Inspector(compiled(mlp()), datasets.xor(32))
+    w = inspector.widget
+    for _ in range(2):
+        assert send(w, "refresh")["type"] == "ack"
+    assert (w.capture["source"], w.capture["step"], w.capture["records"]) == ("batch", 1, 3)
+    np.testing.assert_array_equal(events_of(w, "inspection_history")[-1]["steps"], [1, 1, 1])
+
+
+def test_captures_are_numbered_by_the_models_own_training_steps():
+    """Steps trained before the inspector followed count: a training capture is the model's
+    step, and a batch captured after N steps is step N + 1 (the step it runs, not applied)."""
+    model = compiled(mlp())
+    data = datasets.xor(40)
+    model.fit(data.x, data.y, epochs=1, batch_size=10, verbose=0)  # 4 steps, not followed
+    inspector = wb.Inspector(model, data, every=1)
+    w = inspector.widget
+    assert (w.capture["source"], w.capture["step"]) == ("batch", 5)
+    model.fit(data.x, data.y, epochs=1, batch_size=10, verbose=0, callbacks=[inspector.callback])
+    assert (w.capture["source"], w.capture["step"]) == ("training", 8)
+    assert int(model.optimizer.iterations.numpy()) == 8
+    send(w, "refresh")
+    assert (w.capture["source"], w.capture["step"]) == ("batch", 9)
+    np.testing.assert_array_equal(
+        events_of(w, "inspection_history")[-1]["steps"], [5, 5, 6, 7, 8, 9]
+    )
 
 
 def test_capture_is_refused_while_training_runs():

@@ -70,9 +70,16 @@ export interface Viewport {
 }
 
 export const MIN_SCALE = 0.25;
-/** The smallest scale a graph is shown at on its own (node text stays readable). */
-export const READABLE_SCALE = 0.7;
 export const MAX_SCALE = 2.5;
+/** The smallest text in a node box, in canvas px (graph_editor.css: .wb-node-shape, .wb-node-params). */
+export const NODE_TEXT_PX = 11;
+/** The smallest text a user is asked to read on screen, in px. */
+export const READABLE_TEXT_PX = 11;
+/**
+ * The smallest scale a graph is fitted at (opening, Fit, after a layout): node text stays
+ * READABLE_TEXT_PX on screen, and a graph too large for the canvas is panned, not shrunk.
+ */
+export const READABLE_SCALE = READABLE_TEXT_PX / NODE_TEXT_PX;
 
 export function toCanvas(view: Viewport, screen: Position): Position {
   return { x: (screen.x - view.x) / view.scale, y: (screen.y - view.y) / view.scale };
@@ -90,23 +97,17 @@ export function zoomAt(view: Viewport, screen: Position, factor: number): Viewpo
 }
 
 /**
- * The viewport that shows `bounds` centred, at most at scale 1 and at least at `minScale`.
- * A graph too big for the canvas at `minScale` shows its start (top left: where the inputs
- * are) rather than its middle.
+ * The viewport that shows `bounds` centred, at most at scale 1 and at least at READABLE_SCALE.
+ * A graph too big for the canvas at READABLE_SCALE shows its start (top left: where the inputs
+ * are) rather than its middle; the rest is a pan away.
  */
-export function fitView(
-  bounds: Box | null,
-  width: number,
-  height: number,
-  margin = 40,
-  minScale = MIN_SCALE
-): Viewport {
+export function fitView(bounds: Box | null, width: number, height: number, margin = 40): Viewport {
   if (bounds === null || width <= 0 || height <= 0) {
     return { x: width / 2, y: margin + NODE_HEIGHT / 2, scale: 1 };
   }
   const scale = Math.min(
     1,
-    Math.max(minScale, Math.min((width - 2 * margin) / bounds.width, (height - 2 * margin) / bounds.height))
+    Math.max(READABLE_SCALE, Math.min((width - 2 * margin) / bounds.width, (height - 2 * margin) / bounds.height))
   );
   const place = (view: number, start: number, size: number) =>
     size * scale > view - 2 * margin ? margin - start * scale : view / 2 - (start + size / 2) * scale;

@@ -31,9 +31,7 @@ import {
   edgePath,
   fitView,
   inputPortPosition,
-  MIN_SCALE,
   nodeBox,
-  READABLE_SCALE,
   outputCount,
   outputPortPosition,
   refKey,
@@ -201,7 +199,7 @@ export class GraphEditorModel {
     this.state = { ...this.state, ...update };
     if (update.graph !== undefined && this.fitAfterLayout) {
       this.fitAfterLayout = false;
-      this.fit(this.canvasSize.width, this.canvasSize.height, READABLE_SCALE);
+      this.fit(this.canvasSize.width, this.canvasSize.height);
     }
     this.changed.emit();
   }
@@ -213,13 +211,13 @@ export class GraphEditorModel {
       return;
     }
     this.fitted = true;
-    this.fit(width, height, READABLE_SCALE);
+    this.fit(width, height);
   }
 
-  /** Shows the whole graph (the Fit button); with `minScale`, never smaller than that. */
-  fit(width: number, height: number, minScale = MIN_SCALE): void {
+  /** Shows as much of the graph as fits at a readable scale (the Fit button): all of it, centred, or its start. */
+  fit(width: number, height: number): void {
     const bounds = boundsOf(this.state.graph.nodes.map(n => nodeBox(n)));
-    this.viewport = fitView(bounds, width, height, undefined, minScale);
+    this.viewport = fitView(bounds, width, height);
     this.changed.emit();
   }
 

@@ -2,13 +2,16 @@
 import type { BufferLike, NDArray } from '../codec';
 import type {
   BufferRef,
+  CaptureSource,
   CaptureState,
   InspectionDetailEvent,
   InspectionDiagnostic,
   InspectionHistoryEvent,
   SummaryRef
 } from '../protocol';
+import { formatNumber } from '../format';
 import { ProtocolError, resolveBuffer } from '../protocol';
+import type { HeatScale } from '../ui/colormap';
 
 /** Every kept capture: values[record, layer, column], NaN where a layer has no such value. */
 export class InspectionHistory {
@@ -59,6 +62,12 @@ export class InspectionHistory {
     return out;
   }
 
+  /** A layer's column as a line over the captures: null until there are two points to join. */
+  trend(layer: string, column: string): number[] | null {
+    const values = this.series(layer, column);
+    return values.length >= 2 ? values : null;
+  }
+
   /** The latest capture's value, null when it has none. */
   latest(layer: string, column: string): number | null {
     const l = this.layers.indexOf(layer);
@@ -71,8 +80,8 @@ export class InspectionHistory {
   }
 }
 
-/** The per-layer table's columns: what to look at first, and what each one means. */
-export const TABLE_COLUMNS: { column: string; label: string; title: string }[] = [
+/** The per-layer table's columns: what to look at first and what each means; a `share` is shown in percent. */
+export const TABLE_COLUMNS: { column: string; label: string; title: string; share?: boolean }[] = [
   {
     column: 'activation.std',
     label: 'activation std',
@@ -81,7 +90,8 @@ export const TABLE_COLUMNS: { column: string; label: string; title: string }[] =
   {
     column: 'activation.zero_fraction',
     label: 'zeros',
-    title: 'The share of outputs that are exactly 0. After ReLU, a large share means dead units.'
+    title: 'The share of outputs that are exactly 0. After ReLU, a large share means dead units.',
+    share: true
   },
   {
     column: 'gradient.mean_abs',
@@ -141,21 +151,47 @@ export function earlierFindings(
   return findings.filter(d => !now.has(`${d.id} ${d.node}`));
 }
 
+/**
+ * What a capture is, by the model's training steps. A record's `step` is the training step it
+ * ran, counted from 1: a batch capture runs the step that would come next without applying it,
+ * so its weights are those after `step - 1` steps.
+ */
+export function describeStep(source: CaptureSource, step: number): string {
+  if (source === 'training') {
+    return `training step ${step}`;
+  }
+  const trained = step - 1;
+  return trained === 0 ? 'a batch before any training' : `a batch after ${trained} training step${plural(trained)}`;
+}
+
+function plural(count: number): string {
+  return count === 1 ? '' : 's';
+}
+
 /** One line about where the latest capture came from, or why there is none. */
 export function describeCapture(capture: CaptureState): string {
   const parts: string[] = [];
   if (capture.training) {
-    parts.push(`following training, a capture every ${capture.every} step${capture.every === 1 ? '' : 's'}`);
+    parts.push(`following training, a capture every ${capture.every} step${plural(capture.every)}`);
   }
   if (capture.source !== null && capture.step !== null) {
-    const where = capture.source === 'training' ? `training step ${capture.step}` : `a batch at step ${capture.step}`;
-    parts.push(`latest: ${where}`);
+    parts.push(`latest: ${describeStep(capture.source, capture.step)}`);
     if (capture.loss !== null) {
       parts.push(`loss ${Number(capture.loss.toPrecision(3))}`);
     }
-    parts.push(`${capture.records} record${capture.records === 1 ? '' : 's'}`);
+    parts.push(`${capture.records} record${plural(capture.records)}`);
   }
   return parts.length > 0 ? parts.join(' · ') : 'no capture yet';
+}
+
+/** What a heat map's colors mean, under it: the range they span, or the one value all cells have. */
+export function describeHeatScale({ range, colormap, constant }: HeatScale): string {
+  if (constant !== null) {
+    return Number.isNaN(constant) ? 'no finite values' : `every value is ${formatNumber(constant)}`;
+  }
+  return colormap === 'diverging'
+    ? `colors: −${formatNumber(range.max)} … 0 … ${formatNumber(range.max)}`
+    : `colors: ${formatNumber(range.min)} … ${formatNumber(range.max)}`;
 }
 
 export interface Summary {

@@ -4,20 +4,30 @@
  * output for one chosen sample).
  */
 import type { BufferLike } from '../codec';
-import { formatNumber, formatParams, formatShapes } from '../format';
-import type { CaptureState, InspectionDiagnostic, InspectorNode, Intent, KernelEvent } from '../protocol';
+import { formatNumber, formatParams, formatPercent, formatShapes } from '../format';
+import type {
+  CaptureSource,
+  CaptureState,
+  InspectionDiagnostic,
+  InspectorNode,
+  Intent,
+  KernelEvent
+} from '../protocol';
 import { resolveBuffer } from '../protocol';
 import { Banner } from '../ui/banner';
-import { histogramChart, sparkline } from '../ui/charts';
-import { rangeOf, symmetric, toPixels } from '../ui/colormap';
+import { sparkline } from '../ui/charts';
+import { type HeatScale, heatScale, toPixels } from '../ui/colormap';
 import { h, listen } from '../ui/dom';
 import { paintPixels } from '../ui/heatmap';
+import { histogramWithAxes } from '../ui/histogram';
 import { FrameScheduler } from '../ui/scheduler';
 import type { Cleanup, Problem } from '../widget';
 import {
   activationLayout,
   decodeDetail,
   describeCapture,
+  describeHeatScale,
+  describeStep,
   type Detail,
   diagnosticLabel,
   diagnosticsByNode,
@@ -96,10 +106,14 @@ export class InspectorView {
       h('span', { class: 'wb-hint' }, 'steps'),
       this.status,
       h('span', { class: 'wb-spacer' }),
-      h('button', { class: 'wb-button', 'data-action': 'previous', type: 'button', title: 'Previous sample' }, '◀'),
-      h('label', { class: 'wb-label' }, 'sample', this.sample),
-      this.sampleCount,
-      h('button', { class: 'wb-button', 'data-action': 'next', type: 'button', title: 'Next sample' }, '▶')
+      h(
+        'span',
+        { class: 'wb-sample-picker' }, // wraps as one when the toolbar is narrow
+        h('button', { class: 'wb-button', 'data-action': 'previous', type: 'button', title: 'Previous sample' }, '◀'),
+        h('label', { class: 'wb-label' }, 'sample', this.sample),
+        this.sampleCount,
+        h('button', { class: 'wb-button', 'data-action': 'next', type: 'button', title: 'Next sample' }, '▶')
+      )
     );
     this.element = h(
       'div',
@@ -108,7 +122,7 @@ export class InspectorView {
       this.banner.element,
       this.message,
       this.diagnosticsList,
-      this.table,
+      h('div', { class: 'wb-inspector-table' }, this.table), // scrolls sideways when narrow
       this.details
     );
     const selectNode = (event: Event) => {
@@ -213,11 +227,12 @@ export class InspectorView {
       return [];
     }
     const earlier = earlierFindings(findings, diagnostics);
+    const latest = capture.source;
     return [
       h('h4', { class: 'wb-section-title' }, 'Diagnostics'),
       diagnostics.length === 0
         ? h('p', { class: 'wb-hint wb-ok' }, 'Nothing looks wrong in the latest capture.')
-        : h('ul', { class: 'wb-diagnostics' }, ...diagnostics.map(d => this.renderDiagnostic(d, 'warning'))),
+        : h('ul', { class: 'wb-diagnostics' }, ...diagnostics.map(d => this.renderDiagnostic(d, 'warning', latest))),
       earlier.length === 0
         ? null
         : h(
@@ -228,12 +243,13 @@ export class InspectorView {
               {},
               `${earlier.length} earlier finding${earlier.length === 1 ? '' : 's'}, not seen in the latest capture`
             ),
-            h('ul', { class: 'wb-diagnostics' }, ...earlier.map(d => this.renderDiagnostic(d, 'info')))
+            h('ul', { class: 'wb-diagnostics' }, ...earlier.map(d => this.renderDiagnostic(d, 'info', 'training')))
           )
     ];
   }
 
-  private renderDiagnostic(d: InspectionDiagnostic, kind: 'warning' | 'info'): HTMLElement {
+  /** A finding, with the capture it was found in (`source`: the kind of that capture). */
+  private renderDiagnostic(d: InspectionDiagnostic, kind: 'warning' | 'info', source: CaptureSource): HTMLElement {
     return h(
       'li',
       { class: `wb-diagnostic wb-${kind}`, 'data-diagnostic': d.id, 'data-node': d.node },
@@ -242,7 +258,7 @@ export class InspectorView {
         { class: 'wb-diagnostic-head' },
         h('span', { class: `wb-badge wb-${kind}` }, diagnosticLabel(d.id)),
         d.node === null ? null : h('span', { class: 'wb-node-link', role: 'button' }, d.node),
-        h('span', { class: 'wb-hint' }, `step ${d.step}`)
+        h('span', { class: 'wb-hint' }, describeStep(source, d.step))
       ),
       h('div', { class: 'wb-diagnostic-message' }, d.message),
       h('div', { class: 'wb-hint wb-diagnostic-why' }, explain(d.id))
@@ -280,7 +296,7 @@ export class InspectorView {
           )
         ),
         h('td', { class: 'wb-hint' }, formatShapes(node.output_shapes), h('br', {}), formatParams(node.params)),
-        ...TABLE_COLUMNS.map(c => this.renderCell(node.id, c.column)),
+        ...TABLE_COLUMNS.map(c => this.renderCell(node.id, c)),
         h(
           'td',
           { class: 'wb-badges' },
@@ -297,16 +313,19 @@ export class InspectorView {
     return [h('thead', {}, header), h('tbody', {}, ...rows)];
   }
 
-  private renderCell(node: string, column: string): HTMLElement {
+  private renderCell(node: string, { column, share }: (typeof TABLE_COLUMNS)[number]): HTMLElement {
     const latest = this.history.latest(node, column);
     if (latest === null) {
       return h('td', { class: 'wb-hint' }, '–');
     }
+    const trend = this.history.trend(node, column);
     return h(
       'td',
       { class: 'wb-cell', 'data-column': column },
-      h('span', { class: 'wb-num' }, formatNumber(latest)),
-      sparkline(this.history.series(node, column), 70, 16)
+      h('span', { class: 'wb-num' }, share ? formatPercent(latest) : formatNumber(latest)),
+      trend === null
+        ? h('span', { class: 'wb-no-trend', title: 'One capture so far: the line over time starts at the second.' })
+        : sparkline(trend, 70, 16)
     );
   }
 
@@ -326,9 +345,7 @@ export class InspectorView {
     const detail = this.detail?.node === node ? this.detail : null;
     const activation = this.activation?.node === node ? this.activation : null;
     const where =
-      detail?.step == null
-        ? 'no capture yet'
-        : `${detail.source === 'training' ? 'training step' : 'batch at step'} ${detail.step}`;
+      detail?.step == null || detail.source === null ? 'no capture yet' : describeStep(detail.source, detail.step);
     const figures: (HTMLElement | null)[] = [];
     if (detail !== null) {
       figures.push(
@@ -379,12 +396,18 @@ export class InspectorView {
             h('td', {}, label),
             ...['mean', 'std', 'min', 'max', 'mean_abs', 'zero_fraction'].map(name => {
               const value = summary.stats[name];
-              return h('td', { class: 'wb-num' }, value === null || value === undefined ? 'n/a' : formatNumber(value));
+              const text =
+                value === null || value === undefined
+                  ? 'n/a'
+                  : name === 'zero_fraction'
+                    ? formatPercent(value)
+                    : formatNumber(value);
+              return h('td', { class: 'wb-num' }, text);
             })
           );
     const notes = [
-      detail.deadFraction === null ? null : `dead units: ${Math.round(detail.deadFraction * 100)}%`,
-      detail.saturatedFraction === null ? null : `saturated: ${Math.round(detail.saturatedFraction * 100)}%`
+      detail.deadFraction === null ? null : `dead units: ${formatPercent(detail.deadFraction)}`,
+      detail.saturatedFraction === null ? null : `saturated: ${formatPercent(detail.saturatedFraction)}`
     ].filter(n => n !== null);
     return h(
       'div',
@@ -412,7 +435,7 @@ export class InspectorView {
     return h(
       'figure',
       { class: 'wb-figure', 'data-figure': label },
-      histogramChart(Array.from(histogram.counts), 200, 60),
+      histogramWithAxes(Array.from(histogram.counts), histogram.low, histogram.high),
       h('figcaption', {}, `${label}: ${range}`)
     );
   }
@@ -420,23 +443,25 @@ export class InspectorView {
   private heatFigure(caption: string, values: ArrayLike<number>, shape: number[]): HTMLElement {
     const rows = shape.length > 1 ? shape[0] : 1;
     const cols = shape.length > 1 ? shape[1] : (shape[0] ?? values.length);
+    const scale = heatScale(values);
     return h(
       'figure',
       { class: 'wb-figure' },
-      h('div', { class: 'wb-heatmap', 'data-testid': 'heatmap' }, heatCanvas(values, cols, rows)),
-      h('figcaption', {}, caption)
+      h('div', { class: 'wb-heatmap', 'data-testid': 'heatmap' }, heatCanvas(values, cols, rows, scale)),
+      h('figcaption', {}, caption),
+      h('div', { class: 'wb-hint wb-heat-scale' }, describeHeatScale(scale))
     );
   }
 
   private sampleFigure(activation: Activation): HTMLElement {
     const layout = activationLayout(activation.shape);
-    const range = rangeOf(activation.values);
+    const scale = heatScale(activation.values); // one for every tile, so channels compare
     const tiles = Array.from({ length: layout.tiles }, (_, t) =>
       heatCanvas(
         tileValues(activation.values, activation.shape, layout, t),
         layout.cols,
         layout.rows,
-        range,
+        scale,
         layout.tiles > 1 ? `channel ${t}` : ''
       )
     );
@@ -452,7 +477,8 @@ export class InspectorView {
         'figcaption',
         {},
         `output for sample ${activation.sample}${layout.tiles > 1 ? `, first ${layout.tiles} channels` : ''}`
-      )
+      ),
+      h('div', { class: 'wb-hint wb-heat-scale' }, describeHeatScale(scale))
     );
   }
 
@@ -467,21 +493,15 @@ function present(nodes: (Node | null)[]): Node[] {
   return nodes.filter((node): node is Node => node !== null);
 }
 
-/** A pixelated heat map: signed values on the diverging map around 0, others on viridis. */
+/** A pixelated heat map of rows x cols values, colored on `scale` (colormap.ts's heatScale). */
 function heatCanvas(
   values: ArrayLike<number>,
   cols: number,
   rows: number,
-  range = rangeOf(values),
+  scale: HeatScale,
   title = ''
 ): HTMLCanvasElement {
-  const signed = range.min < 0;
   const canvas = h('canvas', { class: 'wb-heatmap-tile', title });
-  paintPixels(
-    canvas,
-    toPixels(values, signed ? symmetric(range) : range, signed ? 'diverging' : 'viridis', 0, cols * rows),
-    cols,
-    rows
-  );
+  paintPixels(canvas, toPixels(values, scale.range, scale.colormap, 0, cols * rows), cols, rows);
   return canvas;
 }

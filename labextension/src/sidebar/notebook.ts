@@ -14,6 +14,7 @@ import type { BufferLike } from '../codec';
 import { widgetRefId } from '../protocol';
 import { Signal } from '../signal';
 import { kernelStatusOf } from './model';
+import { placeView } from './placement';
 import type { CommChannel, KernelStatus, NotebookLink } from './tokens';
 
 const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
@@ -166,7 +167,10 @@ export class NotebookPanelLink implements NotebookLink {
     await this.app.commands.execute('notebook:change-kernel');
   }
 
-  /** Renders the widget with this notebook's widget manager, in a tab to the notebook's right. */
+  /**
+   * Renders the widget with this notebook's widget manager, in a tab to the notebook's right:
+   * in the area the views opened before it are in (placement.ts).
+   */
   async showWidget(widget: string, title: string): Promise<void> {
     const id = widgetRefId(widget);
     const open = this.views.get(id);
@@ -187,11 +191,13 @@ export class NotebookPanelLink implements NotebookLink {
     const view = new MainAreaWidget({ content });
     view.id = `model-workbench-view-${id}`;
     view.title.label = title;
+    view.title.caption = title; // the tab shortens the label when the views share the width
     view.title.icon = this.icon;
     view.title.closable = true;
+    const opened = [...this.views.values()].filter(other => other.isAttached).map(other => other.id);
     view.disposed.connect(() => this.views.delete(id));
     this.views.set(id, view);
-    this.app.shell.add(view, 'main', { mode: 'split-right', ref: this.panel.id });
+    this.app.shell.add(view, 'main', placeView(this.panel.id, opened));
     await renderer.renderModel(
       new MimeModel({ data: { [WIDGET_MIME]: { model_id: id, version_major: 2, version_minor: 1 } } })
     );

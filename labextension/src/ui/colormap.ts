@@ -57,6 +57,45 @@ export function symmetric(range: Range): Range {
   return { min: -extent, max: extent };
 }
 
+/** How a heat map colors its values; `constant`: the one value they all have (NaN: none is finite), else null. */
+export interface HeatScale {
+  range: Range;
+  colormap: ColormapName;
+  constant: number | null;
+}
+
+/** The share of values whose magnitude a heat map's colors span; the few beyond take the end colors. */
+const HEAT_SHARE = 0.98;
+
+/**
+ * A heat map's scale: signed values on the diverging map, symmetric around 0 (white), others on
+ * viridis. It spans the magnitude of HEAT_SHARE of the values, not the extreme: gradients are
+ * heavy-tailed, and a range set by their few largest values paints all the rest near white.
+ */
+export function heatScale(values: ArrayLike<number>): HeatScale {
+  const finite = Array.from(values).filter(Number.isFinite);
+  if (finite.length === 0 || finite.every(v => v === finite[0])) {
+    return { range: rangeOf(finite), colormap: 'viridis', constant: finite.length > 0 ? finite[0] : Number.NaN };
+  }
+  if (finite.some(v => v < 0)) {
+    const magnitudes = finite.map(Math.abs).sort((a, b) => a - b);
+    const extent = quantile(magnitudes, HEAT_SHARE) || magnitudes[magnitudes.length - 1];
+    return { range: { min: -extent, max: extent }, colormap: 'diverging', constant: null };
+  }
+  const sorted = finite.sort((a, b) => a - b);
+  const high = quantile(sorted, HEAT_SHARE);
+  return {
+    range: { min: sorted[0], max: high > sorted[0] ? high : sorted[sorted.length - 1] },
+    colormap: 'viridis',
+    constant: null
+  };
+}
+
+/** The value below which `share` of the sorted values lie. */
+function quantile(sorted: readonly number[], share: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(share * (sorted.length - 1)))];
+}
+
 /** RGBA pixels for `count` values starting at `offset`, scaled to `range` on the colormap. */
 export function toPixels(
   values: ArrayLike<number>,

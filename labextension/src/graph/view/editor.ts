@@ -104,7 +104,7 @@ export class GraphEditorView {
       h('span', { class: 'wb-spacer' }),
       button('−', 'zoom-out', 'Zoom out'),
       button('+', 'zoom-in', 'Zoom in'),
-      button('Fit', 'fit', 'Fit the graph in view')
+      button('Fit', 'fit', 'Show the whole graph, or its start when it is too large to read whole (drag to pan)')
     );
     const side = h('div', { class: 'wb-side' }, this.form.element, this.codeBox);
     this.element = h(
