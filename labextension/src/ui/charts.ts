@@ -1,4 +1,4 @@
-/** Small SVG charts: sparklines and histograms. */
+/** Small SVG charts: sparklines. */
 import { s } from './dom';
 
 /** Polyline points for values scaled into a width x height box. */
@@ -15,35 +15,17 @@ export function sparklinePoints(values: readonly number[], width: number, height
     .join(' ');
 }
 
+/** A line of the values, with a dot at the latest; empty below two values (one is no trend). */
 export function sparkline(values: readonly number[], width = 90, height = 20): SVGSVGElement {
+  const svg = s('svg', { class: 'wb-sparkline', width, height, viewBox: `0 0 ${width} ${height}` });
+  if (values.length < 2) {
+    return svg;
+  }
   const points = sparklinePoints(values, width, height);
-  return s(
-    'svg',
-    { class: 'wb-sparkline', width, height, viewBox: `0 0 ${width} ${height}` },
-    values.length > 1 ? s('polyline', { points, fill: 'none', 'stroke-width': 1.5 }) : null,
-    values.length > 0
-      ? s('circle', {
-          cx: values.length > 1 ? width : width / 2,
-          cy: Number(points.split(' ').pop()?.split(',')[1]),
-          r: 2
-        })
-      : null
+  const last = points.split(' ').pop()?.split(',')[1];
+  svg.append(
+    s('polyline', { points, fill: 'none', 'stroke-width': 1.5 }),
+    s('circle', { cx: width, cy: Number(last), r: 2 })
   );
-}
-
-export function histogramChart(counts: readonly number[], width = 320, height = 90): SVGSVGElement {
-  const max = Math.max(1, ...counts);
-  const bar = width / Math.max(1, counts.length);
-  return s(
-    'svg',
-    { class: 'wb-histogram', width, height, viewBox: `0 0 ${width} ${height}`, 'data-testid': 'histogram' },
-    ...counts.map((count, i) => {
-      const h = (count / max) * (height - 2);
-      return s(
-        'rect',
-        { x: i * bar + 0.5, y: height - h, width: Math.max(1, bar - 1), height: h },
-        s('title', {}, String(count))
-      );
-    })
-  );
+  return svg;
 }

@@ -72,7 +72,7 @@ export function modelRow(entry: ModelEntry): HTMLLIElement {
       'div',
       { class: 'wb-model-training' },
       h('span', { class: 'wb-model-state', 'data-testid': 'training' }, describeTraining(training)),
-      training.curve.length > 0 ? sparkline(training.curve, 80, 18) : null
+      training.curve.length > 1 ? sparkline(training.curve, 80, 18) : null
     ),
     h(
       'div',
