@@ -162,6 +162,9 @@ class TrainingSession(Session):
         self._gate.set()
         self._state, self._epoch, self._epochs = "running", 0, epochs
         self._last_flush, self._speed = None, None
+        # Steps are the model's own (as the inspector's): a fit in a cell since the last run
+        # moves them on. After a new compile reset them, the curves go on from where they were.
+        self.step = max(self.step, int(self.model.optimizer.iterations.numpy()))
         self.curves.mark(self.step, "start", f"start on {self.model.backend.name}")
         observers = list(TrainingSession.observers)
         followers = [c for observer in observers for c in observer.training_callbacks(self)]

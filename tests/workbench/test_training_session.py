@@ -68,6 +68,19 @@ def test_a_fresh_model_is_compiled_for_the_task_and_trains(session):
     assert last.values["status"]["state"] == "finished"
 
 
+def test_steps_are_the_models_own_also_after_a_fit_in_a_cell(session):
+    s = session()
+    s.start(epochs=1, batch_size=32)
+    assert s.wait(30) and s.status()["step"] == 4
+    data = datasets.xor(128)
+    s.model.fit(data.x, data.y, epochs=2, batch_size=32, verbose=0)  # 8 steps in a cell
+    s.start(epochs=1, batch_size=32)
+    assert s.wait(30)
+    assert s.status()["step"] == int(s.model.optimizer.iterations.numpy()) == 16
+    steps, _ = s.curves.points("loss")
+    np.testing.assert_array_equal(steps, [1, 2, 3, 4, 13, 14, 15, 16])
+
+
 def test_pause_resume_and_stop_are_honoured_within_one_step(session):
     s = session()
     s.start(epochs=LONG, batch_size=16)
