@@ -65,7 +65,7 @@ def _input_tensors(node, results):
     """(arguments as symbolic tensors, None) or (None, why the node must wait)."""
     args = []
     for (name, kind, optional), sources in zip(palette.ports(node.class_name), node.sources):
-        if kind == "list" and len(sources) < 2:
+        if kind == "list" and len(sources) < palette.LIST_MINIMUM:
             return None, f"Connect at least two tensors to `{name}`."
         if not sources:
             if optional:

@@ -122,7 +122,7 @@ class EditorSession(Session):
         self._apply(lambda: self.draft.auto_layout(direction))
 
     def set_outputs(self, outputs: list) -> None:
-        """The model's outputs in order (Refs); an empty list: every unconsumed node."""
+        """The model's outputs in order (Refs); an empty list: automatic ones (GraphDraft)."""
         self._apply(lambda: self.draft.set_outputs(list(outputs)))
 
     def load_spec(self, spec: dict) -> None:

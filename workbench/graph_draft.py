@@ -43,7 +43,7 @@ class GraphDraft:
     def __init__(self, name: str = "model"):
         self.name = name
         self.nodes: dict[str, DraftNode] = {}
-        self.explicit_outputs: list[Ref] | None = None  # None: every unconsumed node
+        self.explicit_outputs: list[Ref] | None = None  # None: _automatic_outputs()
         self.revision = 0
         self._undo: list = []
         self._redo: list = []
@@ -148,7 +148,8 @@ class GraphDraft:
             self._apply_layout(direction)
 
     def set_outputs(self, outputs: list) -> None:
-        """The model's outputs in order; an empty list means every unconsumed node."""
+        """The model's outputs in order; an empty list means automatic ones: every node nothing
+        consumes whose inputs are all connected."""
         for ref in outputs:
             self._check_source(ref)
         if len(set(outputs)) != len(outputs):
@@ -228,7 +229,7 @@ class GraphDraft:
         if not any(n.class_name == "InputLayer" for n in self.nodes.values()):
             errors.append("Add an InputLayer: every model starts from one.")
         if not outputs:
-            errors.append("Nothing is connected after the inputs yet, so the model has no output.")
+            errors.append(self._no_output_message())
         wanted = self._ancestors_of({r.node for r in outputs}) | {r.node for r in outputs}
         for ref in outputs:
             shapes = results[ref.node].output_shapes
@@ -432,13 +433,26 @@ class GraphDraft:
         parents = {n: sorted(self._parents(n), key=created.__getitem__) for n in self.nodes}
         return dag.postorder(self.nodes, parents)
 
-    def _automatic_outputs(self) -> list:
+    def _ends(self) -> list:
+        """The layers nothing consumes (inputs aside): where the graph ends, in creation order."""
         consumed = {r.node for n in self.nodes.values() for refs in n.sources for r in refs}
         return [
-            Ref(n.id, 0)
-            for n in self.nodes.values()
-            if n.id not in consumed and n.class_name != "InputLayer"
+            n for n in self.nodes.values() if n.id not in consumed and n.class_name != "InputLayer"
         ]
+
+    def _automatic_outputs(self) -> list:
+        """The ends whose inputs are all connected: a layer just dropped on the canvas, or one
+        still being wired, is not silently made an output of the model."""
+        return [Ref(n.id, 0) for n in self._ends() if _wired(n)]
+
+    def _no_output_message(self) -> str:
+        unwired = [n.id for n in self._ends() if not _wired(n)]
+        if not unwired:
+            return "Nothing is connected after the inputs yet, so the model has no output."
+        return (
+            f"No layer ends the model yet: connect the inputs of {', '.join(unwired)} (a layer "
+            "with an unconnected input is not an output)."
+        )
 
     def _layer_entry(self, node: DraftNode) -> dict:
         return {
@@ -491,6 +505,10 @@ class GraphDraft:
         edges = [(r.node, n.id) for n in self.nodes.values() for refs in n.sources for r in refs]
         for node_id, position in layout.layout(list(self.nodes), edges, direction).items():
             self.nodes[node_id].position = position
+
+
+def _wired(node: DraftNode) -> bool:
+    return palette.inputs_connected(node.class_name, node.sources)
 
 
 def _pairs(refs) -> tuple:

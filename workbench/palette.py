@@ -41,6 +41,7 @@ PORTS = {
     ),
 }
 ONE_TENSOR = (("inputs", "single", False),)
+LIST_MINIMUM = 2  # a list argument (Add's `inputs`) takes at least two tensors
 
 _ACTIVATION = {"type": "choice", "choices": list(activations.NAMES)}
 _INITIALIZER = {"type": "choice", "choices": list(initializers.NAMES)}
@@ -160,6 +161,15 @@ def defaults(class_name: str) -> dict:
 
 def ports(class_name: str) -> tuple:
     return PORTS.get(class_name, ONE_TENSOR)
+
+
+def inputs_connected(class_name: str, sources: list) -> bool:
+    """Whether every required tensor argument has its sources (`sources`: a list of Refs per
+    argument): one tensor, or LIST_MINIMUM for a list."""
+    return all(
+        len(refs) >= (LIST_MINIMUM if kind == "list" else 1) or (optional and not refs)
+        for (_, kind, optional), refs in zip(ports(class_name), sources)
+    )
 
 
 def category(class_name: str) -> str:

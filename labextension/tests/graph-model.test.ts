@@ -1,16 +1,29 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
+  ARROW_LENGTH,
   fitView,
+  listPortWidth,
   NODE_HEIGHT,
   NODE_TEXT_PX,
   NODE_WIDTH,
+  PORT_RADIUS,
   READABLE_SCALE,
   READABLE_TEXT_PX,
   toScreen
 } from '../src/graph/geometry';
 import { EditorState, GraphEditorModel, keyCommand } from '../src/graph/model';
-import { checkDiagnostics, checkGraph, checkHistory, checkPalette, Intent, parseKernelMessage } from '../src/protocol';
+import {
+  checkDiagnostics,
+  checkGraph,
+  checkHistory,
+  checkPalette,
+  GraphState,
+  Intent,
+  NodeState,
+  parseKernelMessage,
+  Ref
+} from '../src/protocol';
 import { eventFixture, fixture } from './fixtures';
 
 function loadState(name: string): EditorState {
@@ -24,6 +37,73 @@ function loadState(name: string): EditorState {
     diagnostics: checkDiagnostics(raw.diagnostics)
   };
 }
+
+/** A node whose tensor arguments read from `sources` (one list each). */
+function layer(
+  id: string,
+  className: string,
+  x: number,
+  y: number,
+  args: [string, 'single' | 'list', string[]][]
+): NodeState {
+  return {
+    id,
+    class: className,
+    config: {},
+    args: args.map(([name, kind, sources]) => ({
+      name,
+      kind,
+      optional: false,
+      sources: sources.map(node => ({ node, output: 0 }))
+    })),
+    position: { x, y },
+    output_shapes: [[null, 4]],
+    params: 0,
+    status: 'ok',
+    error: null
+  };
+}
+
+/** A graph of these nodes, its edges read from their arguments. */
+function graphOf(nodes: NodeState[], outputs: string[], outputsAuto = true): GraphState {
+  const edges = nodes.flatMap(node =>
+    node.args.flatMap((arg, index) => arg.sources.map(source => ({ source, target: { node: node.id, arg: index } })))
+  );
+  const refs: Ref[] = outputs.map(node => ({ node, output: 0 }));
+  return {
+    name: 'model',
+    nodes,
+    edges,
+    inputs: ['x'],
+    outputs: refs,
+    outputs_auto: outputsAuto,
+    errors: [],
+    valid: true,
+    total_params: 0
+  };
+}
+
+/** x -> a -> out, and x -> dense_3 left hanging: two automatic outputs. */
+const TWO_ENDS = graphOf(
+  [
+    layer('x', 'InputLayer', 0, 0, []),
+    layer('a', 'Dense', 0, 120, [['inputs', 'single', ['x']]]),
+    layer('out', 'Dense', 0, 240, [['inputs', 'single', ['a']]]),
+    layer('dense_3', 'Dense', 200, 120, [['inputs', 'single', ['x']]])
+  ],
+  ['out', 'dense_3']
+);
+
+/** a and b added: one list port with two edges. */
+const MERGE = graphOf(
+  [
+    layer('x', 'InputLayer', 0, 0, []),
+    layer('a', 'Dense', -100, 120, [['inputs', 'single', ['x']]]),
+    layer('b', 'Dense', 100, 120, [['inputs', 'single', ['x']]]),
+    layer('add', 'Add', 0, 240, [['inputs', 'list', ['a', 'b']]])
+  ],
+  ['add']
+);
 
 describe('GraphEditorModel', () => {
   let sent: Intent[];
@@ -49,7 +129,7 @@ describe('GraphEditorModel', () => {
         ['dense', '(None, 10)', '7,850 params']
       ]);
       expect(nodes.map(n => n.status)).toEqual(['ok', 'ok', 'ok']);
-      expect(nodes[2].isOutput).toBe(true);
+      expect(nodes.map(n => n.output?.label ?? null)).toEqual([null, null, 'output']);
     });
 
     it('gives input layers no input port and other layers one per tensor argument', () => {
@@ -61,13 +141,15 @@ describe('GraphEditorModel', () => {
       expect(flatten.outputs[0].position.y).toBe(flatten.box.y + NODE_HEIGHT);
     });
 
-    it('draws an edge from the output port to the input port', () => {
+    it('draws an edge from the output port to an arrowhead on the input port, leaving both ports visible', () => {
       const view = model.canvas();
       expect(view.edges.map(e => e.key)).toEqual(['input_layer:0->flatten:0', 'flatten:0->dense:0']);
       const from = view.nodes[0].outputs[0].position;
       const to = view.nodes[1].inputs[0].position;
-      expect(view.edges[0].path.startsWith(`M ${from.x} ${from.y} C`)).toBe(true);
-      expect(view.edges[0].path.endsWith(`${to.x} ${to.y}`)).toBe(true);
+      const [start, end] = [from.y + PORT_RADIUS, to.y - PORT_RADIUS];
+      expect(view.edges[0].path.startsWith(`M ${from.x} ${start} C`)).toBe(true);
+      expect(view.edges[0].path.endsWith(`${to.x} ${end - ARROW_LENGTH}`)).toBe(true);
+      expect(view.edges[0].arrow).toMatch(new RegExp(`L ${to.x} ${end} Z$`));
     });
 
     it('shows a node with an error in error status with its message, and a taller box', () => {
@@ -127,6 +209,106 @@ describe('GraphEditorModel', () => {
         { type: 'set_outputs', outputs: [] },
         { type: 'set_outputs', outputs: [] }
       ]);
+    });
+  });
+
+  describe('automatic outputs', () => {
+    it('says so when the graph ends in several layers, naming the one to connect onward', () => {
+      model.setState({ graph: TWO_ENDS });
+      expect(model.outputsNotice()).toEqual({
+        text: '2 outputs: out and dense_3. Connect dense_3 onward, delete it, or choose the outputs.',
+        main: { node: 'out', output: 0 }
+      });
+      const tags = Object.fromEntries(model.canvas().nodes.map(n => [n.id, n.output]));
+      expect(tags.out).toMatchObject({ label: 'output 1', extra: false });
+      expect(tags.dense_3).toMatchObject({ label: 'output 2', extra: true });
+      expect(tags.dense_3!.title).toMatch(/automatic/);
+      expect(tags.a).toBeNull();
+      model.keepOnlyOutput(model.outputsNotice()!.main);
+      expect(sent).toEqual([{ type: 'set_outputs', outputs: [{ node: 'out', output: 0 }] }]);
+    });
+
+    it('says nothing of outputs that were chosen, or of one output', () => {
+      model.setState({ graph: { ...TWO_ENDS, outputs_auto: false } });
+      expect(model.outputsNotice()).toBeNull();
+      expect(model.canvas().nodes.filter(n => n.output?.extra)).toEqual([]);
+      expect(model.canvas().nodes.find(n => n.id === 'dense_3')!.output!.title).toMatch(/chosen/);
+      model.setState(loadState('editor_state.json'));
+      expect(model.outputsNotice()).toBeNull();
+    });
+  });
+
+  describe('list ports', () => {
+    it('draw as a pill labelled 2+ whose tooltip asks for two or more tensors', () => {
+      model.setState({ graph: MERGE });
+      const add = model.canvas().nodes.find(n => n.id === 'add')!;
+      expect(add.inputs[0]).toMatchObject({ kind: 'list', label: '2+', width: listPortWidth(2) });
+      expect(add.inputs[0].title).toBe('inputs: connect two or more tensors here (2 connected)');
+      expect(listPortWidth(5)).toBeGreaterThan(listPortWidth(2));
+      const dense = model.canvas().nodes.find(n => n.id === 'a')!;
+      expect(dense.inputs[0]).toMatchObject({ label: null, width: 2 * PORT_RADIUS });
+    });
+
+    it('give each edge its own slot, so both arrows show', () => {
+      model.setState({ graph: MERGE });
+      const view = model.canvas();
+      const port = view.nodes.find(n => n.id === 'add')!.inputs[0];
+      const tips = view.edges.filter(e => e.target.node === 'add').map(e => Number(/L (\S+) \S+ Z$/.exec(e.arrow)![1]));
+      expect(tips).toHaveLength(2);
+      expect(tips[0]).toBeLessThan(tips[1]);
+      for (const x of tips) {
+        expect(Math.abs(x - port.position.x)).toBeLessThan(port.width / 2);
+      }
+    });
+
+    it('take a second edge dragged onto them, as the first', () => {
+      model.setState({ graph: MERGE });
+      model.pressOutput({ node: 'x', output: 0 }, { x: 0, y: 0 });
+      model.move({ x: 0, y: 200 }, { x: 0, y: 0 });
+      model.release({ node: 'add', arg: 0 });
+      expect(sent).toEqual([{ type: 'connect', source: { node: 'x', output: 0 }, target: { node: 'add', arg: 0 } }]);
+    });
+  });
+
+  describe('the banner', () => {
+    const refused = { message: 'Only a valid model can be exported; first fix: dense', code: 'rejected' };
+
+    it('clears a refused export when a later export works', async () => {
+      reply = null;
+      await model.exportModel('spec');
+      model.showProblem(refused);
+      expect(model.problem).toEqual(refused);
+      reply = { filename: 'model.json', bytes: 10 };
+      await model.exportModel('spec');
+      expect(model.problem).toBeNull();
+    });
+
+    it('clears a refused intent when the graph changes, but not a version mismatch', () => {
+      model.showProblem(refused);
+      model.setState({ selection: 'dense' });
+      expect(model.problem).toEqual(refused);
+      model.setState({ graph: MERGE });
+      expect(model.problem).toBeNull();
+      const mismatch = { message: 'This page speaks widget protocol version 1', code: 'version_mismatch' };
+      model.showProblem(mismatch);
+      model.setState({ graph: TWO_ENDS });
+      expect(model.problem).toEqual(mismatch);
+      model.dismissProblem();
+      expect(model.problem).toBeNull();
+    });
+  });
+
+  describe('the palette', () => {
+    it('opens with the input and core layers unfolded, and folds a category on request', () => {
+      const open = () =>
+        model
+          .paletteGroups()
+          .filter(g => g.open)
+          .map(g => g.category);
+      expect(open()).toEqual(['input', 'core']);
+      model.toggleCategory('merging');
+      model.toggleCategory('input');
+      expect(open()).toEqual(['core', 'merging']);
     });
   });
 

@@ -24,9 +24,10 @@ def drop_layer(page, class_name: str, x_fraction: float, y_fraction: float) -> N
 
 
 def connect(page, source: str, target: str, arg: int = 0) -> None:
-    """Drags from `source`'s output port to `target`'s input port `arg`."""
+    """Drags from `source`'s output port to `target`'s input port `arg` (a circle, or a list
+    argument's pill)."""
     x, y = centre(page, f"{node(source)} circle[data-port=out]")
-    tx, ty = centre(page, f"{node(target)} circle[data-port=in][data-index='{arg}']")
+    tx, ty = centre(page, f"{node(target)} [data-port=in][data-index='{arg}']")
     page.mouse.move(x, y)
     page.mouse.down()
     page.mouse.move((x + tx) / 2, (y + ty) / 2, steps=5)
@@ -43,7 +44,9 @@ def test_build_connect_error_undo(page, jupyter):
     page.keyboard.press("Control+b")  # hide the file browser: more room for the canvas
     run_all_cells(page)
     page.wait_for_selector(f"{EDITOR} .wb-palette-item[data-class=Dense]")
-    assert page.locator(f"{EDITOR} .wb-palette-item").count() == 21  # every engine layer
+    counts = page.locator(f"{EDITOR} .wb-palette-count").all_inner_texts()
+    assert len(counts) == 10 and sum(map(int, counts)) == 21  # every engine layer
+    page.click(f"{EDITOR} .wb-palette-heading[data-category=convolution]")
 
     # Two layers dragged from the palette, then connected.
     drop_layer(page, "InputLayer", 0.5, 0.15)
@@ -187,5 +190,116 @@ def test_export_buttons_outputs_and_diagnostic_badges(page, jupyter, tmp_path):
     page.click(f"{EDITOR} [data-role=automatic-outputs]")
     expect(page.locator(f"{EDITOR} .wb-output-field label")).to_have_text("Model output")
     assert "wb-output" not in page.get_attribute(node("hidden"), "class")
+    errors = [m for m in page.console_messages if m.startswith("error:") and "favicon" not in m]
+    assert errors == [], errors
+
+
+def banner(page):
+    return page.locator(f"{EDITOR} [data-testid=banner]")
+
+
+def test_outputs_list_ports_edges_banner_and_palette(page, jupyter, tmp_path):
+    open_notebook(page, jupyter, "graph_editor_outputs.ipynb")
+    page.keyboard.press("Control+b")
+    run_all_cells(page)
+    page.wait_for_selector(node("dense_3"))
+    notice = page.locator(f"{EDITOR} [data-testid=outputs-notice]")
+
+    # (d) Three layers end the graph: each shows an output tag, and the editor says so.
+    expect(notice).to_contain_text(
+        "3 outputs: b, out and dense_3. Connect b and dense_3 onward, delete them, or choose "
+        "the outputs."
+    )
+    for name, label in [("b", "output 1"), ("out", "output 2"), ("dense_3", "output 3")]:
+        expect(page.locator(f"{EDITOR} [data-testid=output-tag-{name}]")).to_have_text(label)
+    assert "wb-extra" in page.get_attribute(f"{EDITOR} [data-testid=output-tag-b]", "class")
+    assert "wb-extra" not in page.get_attribute(f"{EDITOR} [data-testid=output-tag-out]", "class")
+
+    # (a) An export of a graph that is not a model yet is refused, in the banner.
+    page.click(f"{EDITOR} [data-action=export]")
+    page.locator(f"{EDITOR} [data-testid=export-menu] [data-export=spec]").click()
+    expect(banner(page)).to_contain_text("Only a valid model can be exported")
+    screenshot(page, "editor-7-three-outputs-export-refused", page.locator(EDITOR))
+
+    # (b) The Add's list port says it takes two or more; a second edge dragged there joins.
+    port = f"{node('add')} rect[data-port=in]"
+    assert (
+        "connect two or more tensors here (1 connected)"
+        in page.locator(f"{port} title").text_content()
+    )
+    expect(page.locator(f"{node('add')} .wb-port-label")).to_have_text("2+")
+    connect(page, "b", "add")
+    page.wait_for_selector(f"{EDITOR} .wb-edge[data-edge='b:0->add:0']", state="attached")
+    assert page.locator(f"{EDITOR} .wb-edge[data-edge='a:0->add:0']").count() == 1
+    expect(page.locator(f"{node('add')} .wb-node-shape")).to_have_text("(None, 8)")
+    assert (
+        "connect two or more tensors here (2 connected)"
+        in page.locator(f"{port} title").text_content()
+    )
+    # (a) The refusal was about a graph that is no more: the banner went with it.
+    expect(banner(page)).to_be_hidden()
+    expect(notice).to_contain_text(
+        "2 outputs: out and dense_3. Connect dense_3 onward, delete it, or choose the outputs."
+    )
+
+    # (e) Edges are drawn again above the nodes, each with an arrowhead into its port: the skip
+    # connection x -> out shows across the Add, and both arrows into the Add's pill show.
+    order = page.eval_on_selector(
+        f"{CANVAS} .wb-layer",
+        """layer => [...layer.children].map(child =>
+            child.getAttribute('data-testid') || child.getAttribute('data-edge') || '')""",
+    )
+    assert order.index("edge-over-x:0->out:0") > order.index("node-add"), order
+    tips = [
+        page.locator(
+            f"{EDITOR} [data-testid='edge-over-{e}:0->add:0'] .wb-edge-arrow"
+        ).bounding_box()
+        for e in ("a", "b")
+    ]
+    assert all(tips) and tips[0]["x"] + tips[0]["width"] <= tips[1]["x"], tips
+    screenshot(page, "editor-8-list-port-and-edges", page.locator(EDITOR))
+
+    # (a) A refusal, then an export that works: the banner goes.
+    bad = tmp_path / "notes.txt"
+    bad.write_text("not a graph")
+    with page.expect_file_chooser() as chooser:
+        page.click(f"{EDITOR} [data-action=open]")
+    chooser.value.set_files(str(bad))
+    expect(banner(page)).to_contain_text("notes.txt is not a graph spec")
+    page.click(f"{EDITOR} [data-action=export]")
+    with page.expect_download():
+        page.locator(f"{EDITOR} [data-testid=export-menu] [data-export=spec]").click()
+    expect(banner(page)).to_be_hidden()
+
+    # (d) "Keep only out" chooses the outputs: one tag, no notice.
+    page.click(f"{EDITOR} [data-testid=outputs-notice] [data-role=keep-output]")
+    expect(notice).to_be_hidden()
+    expect(page.locator(f"{EDITOR} [data-testid=output-tag-out]")).to_have_text("output")
+    assert page.locator(f"{EDITOR} .wb-output-tag").count() == 1
+
+    # (c) Every category shows without a scroll box in the palette, even all unfolded: the
+    # editor grows instead.
+    palette = page.locator(f"{EDITOR} [data-testid=palette]")
+    folded = page.locator(f"{EDITOR} .wb-palette-heading[aria-expanded=false]")
+    while folded.count() > 0:
+        folded.first.click()
+    expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(21)
+    overflow = palette.evaluate(
+        "p => [getComputedStyle(p).overflowY, p.scrollHeight - p.clientHeight]"
+    )
+    assert overflow == ["visible", 0], overflow
+    bottom = palette.bounding_box()
+    for item in page.locator(f"{EDITOR} .wb-palette-item").all():
+        box = item.bounding_box()
+        assert box["y"] + box["height"] <= bottom["y"] + bottom["height"] + 1, item
+    screenshot(page, "editor-9-palette-unfolded", page.locator(EDITOR))
+
+    # Narrow (the palette goes under the canvas): still no scroll box, the page scrolls.
+    page.set_viewport_size({"width": 900, "height": 1000})
+    expect(page.locator(f"{EDITOR} .wb-canvas")).to_have_css("order", "-1")
+    assert palette.evaluate("p => p.scrollHeight - p.clientHeight") == 0
+    assert palette.bounding_box()["height"] > 600  # every category unfolded, whole
+    palette.scroll_into_view_if_needed()
+    screenshot(page, "editor-10-narrow-palette")
     errors = [m for m in page.console_messages if m.startswith("error:") and "favicon" not in m]
     assert errors == [], errors

@@ -91,6 +91,35 @@ def test_branches_merge_and_multiple_inputs_and_outputs():
     assert [o.shape for o in outputs] == [(2, 5), (2, 2)]
 
 
+def test_a_layer_with_an_unconnected_input_is_never_an_automatic_output():
+    draft, (_, dense) = chain(("Dense", {"units": 3}))
+    dropped = draft.add_layer("Dense", {"units": 2})  # dropped on the canvas, not wired yet
+    attention = draft.add_layer("MultiHeadAttention")
+    draft.connect(Ref(dense, 0), attention, 0)  # a query, no value yet
+    state = draft.state()
+    assert state["outputs"] == [] and state["outputs_auto"] and not state["valid"]
+    assert state["errors"] == [
+        f"No layer ends the model yet: connect the inputs of {dropped}, {attention} (a layer "
+        "with an unconnected input is not an output)."
+    ]
+    draft.delete([attention])
+    assert draft.state()["outputs"] == [{"node": dense, "output": 0}] and draft.valid
+    draft.connect(Ref(dense, 0), dropped, 0)  # wired: an end of the graph, so an output
+    assert draft.state()["outputs"] == [{"node": dropped, "output": 0}]
+    draft.set_outputs([Ref(dense, 0), Ref(dropped, 0)])  # chosen outputs stay as chosen
+    assert len(draft.state()["outputs"]) == 2 and not draft.state()["outputs_auto"]
+
+
+def test_an_add_with_one_tensor_is_not_an_automatic_output_until_it_has_two():
+    draft, (inputs, dense) = chain(("Dense", {"units": 4}))
+    add = draft.add_layer("Add")
+    draft.connect(Ref(dense, 0), add, 0)
+    assert draft.state()["outputs"] == []
+    assert nodes(draft)[add]["error"] == "Connect at least two tensors to `inputs`."
+    draft.connect(Ref(inputs, 0), add, 0)
+    assert draft.state()["outputs"] == [{"node": add, "output": 0}] and draft.valid
+
+
 def test_a_planted_shape_error_is_on_its_node_and_the_rest_is_still_inferred():
     draft = GraphDraft()
     i = draft.add_layer("InputLayer", {"shape": [4]})

@@ -22,6 +22,16 @@ export function nodeBox(node: NodeState, position: Position = node.position): Bo
   return { x: position.x - NODE_WIDTH / 2, y: position.y - height / 2, width: NODE_WIDTH, height };
 }
 
+/** A list port (Add's `inputs`) is a pill wide enough for each edge to enter at its own slot. */
+export function listPortWidth(edges: number): number {
+  return Math.max(36, 12 * (edges + 1));
+}
+
+/** Where the `slot`-th of `slots` edges enters a port of this width centred at `centre`. */
+export function slotPosition(centre: Position, width: number, slot: number, slots: number): Position {
+  return { x: centre.x - width / 2 + (width * (slot + 1)) / (slots + 1), y: centre.y };
+}
+
 /** Input ports sit along the top edge, evenly spaced. */
 export function inputPortPosition(box: Box, arg: number, count: number): Position {
   return { x: box.x + (box.width * (arg + 1)) / (count + 1), y: box.y };
@@ -36,10 +46,29 @@ export function outputCount(node: NodeState): number {
   return Math.max(1, node.output_shapes?.length ?? 1);
 }
 
-/** A vertical S-curve from an output port down (or up) to an input port. */
+/**
+ * A vertical S-curve from an output port down (or up) to an input port. Going down it bends
+ * halfway, so a short edge does not overshoot its port and loop back; going up it swings
+ * out at least 40 units.
+ */
 export function edgePath(from: Position, to: Position): string {
-  const bend = Math.max(40, Math.abs(to.y - from.y) / 2);
+  const dy = to.y - from.y;
+  const bend = dy > 0 ? dy / 2 : Math.max(40, -dy / 2);
   return `M ${from.x} ${from.y} C ${from.x} ${from.y + bend}, ${to.x} ${to.y - bend}, ${to.x} ${to.y}`;
+}
+
+export const ARROW_LENGTH = 8;
+
+/**
+ * An edge between two port centres, drawn from rim to rim so both ports stay visible, and
+ * the arrowhead that ends it pointing down into the input port (the curve enters vertically).
+ */
+export function edgeShape(from: Position, to: Position): { path: string; arrow: string } {
+  const tip = { x: to.x, y: to.y - PORT_RADIUS };
+  const path = edgePath({ x: from.x, y: from.y + PORT_RADIUS }, { x: tip.x, y: tip.y - ARROW_LENGTH });
+  const base = tip.y - ARROW_LENGTH;
+  const arrow = `M ${tip.x - 4.5} ${base} L ${tip.x + 4.5} ${base} L ${tip.x} ${tip.y} Z`;
+  return { path, arrow };
 }
 
 export function boundsOf(boxes: Box[]): Box | null {

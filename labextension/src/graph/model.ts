@@ -23,18 +23,23 @@ import type {
 import { formatParams, formatShapes } from '../format';
 import { CATEGORY_ORDER } from '../protocol';
 import { Signal } from '../signal';
+import type { Problem } from '../widget';
 import { formatArgument, parseArgument } from './arguments';
 import {
   Box,
   boundsOf,
   edgeKey,
   edgePath,
+  edgeShape,
   fitView,
   inputPortPosition,
+  listPortWidth,
   nodeBox,
   outputCount,
   outputPortPosition,
+  PORT_RADIUS,
   refKey,
+  slotPosition,
   Viewport,
   zoomAt
 } from './geometry';
@@ -57,7 +62,27 @@ export interface PortView {
   kind: 'single' | 'list';
   optional: boolean;
   position: Position;
+  /** Drawn width: a circle's diameter, or a list port's pill. */
+  width: number;
+  /** How many tensors the port takes, written beside it ("2+" on a list port). */
+  label: string | null;
+  /** The tooltip: what the port takes and what is connected. */
+  title: string;
   connected: boolean;
+}
+
+/** The tag on a model output's node; `extra` marks an automatic output beside the main one. */
+export interface OutputTag {
+  label: string;
+  title: string;
+  extra: boolean;
+}
+
+/** What the editor says when the graph ends in several layers that were not chosen as outputs. */
+export interface OutputsNotice {
+  text: string;
+  /** The output that looks intended (the one furthest from the inputs): "Keep only" it. */
+  main: Ref;
 }
 
 export interface NodeView {
@@ -69,7 +94,7 @@ export interface NodeView {
   shapes: string;
   params: string;
   selected: boolean;
-  isOutput: boolean;
+  output: OutputTag | null;
   /** What the inspection found at this node (messages), shown as a badge. */
   diagnostics: string[];
   inputs: PortView[];
@@ -81,6 +106,7 @@ export interface EdgeView {
   source: Ref;
   target: Port;
   path: string;
+  arrow: string;
   selected: boolean;
 }
 
@@ -102,6 +128,8 @@ export interface FormField {
 export interface PaletteGroup {
   category: LayerCategory;
   entries: PaletteEntry[];
+  /** Folded categories show their name only, so every category fits without a scroll. */
+  open: boolean;
 }
 
 export type Command = 'undo' | 'redo' | 'delete' | 'cancel';
@@ -132,13 +160,94 @@ export function keyCommand(input: KeyInput): Command | null {
   return null;
 }
 
-/** Palette entries by category, in CATEGORY_ORDER; empty categories left out. */
-export function groupPalette(palette: readonly PaletteEntry[]): PaletteGroup[] {
+/** Palette entries by category, in CATEGORY_ORDER; empty categories left out; `open` ones unfolded. */
+export function groupPalette(
+  palette: readonly PaletteEntry[],
+  open: ReadonlySet<LayerCategory> = new Set(CATEGORY_ORDER)
+): PaletteGroup[] {
   return CATEGORY_ORDER.map(category => ({
     category,
-    entries: palette.filter(entry => entry.category === category)
+    entries: palette.filter(entry => entry.category === category),
+    open: open.has(category)
   })).filter(group => group.entries.length > 0);
 }
+
+/** The categories open when an editor opens: what a first model needs. */
+const FIRST_CATEGORIES: LayerCategory[] = ['input', 'core'];
+
+/** A list argument (Add's `inputs`) takes at least two tensors (workbench/palette.py: LIST_MINIMUM). */
+const LIST_PORT_LABEL = '2+';
+
+/** "a", "a and b", "a, b and c". */
+function listed(names: string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** How many layers each of `ids` reads from, directly or not: its distance from the inputs, roughly. */
+function ancestorCounts(graph: GraphState, ids: string[]): Map<string, number> {
+  const parents = new Map<string, string[]>();
+  for (const edge of graph.edges) {
+    parents.set(edge.target.node, [...(parents.get(edge.target.node) ?? []), edge.source.node]);
+  }
+  const counts = new Map<string, number>();
+  for (const id of ids) {
+    const seen = new Set<string>();
+    const stack = [...(parents.get(id) ?? [])];
+    while (stack.length > 0) {
+      const parent = stack.pop() as string;
+      if (!seen.has(parent)) {
+        seen.add(parent);
+        stack.push(...(parents.get(parent) ?? []));
+      }
+    }
+    counts.set(id, seen.size);
+  }
+  return counts;
+}
+
+/**
+ * The notice for a graph whose automatic outputs are several layers (each layer nothing
+ * consumes, its inputs connected, is one): a layer left hanging would otherwise silently
+ * become a second output.
+ * Null when the outputs were chosen, or there is one.
+ */
+export function outputsNotice(graph: GraphState): OutputsNotice | null {
+  if (!graph.outputs_auto || graph.outputs.length < 2) {
+    return null;
+  }
+  const names = graph.outputs.map(ref => ref.node);
+  const depth = ancestorCounts(graph, names);
+  const main = graph.outputs.reduce((best, ref) =>
+    (depth.get(ref.node) ?? 0) > (depth.get(best.node) ?? 0) ? ref : best
+  );
+  const others = graph.outputs.filter(ref => ref !== main).map(ref => ref.node);
+  return {
+    text:
+      `${names.length} outputs: ${listed(names)}. Connect ${listed(others)} onward, ` +
+      `delete ${others.length === 1 ? 'it' : 'them'}, or choose the outputs.`,
+    main
+  };
+}
+
+/** The output tag of each output node, by node id. */
+function outputTags(graph: GraphState): Map<string, OutputTag> {
+  const notice = outputsNotice(graph);
+  const count = graph.outputs.length;
+  const tags = new Map<string, OutputTag>();
+  graph.outputs.forEach((ref, index) => {
+    const extra = notice !== null && ref !== notice.main;
+    const how = graph.outputs_auto ? 'automatic: nothing consumes this layer' : 'chosen';
+    tags.set(ref.node, {
+      label: count > 1 ? `output ${index + 1}` : 'output',
+      title: `${count > 1 ? `Model output ${index + 1} of ${count}` : 'The model output'} (${how})`,
+      extra
+    });
+  });
+  return tags;
+}
+
+/** Problems that no edit or export can make obsolete: the page and kernel disagree, or are apart. */
+const LASTING_PROBLEMS = new Set(['version_mismatch', 'protocol', 'disconnected']);
 
 export const EMPTY_GRAPH: GraphState = {
   name: 'model',
@@ -173,6 +282,9 @@ export class GraphEditorModel {
   };
   viewport: Viewport = { x: 0, y: 0, scale: 1 };
   selectedEdge: string | null = null;
+  /** What the banner shows: the last refused intent, until it is obsolete or dismissed. */
+  problem: Problem | null = null;
+  private openCategories = new Set<LayerCategory>(FIRST_CATEGORIES);
 
   private gesture: Gesture | null = null;
   private overrides = new Map<string, Position>();
@@ -187,6 +299,7 @@ export class GraphEditorModel {
 
   setState(update: Partial<EditorState>): void {
     if (update.graph !== undefined) {
+      this.clearObsoleteProblem();
       this.overrides.clear();
       const edges = new Set(update.graph.edges.map(e => edgeKey(e.source, e.target)));
       if (this.selectedEdge !== null && !edges.has(this.selectedEdge)) {
@@ -202,6 +315,24 @@ export class GraphEditorModel {
       this.fit(this.canvasSize.width, this.canvasSize.height);
     }
     this.changed.emit();
+  }
+
+  /** Shows a problem (a refused intent, or one at the edge) in the banner. */
+  showProblem(problem: Problem): void {
+    this.problem = problem;
+    this.changed.emit();
+  }
+
+  dismissProblem(): void {
+    this.problem = null;
+    this.changed.emit();
+  }
+
+  /** A refused edit or export says nothing about a graph that changed since, or a later export that worked. */
+  private clearObsoleteProblem(): void {
+    if (this.problem !== null && !LASTING_PROBLEMS.has(this.problem.code)) {
+      this.problem = null;
+    }
   }
 
   /** Centres the graph in a canvas of this size, once (later the user's pan and zoom stay). */
@@ -236,7 +367,24 @@ export class GraphEditorModel {
   }
 
   paletteGroups(): PaletteGroup[] {
-    return groupPalette(this.state.palette);
+    return groupPalette(this.state.palette, this.openCategories);
+  }
+
+  /** Folds a palette category, or unfolds it. */
+  toggleCategory(category: LayerCategory): void {
+    if (!this.openCategories.delete(category)) {
+      this.openCategories.add(category);
+    }
+    this.changed.emit();
+  }
+
+  outputsNotice(): OutputsNotice | null {
+    return outputsNotice(this.state.graph);
+  }
+
+  /** Makes the outputs exactly `ref` (the notice's "Keep only"). */
+  keepOnlyOutput(ref: Ref): void {
+    void this.send({ type: 'set_outputs', outputs: [ref] });
   }
 
   private positionOf(node: NodeState): Position {
@@ -251,7 +399,7 @@ export class GraphEditorModel {
     const { graph, selection } = this.state;
     const connected = new Set(graph.edges.map(e => `${e.target.node}:${e.target.arg}`));
     const used = new Set(graph.edges.map(e => refKey(e.source)));
-    const outputs = new Set(graph.outputs.map(r => r.node));
+    const outputs = outputTags(graph);
     const findings = new Map<string, string[]>();
     for (const diagnostic of this.state.diagnostics) {
       findings.set(diagnostic.node, [...(findings.get(diagnostic.node) ?? []), diagnostic.message]);
@@ -268,17 +416,9 @@ export class GraphEditorModel {
         shapes: formatShapes(node.output_shapes),
         params: formatParams(node.params),
         selected: node.id === selection,
-        isOutput: outputs.has(node.id),
+        output: outputs.get(node.id) ?? null,
         diagnostics: findings.get(node.id) ?? [],
-        inputs: node.args.map((arg, index) => ({
-          node: node.id,
-          index,
-          name: arg.name,
-          kind: arg.kind,
-          optional: arg.optional,
-          position: inputPortPosition(box, index, node.args.length),
-          connected: connected.has(`${node.id}:${index}`)
-        })),
+        inputs: node.args.map((_, index) => inputPort(node, index, box, connected.has(`${node.id}:${index}`))),
         outputs: Array.from({ length: count }, (_, index) => ({
           node: node.id,
           index,
@@ -286,6 +426,9 @@ export class GraphEditorModel {
           kind: 'single' as const,
           optional: false,
           position: outputPortPosition(box, index, count),
+          width: 2 * PORT_RADIUS,
+          label: null,
+          title: `output ${index}`,
           connected: used.has(`${node.id}:${index}`)
         }))
       };
@@ -294,20 +437,30 @@ export class GraphEditorModel {
     const edges: EdgeView[] = [];
     for (const edge of graph.edges) {
       const from = byId.get(edge.source.node)?.outputs[edge.source.output]?.position;
-      const to = byId.get(edge.target.node)?.inputs[edge.target.arg]?.position;
-      if (from !== undefined && to !== undefined) {
+      const port = byId.get(edge.target.node)?.inputs[edge.target.arg];
+      if (from !== undefined && port !== undefined) {
         const key = edgeKey(edge.source, edge.target);
         edges.push({
           key,
           source: edge.source,
           target: edge.target,
-          path: edgePath(from, to),
+          ...edgeShape(from, this.entryPoint(edge, port)),
           selected: key === this.selectedEdge
         });
       }
     }
     const wire = this.gesture?.kind === 'wire' ? edgePath(this.gesture.from, this.gesture.to) : null;
     return { nodes, edges, wire, wiring: wire !== null, viewport: this.viewport };
+  }
+
+  /** Where an edge enters its input port: a list port gives each of its edges a slot of its own. */
+  private entryPoint(edge: Edge, port: PortView): Position {
+    if (port.kind === 'single') {
+      return port.position;
+    }
+    const sources = this.node(port.node)?.args[port.index].sources ?? [];
+    const slot = sources.findIndex(ref => refKey(ref) === refKey(edge.source));
+    return slotPosition(port.position, port.width, slot, sources.length);
   }
 
   /** The selected node's arguments as form fields, with Keras defaults for unset ones. */
@@ -458,7 +611,14 @@ export class GraphEditorModel {
 
   /** Asks the kernel for the model as a file; it arrives as a `download` event. */
   exportModel(kind: ExportKind, framework?: Framework): Promise<Config | null> {
-    return this.send(framework === undefined ? { type: 'export', kind } : { type: 'export', kind, framework });
+    const intent: Intent = framework === undefined ? { type: 'export', kind } : { type: 'export', kind, framework };
+    return this.send(intent).then(result => {
+      if (result !== null) {
+        this.clearObsoleteProblem();
+        this.changed.emit();
+      }
+      return result;
+    });
   }
 
   rename(name: string): void {
@@ -563,6 +723,27 @@ export class GraphEditorModel {
     this.viewport = zoomAt(this.viewport, screen, factor);
     this.changed.emit();
   }
+}
+
+/** An input port as drawn: a circle, or a pill taking several edges for a list argument. */
+function inputPort(node: NodeState, index: number, box: Box, connected: boolean): PortView {
+  const arg = node.args[index];
+  const list = arg.kind === 'list';
+  const taken = list
+    ? `connect two or more tensors here (${arg.sources.length} connected)`
+    : `connect one tensor here${arg.optional ? ' (optional)' : ''}`;
+  return {
+    node: node.id,
+    index,
+    name: arg.name,
+    kind: arg.kind,
+    optional: arg.optional,
+    position: inputPortPosition(box, index, node.args.length),
+    width: list ? listPortWidth(arg.sources.length) : 2 * PORT_RADIUS,
+    label: list ? LIST_PORT_LABEL : null,
+    title: `${arg.name}: ${taken}`,
+    connected
+  };
 }
 
 function roundPosition(position: Position): Position {

@@ -10,32 +10,46 @@ import { PORT_RADIUS, toCanvas } from '../geometry';
 
 export const LAYER_MIME = 'application/x-model-workbench-layer';
 
+/** A port: a circle, or for a list argument a pill as wide as its edges need, labelled "2+". */
 function portElement(port: PortView, direction: 'in' | 'out'): SVGElement {
   const classes = [
     'wb-port',
     `wb-port-${direction}`,
     port.connected ? 'wb-connected' : '',
-    port.kind === 'list' ? 'wb-port-list' : '',
     port.optional ? 'wb-port-optional' : ''
   ];
-  return s(
-    'circle',
-    {
-      class: classes.filter(Boolean).join(' '),
-      cx: port.position.x,
-      cy: port.position.y,
-      r: PORT_RADIUS,
-      'data-node': port.node,
-      'data-port': direction,
-      'data-index': port.index
-    },
-    s(
-      'title',
-      {},
-      direction === 'in'
-        ? `${port.name}${port.kind === 'list' ? ' (accepts several)' : ''}${port.optional ? ' (optional)' : ''}`
-        : port.name
-    )
+  const data = {
+    class: classes.filter(Boolean).join(' '),
+    'data-node': port.node,
+    'data-port': direction,
+    'data-index': port.index
+  };
+  const { x, y } = port.position;
+  const title = s('title', {}, port.title);
+  if (port.kind === 'single') {
+    return s('circle', { ...data, cx: x, cy: y, r: PORT_RADIUS }, title);
+  }
+  const left = x - port.width / 2;
+  const pill = s(
+    'rect',
+    { ...data, x: left, y: y - PORT_RADIUS, width: port.width, height: 2 * PORT_RADIUS, rx: PORT_RADIUS },
+    title
+  );
+  // Above the node's top edge, right of the pill: where no edge enters.
+  const label = s('text', { class: 'wb-port-label', x: left + port.width + 3, y: y - 3 }, port.label);
+  return s('g', {}, pill, label);
+}
+
+/** "output" (or "output 2") on the node's last line, so every model output is visible as one. */
+function outputTag(node: NodeView): HTMLElement | null {
+  if (node.output === null) {
+    return null;
+  }
+  const { label, title, extra } = node.output;
+  return h(
+    'span',
+    { class: `wb-output-tag${extra ? ' wb-extra' : ''}`, title, 'data-testid': `output-tag-${node.id}` },
+    label
   );
 }
 
@@ -44,7 +58,7 @@ function nodeElement(node: NodeView): SVGElement {
     'wb-node',
     `wb-status-${node.status}`,
     node.selected ? 'wb-selected' : '',
-    node.isOutput ? 'wb-output' : '',
+    node.output !== null ? 'wb-output' : '',
     node.diagnostics.length > 0 ? 'wb-diagnosed' : ''
   ];
   const body = h(
@@ -58,8 +72,10 @@ function nodeElement(node: NodeView): SVGElement {
     ),
     // A node in error has no shape to show: its message takes the room.
     node.error === null ? h('div', { class: 'wb-node-shape', title: 'output shape' }, node.shapes) : null,
-    node.error === null ? h('div', { class: 'wb-node-params' }, node.params) : null,
-    node.error !== null ? h('div', { class: 'wb-node-error', title: node.error }, node.error) : null
+    node.error === null
+      ? h('div', { class: 'wb-node-footer' }, h('span', { class: 'wb-node-params' }, node.params), outputTag(node))
+      : null,
+    node.error !== null ? h('div', { class: 'wb-node-error', title: node.error }, outputTag(node), node.error) : null
   );
   return s(
     'g',
@@ -102,6 +118,20 @@ function edgeElement(edge: EdgeView): SVGElement {
     { class: `wb-edge${edge.selected ? ' wb-selected' : ''}`, 'data-edge': edge.key },
     s('path', { class: 'wb-edge-hit', d: edge.path, 'data-edge': edge.key }),
     s('path', { class: 'wb-edge-line', d: edge.path, 'data-edge': edge.key })
+  );
+}
+
+/**
+ * The edge again above every node, faint and deaf to the pointer: where it crosses another
+ * node it still shows, and its arrowhead marks the port it enters. (Under the nodes, the edge
+ * and its hit area leave node bodies and ports to take clicks and drops.)
+ */
+function edgeOverlayElement(edge: EdgeView): SVGElement {
+  return s(
+    'g',
+    { class: `wb-edge-over${edge.selected ? ' wb-selected' : ''}`, 'data-testid': `edge-over-${edge.key}` },
+    s('path', { class: 'wb-edge-line', d: edge.path }),
+    s('path', { class: 'wb-edge-arrow', d: edge.arrow })
   );
 }
 
@@ -164,9 +194,10 @@ export class CanvasView {
     this.svg.classList.toggle('wb-wiring', view.wiring);
     const edges = view.edges.map(edge => this.cache.get(`edge ${JSON.stringify(edge)}`, () => edgeElement(edge)));
     const nodes = view.nodes.map(node => this.cache.get(`node ${JSON.stringify(node)}`, () => nodeElement(node)));
+    const over = view.edges.map(edge => this.cache.get(`over ${JSON.stringify(edge)}`, () => edgeOverlayElement(edge)));
     const wire = view.wire === null ? [] : [s('path', { class: 'wb-wire', d: view.wire })];
     this.cache.sweep();
-    this.layer.replaceChildren(...edges, ...nodes, ...wire);
+    this.layer.replaceChildren(...edges, ...nodes, ...over, ...wire);
   }
 
   private onPointerDown(event: PointerEvent): void {

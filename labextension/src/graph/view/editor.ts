@@ -75,6 +75,7 @@ export class GraphEditorView {
   private undoButton = button('↶ Undo', 'undo', 'Undo (Ctrl+Z)');
   private redoButton = button('↷ Redo', 'redo', 'Redo (Ctrl+Shift+Z)');
   private status = h('div', { class: 'wb-statusline', 'data-testid': 'graph-status' });
+  private notice = h('div', { class: 'wb-notice', role: 'status', hidden: true, 'data-testid': 'outputs-notice' });
   private code = h('pre', { class: 'wb-code' });
   private codeBox = h('details', { class: 'wb-code-box' }, h('summary', {}, 'Python code'), this.code);
   private menu = exportMenu();
@@ -112,6 +113,7 @@ export class GraphEditorView {
       { class: 'wb-graph-editor wb-root', tabindex: 0, 'data-lm-suppress-shortcuts': 'true' },
       toolbar,
       this.banner.element,
+      this.notice,
       h('div', { class: 'wb-editor-body' }, this.palette.element, this.canvas.element, side),
       this.status
     );
@@ -119,6 +121,17 @@ export class GraphEditorView {
       model.changed.connect(() => this.scheduler.schedule('render', () => this.render())),
       listen(toolbar, 'click', event => this.onToolbar(event)),
       listen(this.menu, 'click', event => this.onExport(event)),
+      listen(this.banner.element, 'click', event => {
+        if ((event.target as Element).closest('.wb-banner-close') !== null) {
+          model.dismissProblem();
+        }
+      }),
+      listen(this.notice, 'click', event => {
+        const notice = model.outputsNotice();
+        if ((event.target as Element).closest('[data-role=keep-output]') !== null && notice !== null) {
+          model.keepOnlyOutput(notice.main);
+        }
+      }),
       listen(this.fileInput, 'change', () => void this.openFile()),
       listen(this.element, 'keydown', event => {
         if (model.command(keyCommand(event))) {
@@ -134,7 +147,7 @@ export class GraphEditorView {
   }
 
   showProblem(problem: Problem): void {
-    this.banner.show(problem);
+    this.model.showProblem(problem);
   }
 
   onEvent(event: KernelEvent, buffers: readonly BufferLike[]): void {
@@ -161,7 +174,7 @@ export class GraphEditorView {
       return;
     }
     if (!this.model.loadSpecText(await file.text())) {
-      this.banner.show({
+      this.model.showProblem({
         message: `${file.name} is not a graph spec (a JSON object); export one with Export ▸ Graph (.json).`,
         code: 'rejected'
       });
@@ -227,8 +240,33 @@ export class GraphEditorView {
       h('span', {}, summary.text),
       ...summary.errors.map(error => h('span', { class: 'wb-graph-error' }, error))
     );
+    this.renderMessages();
     this.code.textContent = this.model.state.code;
     this.codeBox.hidden = this.model.state.code === '';
+  }
+
+  /** The banner (a refused intent) and the notice about automatic outputs. */
+  private renderMessages(): void {
+    const { problem } = this.model;
+    if (problem === null) {
+      this.banner.clear();
+    } else {
+      this.banner.show(problem);
+    }
+    const notice = this.model.outputsNotice();
+    this.notice.hidden = notice === null;
+    this.notice.replaceChildren(
+      ...(notice === null
+        ? []
+        : [
+            h('span', {}, notice.text),
+            h(
+              'button',
+              { class: 'wb-link', type: 'button', 'data-role': 'keep-output', title: 'Make it the only model output' },
+              `Keep only ${notice.main.node}`
+            )
+          ])
+    );
   }
 
   dispose(): void {

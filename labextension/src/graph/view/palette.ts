@@ -1,13 +1,18 @@
-/** The palette: every engine layer by category. Drag one onto the canvas, or click to add it below the selection. */
+/**
+ * The palette: every engine layer by category. Drag one onto the canvas, or click to add it
+ * below the selection. Categories fold (a click on the name), so all of them show without a
+ * scroll box of their own.
+ */
 import { h, listen } from '../../ui/dom';
 import type { Cleanup } from '../../widget';
+import type { LayerCategory } from '../../protocol';
 import type { GraphEditorModel } from '../model';
 import { LAYER_MIME } from './canvas';
 
 export class PaletteView {
   readonly element = h('div', { class: 'wb-palette', 'data-testid': 'palette' });
   private cleanups: Cleanup[];
-  private shown: unknown = null;
+  private shownKey = '';
 
   constructor(private model: GraphEditorModel) {
     this.cleanups = [
@@ -19,6 +24,10 @@ export class PaletteView {
         }
       }),
       listen(this.element, 'click', event => {
+        const heading = (event.target as Element).closest('[data-category]');
+        if (heading !== null) {
+          this.model.toggleCategory(heading.getAttribute('data-category') as LayerCategory);
+        }
         const item = (event.target as Element).closest('[data-class]');
         if (item !== null) {
           void this.model.addLayer(item.getAttribute('data-class') as string);
@@ -28,17 +37,30 @@ export class PaletteView {
   }
 
   render(): void {
-    if (this.shown === this.model.state.palette) {
+    const groups = this.model.paletteGroups();
+    const key = JSON.stringify(groups.map(group => [group.entries.map(entry => entry.class), group.open]));
+    if (key === this.shownKey) {
       return;
     }
-    this.shown = this.model.state.palette;
+    this.shownKey = key;
     this.element.replaceChildren(
-      ...this.model.paletteGroups().map(group =>
+      ...groups.map(group =>
         h(
           'section',
           { class: 'wb-palette-group' },
-          h('h4', {}, group.category),
-          ...group.entries.map(entry =>
+          h(
+            'button',
+            {
+              class: 'wb-palette-heading',
+              type: 'button',
+              'data-category': group.category,
+              'aria-expanded': String(group.open),
+              title: `${group.open ? 'Fold' : 'Show'} the ${group.category} layers`
+            },
+            `${group.open ? '▾' : '▸'} ${group.category}`,
+            h('span', { class: 'wb-palette-count' }, String(group.entries.length))
+          ),
+          ...(group.open ? group.entries : []).map(entry =>
             h(
               'div',
               {
