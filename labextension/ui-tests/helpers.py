@@ -74,3 +74,13 @@ def centre(page: Page, selector: str) -> tuple[float, float]:
     box = page.locator(selector).bounding_box()
     assert box is not None, f"{selector} is not visible"
     return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+# JupyterLab renders a cell's stderr and its errors (tracebacks) both as this mime type.
+STDERR_OUTPUT = f"{NOTEBOOK} [data-mime-type='application/vnd.jupyter.stderr']"
+
+
+def assert_no_error_outputs(page: Page) -> None:
+    """No cell wrote to stderr or raised, and no widget shows a Python traceback."""
+    assert page.locator(STDERR_OUTPUT).count() == 0, page.locator(STDERR_OUTPUT).all_inner_texts()
+    assert "Traceback" not in page.locator(NOTEBOOK).inner_text()

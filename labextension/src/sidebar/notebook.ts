@@ -18,6 +18,8 @@ import { placeView } from './placement';
 import type { CommChannel, KernelStatus, NotebookLink } from './tokens';
 
 const WIDGET_MIME = 'application/vnd.jupyter.widget-view+json';
+/** The statuses after which the views' widgets are gone: "none" follows Shut Down All Kernels. */
+const KERNEL_GONE: readonly KernelStatus[] = ['restarting', 'dead', 'none'];
 /** How long to wait for the comm's kernel subshell before sending on the main shell anyway. */
 const SUBSHELL_WAIT = 5000;
 
@@ -29,7 +31,10 @@ class KernelComm implements CommChannel {
   private listeners = new Set<Listener>();
   private open = true;
 
-  constructor(private comm: Kernel.IComm) {
+  constructor(
+    private comm: Kernel.IComm,
+    private kernel: Kernel.IKernelConnection
+  ) {
     comm.onMsg = msg => this.listeners.forEach(listener => listener(msg.content.data, msg.buffers ?? []));
     comm.onClose = () => {
       this.open = false;
@@ -38,9 +43,18 @@ class KernelComm implements CommChannel {
   }
 
   send(content: unknown): void {
-    if (this.open && !this.comm.isDisposed) {
+    if (this.live) {
       this.comm.send(content as JSONObject);
     }
+  }
+
+  /**
+   * Whether the comm can still carry a message. A restart disposes the comms, and a shutdown
+   * (Shut Down All Kernels) disposes the kernel connection before the notebook hears of it;
+   * either way there is no kernel to tell, and the comm would throw "Cannot close/send".
+   */
+  private get live(): boolean {
+    return this.open && !this.comm.isDisposed && !this.kernel.isDisposed;
   }
 
   on(event: string, listener: Listener): void {
@@ -58,8 +72,7 @@ class KernelComm implements CommChannel {
   }
 
   close(): void {
-    // A restart disposes comms without a word to the kernel: nothing to close then.
-    if (this.open && !this.comm.isDisposed) {
+    if (this.live) {
       this.open = false;
       this.comm.onClose = () => undefined;
       this.comm.close();
@@ -110,7 +123,7 @@ export class NotebookPanelLink implements NotebookLink {
   }
 
   private onStatus(): void {
-    if (this.status === 'restarting' || this.status === 'dead') {
+    if (KERNEL_GONE.includes(this.status)) {
       this.closeViews(); // their widgets lived in the old kernel
     }
     this.statusChanged.emit();
@@ -141,7 +154,7 @@ export class NotebookPanelLink implements NotebookLink {
     if (kernel.supportsSubshells && comm.commsOverSubshells !== 'disabled' && subshell) {
       await Promise.race([subshell, delay(SUBSHELL_WAIT)]);
     }
-    const channel = new KernelComm(comm);
+    const channel = new KernelComm(comm, kernel);
     comm.open({});
     return channel;
   }
