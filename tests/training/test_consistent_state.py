@@ -115,15 +115,16 @@ def check_interrupts(backend_name, trials: int) -> None:
     model = classifier()
     reference = Reference(model)
     rng = random.Random(f"interrupts on {backend_name}")
-    landed = 0
-    for _ in range(trials):
-        landed += interrupted_fit(model, reference, rng.uniform(0, reference.seconds))
+    landed = attempts = 0
+    while landed < trials:  # an interrupt may come after a run that went faster than timed
+        attempts += 1
+        assert attempts <= 4 * trials, f"only {landed} of {attempts} interrupts landed in fit"
+        landed += interrupted_fit(model, reference, rng.uniform(0, 0.8 * reference.seconds))
         state = model_state(model)
         step = reference.check(**state)
         train(model, STEPS - step)  # and training continues exactly
         reference.check(**model_state(model))
         assert int(model.optimizer.iterations.numpy()) == STEPS
-    assert landed >= trials // 2
 
 
 @pytest.mark.parametrize("backend_name", backend_params())
