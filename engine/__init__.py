@@ -3,17 +3,41 @@
 import engine
 from engine import layers
 engine.set_backend("jax")       # moves every live model; "numpy" is the default
+
+`import engine as keras` gives Keras 3's namespaces (docs/keras-compatibility.md).
 """
 
-from engine import layers, losses, metrics, ops, optimizers, training
+from engine import (
+    activations,
+    config,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    random,
+    regularizers,
+    saving,
+    training,
+    tree,
+    utils,
+)
 from engine.backend import MissingBackendError, available_backends
 from engine.backend import current as _current_backend
 from engine.errors import EngineError, GraphError, LayerConfigError, LayerShapeError, SpecError
 from engine.export import from_keras, load_keras
-from engine.initializers import set_random_seed
+from engine.initializers import Initializer, set_random_seed
 from engine.inspection import InspectionCallback, inspect
+from engine.keras_namespaces import missing_attribute
+from engine.layers import Input, Layer
+from engine.losses import Loss
+from engine.metrics import Metric
 from engine.models import Model, Sequential, model_from_spec
 from engine.naming import reset as _reset_names
+from engine.optimizers import Optimizer
 from engine.saving import ModelFileError, load_model
 from engine.switching import BackendSwitchError, set_backend
 from engine.training import callbacks
@@ -37,25 +61,37 @@ def clear_session() -> None:
     _reset_names()
 
 
+__getattr__ = missing_attribute(__name__)
+
 __all__ = [
     "BackendSwitchError",
     "EngineError",
     "GraphError",
+    "Initializer",
+    "Input",
     "InspectionCallback",
+    "Layer",
     "LayerConfigError",
     "LayerShapeError",
+    "Loss",
+    "Metric",
     "MissingBackendError",
     "Model",
     "ModelFileError",
+    "Optimizer",
     "Sequential",
     "SpecError",
     "Variable",
+    "activations",
     "available_backends",
     "backend_name",
     "callbacks",
     "clear_session",
+    "config",
+    "constraints",
     "devices",
     "from_keras",
+    "initializers",
     "inspect",
     "layers",
     "load_keras",
@@ -63,9 +99,15 @@ __all__ = [
     "losses",
     "metrics",
     "model_from_spec",
+    "models",
     "ops",
     "optimizers",
+    "random",
+    "regularizers",
+    "saving",
     "set_backend",
     "set_random_seed",
     "training",
+    "tree",
+    "utils",
 ]

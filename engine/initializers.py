@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from engine.errors import LayerConfigError
+from engine.keras_namespaces import missing_attribute
 
 _generator = [np.random.default_rng()]
 
@@ -89,9 +90,37 @@ _INITIALIZERS = {
 NAMES = tuple(_INITIALIZERS)
 
 
-def check(name: str) -> str:
-    """`name` if it is a known initializer, else a LayerConfigError listing the choices."""
-    if name not in _INITIALIZERS:
+class Initializer:
+    """Keras's initializer objects: `init(shape, dtype)` draws an initial value as the
+    initializer of the class's `name` does; layers take one wherever they take that name."""
+
+    name = ""
+
+    def __call__(self, shape, dtype=None):
+        return initialize(self.name, shape, dtype or "float32")
+
+    def get_config(self) -> dict:
+        return {}
+
+
+def _keras_class(name):
+    """Keras's class for an initializer name: glorot_uniform -> GlorotUniform."""
+    class_name = "".join(part.title() for part in name.split("_"))
+    return type(class_name, (Initializer,), {"name": name, "__doc__": f"The {name!r} initializer."})
+
+
+# Keras's classes, under their class names and, as Keras aliases them, their lowercase names
+for _name in NAMES:
+    _class = _keras_class(_name)
+    globals()[_name] = globals()[_class.__name__] = _class
+
+
+def check(name) -> str:
+    """`name` if it is a known initializer (or an Initializer's name), else a LayerConfigError
+    listing the choices."""
+    if isinstance(name, Initializer):
+        return name.name
+    if not isinstance(name, str) or name not in _INITIALIZERS:
         raise LayerConfigError(f"Unknown initializer {name!r}. Choose one of: {', '.join(NAMES)}.")
     return name
 
@@ -105,3 +134,6 @@ def initialize(initializer, shape, dtype: str = "float32") -> np.ndarray:
     else:
         values = _INITIALIZERS[check(initializer)](shape, _generator[0])
     return np.ascontiguousarray(values, dtype=dtype)
+
+
+__getattr__ = missing_attribute(__name__)

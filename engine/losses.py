@@ -17,6 +17,7 @@ import numpy as np
 
 from engine import ops
 from engine.errors import EngineError
+from engine.keras_namespaces import missing_attribute
 
 # Keras's backend.epsilon(): probabilities are clipped to [EPSILON, 1 - EPSILON] before log.
 EPSILON = 1e-7
@@ -459,3 +460,5 @@ def get(identifier) -> Loss:
         f"Unknown loss {identifier!r}. Choose one of: {', '.join(NAMES)}; or pass a Loss, "
         "or a function f(y_true, y_pred) that returns one value per sample."
     )
+
+__getattr__ = missing_attribute(__name__)

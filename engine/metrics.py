@@ -17,6 +17,7 @@ import numpy as np
 
 from engine import losses, ops
 from engine.errors import EngineError
+from engine.keras_namespaces import missing_attribute
 from engine.losses import match_rank
 from engine.variables import Variable
 
@@ -275,3 +276,5 @@ def _accuracy_for(loss):
         "class labels (or Accuracy() for exact equality)."
     )
 
+
+__getattr__ = missing_attribute(__name__)

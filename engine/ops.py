@@ -8,9 +8,11 @@ contract (variance, moments, normalisation) live here too, written once for ever
 from __future__ import annotations
 
 import inspect as _inspect
+import sys as _sys
 
 from engine.backend import active
 from engine.backend.contract import Backend
+from engine.keras_namespaces import missing_attribute, op_groups
 from engine.variables import Variable
 
 # Contract methods whose arguments hold callables or structures rather than arrays.
@@ -83,7 +85,7 @@ def moments(x, axis, keepdims=False):
     return (mean if keepdims else b.reshape(mean, b.shape(variance))), variance
 
 
-def normalize(x, mean, variance, epsilon, scale=None, offset=None):
+def normalize_by_moments(x, mean, variance, epsilon, scale=None, offset=None):
     """(x - mean) / sqrt(variance + epsilon) * scale + offset, as batch and layer norm use."""
     b = active()
     x, mean, variance, scale, offset = (_read(v) for v in (x, mean, variance, scale, offset))
@@ -94,4 +96,14 @@ def normalize(x, mean, variance, epsilon, scale=None, offset=None):
     return b.add(out, offset) if offset is not None else out
 
 
-__all__ = [*_CONTRACT_OPS, "var", "moments", "normalize"]
+# Keras's names for the contract ops that the contract names otherwise
+_KERAS_ALIASES = {
+    "convert_to_tensor": "convert", "convert_to_numpy": "to_numpy", "average_pool": "avg_pool",
+}
+for _alias, _name in _KERAS_ALIASES.items():
+    globals()[_alias] = globals()[_name]
+
+__all__ = [*_CONTRACT_OPS, "var", "moments", "normalize_by_moments", *_KERAS_ALIASES]
+
+globals().update(op_groups(_sys.modules[__name__]))  # nn, numpy, linalg, image, core
+__getattr__ = missing_attribute(__name__)

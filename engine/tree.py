@@ -6,6 +6,8 @@ the same way. `None` is a leaf.
 
 from __future__ import annotations
 
+from engine.keras_namespaces import missing_attribute
+
 
 def flatten(structure) -> list:
     """The leaves of `structure`, depth first."""
@@ -79,3 +81,5 @@ def map_structure(fn, structure, *others):
     if any(len(other) != len(leaves[0]) for other in leaves[1:]):
         raise ValueError("Structures passed to map_structure have different numbers of leaves.")
     return unflatten_as(structure, [fn(*group) for group in zip(*leaves)])
+
+__getattr__ = missing_attribute(__name__)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
 import threading
 import weakref
 
@@ -41,7 +42,13 @@ def live_variables() -> list[Variable]:
 
 
 class Variable:
-    """A named array on one backend; `trainable` ones receive gradients."""
+    """A named array on one backend; `trainable` ones receive gradients. Arithmetic on it
+    (`x @ v + b`, `-v`, `v[0]`) computes with its value, as Keras's variables do."""
+
+    # NumPy must hand `ndarray + Variable` to Variable.__radd__, not make an object array.
+    # No __array__: frameworks would turn a Variable into a constant of its stored value,
+    # where a step must read the value of its state scope (`.numpy()` gives the array).
+    __array_ufunc__ = None
 
     def __init__(self, value, *, name: str, trainable: bool = True, dtype=None, backend=None):
         self.backend = backends.get_backend(backend) if backend else backends.active()
@@ -89,6 +96,38 @@ class Variable:
             f"<Variable {self.name!r} shape={self.shape} dtype={self.dtype} "
             f"backend={self.backend.name!r}>"
         )
+
+
+def _value_of(x):
+    return x.value if isinstance(x, Variable) else x
+
+
+def _binary(function, reflected=False):
+    """The operator on the values, with the full dispatch of Python's `operator` module."""
+
+    def method(self, other):
+        if reflected:
+            return function(_value_of(other), self.value)
+        return function(self.value, _value_of(other))
+
+    return method
+
+
+def _unary(function):
+    def method(self, *args):
+        return function(self.value, *args)
+
+    return method
+
+
+# Comparisons stay out: Variables hash and compare by identity (they are dict keys).
+for _name in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul"):
+    setattr(Variable, f"__{_name}__", _binary(getattr(operator, _name)))
+    setattr(Variable, f"__r{_name}__", _binary(getattr(operator, _name), reflected=True))
+Variable.__neg__ = _unary(operator.neg)
+Variable.__pos__ = _unary(operator.pos)
+Variable.__abs__ = _unary(operator.abs)
+Variable.__getitem__ = _unary(operator.getitem)
 
 
 def _default_dtype(array: np.ndarray) -> str:

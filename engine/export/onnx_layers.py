@@ -108,7 +108,7 @@ def _reshape(b, step):
 
 
 def _normalize(b, step, x, mean, inverse, beta):
-    """(x - mean) * inverse + beta, as the engine's ops.normalize computes."""
+    """(x - mean) * inverse + beta, as the engine's ops.normalize_by_moments computes."""
     y = b.op("Mul", [b.op("Sub", [x, mean], f"{step.name}/centered"), inverse],
              f"{step.name}/scaled")
     return y if beta is None else b.op("Add", [y, beta], f"{step.name}/shifted")

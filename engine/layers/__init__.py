@@ -4,6 +4,7 @@ LAYERS is the allowlist that graph specs and model files may name: nothing else 
 from a file.
 """
 
+from engine.keras_namespaces import missing_attribute
 from engine.layers.activation import Activation
 from engine.layers.batch_normalization import BatchNormalization
 from engine.layers.convolution import Conv1D, Conv2D
@@ -33,3 +34,5 @@ LAYERS = {
 }
 
 __all__ = ["Input", "Layer", "SymbolicTensor", *LAYERS]
+
+__getattr__ = missing_attribute(__name__)

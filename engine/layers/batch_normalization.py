@@ -41,13 +41,16 @@ class BatchNormalization(Layer):
             raise self.shape_error(f"needs a known size along axis {self.axis}.", input_shape)
         self.gamma = self.beta = None
         if self.scale:
-            self.gamma = self.add_weight("gamma", features, self.gamma_initializer)
+            self.gamma = self.add_weight(
+                shape=features, initializer=self.gamma_initializer, name="gamma")
         if self.center:
-            self.beta = self.add_weight("beta", features, self.beta_initializer)
-        self.moving_mean = self.add_weight("moving_mean", features, self.moving_mean_initializer,
-                                           trainable=False)
-        self.moving_variance = self.add_weight("moving_variance", features,
-                                               self.moving_variance_initializer, trainable=False)
+            self.beta = self.add_weight(
+                shape=features, initializer=self.beta_initializer, name="beta")
+        self.moving_mean = self.add_weight(shape=features, initializer=self.moving_mean_initializer,
+                                           trainable=False, name="moving_mean")
+        self.moving_variance = self.add_weight(shape=features,
+                                               initializer=self.moving_variance_initializer,
+                                               trainable=False, name="moving_variance")
 
     def call(self, inputs, training=False):
         shape = ops.shape(inputs)
@@ -65,7 +68,7 @@ class BatchNormalization(Layer):
             None if v is None else ops.reshape(v, features)
             for v in (mean, variance, self.gamma, self.beta)
         )
-        return ops.normalize(inputs, mean, variance, self.epsilon, gamma, beta)
+        return ops.normalize_by_moments(inputs, mean, variance, self.epsilon, gamma, beta)
 
     def _update(self, moving, batch):
         moving.assign(ops.add(ops.multiply(moving, self.momentum),

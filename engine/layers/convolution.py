@@ -42,11 +42,12 @@ class Conv(Layer):
                 f"needs a known number of channels, the last axis of {LAYOUTS[self.rank + 2]}.",
                 input_shape,
             )
-        self.kernel = self.add_weight("kernel", (*self.kernel_size, channels, self.filters),
-                                      self.kernel_initializer)
+        self.kernel = self.add_weight(shape=(*self.kernel_size, channels, self.filters),
+                                      initializer=self.kernel_initializer, name="kernel")
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer)
+            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
+                                        name="bias")
 
     def call(self, inputs):
         outputs = ops.conv(inputs, self.kernel, strides=self.strides, padding=self.padding,

@@ -26,11 +26,12 @@ class Dense(Layer):
                 "axis.",
                 input_shape,
             )
-        self.kernel = self.add_weight("kernel", (input_shape[-1], self.units),
-                                      self.kernel_initializer)
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                      initializer=self.kernel_initializer, name="kernel")
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight("bias", (self.units,), self.bias_initializer)
+            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
+                                        name="bias")
 
     def call(self, inputs):
         return activations.apply(self.activation, ops.dense(inputs, self.kernel, self.bias))

@@ -17,8 +17,9 @@ class Embedding(Layer):
         self.embeddings_initializer = initializers.check(embeddings_initializer)
 
     def build(self, input_shape):
-        self.embeddings = self.add_weight("embeddings", (self.input_dim, self.output_dim),
-                                          self.embeddings_initializer)
+        self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
+                                          initializer=self.embeddings_initializer,
+                                          name="embeddings")
 
     def check_input_shapes(self, input_shape):
         """The table fits ids of any shape."""

@@ -25,8 +25,8 @@ class GRU(Recurrent):
     def make_bias(self):
         if not self.reset_after:
             return super().make_bias()
-        return self.add_weight(
-            f"{self.cell_name}/bias", (2, 3 * self.units), self.bias_initializer)
+        return self.add_weight(shape=(2, 3 * self.units), initializer=self.bias_initializer,
+                               name=f"{self.cell_name}/bias")
 
     def step(self, x, states):
         (h,) = states

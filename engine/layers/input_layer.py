@@ -40,6 +40,14 @@ class InputLayer(Layer):
         }
 
 
-def Input(shape, batch_size=None, dtype="float32", name=None):  # noqa: N802 (Keras's name)
-    """A symbolic tensor of `shape` (without the batch axis) to build a model from."""
-    return InputLayer(shape, batch_size=batch_size, dtype=dtype, name=name).output
+def Input(shape=None, batch_size=None, dtype=None, *, batch_shape=None, name=None):  # noqa: N802
+    """A symbolic tensor to build a model from, as Keras's `Input`: `shape` without the batch
+    axis (with `batch_size`), or `batch_shape` with it. `dtype` defaults to float32."""
+    if (shape is None) == (batch_shape is None):
+        raise LayerConfigError(
+            f"Input takes one of `shape` and `batch_shape`, got shape={shape!r} and "
+            f"batch_shape={batch_shape!r}."
+        )
+    if batch_shape is not None:
+        batch_size, *shape = batch_shape
+    return InputLayer(shape, batch_size=batch_size, dtype=dtype or "float32", name=name).output

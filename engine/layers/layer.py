@@ -4,11 +4,15 @@ A subclass implements:
 - `build(*input_shapes)`: creates its weights with `add_weight` (shapes have None for the
   batch and other unknown sizes); checks the shapes and raises `self.shape_error(...)` when
   they don't fit. It must not read or assign weight values: shape inference
-  (engine/layers/shape_inference.py) builds with WeightSpecs, which have none.
+  (engine/layers/shape_inference.py) builds with WeightSpecs, which have none. Optional: a
+  layer may make its weights in `__init__`, or hold layers that build on their first call.
 - `call(*inputs, training=False)`: the forward computation, only through `engine.ops`.
 - `compute_output_shape(*input_shapes)`: a shape tuple, or a list of them for several outputs.
+  Optional: without it a call on SymbolicTensors finds the shapes by a trial call on zeros.
 - `get_config()`: the constructor arguments, JSON-serialisable.
 
+Layers and Variables assigned to attributes (also in lists and dicts) are part of the layer,
+as in Keras (engine/layers/tracking.py): their weights follow the layer's own.
 Calling a layer on SymbolicTensors adds a node to a graph; calling it on arrays computes.
 Either way a failed build leaves the layer exactly as it was before the call.
 """
@@ -23,12 +27,24 @@ import numpy as np
 from engine import backend as backends
 from engine import initializers, naming, tree
 from engine.errors import EngineError, LayerConfigError, LayerShapeError
-from engine.layers import shape_inference
+from engine.layers import call_context, shape_inference, tracking, trial_call
 from engine.layers.node import Node, SymbolicTensor, is_symbolic
 from engine.variables import Variable, holding_one_step_state
 
 
 class Layer:
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's own `build`, also when called directly (`layer.build(shape)`, as
+        Keras users do), marks the layer built."""
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _marking_built(cls.__dict__["build"])
+
+    def __setattr__(self, name, value):
+        if isinstance(value, _STRUCTURAL_TYPES) or name in tracking.STRUCTURAL_NAMES:
+            tracking.changed()  # what the layer holds may change: cached lists are stale
+        object.__setattr__(self, name, value)
+
     def __init__(self, *, name=None, trainable=True, dtype="float32", input_shape=None):
         if name is not None and (not isinstance(name, str) or not name or "/" in name
                                  or not naming.encodable(name)):
@@ -54,6 +70,7 @@ class Layer:
         raise NotImplementedError(f"{type(self).__name__} does not implement call().")
 
     def compute_output_shape(self, *input_shapes):
+        """Not given: a call on SymbolicTensors then finds the shapes by a trial call."""
         raise NotImplementedError(
             f"{type(self).__name__} does not implement compute_output_shape()."
         )
@@ -70,16 +87,24 @@ class Layer:
         return LayerShapeError(self, message, input_shape)
 
     # ----------------------------------------------------------------------------- weights
-    def add_weight(self, name, shape, initializer="glorot_uniform", trainable=True, dtype=None):
-        """A new weight made by `initializer`: a name from engine.initializers, or a function
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True,
+                   autocast=True, regularizer=None, constraint=None, aggregation="none",
+                   overwrite_with_gradient=False, name=None):
+        """A new weight made by `initializer` (Keras 3's signature): a name from
+        engine.initializers (default glorot_uniform for floats, zeros otherwise), or a callable
         (shape, dtype) -> array. Under shape inference only its WeightSpec is recorded."""
-        dtype, name = dtype or self.dtype, f"{self.name}/{name}"
+        _check_weight_arguments(self, shape, regularizer, constraint)
+        dtype = dtype or self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
+        name = f"{self.name}/{name or _unnamed(self._weights)}"
         if shape_inference.inferring():
             weight = shape_inference.weight_spec(name, shape, dtype, trainable)
         else:
             value = initializers.initialize(initializer, shape, dtype)
             weight = Variable(value, name=name, trainable=trainable, dtype=dtype)
         self._weights.append(weight)
+        tracking.changed()
         return weight
 
     def add_seed_state(self, seed=None):
@@ -92,6 +117,7 @@ class Layer:
             seed = initializers.draw_seed() if seed is None else int(seed)
             state = Variable(np.array([seed, 0], dtype=np.int32), name=name, trainable=False)
         self._seed_states.append(state)
+        tracking.changed()
         return state
 
     @staticmethod
@@ -103,33 +129,74 @@ class Layer:
         state.assign(ops.add(seed, ops.convert(np.array([0, 1], dtype=np.int32))))
         return seed
 
+    def tracked_layers(self) -> list[Layer]:
+        """The layers this one holds in its attributes (Keras's order: as assigned)."""
+        return tracking.sublayers(self)
+
+    def _own_weights(self) -> list[Variable]:
+        """add_weight's weights, then Variables assigned to attributes (not seed states)."""
+        seeds = set(self._seed_states)
+        held = [v for v in tracking.attribute_variables(self) if v not in seeds]
+        return list(dict.fromkeys([*self._weights, *held]))
+
+    def held(self, what: str, find):
+        """`find()`, found again only when some layer changed (tracking.generation): what a
+        layer holds changes rarely and is asked for on every step."""
+        cache = self.__dict__.setdefault("_held", {})  # not through __setattr__: no change
+        entry = cache.get(what)
+        if entry is None or entry[0] != tracking.generation():
+            entry = cache[what] = (tracking.generation(), find())
+        return entry[1]
+
     @property
     def weights(self) -> list[Variable]:
-        """Trainable weights first, then non-trainable ones, each in creation order (Keras's)."""
-        return [w for w in self._weights if w.trainable] + [
-            w for w in self._weights if not w.trainable
-        ]
+        """Own trainable weights, own non-trainable ones (each in creation order), then each
+        held layer's weights: Keras's order."""
+
+        def find():
+            own = self._own_weights()
+            return _unique([
+                *(w for w in own if w.trainable),
+                *(w for w in own if not w.trainable),
+                *(w for layer in self.tracked_layers() for w in layer.weights),
+            ])
+
+        return list(self.held("weights", find))
 
     @property
     def trainable_weights(self) -> list[Variable]:
-        return [w for w in self.weights if w.trainable] if self.trainable else []
+        if not self.trainable:
+            return []
+
+        def find():
+            own = [w for w in self._own_weights() if w.trainable]
+            return _unique([*own, *(w for layer in self.tracked_layers()
+                                    for w in layer.trainable_weights)])
+
+        return list(self.held("trainable_weights", find))
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        if not self.trainable:
-            return self.weights
-        return [w for w in self.weights if not w.trainable]
+        trainable = set(self.trainable_weights)
+        return [w for w in self.weights if w not in trainable]
 
     @property
     def backend(self):
         """The backend this layer's variables live on (None for a layer without any)."""
-        variables = self._weights or self._seed_states
+        variables = self._weights or self._seed_states or self.variables
         return variables[0].backend if variables else None
 
     @property
     def variables(self) -> list[Variable]:
         """Weights and random-seed states: everything a step reads and may update."""
-        return self.weights + list(self._seed_states)
+
+        def find():
+            return _unique([
+                *self.weights, *self._seed_states,
+                *(v for layer in self.tracked_layers() for v in layer.variables),
+            ])
+
+        return list(self.held("variables", find))
 
     @holding_one_step_state
     def get_weights(self) -> list[np.ndarray]:
@@ -164,7 +231,7 @@ class Layer:
                     "from layers.Input or another layer."
                 )
         shapes = tree.map_structure(lambda t: t.shape, list(inputs))
-        output_shapes = self._build_and_infer(shapes)
+        output_shapes = self._build_and_infer(shapes, list(inputs))
         returns_list = isinstance(output_shapes, list)
         node = Node(
             self,
@@ -178,7 +245,10 @@ class Layer:
 
     def _call_eager(self, inputs, kwargs):
         backend = self.backend or backends.active()
-        with backends.using(backend):
+        # an explicit training flag wins; else the enclosing call's, as Keras passes it down
+        training = call_context.resolve_training(kwargs.get("training"))
+        kwargs = {**kwargs, "training": training} if training is not None else kwargs
+        with backends.using(backend), call_context.training_scope(training):
             inputs = tree.map_structure(
                 lambda x: to_backend_array(backend, x, self.dtype), list(inputs)
             )
@@ -186,24 +256,38 @@ class Layer:
             return self.call(*inputs, **self.call_kwargs(kwargs))
 
     def call_kwargs(self, kwargs: dict) -> dict:
-        """`kwargs` without `training` when this layer's call() does not take it."""
-        if "training" in kwargs and not _call_takes_training(type(self)):
+        """`kwargs` without `training` when this layer's call() does not take it, or when it
+        is None (the call's own default applies)."""
+        if "training" in kwargs and (
+            kwargs["training"] is None or not _call_takes_training(type(self))
+        ):
             kwargs = {k: v for k, v in kwargs.items() if k != "training"}
         return kwargs
 
-    def _build_and_infer(self, shapes):
-        """Build (once) and infer output shapes; on any failure the layer is left unbuilt."""
+    def _build_and_infer(self, shapes, symbolic_inputs=None):
+        """Build (once) and give the output shapes: from compute_output_shape, or, for a layer
+        without it called on `symbolic_inputs`, from a trial call (None on arrays). On any
+        failure the layer is left unbuilt."""
         just_built = not self.built
+        # build may assign weights and layers to attributes: a failure puts them back
+        attributes = dict(vars(self)) if just_built else None
         before = (len(self._weights), len(self._seed_states))
         try:
             if just_built:
                 self.build(*shapes)
             else:
                 self.check_input_shapes(*shapes)
-            output_shapes = self.compute_output_shape(*shapes)
+            try:
+                output_shapes = self.compute_output_shape(*shapes)
+            except NotImplementedError:
+                output_shapes = (None if symbolic_inputs is None
+                                 else trial_call.output_shapes(self, symbolic_inputs))
         except Exception as error:
             if just_built:
+                vars(self).clear()
+                vars(self).update(attributes)
                 del self._weights[before[0] :], self._seed_states[before[1] :]
+                tracking.changed()
             if isinstance(error, EngineError):
                 raise
             raise self.shape_error(
@@ -265,6 +349,46 @@ def _tensor_shapes(built_shapes, shapes):
         return out
 
     return zip(shapes_of(built_shapes), shapes_of(shapes))
+
+
+_STRUCTURAL_TYPES = (Layer, *tracking.STRUCTURAL_TYPES)
+
+
+def _marking_built(build):
+    @functools.wraps(build)
+    def build_and_mark(self, *args, **kwargs):
+        build(self, *args, **kwargs)
+        self.built = True
+
+    return build_and_mark
+
+
+def _check_weight_arguments(layer, shape, regularizer, constraint):
+    """Keras's add_weight takes the shape first and the name by keyword only; the engine has
+    no regularizers or constraints yet."""
+    if shape is None or isinstance(shape, str):
+        raise LayerConfigError(
+            f"Layer {layer.name!r}: add_weight needs shape= (a tuple of ints) and takes the "
+            f"name by keyword, as Keras 3 does: add_weight(shape=(3, 4), name='kernel'); "
+            f"got shape={shape!r}."
+        )
+    for argument, value in (("regularizer", regularizer), ("constraint", constraint)):
+        if value is not None:
+            raise NotImplementedError(
+                f"Layer {layer.name!r}: add_weight({argument}=...) is not supported by the "
+                "engine yet (see docs/keras-compatibility.md); leave it out or apply it in "
+                "the loss."
+            )
+
+
+def _unnamed(weights) -> str:
+    """Keras's name for a weight made without one: variable, variable_1, ..."""
+    return "variable" if not weights else f"variable_{len(weights)}"
+
+
+def _unique(items) -> list:
+    """The items in order, each once (Variables hash and compare by identity)."""
+    return list(dict.fromkeys(items))
 
 
 def _readable(shapes):

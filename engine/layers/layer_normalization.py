@@ -42,9 +42,11 @@ class LayerNormalization(Layer):
             raise self.shape_error(f"needs known sizes along axis {self.axis}.", input_shape)
         self.gamma = self.beta = None
         if self.scale:
-            self.gamma = self.add_weight("gamma", features, self.gamma_initializer)
+            self.gamma = self.add_weight(
+                shape=features, initializer=self.gamma_initializer, name="gamma")
         if self.center:
-            self.beta = self.add_weight("beta", features, self.beta_initializer)
+            self.beta = self.add_weight(
+                shape=features, initializer=self.beta_initializer, name="beta")
 
     def call(self, inputs):
         axes = self._axes(ops.shape(inputs))

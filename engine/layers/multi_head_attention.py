@@ -51,10 +51,12 @@ class MultiHeadAttention(Layer):
             self.seed_state = self.add_seed_state(self.seed)
 
     def _add_projection(self, name, kernel_shape, bias_shape):
-        kernel = self.add_weight(f"{name}/kernel", kernel_shape, self.kernel_initializer)
+        kernel = self.add_weight(shape=kernel_shape, initializer=self.kernel_initializer,
+                                 name=f"{name}/kernel")
         if not self.use_bias:
             return kernel, None
-        return kernel, self.add_weight(f"{name}/bias", bias_shape, self.bias_initializer)
+        return kernel, self.add_weight(shape=bias_shape, initializer=self.bias_initializer,
+                                             name=f"{name}/bias")
 
     def call(self, query, value, key=None, training=False):
         key = value if key is None else key

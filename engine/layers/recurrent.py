@@ -55,17 +55,20 @@ class Recurrent(Layer):
                 tuple(input_shape),
             )
         width = self.gates * self.units
-        self.kernel = self.add_weight(
-            f"{self.cell_name}/kernel", (input_shape[-1], width), self.kernel_initializer)
-        self.recurrent_kernel = self.add_weight(
-            f"{self.cell_name}/recurrent_kernel", (self.units, width), self.recurrent_initializer)
+        self.kernel = self.add_weight(shape=(input_shape[-1], width),
+                                      initializer=self.kernel_initializer,
+                                      name=f"{self.cell_name}/kernel")
+        self.recurrent_kernel = self.add_weight(shape=(self.units, width),
+                                                initializer=self.recurrent_initializer,
+                                                name=f"{self.cell_name}/recurrent_kernel")
         self.bias = self.make_bias() if self.use_bias else None
 
     def make_bias(self, initializer=None):
         """The (gates * units,) bias weight, by `initializer` (default: bias_initializer);
         cells whose bias has another shape override it."""
-        return self.add_weight(f"{self.cell_name}/bias", (self.gates * self.units,),
-                               initializer or self.bias_initializer)
+        return self.add_weight(shape=(self.gates * self.units,),
+                               initializer=initializer or self.bias_initializer,
+                               name=f"{self.cell_name}/bias")
 
     def step(self, x, states):
         raise NotImplementedError(f"{type(self).__name__} does not implement step().")

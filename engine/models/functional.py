@@ -3,9 +3,20 @@
     i = layers.Input((4,))
     model = engine.Model(i, layers.Dense(1)(layers.Dense(8, activation="relu")(i)))
 
+or, as Keras users subclass it, layers held in attributes and a `call` of one's own:
+
+    class MLP(engine.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden, self.out = layers.Dense(8, activation="relu"), layers.Dense(1)
+
+        def call(self, inputs, training=None):
+            return self.out(self.hidden(inputs))
+
 A model is itself a Layer: it can be called on arrays (computes) or on symbolic tensors
 (nests inside a bigger model). `stateless_call` runs it as a pure function of explicit
-weight values, which is what gradients and compiled steps are built from.
+weight values, which is what gradients and compiled steps are built from. A subclassed model
+builds on its first call (or `build(input_shape)`, or the first batch of fit or predict).
 """
 
 from __future__ import annotations
@@ -13,8 +24,10 @@ from __future__ import annotations
 import numpy as np
 
 from engine import backend as backends
-from engine import naming
+from engine import naming, tree
+from engine.errors import EngineError
 from engine.export.mixin import Exportable
+from engine.layers import call_context, trial_call
 from engine.layers.layer import Layer, to_backend_array
 from engine.layers.node import SymbolicTensor
 from engine.models import graph
@@ -23,8 +36,15 @@ from engine.variables import state_scope
 
 
 class Model(Exportable, Trainer, Layer):
-    def __init__(self, inputs, outputs, name=None, trainable=True):
-        super().__init__(name=name or naming.unique_name("functional"), trainable=trainable)
+    subclassed = False  # made without inputs and outputs: its own call() runs it
+
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        if inputs is None and outputs is None:
+            super().__init__(name=name, trainable=trainable, **kwargs)
+            self.subclassed = True
+            return
+        super().__init__(name=name or naming.unique_name("functional"), trainable=trainable,
+                         **kwargs)
         self._set_graph(inputs, outputs)
 
     def _set_graph(self, inputs, outputs):
@@ -39,32 +59,17 @@ class Model(Exportable, Trainer, Layer):
     # ----------------------------------------------------------------------------- state
     @property
     def layers(self) -> list[Layer]:
-        """The model's layers, inputs first, in Keras's order."""
-        return list(self._layers)
+        """The model's layers in Keras's order: a graph's inputs first, else as assigned."""
+        return self.tracked_layers()
+
+    def tracked_layers(self) -> list[Layer]:
+        return super().tracked_layers() if self.subclassed else list(self._layers)
 
     @property
     def nodes(self) -> list:
         """The layer calls the model runs, in the order it runs them (Input layers excluded)."""
+        self.require_graph()
         return list(self._nodes)
-
-    @property
-    def weights(self):
-        return _unique(w for layer in self._layers for w in layer.weights)
-
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        return _unique(w for layer in self._layers for w in layer.trainable_weights)
-
-    @property
-    def non_trainable_weights(self):
-        trainable = set(map(id, self.trainable_weights))
-        return [w for w in self.weights if id(w) not in trainable]
-
-    @property
-    def variables(self):
-        return _unique(v for layer in self._layers for v in layer.variables)
 
     @property
     def non_trainable_variables(self):
@@ -72,30 +77,68 @@ class Model(Exportable, Trainer, Layer):
         return self._split_variables()[1]
 
     def _split_variables(self):
-        """(trainable_weights, non_trainable_variables), the layers walked once for each."""
-        trainable = self.trainable_weights
-        chosen = set(trainable)
-        return trainable, [v for v in self.variables if v not in chosen]
+        """(trainable_weights, non_trainable_variables): every step's stateless_call asks."""
+
+        def find():
+            trainable = self.trainable_weights
+            chosen = set(trainable)
+            return trainable, [v for v in self.variables if v not in chosen]
+
+        return self.held("split_variables", find)
 
     @property
     def backend(self):
         variables = self.variables
         return variables[0].backend if variables else backends.current()
 
+    @property
+    def output_count(self):
+        """How many outputs the graph has; None for a subclassed model (its call decides)."""
+        return None if self.subclassed else len(self.outputs)
+
     def get_layer(self, name: str) -> Layer:
-        for layer in self._layers:
+        layers = self.tracked_layers()
+        for layer in layers:
             if layer.name == name:
                 return layer
-        names = ", ".join(layer.name for layer in self._layers)
+        names = ", ".join(layer.name for layer in layers)
         raise ValueError(f"Model {self.name!r} has no layer {name!r}. Its layers: {names}.")
 
-    def count_params(self) -> int:
-        return int(sum(np.prod(w.shape) for w in self.weights))
-
     # ---------------------------------------------------------------------------- running
+    def build(self, input_shape):
+        """Make a subclassed model's weights for inputs of `input_shape` (a shape, or a list
+        of them) by calling it on zeros, unknown sizes as 2; no existing value changes. A
+        graph is built already."""
+        if not self.subclassed or self.built:
+            return
+        backend = self.backend
+        zeros = _map_shapes(
+            lambda shape: to_backend_array(
+                backend, np.zeros(tuple(2 if d is None else d for d in shape))),
+            input_shape,
+        )
+        with backends.using(backend), trial_call.unchanged_state(self):
+            self.call(zeros)
+
+    def build_on_batch(self, inputs) -> None:
+        """Build a subclassed model by calling it on the first rows of a batch (NumPy arrays,
+        nested as its call takes them), as Keras builds on fit's or predict's first batch;
+        no existing value changes."""
+        if self.built or not self.subclassed:
+            return
+        backend = self.backend
+        rows = tree.map_structure(lambda a: to_backend_array(backend, a[:2]), inputs)
+        with trial_call.unchanged_state(self):
+            self(rows)
+
     def call(self, inputs, training=False, node_hook=None):
         """Run the nodes in order. `node_hook(node, result)`, when given, sees what each node
         returned and may replace it (engine.inspection records outputs and adds taps there)."""
+        if self.subclassed:
+            raise NotImplementedError(
+                f"{type(self).__name__} subclasses Model without inputs and outputs, so it "
+                "must define call(self, inputs, training=None)."
+            )
 
         def run(node, args):
             return node.layer.call(*args, **node.layer.call_kwargs({"training": training}))
@@ -103,6 +146,9 @@ class Model(Exportable, Trainer, Layer):
         return self._run_nodes(self._flat_inputs(inputs), run, node_hook)
 
     def compute_output_shape(self, input_shape, node_hook=None):
+        if self.subclassed:  # found by a trial call (engine/layers/trial_call.py)
+            raise NotImplementedError(f"{type(self).__name__} has no compute_output_shape().")
+
         def infer(node, args):
             return node.layer.compute_output_shape(*args)
 
@@ -147,30 +193,46 @@ class Model(Exportable, Trainer, Layer):
         trainable, non_trainable = self._split_variables()
         mapping = dict(zip(trainable, trainable_values))
         mapping.update(zip(non_trainable, non_trainable_values))
-        with state_scope(mapping) as scope:
-            outputs = self.call(inputs, training=training, node_hook=node_hook)
+        with state_scope(mapping) as scope, call_context.training_scope(training):
+            if not self.subclassed:
+                outputs = self.call(inputs, training=training, node_hook=node_hook)
+            elif node_hook is None:
+                outputs = self.call(inputs, **self.call_kwargs({"training": training}))
+            else:
+                raise NotImplementedError(
+                    f"Model {self.name!r} is subclassed: inspection taps a functional graph's "
+                    "layer outputs, so build the model with engine.Model(inputs, outputs) to "
+                    "inspect it."
+                )
         return outputs, [scope.values[v] for v in non_trainable]
 
     def predict(self, x, batch_size=32):
         """Outputs for NumPy inputs, computed batch by batch on the model's backend."""
+        inputs = tree.map_structure(np.asarray, x if self.subclassed else self._arranged(x))
+        self.build_on_batch(inputs)
         backend = self.backend
-        flat = [np.asarray(a) for a in self._flat_inputs(x)]
         forward = self._compiled_forward(backend)
         state = (
             [w.value for w in self.trainable_weights],
             [v.value for v in self.non_trainable_variables],
         )
-        count = len(flat[0])
+        count = len(tree.flatten(inputs)[0])
         batches = []
         with backends.using(backend):
             for start in range(0, count, batch_size):
-                chunk = [to_backend_array(backend, a[start : start + batch_size]) for a in flat]
-                out = forward(*state, chunk[0] if self._single_input else chunk)
-                batches.append(
-                    [backend.to_numpy(o) for o in (out if isinstance(out, list) else [out])]
+                chunk = tree.map_structure(
+                    lambda a, s=start: to_backend_array(backend, a[s : s + batch_size]), inputs
                 )
+                out = forward(*state, chunk)
+                single = not isinstance(out, (list, tuple))
+                batches.append([backend.to_numpy(o) for o in ([out] if single else out)])
         outputs = [np.concatenate(parts) for parts in zip(*batches)]
-        return outputs[0] if self._single_output else outputs
+        return outputs[0] if single else outputs
+
+    def _arranged(self, x):
+        """A graph's inputs as its call takes them: one array, or a list of them."""
+        flat = self._flat_inputs(x)
+        return flat[0] if self._single_input else flat
 
     def _compiled_forward(self, backend):
         cache = self.__dict__.setdefault("_compiled", {})
@@ -185,7 +247,15 @@ class Model(Exportable, Trainer, Layer):
 
     # ------------------------------------------------------------------ spec and summary
     def require_graph(self) -> None:
-        """Raise a clear error while the graph is not made yet (a Sequential without input)."""
+        """Raise a clear error where there is no graph: a subclassed model (its call is
+        Python), a Sequential without its input shape yet."""
+        if self.subclassed:
+            raise SubclassedModelError(
+                f"Model {self.name!r} is subclassed: its call() is Python code, not a graph, "
+                "so it has no graph spec, summary connections, model file or export yet. Save "
+                "its weights with get_weights() (and set_weights() on a new instance) for "
+                "now; docs/model-file.md says what a model file holds."
+            )
         if not self.built:
             raise ValueError(
                 f"Model {self.name!r} has no input shape yet: start it with layers.Input(shape), "
@@ -217,6 +287,10 @@ class Model(Exportable, Trainer, Layer):
         return self
 
 
-def _unique(variables):
-    """The variables in order, each once (Variables hash and compare by identity)."""
-    return list(dict.fromkeys(variables))
+def _map_shapes(fn, shapes):
+    """`fn` of each shape in a shape or a list of shapes (a shape is a tuple of sizes)."""
+    return [_map_shapes(fn, s) for s in shapes] if isinstance(shapes, list) else fn(shapes)
+
+
+class SubclassedModelError(EngineError, NotImplementedError):
+    """Something that needs a functional graph was asked of a subclassed model."""

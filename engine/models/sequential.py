@@ -57,6 +57,10 @@ class Sequential(Model):
         if not self.built:
             self._connect(self._stack, Input(tuple(input_shape)[1:]))
 
+    def build(self, input_shape):
+        """Keras's Sequential.build: the graph for inputs of `input_shape`."""
+        self.build_for_input_shape(input_shape)
+
     def __call__(self, *inputs, **kwargs):
         if not self.built:
             first = inputs[0]

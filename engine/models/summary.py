@@ -1,4 +1,8 @@
-"""model.summary(): a table of layers, output shapes, parameter counts and connections."""
+"""model.summary(): a table of layers, output shapes, parameter counts and connections.
+
+A subclassed model has no graph: its table lists the layers it holds and their parameters,
+with output shapes unknown ("?"), as Keras shows them.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,7 @@ from engine.models.spec import node_ids
 
 
 def summary_text(model) -> str:
-    model.require_graph()
-    ids = node_ids(model)
-    rows = [("Layer (type)", "Output Shape", "Param #", "Connected to")]
-    seen = set()
-    for tensor in model.inputs:
-        layer = tensor.node.layer
-        rows.append((f"{layer.name} ({type(layer).__name__})", _shape(tensor.shape), "0", ""))
-    for node in model._nodes:
-        layer = node.layer
-        params = "0" if layer in seen else f"{layer.count_params():,}"
-        seen.add(layer)
-        shapes = ", ".join(_shape(t.shape) for t in node.outputs)
-        sources = ", ".join(ids[t.node] for t in node.input_tensors)
-        rows.append((f"{ids[node]} ({type(layer).__name__})", shapes, params, sources))
-    if _is_chain(model):
-        rows = [row[:3] for row in rows]
+    rows = _held_layer_rows(model) if model.subclassed else _graph_rows(model)
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
 
     def line(row):
@@ -44,6 +33,31 @@ def summary_text(model) -> str:
     ]
     backend = model.backend.name
     return "\n".join([f'Model: "{model.name}" (backend: {backend})', rule, *body, *totals])
+
+
+def _held_layer_rows(model) -> list:
+    rows = [("Layer (type)", "Output Shape", "Param #")]
+    for layer in model.layers:
+        rows.append((f"{layer.name} ({type(layer).__name__})", "?", f"{layer.count_params():,}"))
+    return rows
+
+
+def _graph_rows(model) -> list:
+    model.require_graph()
+    ids = node_ids(model)
+    rows = [("Layer (type)", "Output Shape", "Param #", "Connected to")]
+    seen = set()
+    for tensor in model.inputs:
+        layer = tensor.node.layer
+        rows.append((f"{layer.name} ({type(layer).__name__})", _shape(tensor.shape), "0", ""))
+    for node in model._nodes:
+        layer = node.layer
+        params = "0" if layer in seen else f"{layer.count_params():,}"
+        seen.add(layer)
+        shapes = ", ".join(_shape(t.shape) for t in node.outputs)
+        sources = ", ".join(ids[t.node] for t in node.input_tensors)
+        rows.append((f"{ids[node]} ({type(layer).__name__})", shapes, params, sources))
+    return [row[:3] for row in rows] if _is_chain(model) else rows
 
 
 def _shape(shape) -> str:

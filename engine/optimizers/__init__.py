@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from engine.keras_namespaces import missing_attribute
 from engine.optimizers import schedules
 from engine.optimizers.adagrad import Adagrad
 from engine.optimizers.adam import Adam
@@ -53,3 +54,5 @@ __all__ = [
     "schedules",
     "serialize",
 ]
+
+__getattr__ = missing_attribute(__name__)

@@ -11,6 +11,7 @@ import math
 
 from engine import ops
 from engine.errors import EngineError
+from engine.keras_namespaces import missing_attribute
 
 
 class ScheduleConfigError(EngineError, ValueError):
@@ -178,3 +179,5 @@ def deserialize(config: dict) -> LearningRateSchedule:
             f"Unknown learning-rate schedule {name!r}. Known schedules: {', '.join(SCHEDULES)}."
         )
     return SCHEDULES[name].from_config(config["config"])
+
+__getattr__ = missing_attribute(__name__)

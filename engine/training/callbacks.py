@@ -10,6 +10,8 @@ from __future__ import annotations
 import collections.abc
 import math
 
+from engine.keras_namespaces import missing_attribute
+
 HOOKS = (
     "on_train_begin",
     "on_train_end",
@@ -291,3 +293,5 @@ class ModelCheckpoint(_Monitor):
             self.best = value
         path = self.filepath.format(epoch=epoch + 1, **logs)
         self.model.save(path)
+
+__getattr__ = missing_attribute(__name__)

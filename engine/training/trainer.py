@@ -59,7 +59,8 @@ class Trainer:
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None):
         """Choose the optimizer, the loss (one, or one per output, weighted by
         `loss_weights`) and the metrics to report, with Keras 3's signature."""
-        self.require_graph()
+        if not self.subclassed:  # a subclassed model may be compiled before it is built
+            self.require_graph()
         with backends.using(self.backend):
             optimizer_ = optimizers.get(optimizer)
             loss_ = self._resolve_loss(loss)
@@ -91,9 +92,10 @@ class Trainer:
 
     def _resolve_loss(self, loss):
         if isinstance(loss, (list, tuple)):
-            if len(loss) != len(self.outputs):
+            count = self.output_count
+            if count is not None and len(loss) != count:
                 raise ValueError(
-                    f"Model {self.name!r} has {len(self.outputs)} outputs but {len(loss)} losses "
+                    f"Model {self.name!r} has {count} outputs but {len(loss)} losses "
                     "were given: give one loss per output, or a single loss for all of them."
                 )
             return [losses.get(item) for item in loss]
@@ -101,13 +103,13 @@ class Trainer:
 
     def _per_output_losses(self) -> list:
         """The compiled loss of each output (one loss given for all repeats)."""
-        return self.loss if isinstance(self.loss, list) else [self.loss] * len(self.outputs)
+        return self.loss if isinstance(self.loss, list) else [self.loss] * len(self.loss_weights)
 
     def _check_class_labels(self, data) -> None:
         """A clear error, before any step, for labels a sparse crossentropy cannot read.
         Array data only: batches from an iterable are not scanned ahead."""
         y = getattr(data, "y", None)
-        if y is None or self.loss is None:
+        if y is None or self.loss is None or self.subclassed:  # no symbolic outputs to read
             return
         targets = [y] if len(self.outputs) == 1 else y
         for loss, output, labels in zip(self._per_output_losses(), self.outputs, targets):
@@ -117,10 +119,11 @@ class Trainer:
                 losses.check_class_labels(loss, labels, classes, name)
 
     def _resolve_loss_weights(self, loss_weights):
-        count = len(self.outputs)
+        weights = list(loss_weights) if isinstance(loss_weights, (list, tuple)) else [loss_weights]
+        # a subclassed model's call decides how many outputs it has: one per loss or weight
+        count = self.output_count or len(self.loss if isinstance(self.loss, list) else weights)
         if loss_weights is None:
             return [1.0] * count
-        weights = list(loss_weights) if isinstance(loss_weights, (list, tuple)) else [loss_weights]
         if len(weights) != count or not all(isinstance(w, (int, float)) for w in weights):
             raise ValueError(
                 f"loss_weights must be {count} number(s), one per output of model "
@@ -158,7 +161,8 @@ class Trainer:
                 f"Model {self.name!r} was compiled without a loss: pass loss= to compile()."
             )
         backend = backends.active()
-        if len(self.outputs) == 1:
+        count = self.output_count
+        if count == 1 or (count is None and not isinstance(y_pred, (list, tuple))):
             value = self.loss(y, y_pred, sample_weight)
             weight = self.loss_weights[0]
             return value if weight == 1.0 else backend.multiply(value, weight)
@@ -235,6 +239,7 @@ class Trainer:
         self.stop_training = False
         self._unchecked_steps = collections.deque()
         self._steps_ahead = None
+        self._build_from(data)
         self.optimizer.build(self.trainable_weights)
         state_variables = self.train_state_variables()
         self._commit = StepCommit()
@@ -470,6 +475,7 @@ class Trainer:
             steps=data.steps_per_epoch,
             mode="evaluate",
         )
+        self._build_from(data)
         logs = self._evaluate_data(data, callback_list)
         if return_dict:
             return logs
@@ -509,6 +515,18 @@ class Trainer:
         backend = self.backend
         with backends.using(backend):
             return {m.name: float(backend.to_numpy(m.result())) for m in self.metrics}
+
+    def _build_from(self, data) -> None:
+        """Build a subclassed model not built yet on the data's first rows, as Keras does."""
+        if self.built:
+            return
+        x = getattr(data, "x", None)
+        if x is None:
+            raise ValueError(
+                f"Model {self.name!r} is not built yet and its data comes from an iterable: "
+                "call it on a batch, or model.build(input_shape), before fit or evaluate."
+            )
+        self.build_on_batch(x)
 
     def _require_compiled(self, what):
         if self.optimizer is None:

@@ -31,7 +31,18 @@ _COMPARISONS = {
 
 # Methods must be functions (primitives are callable objects, which Python would not bind).
 def _method(op):
-    return lambda self, *others: op(self, *others)
+    def method(self, *others):
+        if any(_defers(other) for other in others):
+            return NotImplemented
+        return op(self, *others)
+
+    return method
+
+
+def _defers(other) -> bool:
+    """Whether `other` asks NumPy-like arrays to let its own operator run, as an engine
+    Variable does (`__array_ufunc__ = None`, NumPy's protocol for that)."""
+    return not isinstance(other, Traced) and getattr(type(other), "__array_ufunc__", 0) is None
 
 
 def _reflected(op):
