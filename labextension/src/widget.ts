@@ -5,9 +5,11 @@
  */
 import type { BufferLike } from './codec';
 import type { Ack, Config, ErrorReply, Intent, KernelEvent, KernelMessage } from './protocol';
+import { KERNEL_GONE_MESSAGE, kernelOf, watchKernel } from './kernel_liveness';
 import { envelope, parseKernelMessage, PROTOCOL_VERSION, ProtocolError } from './protocol';
 import type { Check, Infer } from './schema';
 import { Signal } from './signal';
+import { h } from './ui/dom';
 
 type Callback = (...args: any[]) => void;
 
@@ -182,13 +184,33 @@ export interface MountedView<V> {
   update(values: V): void;
   onEvent?(event: KernelEvent, buffers: readonly BufferLike[]): void;
   showProblem(problem: Problem): void;
+  /** Called once the kernel is gone, before the mount marks the whole view not live. */
+  showNotLive?(): void;
   dispose(): void;
+}
+
+/**
+ * Turns a view whose kernel is gone into a read-only picture of its last state: a notice on
+ * top (one: a Workbench's tabs share its notice), its controls disabled, and `inert` so
+ * controls it draws later cannot be used either.
+ */
+function markNotLive(element: HTMLElement): void {
+  if (element.parentElement?.closest('[data-live=false]') == null) {
+    element.prepend(h('div', { class: 'wb-not-live', role: 'status', 'data-testid': 'not-live' }, KERNEL_GONE_MESSAGE));
+  }
+  element.dataset.live = 'false';
+  element.inert = true;
+  element
+    .querySelectorAll<HTMLButtonElement | HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>(
+      'button, input, select, textarea'
+    )
+    .forEach(control => (control.disabled = true));
 }
 
 /**
  * Everything a widget's `render` does besides building its view: a Transport, the traits
  * bound to the view, events and problems routed to it, the protocol version checked,
- * `ready` sent, and one cleanup that undoes it all.
+ * `ready` sent, the view marked not live when its kernel goes, and one cleanup that undoes it all.
  */
 export function mountWidget<S extends Checks>(
   { model, el }: RenderContext,
@@ -209,7 +231,12 @@ export function mountWidget<S extends Checks>(
   const stops = [
     transport.problems.connect(report),
     transport.events.connect(({ event, buffers }) => view.onEvent?.(event, buffers)),
-    bindTraits(model, traits, values => view.update(values), report)
+    bindTraits(model, traits, values => view.update(values), report),
+    watchKernel(model, kernelOf(model), () => {
+      transport.dispose();
+      view.showNotLive?.();
+      markNotLive(view.element);
+    })
   ];
   void transport.send({ type: 'ready' });
   return () => {

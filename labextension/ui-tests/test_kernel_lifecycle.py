@@ -113,6 +113,65 @@ def test_widgets_restarts_and_shutdowns_leave_no_console_error(page, jupyter):
     assert_no_console_errors(page)
 
 
+NOT_LIVE = "The kernel has stopped: this view is no longer live."
+WIDGET_ROOTS = ("wb-dashboard", "wb-inspector", "wb-graph-editor", "wb-playground", "wb-workbench")
+
+
+def assert_views_not_live(page) -> None:
+    """Every widget view in the notebook says its kernel is gone, once per widget (a
+    Workbench's tabs share its notice), and none of its controls can be used."""
+    roots = page.locator(f"{NOTEBOOK} .wb-root")
+    live = page.locator(f"{NOTEBOOK} .wb-root:not([data-live=false])")
+    expect(live).to_have_count(0, timeout=30_000)
+    expect(page.locator(f"{NOTEBOOK} [data-testid=not-live]")).to_have_count(len(WIDGET_ROOTS))
+    for root in WIDGET_ROOTS:
+        notice = page.locator(f"{NOTEBOOK} .{root} > [data-testid=not-live]")
+        expect(notice).to_have_count(1)
+        expect(notice).to_contain_text(NOT_LIVE)
+    enabled = roots.locator("button:not([disabled]), input:not([disabled]), select:not([disabled])")
+    expect(enabled).to_have_count(0)
+
+
+def open_all_widgets(page, jupyter, notebook: str) -> None:
+    open_notebook(page, jupyter, notebook)
+    run_all_cells(page)
+    expect(page.locator(f"{NOTEBOOK} .wb-dashboard [data-action=start]").first).to_be_enabled(
+        timeout=120_000
+    )
+    expect(page.locator(f"{NOTEBOOK} .wb-workbench")).to_be_visible(timeout=120_000)
+    expect(page.locator(f"{NOTEBOOK} [data-testid=not-live]")).to_have_count(0)
+
+
+def test_views_say_their_kernel_is_gone(page, jupyter):
+    """Shut Down Kernel while the dashboard trains, and a restart: every widget in a cell
+    (dashboard, inspector, editor, playground, workbench) shows the not-live notice with its
+    controls disabled, where the dashboard kept saying "running" with Pause and Stop enabled."""
+    notebook = "all_widgets.ipynb"
+    shut_down_kernels(jupyter)
+    collect_page_errors(page)
+    open_all_widgets(page, jupyter, notebook)
+    page.locator(f"{NOTEBOOK} .wb-dashboard [data-action=start]").first.click()
+    status = page.locator(f"{NOTEBOOK} .wb-dashboard [data-testid=training-status]").first
+    expect(status).to_contain_text("running")
+    kernel_menu(page, "Shut Down Kernel")
+    assert_views_not_live(page)
+    expect(status).to_contain_text("kernel stopped · last known: running")
+    screenshot(page, "lifecycle-views-not-live-after-shut-down")
+    for root in ("wb-dashboard", "wb-workbench"):
+        view = page.locator(f"{NOTEBOOK} .{root}").first
+        view.scroll_into_view_if_needed()
+        screenshot(page, f"lifecycle-not-live-{root}", view)
+
+    shut_down_kernels(jupyter)
+    open_all_widgets(page, jupyter, notebook)
+    restart_kernel(page)
+    assert_views_not_live(page)
+    screenshot(page, "lifecycle-views-not-live-after-restart")
+    # the restart done, or the next test's shut_down_kernels fails on a restarting kernel (500)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120_000)
+    assert_no_console_errors(page)
+
+
 def test_not_ours_is_what_a_plain_ipywidget_logs_too(page, jupyter):
     """The console errors NOT_OURS lets through come from ipywidgets' manager, whatever the
     widget: a notebook saved with an IntSlider's output, reopened with a new kernel."""

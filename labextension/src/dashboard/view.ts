@@ -80,6 +80,10 @@ export class DashboardView {
     this.scheduler.schedule('status', () => this.renderStatus());
   }
 
+  showNotLive(): void {
+    this.controls.showNotLive();
+  }
+
   showProblem(problem: Problem): void {
     this.banner.show(problem);
   }

@@ -268,6 +268,10 @@ export class PlaygroundView {
     );
   }
 
+  showNotLive(): void {
+    this.controls.showNotLive();
+  }
+
   showProblem(problem: Problem): void {
     this.banner.show(problem);
   }

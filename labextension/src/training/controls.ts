@@ -37,6 +37,7 @@ export class TrainingControls {
   private text = h('span', { class: 'wb-status-text', 'data-testid': 'training-status' });
   private message = h('div', { class: 'wb-status-message', hidden: true });
   private status: TrainingStatus | null = null;
+  private live = true;
   private backendNames: string[] = [];
   private cleanups: Cleanup[];
 
@@ -97,6 +98,9 @@ export class TrainingControls {
   }
 
   setStatus(status: TrainingStatus, runStart: number): void {
+    if (!this.live) {
+      return;
+    }
     this.status = status;
     const allowed = controls(status);
     for (const [name, button] of Object.entries(this.buttons)) {
@@ -115,6 +119,13 @@ export class TrainingControls {
     this.message.textContent = status.message ?? '';
     this.message.classList.toggle('wb-error-text', status.state === 'error');
     this.renderBackends();
+  }
+
+  /** The kernel is gone: the last status stays, said to be the last, and nothing can be pressed. */
+  showNotLive(): void {
+    this.live = false;
+    Object.values(this.buttons).forEach(button => (button.disabled = true));
+    this.text.textContent = `kernel stopped · last known: ${this.text.textContent}`;
   }
 
   private renderBackends(): void {
