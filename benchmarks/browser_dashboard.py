@@ -23,11 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "labextension" / "ui-tests"))
+from benchmarks.browser_pages import markdown_table, notebook, percentile
 
-from helpers import open_notebook, run_all_cells  # noqa: E402
-from lab import KERNEL_NAME, chromium, jupyter_lab  # noqa: E402
+# isort: split
+from helpers import open_notebook, run_all_cells  # ui-tests/, on the path browser_pages sets
+from lab import chromium, jupyter_lab
 
 DASHBOARD = ".wb-dashboard"
 CELL = """import numpy as np
@@ -81,30 +81,6 @@ PLOTTED = """() => Math.max(0, ...[...document.querySelectorAll('.wb-plot')].fla
   plot => (plot.data || []).map(trace => trace.x.length)))"""
 
 
-def notebook(steps: int) -> dict:
-    lines = CELL.replace("{steps}", str(steps)).split("\n")
-    return {
-        "cells": [
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "id": "dashboard",
-                "metadata": {},
-                "outputs": [],
-                "source": [line + "\n" for line in lines[:-1]] + [lines[-1]],
-            }
-        ],
-        "metadata": {"kernelspec": {"name": KERNEL_NAME, "display_name": "Model Workbench"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-
-
-def percentile(values: list, q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
 def measure(browser, lab, steps: int, seconds: float) -> dict:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
@@ -148,19 +124,19 @@ def measure(browser, lab, steps: int, seconds: float) -> dict:
 
 
 def table(rows: list) -> str:
-    lines = [
-        "| steps | frame ms: median / p95 / max | long tasks (ms in all) "
-        "| Stop shown: stopping / stopped | points a series |",
-        "|---|---|---|---|---|",
-    ]
+    header = ["steps", "frame ms: median / p95 / max", "long tasks (ms in all)",
+              "Stop shown: stopping / stopped", "points a series"]
+    cells = []
     for row in rows:
         f = row["frame_ms"]
-        lines.append(
-            f"| {row['steps']:,} | {f['median']:.1f} / {f['p95']:.1f} / {f['max']:.1f} "
-            f"| {row['long_tasks']} ({row['long_task_ms']:.0f}) "
-            f"| {row['stopping_s']:.2f} s / {row['stopped_s']:.2f} s | {row['plotted_points']:,} |"
-        )
-    return "\n".join(lines)
+        cells.append([
+            f"{row['steps']:,}",
+            f"{f['median']:.1f} / {f['p95']:.1f} / {f['max']:.1f}",
+            f"{row['long_tasks']} ({row['long_task_ms']:.0f})",
+            f"{row['stopping_s']:.2f} s / {row['stopped_s']:.2f} s",
+            f"{row['plotted_points']:,}",
+        ])
+    return markdown_table(header, cells)
 
 
 def main() -> None:
@@ -175,7 +151,8 @@ def main() -> None:
         notebooks = Path(base) / "notebooks"
         notebooks.mkdir()
         for steps in args.steps:
-            (notebooks / f"dashboard_{steps}.ipynb").write_text(json.dumps(notebook(steps)))
+            cell = CELL.replace("{steps}", str(steps))
+            (notebooks / f"dashboard_{steps}.ipynb").write_text(json.dumps(notebook(cell)))
         with jupyter_lab(Path(base) / "lab", notebooks) as lab, chromium() as browser:
             for steps in args.steps:
                 started = time.monotonic()

@@ -25,14 +25,12 @@ import tempfile
 from functools import partial
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "labextension" / "ui-tests"))
+from benchmarks.browser_pages import markdown_table, notebook, percentile
 
-from helpers import open_notebook, run_all_cells  # noqa: E402
-from lab import KERNEL_NAME, chromium, jupyter_lab  # noqa: E402
-from test_sidebar import PANEL, model_row, show_panel  # noqa: E402
-
-from benchmarks.browser_dashboard import percentile  # noqa: E402
+# isort: split
+from helpers import open_notebook, run_all_cells  # ui-tests/, on the path browser_pages sets
+from lab import chromium, jupyter_lab
+from test_sidebar import PANEL, model_row, show_panel
 
 EDITOR = ".wb-graph-editor"
 EDITOR_CELL = """import workbench as wb
@@ -69,26 +67,6 @@ WATCH = """([event, conditions]) => {
   });
   observer.observe(document.body, { subtree: true, childList: true, characterData: true });
 }"""
-
-
-def notebook(*cells: str) -> dict:
-    def cell(index: int, source: str) -> dict:
-        lines = source.split("\n")
-        return {
-            "cell_type": "code",
-            "execution_count": None,
-            "id": f"cell-{index}",
-            "metadata": {},
-            "outputs": [],
-            "source": [line + "\n" for line in lines[:-1]] + [lines[-1]],
-        }
-
-    return {
-        "cells": [cell(index, source) for index, source in enumerate(cells)],
-        "metadata": {"kernelspec": {"name": KERNEL_NAME, "display_name": "Model Workbench"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
 
 
 def timed(page, event: str, conditions: dict, act) -> dict:
@@ -167,31 +145,25 @@ def measure_sidebar(page, lab, framework: str, switches: int) -> dict:
 
 
 def editor_table(rows: list) -> str:
-    lines = [
-        "| nodes | edited node shows its shape: median / p95 / max ms "
-        "| last node shows its shape: median / p95 / max ms |",
-        "|---|---|---|",
-    ]
-    for row in rows:
-        cells = [
+    header = ["nodes", "edited node shows its shape: median / p95 / max ms",
+              "last node shows its shape: median / p95 / max ms"]
+    cells = [
+        [str(row["nodes"])] + [
             f"{row[key]['median_ms']:.0f} / {row[key]['p95_ms']:.0f} / {row[key]['max_ms']:.0f}"
             for key in ("edited_node", "last_node")
         ]
-        lines.append(f"| {row['nodes']} | {cells[0]} | {cells[1]} |")
-    return "\n".join(lines)
+        for row in rows
+    ]
+    return markdown_table(header, cells)
 
 
 def sidebar_table(result: dict) -> str:
-    lines = [
-        f"Model: {result['parameters']}",
-        "",
-        "| switch to | each switch, ms (first first) | median ms |",
-        "|---|---|---|",
+    header = ["switch to", "each switch, ms (first first)", "median ms"]
+    cells = [
+        [name, ", ".join(f"{value:.0f}" for value in row["times_ms"]), f"{row['median_ms']:.0f}"]
+        for name, row in result["to"].items()
     ]
-    for name, row in result["to"].items():
-        each = ", ".join(f"{value:.0f}" for value in row["times_ms"])
-        lines.append(f"| {name} | {each} | {row['median_ms']:.0f} |")
-    return "\n".join(lines)
+    return f"Model: {result['parameters']}\n\n" + markdown_table(header, cells)
 
 
 def main() -> None:
