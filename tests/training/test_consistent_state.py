@@ -168,7 +168,13 @@ def check_saves_while_training(backend_name, tmp_path, saves: int) -> None:
     engine.set_backend(backend_name)
     model = classifier()
     reference = Reference(model, steps=SAVED_STEPS)
-    worker = threading.Thread(target=train, args=(model, SAVED_STEPS))
+    # a pause between steps (outside their commits) keeps the run longer than a few saves,
+    # each of which syncs its file to disk, on a loaded machine too
+    between_steps = engine.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: time.sleep(0.005)
+    )
+    worker = threading.Thread(target=train, args=(model, SAVED_STEPS),
+                              kwargs={"callbacks": [between_steps]})
     worker.start()
     paths = []
     try:
