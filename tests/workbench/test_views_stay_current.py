@@ -50,10 +50,10 @@ def test_the_model_card_follows_a_dashboard_that_no_variable_holds():
         sidebar.update()
         card = traits["models"][0]["training"]
         assert (card["state"], card["source"]) == ("running", "dashboard")
-        seen = len(card["curve"])
-        wait_for(lambda: dashboard.step >= 40)
+        seen, step = card["curve"], dashboard.step
+        wait_for(lambda: dashboard.step >= step + 40)
         sidebar.update()
-        assert len(traits["models"][0]["training"]["curve"]) > seen
+        assert traits["models"][0]["training"]["curve"] != seen  # thinned: not always longer
     finally:
         dashboard.stop()
         assert dashboard.wait(30)
