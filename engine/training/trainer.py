@@ -300,19 +300,17 @@ class Trainer:
         if unchecked and unchecked[-1].backend is not backend:
             self._check_unchecked_steps()
         before = read_values(variables)
-        with backends.using(backend):
-            inputs = _to_backend(backend, batch)
         if backend.synchronous:
             # the step checks its loss, keeps its state if it is not finite and else may
             # update arrays in place: the whole step is part of the commit
             with self._commit:
                 after, loss, captured = self._run_step(steps, request, state_variables,
-                                                       before, inputs)
+                                                       before, batch)
                 write_values(variables, after)
             self._check_steps([_UncheckedStep(backend, loss, epoch, step, state_variables,
                                               before, batch, request, captured)])
             return
-        after, loss, captured = self._run_step(steps, request, state_variables, before, inputs)
+        after, loss, captured = self._run_step(steps, request, state_variables, before, batch)
         if self._steps_ahead is None:
             self._steps_ahead = _steps_ahead(variables, batch)
         # the oldest unread step keeps the state before it, and so does the one that stays
@@ -328,9 +326,11 @@ class Trainer:
             self._check_steps([unchecked.popleft() for _ in range(len(unchecked) - 1)])
 
     @staticmethod
-    def _run_step(steps, request, state_variables, leaves, inputs):
-        """One train step on the state's leaves: (new leaves, loss, what a probe captured)."""
+    def _run_step(steps, request, state_variables, leaves, batch):
+        """One train step on the state's leaves and a NumPy batch: (new leaves, loss, what a
+        probe captured)."""
         with backends.using(steps.backend):
+            inputs = _to_backend(steps.backend, batch)
             started = time.perf_counter()
             if request is not None and not request.only_if_diverged:
                 result = _probed_step(steps, request, state_variables)(leaves, *inputs)
