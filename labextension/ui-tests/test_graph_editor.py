@@ -35,15 +35,23 @@ def connect(page, source: str, target: str, arg: int = 0) -> None:
     page.mouse.up()
 
 
+def run_editor_notebook(page, jupyter, name: str, ready: str) -> None:
+    """Open the notebook, hide the file browser (more room for the canvas), run it, and wait
+    for the `ready` selector in the editor it shows."""
+    open_notebook(page, jupyter, name)
+    page.keyboard.press("Control+b")
+    run_all_cells(page)
+    page.wait_for_selector(ready)
+
+
 def shape_of(page, name: str) -> str:
     return page.locator(f"{node(name)} .wb-node-shape").inner_text()
 
 
 def test_build_connect_error_undo(page, jupyter):
-    open_notebook(page, jupyter, "graph_editor.ipynb")
-    page.keyboard.press("Control+b")  # hide the file browser: more room for the canvas
-    run_all_cells(page)
-    page.wait_for_selector(f"{EDITOR} .wb-palette-item[data-class=Dense]")
+    run_editor_notebook(
+        page, jupyter, "graph_editor.ipynb", f"{EDITOR} .wb-palette-item[data-class=Dense]"
+    )
     counts = page.locator(f"{EDITOR} .wb-palette-count").all_inner_texts()
     assert len(counts) == 10 and sum(map(int, counts)) == 21  # every engine layer
     page.click(f"{EDITOR} .wb-palette-heading[data-category=convolution]")
@@ -136,10 +144,7 @@ def test_extension_is_loaded(page, jupyter):
 
 
 def test_export_buttons_outputs_and_diagnostic_badges(page, jupyter, tmp_path):
-    open_notebook(page, jupyter, "graph_editor_export.ipynb")
-    page.keyboard.press("Control+b")
-    run_all_cells(page)
-    page.wait_for_selector(node("score"))
+    run_editor_notebook(page, jupyter, "graph_editor_export.ipynb", node("score"))
 
     # The planted fault (every ReLU of `hidden` dead), found by engine.inspection, is a badge
     # on the right node; hovering it gives the diagnostic's message.
@@ -199,10 +204,7 @@ def banner(page):
 
 
 def test_outputs_list_ports_edges_banner_and_palette(page, jupyter, tmp_path):
-    open_notebook(page, jupyter, "graph_editor_outputs.ipynb")
-    page.keyboard.press("Control+b")
-    run_all_cells(page)
-    page.wait_for_selector(node("dense_3"))
+    run_editor_notebook(page, jupyter, "graph_editor_outputs.ipynb", node("dense_3"))
     notice = page.locator(f"{EDITOR} [data-testid=outputs-notice]")
 
     # (d) Three layers end the graph: each shows an output tag, and the editor says so.
