@@ -75,9 +75,13 @@ def test_build_connect_error_undo(page, jupyter):
     # Edit an argument in the form: the shape follows.
     page.locator(node("dense")).click()
     page.wait_for_selector(f"{EDITOR} [data-argument=units]")
+    page.eval_on_selector(node("dense"), "element => { element.dataset.marked = 'yes'; }")
     page.fill(f"{EDITOR} [data-argument=units]", "8")
     page.press(f"{EDITOR} [data-argument=units]", "Enter")
     expect(page.locator(f"{node('dense')} .wb-node-shape")).to_have_text("(None, 8)")
+    assert page.locator(f"{node('dense')} .wb-node-params").inner_text() == "24 params"
+    # Only its texts changed: the node's element stays (200 rebuilt nodes cost a frame).
+    assert page.get_attribute(node("dense"), "data-marked") == "yes"
 
     # A shape error: Conv2D wants (batch, height, width, channels), gets (None, 8).
     drop_layer(page, "Conv2D", 0.5, 0.85)

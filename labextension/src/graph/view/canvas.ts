@@ -71,13 +71,15 @@ function nodeElement(node: NodeView): SVGElement {
       h('span', { class: 'wb-node-class' }, node.className)
     ),
     // A node in error has no shape to show: its message takes the room.
-    node.error === null ? h('div', { class: 'wb-node-shape', title: 'output shape' }, node.shapes) : null,
+    node.error === null ? h('div', { class: 'wb-node-shape', title: 'output shape' }) : null,
     node.error === null
-      ? h('div', { class: 'wb-node-footer' }, h('span', { class: 'wb-node-params' }, node.params), outputTag(node))
+      ? h('div', { class: 'wb-node-footer' }, h('span', { class: 'wb-node-params' }), outputTag(node))
       : null,
     node.error !== null ? h('div', { class: 'wb-node-error', title: node.error }, outputTag(node), node.error) : null
   );
-  return s(
+  const shape = body.querySelector('.wb-node-shape');
+  const params = body.querySelector('.wb-node-params');
+  const element = s(
     'g',
     { class: classes.filter(Boolean).join(' '), 'data-node': node.id, 'data-testid': `node-${node.id}` },
     s('rect', {
@@ -93,6 +95,31 @@ function nodeElement(node: NodeView): SVGElement {
     ...node.outputs.map(port => portElement(port, 'out')),
     node.diagnostics.length > 0 ? badgeElement(node) : null
   );
+  NODE_TEXTS.set(element, texts => {
+    setText(shape, texts.shapes);
+    setText(params, texts.params);
+  });
+  return element;
+}
+
+type NodeTexts = Pick<NodeView, 'shapes' | 'params'>;
+
+/** How to show new shape and parameter texts in a node's element, which stays. */
+const NODE_TEXTS = new WeakMap<SVGElement, (texts: NodeTexts) => void>();
+
+function setText(element: Element | null, text: string): void {
+  if (element !== null && element.textContent !== text) {
+    element.textContent = text;
+  }
+}
+
+/**
+ * A node's element is kept while only its texts change (an edit upstream changes the shape
+ * of every node after it): the texts are set in place, nothing is rebuilt.
+ */
+function nodeKey(node: NodeView): string {
+  const { shapes: _shapes, params: _params, ...structure } = node;
+  return `node ${JSON.stringify(structure)}`;
 }
 
 /** A warning badge on the node's top-right corner; hovering it lists what was found. */
@@ -155,6 +182,22 @@ class ElementCache {
   }
 }
 
+/**
+ * Makes `parent`'s children `children`, in order, moving only what is out of place: elements
+ * that stay are not detached, so the browser does not lay them out again.
+ */
+function reconcile(parent: Element, children: Element[]): void {
+  children.forEach((child, index) => {
+    const present = parent.children[index];
+    if (present !== child) {
+      parent.insertBefore(child, present ?? null);
+    }
+  });
+  while (parent.children.length > children.length) {
+    parent.lastElementChild?.remove();
+  }
+}
+
 export class CanvasView {
   readonly element: HTMLDivElement;
   private svg: SVGSVGElement;
@@ -193,11 +236,15 @@ export class CanvasView {
     this.layer.setAttribute('transform', `translate(${x} ${y}) scale(${scale})`);
     this.svg.classList.toggle('wb-wiring', view.wiring);
     const edges = view.edges.map(edge => this.cache.get(`edge ${JSON.stringify(edge)}`, () => edgeElement(edge)));
-    const nodes = view.nodes.map(node => this.cache.get(`node ${JSON.stringify(node)}`, () => nodeElement(node)));
+    const nodes = view.nodes.map(node => {
+      const element = this.cache.get(nodeKey(node), () => nodeElement(node));
+      NODE_TEXTS.get(element)?.(node);
+      return element;
+    });
     const over = view.edges.map(edge => this.cache.get(`over ${JSON.stringify(edge)}`, () => edgeOverlayElement(edge)));
     const wire = view.wire === null ? [] : [s('path', { class: 'wb-wire', d: view.wire })];
     this.cache.sweep();
-    this.layer.replaceChildren(...edges, ...nodes, ...over, ...wire);
+    reconcile(this.layer, [...edges, ...nodes, ...over, ...wire]);
   }
 
   private onPointerDown(event: PointerEvent): void {
