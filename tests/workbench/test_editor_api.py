@@ -5,6 +5,7 @@ import json
 import re
 import sys
 import tracemalloc
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -75,9 +76,22 @@ def test_outputs_connections_and_deletion_from_code():
     assert [r["node"] for r in editor.spec["outputs"]] == ["out"]
     editor.disconnect("hidden", "out")
     editor.connect(("point", 0), "out")
-    assert editor.model.get_layer("out").kernel.shape == (2, 1)
+    with pytest.warns(UserWarning, match="2 ends"):  # hidden ends nowhere now
+        assert editor.model.get_layer("out").kernel.shape == (2, 1)
     editor.delete("hidden")
     assert list(editor.draft.nodes) == ["point", "out"]
+
+
+def test_a_model_with_an_output_per_end_is_said_once():
+    editor = two_layer_editor()
+    editor.add("Dense", units=3, inputs=["hidden"], name="side")
+    with pytest.warns(UserWarning, match=r"2 ends \(out, side\).*set_outputs\('out'\)"):
+        assert len(editor.model.outputs) == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert editor.model.get_layer("side")  # the same model: said already
+        editor.set_outputs("out")
+        assert len(editor.model.outputs) == 1
 
 
 def test_load_replaces_the_graph_by_a_models_and_is_undoable():

@@ -7,6 +7,7 @@ exactly where the first one is.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from workbench.editor_session import EditorSession
@@ -41,6 +42,7 @@ class GraphEditor(_Displayed):
         draft = GraphDraft.from_model(model) if model is not None else GraphDraft()
         self.session = EditorSession(draft, model)
         self.widget = views.GraphEditorView(self.session)
+        self._warned_for = None  # the model `model` last warned about (or was quiet about)
 
     @property
     def draft(self) -> GraphDraft:
@@ -49,8 +51,20 @@ class GraphEditor(_Displayed):
     @property
     def model(self):
         """The model of the graph: the model it was opened with until the graph changes, then
-        a new one (fresh weights)."""
-        return self.session.model()
+        a new one (fresh weights). A graph with several ends and no chosen outputs makes a
+        model with an output per end: the editor shows a notice, and here a warning says so
+        (once per graph)."""
+        model = self.session.model()
+        if self._warned_for is not model and self.draft.explicit_outputs is None:
+            ends = [ref.node for ref in self.draft.analysis().outputs]
+            if len(ends) > 1:
+                warnings.warn(
+                    f"The graph has {len(ends)} ends ({', '.join(ends)}), so the model has an "
+                    f"output for each; editor.set_outputs({ends[0]!r}) keeps one.",
+                    stacklevel=2,
+                )
+        self._warned_for = model
+        return model
 
     @property
     def spec(self) -> dict:
