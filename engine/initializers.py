@@ -88,6 +88,7 @@ _INITIALIZERS = {
 }
 
 NAMES = tuple(_INITIALIZERS)
+ALIASES = {"uniform": "random_uniform", "normal": "random_normal"}  # Keras's short names
 
 
 class Initializer:
@@ -116,10 +117,12 @@ for _name in NAMES:
 
 
 def check(name) -> str:
-    """`name` if it is a known initializer (or an Initializer's name), else a LayerConfigError
-    listing the choices."""
+    """The canonical name of a known initializer (or of an Initializer, or a Keras alias),
+    else a LayerConfigError listing the choices."""
     if isinstance(name, Initializer):
         return name.name
+    if isinstance(name, str):
+        name = ALIASES.get(name, name)
     if not isinstance(name, str) or name not in _INITIALIZERS:
         raise LayerConfigError(f"Unknown initializer {name!r}. Choose one of: {', '.join(NAMES)}.")
     return name

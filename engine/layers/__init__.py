@@ -1,13 +1,15 @@
 """The engine's layers, with Keras 3's names, arguments, defaults and weight layouts.
 
 LAYERS is the allowlist that graph specs and model files may name: nothing else is ever built
-from a file.
+from a file. It is every class declared (engine/layers/declaration.py) by the modules imported
+here, taken once, so no class declared later joins it.
 """
 
 from engine.keras_namespaces import missing_attribute
 from engine.layers.activation import Activation
 from engine.layers.batch_normalization import BatchNormalization
 from engine.layers.convolution import Conv1D, Conv2D
+from engine.layers.declaration import DECLARED
 from engine.layers.dense import Dense
 from engine.layers.dropout import Dropout
 from engine.layers.embedding import Embedding
@@ -16,23 +18,15 @@ from engine.layers.input_layer import Input, InputLayer
 from engine.layers.layer import Layer
 from engine.layers.layer_normalization import LayerNormalization
 from engine.layers.lstm import LSTM
-from engine.layers.merging import Add, Concatenate, Multiply
+from engine.layers.merging import Add, Concatenate, Multiply, add, concatenate, multiply
 from engine.layers.multi_head_attention import MultiHeadAttention
 from engine.layers.node import SymbolicTensor
 from engine.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, MaxPooling2D
 from engine.layers.reshaping import Flatten, Reshape
 from engine.layers.simple_rnn import SimpleRNN
 
-LAYERS = {
-    cls.__name__: cls
-    for cls in (
-        InputLayer, Dense, Conv1D, Conv2D, MaxPooling2D, AveragePooling2D,
-        GlobalAveragePooling2D, Flatten, Reshape, Dropout, BatchNormalization,
-        LayerNormalization, Embedding, Activation, Add, Concatenate, Multiply,
-        MultiHeadAttention, SimpleRNN, LSTM, GRU,
-    )
-}
+LAYERS = {name: declaration.cls for name, declaration in DECLARED.items()}
 
-__all__ = ["Input", "Layer", "SymbolicTensor", *LAYERS]
+__all__ = ["Input", "Layer", "SymbolicTensor", "add", "concatenate", "multiply", *LAYERS]
 
 __getattr__ = missing_attribute(__name__)

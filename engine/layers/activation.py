@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from engine import activations
+from engine.layers.declaration import ActivationName, declare, exports
 from engine.layers.layer import Layer
 
 
+@declare("core")
 class Activation(Layer):
     """activation(inputs), elementwise (softmax: over the last axis)."""
 
-    def __init__(self, activation, **kwargs):
-        super().__init__(**kwargs)
-        self.activation = activations.check(activation)
+    activation = ActivationName(suggested="relu")
 
     def call(self, inputs):
         return activations.apply(self.activation, inputs)
@@ -19,5 +19,19 @@ class Activation(Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
-    def get_config(self):
-        return {**super().get_config(), "activation": self.activation}
+
+# ---------------------------------------------------------------------------------- exports
+def to_torch(step, torch):
+    expression = torch.activation(step.layer.activation).format(step.args[0])
+    return torch.Emitted([], torch.assign(step, expression))
+
+
+def to_arrays(step, code):
+    return code.chain(step, [code.activation(step.layer.activation)])
+
+
+def to_onnx(b, step, onnx):
+    return [onnx.activation(b, step.layer.activation, step.args[0], step.name)]
+
+
+exports(Activation, torch=to_torch, arrays=to_arrays, onnx=to_onnx)

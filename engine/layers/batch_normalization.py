@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import numbers
+import numpy as np
 
-from engine import initializers, ops
-from engine.errors import LayerConfigError
+from engine import ops
+from engine.layers.declaration import Axes, Bool, Float, InitializerName, declare, exports
 from engine.layers.layer import Layer
 
 
+@declare("normalization")
 class BatchNormalization(Layer):
     """gamma * (x - mean) / sqrt(variance + epsilon) + beta, per feature along `axis`.
 
@@ -17,23 +18,15 @@ class BatchNormalization(Layer):
     of a frozen layer (trainable=False), use the moving statistics.
     """
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones",
-                 moving_mean_initializer="zeros", moving_variance_initializer="ones", **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-            raise LayerConfigError(f"BatchNormalization: `axis` must be an int, got {axis!r}.")
-        self.axis = int(axis)
-        self.momentum = float(momentum)
-        self.epsilon = float(epsilon)
-        if self.epsilon <= 0:
-            raise LayerConfigError(f"BatchNormalization: `epsilon` must be > 0, got {epsilon!r}.")
-        self.center = bool(center)
-        self.scale = bool(scale)
-        self.beta_initializer = initializers.check(beta_initializer)
-        self.gamma_initializer = initializers.check(gamma_initializer)
-        self.moving_mean_initializer = initializers.check(moving_mean_initializer)
-        self.moving_variance_initializer = initializers.check(moving_variance_initializer)
+    axis = Axes(-1)
+    momentum = Float(0.99)
+    epsilon = Float(1e-3, minimum=0.0, above=True)
+    center = Bool(True)
+    scale = Bool(True)
+    beta_initializer = InitializerName("zeros")
+    gamma_initializer = InitializerName("ones")
+    moving_mean_initializer = InitializerName("zeros")
+    moving_variance_initializer = InitializerName("ones")
 
     def build(self, input_shape):
         features = (input_shape[self._feature_axis(input_shape)],)
@@ -95,10 +88,70 @@ class BatchNormalization(Layer):
                 input_shape,
             )
 
-    def get_config(self):
-        return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
-                "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-                "beta_initializer": self.beta_initializer,
-                "gamma_initializer": self.gamma_initializer,
-                "moving_mean_initializer": self.moving_mean_initializer,
-                "moving_variance_initializer": self.moving_variance_initializer}
+
+# ---------------------------------------------------------------------------------- exports
+_TORCH_KINDS = {2: "nn.BatchNorm1d", 3: "nn.BatchNorm1d", 4: "nn.BatchNorm2d", 5: "nn.BatchNorm3d"}
+
+
+def to_torch(step, torch):
+    """torch's BatchNorm over axis 1, the layer's axis moved there and back; torch's momentum
+    weighs the new batch, Keras's the moving statistics."""
+    layer = step.layer
+    rank = len(step.input_shape)
+    axis = layer.axis % rank
+    if rank not in _TORCH_KINDS:
+        raise torch.ExportError(
+            f"Layer {layer.name!r}: PyTorch's BatchNorm takes inputs of rank 2 to 5; this one "
+            f"has shape {step.input_shape}."
+        )
+    arguments = [str(step.input_shape[axis]), f"eps={layer.epsilon!r}",
+                 f"momentum={round(1.0 - layer.momentum, 12)!r}"]
+    if not (layer.center or layer.scale):
+        arguments.append("affine=False")
+    init = torch.module(step, _TORCH_KINDS[rank], arguments)
+    if layer.center and not layer.scale:
+        init.append(torch.frozen(step, "weight", "scale=False: gamma stays 1"))
+    if layer.scale and not layer.center:
+        init.append(torch.frozen(step, "bias", "center=False: beta stays 0"))
+    if axis == 1:
+        return torch.Emitted(init, torch.chain(step, [f"self.{step.name}({{}})"]))
+    wrappers = [f"{{}}.movedim({axis}, 1)", f"self.{step.name}({{}})", f"{{}}.movedim(1, {axis})"]
+    return torch.Emitted(init, torch.chain(step, wrappers))
+
+
+def torch_weights(step, torch):
+    layer, w = step.layer, torch.named_weights(step.layer)
+    size = w["moving_mean"].shape
+    state = {}
+    if layer.center or layer.scale:
+        state["weight"] = w.get("gamma", np.ones(size, np.float32))
+        state["bias"] = w.get("beta", np.zeros(size, np.float32))
+    return {**state, "running_mean": w["moving_mean"], "running_var": w["moving_variance"],
+            "num_batches_tracked": np.array(0, np.int64)}
+
+
+def to_arrays(step, code):
+    layer = step.layer
+    axis = layer.axis % len(step.input_shape)
+    arguments = [code.params(step), step.args[0], f"axis={axis}", f"epsilon={layer.epsilon!r}"]
+    return code.call(step, "apply_batch_normalization", arguments)
+
+
+def to_onnx(b, step, onnx):
+    """(x - moving_mean) * gamma / sqrt(moving_variance + epsilon) + beta, the factor folded
+    into one constant."""
+    layer, w = step.layer, onnx.named_weights(step.layer)
+    rank = len(step.input_shape)
+    shape = [1] * rank
+    shape[layer.axis % rank] = -1
+    inverse = (1.0 / np.sqrt(w["moving_variance"] + np.float32(layer.epsilon))).astype(np.float32)
+    if "gamma" in w:
+        inverse = inverse * w["gamma"]
+    beta = b.constant(f"{step.name}/beta", w["beta"].reshape(shape)) if "beta" in w else None
+    mean = b.constant(f"{step.name}/moving_mean", w["moving_mean"].reshape(shape))
+    inverse = b.constant(f"{step.name}/inverse", inverse.reshape(shape))
+    return [onnx.normalize(b, step, step.args[0], mean, inverse, beta)]
+
+
+exports(BatchNormalization, torch=to_torch, torch_weights=torch_weights, arrays=to_arrays,
+        onnx=to_onnx)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-from engine import activations, initializers, ops
+from engine import activations, ops
 from engine.errors import LayerConfigError
-from engine.layers.arguments import choice, int_tuple, positive_int
+from engine.layers.declaration import (
+    ActivationName,
+    Bool,
+    Choice,
+    InitializerName,
+    Int,
+    Window,
+    declare,
+    exports,
+)
 from engine.layers.layer import Layer
 from engine.layers.windows import LAYOUTS, PADDINGS, check_rank, spatial_output_shape
 
@@ -13,26 +22,22 @@ class Conv(Layer):
     """activation(conv(inputs, kernel) + bias) over `rank` spatial axes."""
 
     rank = 0
+    filters = Int(minimum=1, suggested=32)
+    kernel_size = Window(suggested=3)
+    strides = Window(1)
+    padding = Choice("valid", choices=PADDINGS)
+    dilation_rate = Window(1)
+    activation = ActivationName(None)
+    use_bias = Bool(True)
+    kernel_initializer = InitializerName("glorot_uniform")
+    bias_initializer = InitializerName("zeros")
 
-    def __init__(self, filters, kernel_size, strides=1, padding="valid", dilation_rate=1,
-                 activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
-        super().__init__(**kwargs)
-        layer = type(self).__name__
-        self.filters = positive_int(layer, "filters", filters)
-        self.kernel_size = int_tuple(layer, "kernel_size", kernel_size, self.rank)
-        self.strides = int_tuple(layer, "strides", strides, self.rank)
-        self.padding = choice(layer, "padding", padding, PADDINGS)
-        self.dilation_rate = int_tuple(layer, "dilation_rate", dilation_rate, self.rank)
+    def configure(self):
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise LayerConfigError(
-                f"{layer}: strides > 1 cannot be combined with dilation_rate > 1 (as in Keras); "
-                f"got strides={self.strides}, dilation_rate={self.dilation_rate}."
+                f"{type(self).__name__}: strides > 1 cannot be combined with dilation_rate > 1 "
+                f"(as in Keras); got strides={self.strides}, dilation_rate={self.dilation_rate}."
             )
-        self.activation = activations.check(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.check(kernel_initializer)
-        self.bias_initializer = initializers.check(bias_initializer)
 
     def build(self, input_shape):
         check_rank(self, input_shape, self.rank + 2)
@@ -62,21 +67,74 @@ class Conv(Layer):
                                        self.padding, self.dilation_rate, "kernel")
         return (input_shape[0], *spatial, self.filters)
 
-    def get_config(self):
-        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
-                "strides": self.strides, "padding": self.padding,
-                "dilation_rate": self.dilation_rate, "activation": self.activation,
-                "use_bias": self.use_bias, "kernel_initializer": self.kernel_initializer,
-                "bias_initializer": self.bias_initializer}
 
-
+@declare("convolution")
 class Conv1D(Conv):
     """Convolution over the width of (batch, width, channels) inputs."""
 
     rank = 1
 
 
+@declare("convolution")
 class Conv2D(Conv):
     """Convolution over height and width of (batch, height, width, channels) inputs."""
 
     rank = 2
+
+
+# ---------------------------------------------------------------------------------- exports
+def to_torch(step, torch):
+    """torch's Conv1d/Conv2d between permutes to channels first and back; "same" padding with
+    strides as an explicit F.pad, which torch's own padding="same" does not take."""
+    layer = step.layer
+    first, last = torch.CHANNELS[layer.rank]
+    arguments = [str(step.input_shape[-1]), str(layer.filters),
+                 f"kernel_size={torch.size(layer.kernel_size)}"]
+    if max(layer.strides) > 1:
+        arguments.append(f"stride={torch.size(layer.strides)}")
+    pads = ()
+    if layer.padding == "same" and max(layer.strides) == 1:
+        arguments.append('padding="same"')
+    elif layer.padding == "same":
+        pads = torch.same_padding(step, layer.kernel_size, layer.strides, layer.dilation_rate)
+    if max(layer.dilation_rate) > 1:
+        arguments.append(f"dilation={torch.size(layer.dilation_rate)}")
+    init = torch.module(step, f"nn.Conv{layer.rank}d", arguments + torch.bias_flag(layer))
+    padding = [f"F.pad({{}}, {torch.literal(pads)})"] if any(pads) else []
+    wrappers = [f"{{}}.permute{first}", *padding, f"self.{step.name}({{}})",
+                f"{{}}.permute{last}", torch.activation(layer.activation)]
+    return torch.Emitted(init, torch.chain(step, wrappers))
+
+
+def torch_weights(step, torch):
+    w = torch.named_weights(step.layer)
+    rank = step.layer.rank
+    order = (rank + 1, rank, *range(rank))  # (*window, in, out) -> (out, in, *window)
+    return {"weight": w["kernel"].transpose(order), **({"bias": w["bias"]} if "bias" in w else {})}
+
+
+def to_arrays(step, code):
+    layer = step.layer
+    arguments = [code.params(step), step.args[0], f"strides={code.shape(layer.strides)}",
+                 f"padding={code.literal(layer.padding.upper())}",
+                 f"dilation={code.shape(layer.dilation_rate)}"]
+    return code.call(step, "apply_conv", arguments, code.activation(layer.activation))
+
+
+def to_onnx(b, step, onnx):
+    layer, w = step.layer, onnx.named_weights(step.layer)
+    rank = len(step.input_shape)
+    kernel = w["kernel"].transpose((rank - 1, rank - 2, *range(rank - 2)))
+    inputs = [onnx.channels_first(b, step.args[0], rank, step.name),
+              b.constant(f"{step.name}/kernel", kernel)]
+    if "bias" in w:
+        inputs.append(b.constant(f"{step.name}/bias", w["bias"]))
+    y = b.op("Conv", inputs, f"{step.name}/conv", kernel_shape=list(layer.kernel_size),
+             strides=list(layer.strides), dilations=list(layer.dilation_rate),
+             **onnx.padding(step, layer.kernel_size, layer.strides, layer.dilation_rate))
+    y = onnx.channels_last(b, y, rank, step.name)
+    return [onnx.activation(b, layer.activation, y, f"{step.name}/activation")]
+
+
+exports(Conv1D, Conv2D, torch=to_torch, torch_weights=torch_weights, arrays=to_arrays,
+        onnx=to_onnx)

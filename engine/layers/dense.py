@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from engine import activations, initializers, ops
-from engine.layers.arguments import positive_int
+from engine import activations, ops
+from engine.layers.declaration import (
+    ActivationName,
+    Bool,
+    InitializerName,
+    Int,
+    declare,
+    exports,
+)
 from engine.layers.layer import Layer
 
 
+@declare("core")
 class Dense(Layer):
     """activation(inputs @ kernel + bias), applied to the last axis of inputs of any rank."""
 
-    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", **kwargs):
-        super().__init__(**kwargs)
-        self.units = positive_int("Dense", "units", units)
-        self.activation = activations.check(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.check(kernel_initializer)
-        self.bias_initializer = initializers.check(bias_initializer)
+    units = Int(minimum=1, suggested=32)
+    activation = ActivationName(None)
+    use_bias = Bool(True)
+    kernel_initializer = InitializerName("glorot_uniform")
+    bias_initializer = InitializerName("zeros")
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
@@ -39,7 +44,30 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)
 
-    def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": self.activation,
-                "use_bias": self.use_bias, "kernel_initializer": self.kernel_initializer,
-                "bias_initializer": self.bias_initializer}
+
+# ---------------------------------------------------------------------------------- exports
+def to_torch(step, torch):
+    layer = step.layer
+    init = torch.module(step, "nn.Linear", [str(step.input_shape[-1]), str(layer.units),
+                                            *torch.bias_flag(layer)])
+    wrappers = [f"self.{step.name}({{}})", torch.activation(layer.activation)]
+    return torch.Emitted(init, torch.chain(step, wrappers))
+
+
+def torch_weights(step, torch):
+    w = torch.named_weights(step.layer)
+    return {"weight": w["kernel"].T, **({"bias": w["bias"]} if "bias" in w else {})}
+
+
+def to_arrays(step, code):
+    return code.call(step, "apply_dense", [code.params(step), step.args[0]],
+                     code.activation(step.layer.activation))
+
+
+def to_onnx(b, step, onnx):
+    w = onnx.named_weights(step.layer)
+    y = onnx.affine(b, step.args[0], w["kernel"], w.get("bias"), step.name)
+    return [onnx.activation(b, step.layer.activation, y, f"{step.name}/activation")]
+
+
+exports(Dense, torch=to_torch, torch_weights=torch_weights, arrays=to_arrays, onnx=to_onnx)

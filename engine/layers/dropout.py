@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import numbers
-
 from engine import ops
-from engine.errors import LayerConfigError
+from engine.layers.declaration import Float, Int, declare, exports
 from engine.layers.layer import Layer
 
 
+@declare("regularization")
 class Dropout(Layer):
     """Inverted dropout while training; the identity at inference.
 
@@ -16,17 +15,8 @@ class Dropout(Layer):
     sequence of masks reproducible.
     """
 
-    def __init__(self, rate, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(rate, bool) or not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
-            raise LayerConfigError(
-                f"Dropout: `rate` is the fraction of inputs to drop and must be in [0, 1), "
-                f"got {rate!r}."
-            )
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-            raise LayerConfigError(f"Dropout: `seed` must be an int or None, got {seed!r}.")
-        self.rate = float(rate)
-        self.seed = seed
+    rate = Float(minimum=0.0, maximum=1.0, below=True, suggested=0.5)
+    seed = Int(None)
 
     def build(self, input_shape):
         self.seed_state = self.add_seed_state(self.seed)
@@ -42,5 +32,20 @@ class Dropout(Layer):
     def compute_output_shape(self, input_shape):
         return input_shape
 
-    def get_config(self):
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+# ---------------------------------------------------------------------------------- exports
+def to_torch(step, torch):
+    init = torch.module(step, "nn.Dropout", [repr(step.layer.rate)])
+    return torch.Emitted(init, torch.assign(step, f"self.{step.name}({step.args[0]})"))
+
+
+def to_arrays(step, code):
+    why = f"Dropout({step.layer.rate}) passes values through at inference"
+    return code.assign(step, f"{step.args[0]}  # {why}")
+
+
+def to_onnx(b, step, onnx):
+    return [step.args[0]]  # the identity at inference
+
+
+exports(Dropout, torch=to_torch, arrays=to_arrays, onnx=to_onnx)

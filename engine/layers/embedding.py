@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from engine import initializers, ops
-from engine.layers.arguments import positive_int
+from engine import ops
+from engine.layers.declaration import InitializerName, Int, declare, exports
 from engine.layers.layer import Layer
 
 
+@declare("core")
 class Embedding(Layer):
     """embeddings[ids]: ids of any shape in [0, input_dim) -> (*ids.shape, output_dim)."""
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="random_uniform", **kwargs):
-        super().__init__(**kwargs)
-        self.input_dim = positive_int("Embedding", "input_dim", input_dim)
-        self.output_dim = positive_int("Embedding", "output_dim", output_dim)
-        self.embeddings_initializer = initializers.check(embeddings_initializer)
+    input_dim = Int(minimum=1, suggested=1000)
+    output_dim = Int(minimum=1, suggested=64)
+    embeddings_initializer = InitializerName("random_uniform")
 
     def build(self, input_shape):
         self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
@@ -30,7 +29,27 @@ class Embedding(Layer):
     def compute_output_shape(self, input_shape):
         return (*input_shape, self.output_dim)
 
-    def get_config(self):
-        return {**super().get_config(), "input_dim": self.input_dim,
-                "output_dim": self.output_dim,
-                "embeddings_initializer": self.embeddings_initializer}
+
+# ---------------------------------------------------------------------------------- exports
+def to_torch(step, torch):
+    layer = step.layer
+    init = torch.module(step, "nn.Embedding", [str(layer.input_dim), str(layer.output_dim)])
+    return torch.Emitted(init, torch.assign(step, f"self.{step.name}({step.args[0]}.long())"))
+
+
+def torch_weights(step, torch):
+    return {"weight": torch.named_weights(step.layer)["embeddings"]}
+
+
+def to_arrays(step, code):
+    table = f'{code.params(step)}["embeddings"]'
+    return code.chain(step, [code.template("take", table=table)])
+
+
+def to_onnx(b, step, onnx):
+    table = b.constant(f"{step.name}/embeddings", onnx.named_weights(step.layer)["embeddings"])
+    ids = b.op("Cast", [step.args[0]], f"{step.name}/ids", to=7)  # 7: INT64
+    return [b.op("Gather", [table, ids], step.name, axis=0)]
+
+
+exports(Embedding, torch=to_torch, torch_weights=torch_weights, arrays=to_arrays, onnx=to_onnx)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine import activations, ops
-from engine.layers.recurrent import Recurrent
+from engine.layers.declaration import ActivationName, Bool, declare, exports
+from engine.layers.recurrent import Recurrent, RecurrentExports, project
 
 
+@declare("recurrent")
 class GRU(Recurrent):
     """h_t = z * h_{t-1} + (1 - z) * candidate.
 
@@ -16,11 +20,8 @@ class GRU(Recurrent):
 
     gates = 3
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 *, reset_after=True, **kwargs):
-        super().__init__(units, activation, use_bias, **kwargs)
-        self.recurrent_activation = activations.check(recurrent_activation)
-        self.reset_after = bool(reset_after)
+    recurrent_activation = ActivationName("sigmoid", after="activation")
+    reset_after = Bool(True, keyword_only=True)
 
     def make_bias(self):
         if not self.reset_after:
@@ -54,6 +55,50 @@ class GRU(Recurrent):
             return ops.getitem(self.bias, 0), ops.getitem(self.bias, 1)
         return self.bias, None
 
-    def get_config(self):
-        return {**super().get_config(), "recurrent_activation": self.recurrent_activation,
-                "reset_after": self.reset_after}
+
+# ---------------------------------------------------------------------------------- exports
+def onnx_cell(b, onnx, layer, weights, x_t, states, hint):
+    """One step in ONNX ops: the new h, the reset gate applied as `reset_after` says."""
+    (h,) = states
+    x_z, x_r, x_h = b.op("Split", [project(b, x_t, weights, "kernel", "input_bias", hint)],
+                         f"{hint}/x_gates", outputs=3, axis=-1)
+    gate = layer.recurrent_activation
+    if layer.reset_after:
+        recurrent = project(b, h, weights, "recurrent_kernel", "recurrent_bias", hint)
+        h_z, h_r, h_h = b.op("Split", [recurrent], f"{hint}/h_gates", outputs=3, axis=-1)
+        z = onnx.activation(b, gate, b.op("Add", [x_z, h_z], f"{hint}/z_in"), f"{hint}/z")
+        r = onnx.activation(b, gate, b.op("Add", [x_r, h_r], f"{hint}/r_in"), f"{hint}/r")
+        reset = b.op("Mul", [r, h_h], f"{hint}/reset")
+    else:
+        for i, part in enumerate(("u_z", "u_r", "u_h")):
+            if part not in weights:
+                weights[part] = np.split(weights["recurrent_kernel"], 3, axis=-1)[i]
+        z_in = b.op("Add", [x_z, project(b, h, weights, "u_z", None, hint)], f"{hint}/z_in")
+        r_in = b.op("Add", [x_r, project(b, h, weights, "u_r", None, hint)], f"{hint}/r_in")
+        z = onnx.activation(b, gate, z_in, f"{hint}/z")
+        r = onnx.activation(b, gate, r_in, f"{hint}/r")
+        reset = project(b, b.op("Mul", [r, h], f"{hint}/r_h"), weights, "u_h", None, hint)
+    candidate = onnx.activation(b, layer.activation,
+                                b.op("Add", [x_h, reset], f"{hint}/h_in"), f"{hint}/candidate")
+    one_minus_z = b.op("Sub", [b.constant(f"{hint}/one", 1.0), z], f"{hint}/one_minus_z")
+    return [b.op("Add", [b.op("Mul", [z, h], f"{hint}/kept"),
+                         b.op("Mul", [one_minus_z, candidate], f"{hint}/new")], f"{hint}/h")]
+
+
+def torch_native(layer) -> bool:
+    """Whether torch's nn.GRU computes what the layer does: fixed activations, and the reset
+    gate applied after the recurrent product."""
+    return (layer.activation == "tanh" and layer.recurrent_activation == "sigmoid"
+            and layer.reset_after)
+
+
+exports(GRU, **RecurrentExports(
+    torch_layer="nn.GRU",
+    torch_gates=(1, 0, 2),  # torch's (r, z, n)
+    torch_native=torch_native,
+    onnx_op="GRU",
+    onnx_gates=(0, 1, 2),
+    onnx_activations=lambda layer: [layer.recurrent_activation, layer.activation],
+    onnx_cell=onnx_cell,
+    onnx_attributes=lambda layer: {"linear_before_reset": int(layer.reset_after)},
+).translations())

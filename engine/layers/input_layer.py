@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 from engine.errors import LayerConfigError
+from engine.layers.declaration import DTypeName, Int, Sizes, declare
 from engine.layers.layer import Layer
 from engine.layers.node import Node
 
 
+@declare("input", ports=())
 class InputLayer(Layer):
     """Holds the shape of one model input; it computes nothing."""
 
-    def __init__(self, shape, batch_size=None, dtype="float32", name=None, **kwargs):
-        super().__init__(name=name, dtype=dtype, **kwargs)
-        try:
-            self.shape = tuple(None if d is None else int(d) for d in shape)
-        except TypeError as error:
-            raise LayerConfigError(
-                f"Input shape must be a tuple of sizes (None for unknown), got {shape!r}."
-            ) from error
-        if any(d is not None and d <= 0 for d in self.shape):
-            raise LayerConfigError(f"Input shape sizes must be positive, got {shape!r}.")
-        self.batch_size = batch_size
+    shape = Sizes(unknown=True, suggested=[2])
+    batch_size = Int(None, minimum=1)
+    dtype = DTypeName("float32")
+
+    def configure(self):
         self.built = True
-        node = Node(self, (), [(batch_size, *self.shape)], dtype, returns_list=False)
+        node = Node(self, (), [(self.batch_size, *self.shape)], self.dtype, returns_list=False)
         self.inbound_nodes.append(node)
 
     def call(self, inputs):

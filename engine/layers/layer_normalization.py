@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import numbers
+import numpy as np
 
-from engine import initializers, ops
-from engine.errors import LayerConfigError
+from engine import ops
+from engine.layers.declaration import Axes, Bool, Float, InitializerName, declare, exports
 from engine.layers.layer import Layer
 
 
+@declare("normalization")
 class LayerNormalization(Layer):
     """gamma * (x - mean) / sqrt(variance + epsilon) + beta, with per-sample statistics.
 
@@ -16,24 +17,12 @@ class LayerNormalization(Layer):
     sizes of those axes.
     """
 
-    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, beta_initializer="zeros",
-                 gamma_initializer="ones", **kwargs):
-        super().__init__(**kwargs)
-        axes = list(axis) if isinstance(axis, (list, tuple)) else [axis]
-        if not axes or not all(
-            isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in axes
-        ):
-            raise LayerConfigError(
-                f"LayerNormalization: `axis` must be an int or a list of ints, got {axis!r}."
-            )
-        self.axis = [int(a) for a in axes] if isinstance(axis, (list, tuple)) else int(axis)
-        self.epsilon = float(epsilon)
-        if self.epsilon <= 0:
-            raise LayerConfigError(f"LayerNormalization: `epsilon` must be > 0, got {epsilon!r}.")
-        self.center = bool(center)
-        self.scale = bool(scale)
-        self.beta_initializer = initializers.check(beta_initializer)
-        self.gamma_initializer = initializers.check(gamma_initializer)
+    axis = Axes(-1, several=True)
+    epsilon = Float(1e-3, minimum=0.0, above=True)
+    center = Bool(True)
+    scale = Bool(True)
+    beta_initializer = InitializerName("zeros")
+    gamma_initializer = InitializerName("ones")
 
     def build(self, input_shape):
         axes = self._axes(input_shape)
@@ -76,8 +65,73 @@ class LayerNormalization(Layer):
                 input_shape,
             )
 
-    def get_config(self):
-        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
-                "center": self.center, "scale": self.scale,
-                "beta_initializer": self.beta_initializer,
-                "gamma_initializer": self.gamma_initializer}
+
+# ---------------------------------------------------------------------------------- exports
+def to_torch(step, torch):
+    """torch's LayerNorm normalises trailing axes: others are moved there and back."""
+    layer = step.layer
+    rank = len(step.input_shape)
+    axes = layer._axes(step.input_shape)
+    trailing = tuple(range(rank - len(axes), rank))
+    sizes = tuple(step.input_shape[a] for a in axes)
+    arguments = [torch.size(sizes) if len(sizes) == 1 else torch.literal(sizes),
+                 f"eps={layer.epsilon!r}"]
+    if not (layer.center or layer.scale):
+        arguments.append("elementwise_affine=False")
+    elif not layer.center:
+        arguments.append("bias=False")
+    init = torch.module(step, "nn.LayerNorm", arguments)
+    if layer.center and not layer.scale:
+        init.append(torch.frozen(step, "weight", "scale=False: gamma stays 1"))
+    if axes == trailing:
+        return torch.Emitted(init, torch.chain(step, [f"self.{step.name}({{}})"]))
+    there, back = _axes_literal(axes, torch), _axes_literal(trailing, torch)
+    wrappers = [f"{{}}.movedim({there}, {back})", f"self.{step.name}({{}})",
+                f"{{}}.movedim({back}, {there})"]
+    return torch.Emitted(init, torch.chain(step, wrappers))
+
+
+def _axes_literal(axes, torch) -> str:
+    return str(axes[0]) if len(axes) == 1 else torch.literal(tuple(axes))
+
+
+def torch_weights(step, torch):
+    layer, w = step.layer, torch.named_weights(step.layer)
+    state = {}
+    if layer.center or layer.scale:
+        size = next(iter(w.values())).shape
+        state["weight"] = w.get("gamma", np.ones(size, np.float32))
+    if layer.center:
+        state["bias"] = w["beta"]
+    return state
+
+
+def to_arrays(step, code):
+    layer = step.layer
+    axes = code.shape(layer._axes(step.input_shape))
+    arguments = [code.params(step), step.args[0], f"axes={axes}", f"epsilon={layer.epsilon!r}"]
+    return code.call(step, "apply_layer_normalization", arguments)
+
+
+def to_onnx(b, step, onnx):
+    layer, w = step.layer, onnx.named_weights(step.layer)
+    rank = len(step.input_shape)
+    axes = list(layer._axes(step.input_shape))
+    shape = [step.input_shape[a] if a in axes else 1 for a in range(rank)]
+    x, name = step.args[0], step.name
+    mean = b.op("ReduceMean", [x], f"{name}/mean", axes=axes, keepdims=1)
+    centered = b.op("Sub", [x, mean], f"{name}/deviation")
+    variance = b.op("ReduceMean", [b.op("Mul", [centered, centered], f"{name}/square")],
+                    f"{name}/variance", axes=axes, keepdims=1)
+    epsilon = b.constant(f"{name}/epsilon", layer.epsilon)
+    root = b.op("Sqrt", [b.op("Add", [variance, epsilon], f"{name}/plus_epsilon")], f"{name}/std")
+    inverse = b.op("Reciprocal", [root], f"{name}/inverse")
+    if "gamma" in w:
+        gamma = b.constant(f"{name}/gamma", w["gamma"].reshape(shape))
+        inverse = b.op("Mul", [inverse, gamma], f"{name}/inverse_gamma")
+    beta = b.constant(f"{name}/beta", w["beta"].reshape(shape)) if "beta" in w else None
+    return [onnx.normalize(b, step, x, mean, inverse, beta)]
+
+
+exports(LayerNormalization, torch=to_torch, torch_weights=torch_weights, arrays=to_arrays,
+        onnx=to_onnx)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from engine import activations, initializers, ops
-from engine.layers.recurrent import Recurrent
+from engine.layers.declaration import ActivationName, Bool, declare, exports
+from engine.layers.recurrent import Recurrent, RecurrentExports, project
 
 
+@declare("recurrent")
 class LSTM(Recurrent):
     """States are (h, c); with unit_forget_bias the forget gate's bias starts at one."""
 
     gates = 4
     state_count = 2
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
-                 *, unit_forget_bias=True, **kwargs):
-        super().__init__(units, activation, use_bias, **kwargs)
-        self.recurrent_activation = activations.check(recurrent_activation)
-        self.unit_forget_bias = bool(unit_forget_bias)
+    recurrent_activation = ActivationName("sigmoid", after="activation")
+    unit_forget_bias = Bool(True, keyword_only=True)
 
     def make_bias(self):
         return super().make_bias(self._unit_forget_bias if self.unit_forget_bias else None)
@@ -36,6 +35,35 @@ class LSTM(Recurrent):
         h = ops.multiply(o, activations.apply(self.activation, c))
         return [h, c]
 
-    def get_config(self):
-        return {**super().get_config(), "recurrent_activation": self.recurrent_activation,
-                "unit_forget_bias": self.unit_forget_bias}
+
+# ---------------------------------------------------------------------------------- exports
+def onnx_cell(b, onnx, layer, weights, x_t, states, hint):
+    """One step in ONNX ops: the new (h, c)."""
+    h, c = states
+    z = b.op("Add", [project(b, x_t, weights, "kernel", "input_bias", hint),
+                     project(b, h, weights, "recurrent_kernel", None, hint)], f"{hint}/z")
+    i, f, g, o = b.op("Split", [z], f"{hint}/gates", outputs=4, axis=-1)
+    i, f, o = (onnx.activation(b, layer.recurrent_activation, v, f"{hint}/gate")
+               for v in (i, f, o))
+    g = onnx.activation(b, layer.activation, g, f"{hint}/candidate")
+    c = b.op("Add", [b.op("Mul", [f, c], f"{hint}/kept"), b.op("Mul", [i, g], f"{hint}/new")],
+             f"{hint}/c")
+    h = b.op("Mul", [o, onnx.activation(b, layer.activation, c, f"{hint}/c_out")], f"{hint}/h")
+    return [h, c]
+
+
+def torch_native(layer) -> bool:
+    """Whether torch's nn.LSTM computes what the layer does: its activations are fixed."""
+    return layer.activation == "tanh" and layer.recurrent_activation == "sigmoid"
+
+
+exports(LSTM, **RecurrentExports(
+    torch_layer="nn.LSTM",
+    torch_gates=(0, 1, 2, 3),
+    torch_native=torch_native,
+    onnx_op="LSTM",
+    onnx_gates=(0, 3, 1, 2),  # ONNX's (i, o, f, c)
+    onnx_activations=lambda layer: [layer.recurrent_activation, layer.activation,
+                                    layer.activation],
+    onnx_cell=onnx_cell,
+).translations())

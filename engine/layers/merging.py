@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-import numbers
 
 from engine import ops
-from engine.errors import LayerConfigError
+from engine.layers.declaration import Axes, Port, declare, exports
 from engine.layers.layer import Layer
+
+LIST = (Port("inputs", "list"),)  # a list of two or more tensors
 
 
 class Merge(Layer):
@@ -48,26 +49,25 @@ class ElementwiseMerge(Merge):
         return merged
 
 
+@declare("merging", ports=LIST)
 class Add(ElementwiseMerge):
     """The sum of the inputs."""
 
     op = staticmethod(ops.add)
 
 
+@declare("merging", ports=LIST)
 class Multiply(ElementwiseMerge):
     """The product of the inputs."""
 
     op = staticmethod(ops.multiply)
 
 
+@declare("merging", ports=LIST)
 class Concatenate(Merge):
     """The inputs joined along `axis`; every other axis must match."""
 
-    def __init__(self, axis=-1, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
-            raise LayerConfigError(f"Concatenate: `axis` must be an int, got {axis!r}.")
-        self.axis = int(axis)
+    axis = Axes(-1)
 
     def call(self, inputs):
         return ops.concatenate(inputs, axis=self.axis)
@@ -92,9 +92,6 @@ class Concatenate(Merge):
         joined = None if None in sizes else sum(sizes)
         return (*merged[:axis], joined, *merged[axis:])
 
-    def get_config(self):
-        return {**super().get_config(), "axis": self.axis}
-
 
 def _merge_sizes(a, b):
     """The shape both `a` and `b` can be (None matches any size), or None if none can."""
@@ -106,3 +103,65 @@ def _merge_sizes(a, b):
             return None
         merged.append(y if x is None else x)
     return tuple(merged)
+
+
+def _shorthand(layer_class):
+    """Keras's lower-case merge function: `add(inputs, **kwargs)` is `Add(**kwargs)(inputs)`."""
+
+    def merge(inputs, **kwargs):
+        return layer_class(**kwargs)(inputs)
+
+    merge.__name__ = merge.__qualname__ = layer_class.__name__.lower()
+    merge.__doc__ = f"`{layer_class.__name__}(**kwargs)(inputs)`, as Keras's functional shorthand."
+    return merge
+
+
+add, multiply = _shorthand(Add), _shorthand(Multiply)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    """`Concatenate(axis, **kwargs)(inputs)`, as Keras's functional shorthand."""
+    return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+# ---------------------------------------------------------------------------------- exports
+def elementwise_to_torch(step, torch, operator):
+    return torch.Emitted([], torch.assign(step, f" {operator} ".join(step.args[0])))
+
+
+def elementwise_to_arrays(step, code, operator):
+    return code.assign(step, f" {operator} ".join(step.args[0]))
+
+
+def elementwise_to_onnx(b, step, onnx, op_type):
+    """The tensors combined pairwise, left to right."""
+    total, *rest = step.args[0]
+    for i, other in enumerate(rest):
+        total = b.op(op_type, [total, other], f"{step.name}/{i}")
+    return [total]
+
+
+exports(Add, torch=functools.partial(elementwise_to_torch, operator="+"),
+        arrays=functools.partial(elementwise_to_arrays, operator="+"),
+        onnx=functools.partial(elementwise_to_onnx, op_type="Add"))
+exports(Multiply, torch=functools.partial(elementwise_to_torch, operator="*"),
+        arrays=functools.partial(elementwise_to_arrays, operator="*"),
+        onnx=functools.partial(elementwise_to_onnx, op_type="Mul"))
+
+
+def concatenate_to_torch(step, torch):
+    tensors = ", ".join(step.args[0])
+    return torch.Emitted([], torch.assign(step, f"torch.cat([{tensors}], dim={step.layer.axis})"))
+
+
+def concatenate_to_arrays(step, code):
+    tensors = f"[{', '.join(step.args[0])}]"
+    return code.assign(step, code.template("concatenate", x=tensors, axis=step.layer.axis))
+
+
+def concatenate_to_onnx(b, step, onnx):
+    return [b.op("Concat", step.args[0], step.name, axis=step.layer.axis)]
+
+
+exports(Concatenate, torch=concatenate_to_torch, arrays=concatenate_to_arrays,
+        onnx=concatenate_to_onnx)

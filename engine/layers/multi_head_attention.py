@@ -4,11 +4,48 @@ from __future__ import annotations
 
 import math
 
-from engine import initializers, ops
-from engine.errors import LayerConfigError
+import numpy as np
+
+from engine import ops
+from engine.layers.declaration import (
+    Axes,
+    Bool,
+    Float,
+    InitializerName,
+    Int,
+    Port,
+    declare,
+    exports,
+)
 from engine.layers.layer import Layer
 
 
+class OutputSize(Int):
+    """The output's feature size: None (the query's) or one positive int; Keras also takes
+    (n,). Multi-axis outputs are not supported."""
+
+    def convert(self, layer, value):
+        if isinstance(value, (tuple, list)) and len(value) == 1:
+            value = value[0]
+        return super().convert(layer, value)
+
+
+class SequenceAxis(Axes):
+    """Only attention over axis 1 of (batch, seq, dim) inputs (Keras's default) is supported."""
+
+    def convert(self, layer, value):
+        axes = list(value) if isinstance(value, (tuple, list)) else [value]
+        if axes != [1]:
+            raise self.error(
+                layer,
+                "is not supported but for attention over the sequence axis of (batch, seq, dim) "
+                "inputs: pass attention_axes=None (or 1)",
+                value,
+            )
+        return axes
+
+
+@declare("attention", ports=(Port("query"), Port("value"), Port("key", optional=True)))
 class MultiHeadAttention(Layer):
     """Keras 3's MultiHeadAttention over the sequence axis of (batch, seq, dim) inputs.
 
@@ -17,27 +54,25 @@ class MultiHeadAttention(Layer):
     softmax(q·k / sqrt(key_dim)), and the heads are projected together to the output.
     """
 
-    def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
-                 output_shape=None, attention_axes=None, kernel_initializer="glorot_uniform",
-                 bias_initializer="zeros", seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.num_heads = _positive_int("num_heads", num_heads)
-        self.key_dim = _positive_int("key_dim", key_dim)
-        self.value_dim = key_dim if value_dim is None else _positive_int("value_dim", value_dim)
-        self.dropout = _rate(dropout)
-        self.use_bias = bool(use_bias)
-        self.output_dim = _output_dim(output_shape)
-        self.attention_axes = _sequence_axis_only(attention_axes)
-        self.kernel_initializer = initializers.check(kernel_initializer)
-        self.bias_initializer = initializers.check(bias_initializer)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise LayerConfigError(f"MultiHeadAttention seed must be an int or None, got {seed!r}.")
-        self.seed = seed
+    num_heads = Int(minimum=1, suggested=2)
+    key_dim = Int(minimum=1, suggested=16)
+    value_dim = Int(None, minimum=1)
+    dropout = Float(0.0, minimum=0.0, maximum=1.0, below=True)
+    use_bias = Bool(True)
+    output_shape = OutputSize(None, minimum=1)
+    attention_axes = SequenceAxis(None, several=True)
+    kernel_initializer = InitializerName("glorot_uniform")
+    bias_initializer = InitializerName("zeros")
+    seed = Int(None)
+
+    def configure(self):
+        if self.value_dim is None:
+            self.value_dim = self.key_dim
 
     def build(self, query_shape, value_shape, key_shape=None):
         self._check_shapes(query_shape, value_shape, key_shape)
         key_shape = value_shape if key_shape is None else key_shape
-        output_dim = self.output_dim or query_shape[-1]
+        output_dim = self.output_shape or query_shape[-1]
         heads = self.num_heads
         self.query_kernel, self.query_bias = self._add_projection(
             "query", (query_shape[-1], heads, self.key_dim), (heads, self.key_dim))
@@ -80,7 +115,7 @@ class MultiHeadAttention(Layer):
         return ops.reshape(y, (*batch, *outer))
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
-        return (*query_shape[:-1], self.output_dim or query_shape[-1])
+        return (*query_shape[:-1], self.output_shape or query_shape[-1])
 
     def check_input_shapes(self, query_shape, value_shape, key_shape=None):
         self._check_shapes(query_shape, value_shape, key_shape)
@@ -112,54 +147,81 @@ class MultiHeadAttention(Layer):
                 f"needs key and value of the same sequence length, got key {tuple(key_shape)} "
                 f"and value {tuple(value_shape)}.", shapes)
 
-    def get_config(self):
-        return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
-                "value_dim": self.value_dim, "dropout": self.dropout, "use_bias": self.use_bias,
-                "output_shape": self.output_dim, "attention_axes": self.attention_axes,
-                "kernel_initializer": self.kernel_initializer,
-                "bias_initializer": self.bias_initializer, "seed": self.seed}
-
-
 def _shapes(query_shape, value_shape, key_shape):
     shapes = [tuple(query_shape), tuple(value_shape)]
     return shapes if key_shape is None else [*shapes, tuple(key_shape)]
 
 
-def _positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise LayerConfigError(f"MultiHeadAttention {name} must be a positive int, got {value!r}.")
-    return value
+# ---------------------------------------------------------------------------------- exports
+def to_torch(step, torch):
+    """The generated MultiHeadAttention module (torch's own differs in its projections)."""
+    layer = step.layer
+    shapes = [s[-1] for s in step.arg_shapes]
+    query, value = shapes[0], shapes[1]
+    key = shapes[2] if len(shapes) > 2 else value
+    arguments = [f"query_features={query}", f"key_features={key}", f"value_features={value}",
+                 f"num_heads={layer.num_heads}", f"key_dim={layer.key_dim}",
+                 f"value_dim={layer.value_dim}", f"output_features={layer.output_shape or query}"]
+    if not layer.use_bias:
+        arguments.append("bias=False")
+    if layer.dropout:
+        arguments.append(f"dropout={layer.dropout!r}")
+    init = torch.module(step, "MultiHeadAttention", arguments)
+    forward = torch.lines(f"{step.outputs[0]} = self.{step.name}", step.args)
+    return torch.Emitted(init, forward, ("MultiHeadAttention",))
 
 
-def _rate(dropout):
-    if isinstance(dropout, (int, float)) and not isinstance(dropout, bool) and 0 <= dropout < 1:
-        return float(dropout)
-    raise LayerConfigError(f"MultiHeadAttention dropout must be a rate in [0, 1), got {dropout!r}.")
+def torch_weights(step, torch):
+    w = torch.named_weights(step.layer)
+    state = {}
+    for part, torch_name in (("query", "query"), ("key", "key"), ("value", "value"),
+                             ("attention_output", "output")):
+        kernel = w[f"{part}_kernel"]
+        if part == "attention_output":  # (heads, value_dim, out) -> (out, heads * value_dim)
+            state[f"{torch_name}.weight"] = kernel.reshape(-1, kernel.shape[-1]).T
+        else:  # (features, heads, dim) -> (heads * dim, features)
+            state[f"{torch_name}.weight"] = kernel.reshape(kernel.shape[0], -1).T
+        if f"{part}_bias" in w:
+            state[f"{torch_name}.bias"] = w[f"{part}_bias"].reshape(-1)
+    return state
 
 
-def _output_dim(output_shape):
-    """None (the query's feature size) or one positive int; Keras also allows (n,)."""
-    if isinstance(output_shape, (tuple, list)) and len(output_shape) == 1:
-        output_shape = output_shape[0]
-    if output_shape is None:
-        return None
-    if isinstance(output_shape, bool) or not isinstance(output_shape, int) or output_shape <= 0:
-        raise LayerConfigError(
-            "MultiHeadAttention output_shape must be None or one positive int (the output "
-            f"feature size), got {output_shape!r}; multi-axis outputs are not supported."
-        )
-    return output_shape
+def to_arrays(step, code):
+    return code.call(step, "apply_multi_head_attention", [code.params(step), *step.args])
 
 
-def _sequence_axis_only(attention_axes):
-    """Only attention over axis 1 of (batch, seq, dim) inputs (Keras's default) is supported."""
-    if attention_axes is None:
-        return None
-    axes = list(attention_axes) if isinstance(attention_axes, (tuple, list)) else [attention_axes]
-    if axes != [1]:
-        raise LayerConfigError(
-            f"MultiHeadAttention attention_axes={attention_axes!r} is not supported: only "
-            "attention over the sequence axis of (batch, seq, dim) inputs is. Pass "
-            "attention_axes=None (or 1)."
-        )
-    return axes
+def to_onnx(b, step, onnx):
+    """Heads as (batch, heads, seq, dim) tensors: MatMul, Softmax, MatMul."""
+    layer, w = step.layer, onnx.named_weights(step.layer)
+    query, value = step.args[0], step.args[1]
+    key = step.args[2] if len(step.args) > 2 else value
+    heads, name = layer.num_heads, step.name
+
+    def project(x, part, perm):
+        kernel = w[f"{part}_kernel"]
+        bias = w.get(f"{part}_bias")
+        y = onnx.affine(b, x, kernel.reshape(kernel.shape[0], -1),
+                        None if bias is None else bias.reshape(-1), f"{name}/{part}")
+        if part == "query":  # the engine scales the projected query by 1 / sqrt(key_dim)
+            y = b.op("Mul", [y, b.constant(f"{name}/scale", 1.0 / math.sqrt(layer.key_dim))],
+                     f"{name}/query_scaled")
+        split = b.constant(f"{name}/{part}_heads", [0, 0, heads, -1], np.int64)
+        y = b.op("Reshape", [y, split], f"{name}/{part}_split")
+        return b.op("Transpose", [y], f"{name}/{part}_by_head", perm=perm)
+
+    q = project(query, "query", [0, 2, 1, 3])
+    k = project(key, "key", [0, 2, 3, 1])
+    v = project(value, "value", [0, 2, 1, 3])
+    scores = b.op("Softmax", [b.op("MatMul", [q, k], f"{name}/logits")], f"{name}/scores",
+                  axis=-1)
+    attended = b.op("Transpose", [b.op("MatMul", [scores, v], f"{name}/attended")],
+                    f"{name}/by_time", perm=[0, 2, 1, 3])
+    merged = b.op("Reshape", [attended, b.constant(f"{name}/merge", [0, 0, -1], np.int64)],
+                  f"{name}/merged")
+    kernel = w["attention_output_kernel"]
+    return [onnx.affine(b, merged, kernel.reshape(-1, kernel.shape[-1]),
+                        w.get("attention_output_bias"), f"{name}/output")]
+
+
+exports(MultiHeadAttention, torch=to_torch, torch_weights=torch_weights, arrays=to_arrays,
+        onnx=to_onnx)

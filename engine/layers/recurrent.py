@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from engine import activations, initializers, naming, ops
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+
+from engine import naming, ops
 from engine.errors import LayerConfigError
+from engine.layers.declaration import ActivationName, Bool, Float, InitializerName, Int
 from engine.layers.layer import Layer
 
 
@@ -19,29 +25,26 @@ class Recurrent(Layer):
     gates = 1
     state_count = 1
 
-    def __init__(self, units, activation="tanh", use_bias=True, *,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", dropout=0.0, recurrent_dropout=0.0,
-                 return_sequences=False, return_state=False, go_backwards=False, **kwargs):
-        super().__init__(**kwargs)
-        kind = type(self).__name__
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
-            raise LayerConfigError(f"{kind} units must be a positive int, got {units!r}.")
-        for name, rate in (("dropout", dropout), ("recurrent_dropout", recurrent_dropout)):
-            if rate != 0.0:
+    units = Int(minimum=1, suggested=32)
+    activation = ActivationName("tanh")
+    use_bias = Bool(True)
+    kernel_initializer = InitializerName("glorot_uniform", keyword_only=True)
+    recurrent_initializer = InitializerName("orthogonal", keyword_only=True)
+    bias_initializer = InitializerName("zeros", keyword_only=True)
+    dropout = Float(0.0, keyword_only=True)
+    recurrent_dropout = Float(0.0, keyword_only=True)
+    return_sequences = Bool(False, keyword_only=True)
+    return_state = Bool(False, keyword_only=True)
+    go_backwards = Bool(False, keyword_only=True)
+
+    def configure(self):
+        for name in ("dropout", "recurrent_dropout"):
+            if getattr(self, name) != 0.0:
                 raise LayerConfigError(
-                    f"{kind} {name}={rate!r} is not supported yet; pass {name}=0.0 and put a "
-                    "Dropout layer before or after the recurrent layer instead."
+                    f"{type(self).__name__} {name}={getattr(self, name)!r} is not supported yet; "
+                    f"pass {name}=0.0 and put a Dropout layer before or after the recurrent "
+                    "layer instead."
                 )
-        self.units = units
-        self.activation = activations.check(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.check(kernel_initializer)
-        self.recurrent_initializer = initializers.check(recurrent_initializer)
-        self.bias_initializer = initializers.check(bias_initializer)
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
 
     @property
     def cell_name(self):
@@ -105,10 +108,214 @@ class Recurrent(Layer):
         y = ops.matmul(x, kernel)
         return y if bias is None else ops.add(y, bias)
 
-    def get_config(self):
-        return {**super().get_config(), "units": self.units, "activation": self.activation,
-                "use_bias": self.use_bias, "kernel_initializer": self.kernel_initializer,
-                "recurrent_initializer": self.recurrent_initializer,
-                "bias_initializer": self.bias_initializer, "dropout": 0.0,
-                "recurrent_dropout": 0.0, "return_sequences": self.return_sequences,
-                "return_state": self.return_state, "go_backwards": self.go_backwards}
+
+# ---------------------------------------------------------------------------------- exports
+@dataclasses.dataclass(frozen=True)
+class RecurrentExports:
+    """What sets one recurrent layer's exports apart; `translations()` gives the family's,
+    for `exports`. PyTorch gets torch's own layer where it computes exactly what the layer
+    does, else a loop written into the generated file that keeps Keras's weight layout; ONNX
+    gets its own op where it has the activations, else the cell unrolled over time."""
+
+    torch_layer: str  # torch's own layer: "nn.LSTM"
+    torch_gates: tuple  # torch's gate blocks, as indices into Keras's
+    torch_native: Callable  # layer -> whether torch_layer computes exactly what it does
+    onnx_op: str
+    onnx_gates: tuple  # ONNX's gate blocks, as indices into Keras's
+    onnx_activations: Callable  # layer -> the engine activations the op takes, in its order
+    onnx_cell: Callable  # (b, onnx, layer, weights, x_t, states, hint) -> new states
+    onnx_attributes: Callable = lambda layer: {}  # layer -> the op's own further attributes
+
+    def translations(self) -> dict:
+        return {"torch": self.to_torch, "torch_weights": self.torch_weights,
+                "arrays": _to_arrays, "onnx": self.to_onnx}
+
+    def to_torch(self, step, torch):
+        if not self.torch_native(step.layer):
+            return _loop_to_torch(step, torch)
+        layer = step.layer
+        arguments = [str(step.input_shape[-1]), str(layer.units)]
+        if layer.activation == "relu":  # native with relu: SimpleRNN's nonlinearity
+            arguments.append('nonlinearity="relu"')
+        arguments += [*torch.bias_flag(layer), "batch_first=True"]
+        init = torch.module(step, self.torch_layer, arguments)
+        x = f"torch.flip({step.args[0]}, (1,))" if layer.go_backwards else step.args[0]
+        call = f"self.{step.name}({x})"
+        if not layer.return_state:
+            last = "" if layer.return_sequences else "[:, -1]"
+            return torch.Emitted(init, torch.assign(step, f"{call}[0]{last}"))
+        output, *states = step.outputs
+        sequence = output if layer.return_sequences else "_"
+        held = states[0] if len(states) == 1 else f"({', '.join(states)})"
+        pad = torch.INDENT
+        forward = [f"{pad}{sequence}, {held} = {call}"]
+        forward += [f"{pad}{', '.join(states)} = {', '.join(f'{s}[0]' for s in states)}"]
+        if not layer.return_sequences:
+            forward.append(f"{pad}{output} = {states[0]}")
+        return torch.Emitted(init, forward)
+
+    def torch_weights(self, step, torch):
+        layer, w = step.layer, torch.named_weights(step.layer)
+        if not self.torch_native(layer):
+            return w  # the loops keep Keras's names and layout
+        order = self.torch_gates
+        state = {"weight_ih_l0": _gate_blocks(w["kernel"], order).T,
+                 "weight_hh_l0": _gate_blocks(w["recurrent_kernel"], order).T}
+        if "bias" in w:
+            bias = w["bias"]
+            input_bias, recurrent_bias = (bias[0], bias[1]) if bias.ndim == 2 else (
+                bias, np.zeros_like(bias))
+            state["bias_ih_l0"] = _gate_blocks(input_bias, order)
+            state["bias_hh_l0"] = _gate_blocks(recurrent_bias, order)
+        return state
+
+    def to_onnx(self, b, step, onnx):
+        if all(n in onnx.RECURRENT_ACTIVATIONS for n in self.onnx_activations(step.layer)):
+            return self._onnx_op(b, step, onnx)
+        return self._unrolled(b, step, onnx)
+
+    def _onnx_op(self, b, step, onnx):
+        """ONNX's own RNN, LSTM or GRU op."""
+        layer, w = step.layer, onnx.named_weights(step.layer)
+        name, order = step.name, self.onnx_gates
+        x = b.op("Transpose", [step.args[0]], f"{name}/time_major", perm=[1, 0, 2])
+        if layer.go_backwards:
+            x = b.op("Slice", [x, *(b.constant(f"{name}/{n}", [v], np.int64) for n, v in
+                                    (("start", -1), ("end", -(2**63)), ("axis", 0), ("step", -1)))],
+                     f"{name}/reversed")
+        inputs = [x, b.constant(f"{name}/W", _gate_blocks(w["kernel"], order).T[None]),
+                  b.constant(f"{name}/R", _gate_blocks(w["recurrent_kernel"], order).T[None])]
+        if "bias" in w:
+            bias = w["bias"]
+            both = bias if bias.ndim == 2 else np.stack([bias, np.zeros_like(bias)])
+            inputs.append(b.constant(f"{name}/B",
+                                     np.concatenate([_gate_blocks(r, order) for r in both])[None]))
+        names = [onnx.RECURRENT_ACTIVATIONS[n] for n in self.onnx_activations(layer)]
+        outputs = b.op(self.onnx_op, inputs, f"{name}/{self.onnx_op.lower()}",
+                       outputs=1 + layer.state_count, hidden_size=layer.units, activations=names,
+                       **self.onnx_attributes(layer))
+        sequence, *states = outputs
+        states = [b.op("Squeeze", [s, b.constant(f"{name}/state_axis", [0], np.int64)],
+                       f"{name}/state") for s in states]
+        if layer.return_sequences:
+            squeezed = b.op("Squeeze",
+                            [sequence, b.constant(f"{name}/direction_axis", [1], np.int64)],
+                            f"{name}/sequence_time_major")
+            output = b.op("Transpose", [squeezed], f"{name}/sequence", perm=[1, 0, 2])
+        else:
+            output = states[0]
+        return [output, *states] if layer.return_state else [output]
+
+    def _unrolled(self, b, step, onnx):
+        """The cell written out once per time step, for activations ONNX's RNN ops lack."""
+        layer, w = step.layer, onnx.named_weights(step.layer)
+        name, time = step.name, step.input_shape[1]
+        if time is None:
+            raise onnx.ExportError(
+                f"Layer {layer.name!r} has activation={layer.activation!r}, which ONNX's "
+                "recurrent ops lack, so it is written out step by step, which needs a fixed "
+                f"number of time steps; its input has shape {step.input_shape}. Give the "
+                "model's Input a fixed length, or use tanh, sigmoid, relu or softplus."
+            )
+        bias = w.get("bias")
+        biases = (bias[0], bias[1]) if bias is not None and bias.ndim == 2 else (bias, None)
+        weights = {"kernel": w["kernel"], "recurrent_kernel": w["recurrent_kernel"],
+                   "input_bias": biases[0], "recurrent_bias": biases[1]}
+        x = step.args[0]
+        batch = b.op("Slice", [b.op("Shape", [x], f"{name}/shape"),
+                               b.constant(f"{name}/zero", [0], np.int64),
+                               b.constant(f"{name}/one", [1], np.int64)], f"{name}/batch")
+        size = b.op("Concat", [batch, b.constant(f"{name}/units", [layer.units], np.int64)],
+                    f"{name}/state_shape", axis=0)
+        zeros = b.op("ConstantOfShape", [size], f"{name}/zeros",
+                     value=b.numpy_helper.from_array(np.zeros(1, np.float32)))
+        states, outputs = [zeros] * layer.state_count, []
+        for t in (reversed(range(time)) if layer.go_backwards else range(time)):
+            x_t = b.op("Gather", [x, b.constant(f"{name}/t", t, np.int64)], f"{name}/x{t}",
+                       axis=1)
+            states = self.onnx_cell(b, onnx, layer, weights, x_t, states, f"{name}/step{t}")
+            outputs.append(states[0])
+        if layer.return_sequences:
+            axis = b.constant(f"{name}/time_axis", [1], np.int64)
+            steps = [b.op("Unsqueeze", [o, axis], f"{name}/output") for o in outputs]
+            output = b.op("Concat", steps, f"{name}/sequence", axis=1)
+        else:
+            output = states[0]
+        return [output, *states] if layer.return_state else [output]
+
+
+def _loop_to_torch(step, torch):
+    """The layer as the generated `<Kind>Loop` module, for settings torch's layers lack."""
+    layer = step.layer
+    kind = type(layer).__name__
+    arguments = [str(step.input_shape[-1]), str(layer.units),
+                 *_keywords(layer, torch.function, use_bias=True)]
+    init = torch.module(step, f"{kind}Loop", arguments)
+    target, after = _targets(layer, step.outputs)
+    pad = torch.INDENT
+    forward = [f"{pad}{target} = self.{step.name}({step.args[0]})", *(pad + a for a in after)]
+    return torch.Emitted(init, forward, ("RecurrentLoop", f"{kind}Loop"))
+
+
+def _to_arrays(step, code):
+    """`apply_<kind>` returns (every step's output, final states); pick what the layer returns."""
+    layer = step.layer
+    arguments = [code.params(step), step.args[0],
+                 *_keywords(layer, code.function, use_bias=False)]
+    target, after = _targets(layer, step.outputs)
+    lines = code.lines(f"{target} = apply_{naming.snake_case(type(layer).__name__)}", arguments)
+    return lines + [f"{code.indent}{line}" for line in after]
+
+
+def _keywords(layer, function, use_bias: bool) -> list[str]:
+    """Keyword arguments of the generated loop or function, where the layer leaves its
+    defaults; `function(name)` writes an activation as a callable."""
+    arguments = []
+    if layer.activation != "tanh":
+        arguments.append(f"activation={function(layer.activation)}")
+    if getattr(layer, "recurrent_activation", "sigmoid") != "sigmoid":  # SimpleRNN has none
+        arguments.append(f"recurrent_activation={function(layer.recurrent_activation)}")
+    if use_bias and not layer.use_bias:
+        arguments.append("use_bias=False")
+    if not getattr(layer, "reset_after", True):  # GRU's
+        arguments.append("reset_after=False")
+    if layer.go_backwards:
+        arguments.append("go_backwards=True")
+    return arguments
+
+
+def _targets(layer, outputs: list[str]) -> tuple[str, list[str]]:
+    """For `sequence, states = run(...)`: (the assignment target, lines after it, unindented).
+
+    The layer returns its output (the sequence, or the last state) and, with return_state,
+    the final states; unused values go to `_`.
+    """
+    output, *states = outputs
+    if not layer.return_state:  # the final output state is the output, or unused
+        states = ["_"] * layer.state_count
+        states[0] = "_" if layer.return_sequences else output
+    sequence = output if layer.return_sequences else "_"
+    held = f"({', '.join(states)},)" if len(states) == 1 else f"({', '.join(states)})"
+    after = [f"{output} = {states[0]}"] if layer.return_state and not layer.return_sequences else []
+    return f"{sequence}, {held}", after
+
+
+def _gate_blocks(matrix, order):
+    """The gate blocks along the last axis, reordered: block i of the result is order[i]."""
+    blocks = np.split(matrix, len(order), axis=-1)
+    return np.concatenate([blocks[i] for i in order], axis=-1)
+
+
+def project(b, x, weights, kernel, bias, hint):
+    """ONNX: x @ weights[kernel] (+ weights[bias]), with constants made on first use."""
+    y = b.op("MatMul", [x, _weight(b, weights, kernel, hint)], f"{hint}/{kernel}")
+    if bias is None or weights.get(bias) is None:
+        return y
+    return b.op("Add", [y, _weight(b, weights, bias, hint)], f"{hint}/{bias}")
+
+
+def _weight(b, weights, key, hint):
+    """The ONNX constant for weights[key], made once and remembered in `weights`."""
+    if not isinstance(weights[key], str):
+        weights[key] = b.constant(f"{hint.split('/')[0]}/{key}", weights[key])
+    return weights[key]

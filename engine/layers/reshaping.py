@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
-import numbers
+
+import numpy as np
 
 from engine import ops
-from engine.errors import LayerConfigError
+from engine.layers.declaration import Sizes, declare, exports
 from engine.layers.layer import Layer
 
 
+@declare("reshaping")
 class Flatten(Layer):
     """(batch, d1, d2, ...) -> (batch, d1 * d2 * ...)."""
 
@@ -21,12 +23,11 @@ class Flatten(Layer):
         return (input_shape[0], None if None in sizes else math.prod(sizes))
 
 
+@declare("reshaping")
 class Reshape(Layer):
     """(batch, ...) -> (batch, *target_shape); one size of target_shape may be -1 (inferred)."""
 
-    def __init__(self, target_shape, **kwargs):
-        super().__init__(**kwargs)
-        self.target_shape = _check_target_shape(target_shape)
+    target_shape = Sizes(wildcard=True, suggested=[-1])
 
     def call(self, inputs):
         shape = ops.shape(inputs)
@@ -48,19 +49,37 @@ class Reshape(Layer):
             )
         return (input_shape[0], *(values // known if d == -1 else d for d in self.target_shape))
 
-    def get_config(self):
-        return {**super().get_config(), "target_shape": self.target_shape}
+
+# ---------------------------------------------------------------------------------- exports
+def flatten_to_torch(step, torch):
+    return torch.Emitted([], torch.assign(step, f"torch.flatten({step.args[0]}, 1)"))
 
 
-def _check_target_shape(target_shape) -> tuple:
-    sizes = tuple(target_shape) if isinstance(target_shape, (tuple, list)) else None
-    if (
-        sizes is None
-        or not all(isinstance(d, numbers.Integral) and (d > 0 or d == -1) for d in sizes)
-        or sizes.count(-1) > 1
-    ):
-        raise LayerConfigError(
-            "Reshape: `target_shape` must be a tuple of positive ints (without the batch axis), "
-            f"with at most one -1 for a size to infer, got {target_shape!r}."
-        )
-    return tuple(int(d) for d in sizes)
+def flatten_to_arrays(step, code):
+    return code.assign(step, code.template("reshape", x=step.args[0], sizes="-1"))
+
+
+def flatten_to_onnx(b, step, onnx):
+    return [b.op("Flatten", [step.args[0]], step.name, axis=1)]
+
+
+exports(Flatten, torch=flatten_to_torch, arrays=flatten_to_arrays, onnx=flatten_to_onnx)
+
+
+def reshape_to_torch(step, torch):
+    sizes = ", ".join(str(d) for d in step.layer.target_shape)
+    x = step.args[0]
+    return torch.Emitted([], torch.assign(step, f"{x}.reshape({x}.shape[0], {sizes})"))
+
+
+def reshape_to_arrays(step, code):
+    sizes = ", ".join(str(d) for d in step.layer.target_shape)
+    return code.assign(step, code.template("reshape", x=step.args[0], sizes=sizes))
+
+
+def reshape_to_onnx(b, step, onnx):
+    shape = b.constant(f"{step.name}/shape", [0, *step.layer.target_shape], np.int64)
+    return [b.op("Reshape", [step.args[0], shape], step.name)]
+
+
+exports(Reshape, torch=reshape_to_torch, arrays=reshape_to_arrays, onnx=reshape_to_onnx)

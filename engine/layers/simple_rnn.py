@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from engine import activations, ops
-from engine.layers.recurrent import Recurrent
+from engine.layers.declaration import declare, exports
+from engine.layers.recurrent import Recurrent, RecurrentExports, project
 
 
+@declare("recurrent")
 class SimpleRNN(Recurrent):
     """Keras 3's SimpleRNN: a fully connected recurrence whose state is its output."""
 
@@ -13,3 +15,22 @@ class SimpleRNN(Recurrent):
         (h,) = states
         z = ops.add(self.affine(x, self.kernel, self.bias), ops.matmul(h, self.recurrent_kernel))
         return [activations.apply(self.activation, z)]
+
+
+# ---------------------------------------------------------------------------------- exports
+def onnx_cell(b, onnx, layer, weights, x_t, states, hint):
+    """One step in ONNX ops: h = activation(x_t W + b + h U)."""
+    z = b.op("Add", [project(b, x_t, weights, "kernel", "input_bias", hint),
+                     project(b, states[0], weights, "recurrent_kernel", None, hint)], f"{hint}/z")
+    return [onnx.activation(b, layer.activation, z, f"{hint}/h")]
+
+
+exports(SimpleRNN, **RecurrentExports(
+    torch_layer="nn.RNN",
+    torch_gates=(0,),
+    torch_native=lambda layer: layer.activation in ("tanh", "relu"),
+    onnx_op="RNN",
+    onnx_gates=(0,),
+    onnx_activations=lambda layer: [layer.activation],
+    onnx_cell=onnx_cell,
+).translations())

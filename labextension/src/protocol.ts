@@ -419,6 +419,11 @@ export interface ArgumentSpec {
   nullable: boolean;
   choices?: string[];
   length?: number;
+  /** The range of an "int" or "float" (JSON Schema's names): an exclusive end is left out. */
+  minimum?: number;
+  maximum?: number;
+  exclusive_minimum?: number;
+  exclusive_maximum?: number;
 }
 export interface PaletteEntry {
   class: string;
@@ -435,7 +440,11 @@ export const checkArgumentSpec: Check<ArgumentSpec> = object({
   required: bool,
   nullable: bool,
   choices: optional(array(str)),
-  length: optional(int)
+  length: optional(int),
+  minimum: optional(num),
+  maximum: optional(num),
+  exclusive_minimum: optional(num),
+  exclusive_maximum: optional(num)
 });
 
 export const checkPalette: Check<PaletteEntry[]> = array(

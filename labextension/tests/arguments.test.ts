@@ -18,6 +18,19 @@ describe('parseArgument', () => {
     expect(parseArgument(spec('float'), 'fast')).toMatchObject({ ok: false });
   });
 
+  it('refuses numbers outside the declared range, ends included or not', () => {
+    const units = spec('int', { minimum: 1 });
+    expect(parseArgument(units, '1')).toEqual({ ok: true, value: 1 });
+    expect(parseArgument(units, '0')).toMatchObject({ ok: false, error: 'arg must be in [1, inf), got 0' });
+    const rate = spec('float', { minimum: 0, exclusive_maximum: 1 });
+    expect(parseArgument(rate, '0')).toEqual({ ok: true, value: 0 });
+    expect(parseArgument(rate, '0.99')).toEqual({ ok: true, value: 0.99 });
+    expect(parseArgument(rate, '1')).toMatchObject({ ok: false, error: 'arg must be in [0, 1), got 1' });
+    const epsilon = spec('float', { exclusive_minimum: 0 });
+    expect(parseArgument(epsilon, '0')).toMatchObject({ ok: false, error: 'arg must be in (0, inf), got 0' });
+    expect(parseArgument(epsilon, '1e-9')).toEqual({ ok: true, value: 1e-9 });
+  });
+
   it('maps empty text to None only where None is allowed', () => {
     expect(parseArgument(spec('int', { nullable: true }), '')).toEqual({ ok: true, value: null });
     expect(parseArgument(spec('int', { nullable: true }), 'None')).toEqual({ ok: true, value: null });

@@ -68,12 +68,12 @@ def test_mha_attention_dropout_in_training():
 
 
 @pytest.mark.parametrize("config, message", [
-    ({"num_heads": 0, "key_dim": 3}, "num_heads must be a positive int, got 0"),
-    ({"num_heads": 2, "key_dim": 3, "dropout": 1.0}, "dropout must be a rate in [0, 1)"),
-    ({"num_heads": 2, "key_dim": 3, "output_shape": (2, 3)}, "multi-axis outputs"),
-    ({"num_heads": 2, "key_dim": 3, "attention_axes": (1, 2)}, "attention_axes=(1, 2)"),
-    ({"num_heads": 2, "key_dim": 3, "kernel_initializer": "nope"}, "Unknown initializer"),
-    ({"num_heads": 2, "key_dim": 3, "seed": "7"}, "seed must be an int or None, got '7'"),
+    ({"num_heads": 0, "key_dim": 3}, "`num_heads` must be a positive integer, got 0"),
+    ({"num_heads": 2, "key_dim": 3, "dropout": 1.0}, "`dropout` must be in [0, 1), got 1.0"),
+    ({"num_heads": 2, "key_dim": 3, "output_shape": (2, 3)}, "must be a positive integer, got (2"),
+    ({"num_heads": 2, "key_dim": 3, "attention_axes": (1, 2)}, "got (1, 2)"),
+    ({"num_heads": 2, "key_dim": 3, "kernel_initializer": "nope"}, "`kernel_initializer` must"),
+    ({"num_heads": 2, "key_dim": 3, "seed": "7"}, "`seed` must be an integer, got '7'"),
 ])
 def test_mha_config_errors(config, message):
     with pytest.raises(LayerConfigError, match=re.escape(message)):
@@ -177,9 +177,9 @@ def test_recurrent_config_errors(cls):
         cls(4, dropout=0.2)
     with pytest.raises(LayerConfigError, match="recurrent_dropout=0.1 is not supported yet"):
         cls(4, recurrent_dropout=0.1)
-    with pytest.raises(LayerConfigError, match="units must be a positive int, got 0"):
+    with pytest.raises(LayerConfigError, match="`units` must be a positive integer, got 0"):
         cls(0)
-    with pytest.raises(LayerConfigError, match="Unknown activation 'tanhh'"):
+    with pytest.raises(LayerConfigError, match="`activation` must be one of .*, got 'tanhh'"):
         cls(4, activation="tanhh")
 
 

@@ -79,7 +79,8 @@ def test_ready_publishes_every_trait_then_acks(session, user_ns):
     assert set(state) == TRAITS
     assert state["backend"] == "numpy" and "numpy" in state["backends"]
     assert state["executing"] is False
-    assert [entry["class"] for entry in state["palette"]][:2] == ["InputLayer", "Dense"]
+    classes = [entry["class"] for entry in state["palette"]]
+    assert classes[:3] == ["InputLayer", "Activation", "Dense"]
     (entry,) = state["models"]
     assert entry == {
         "name": "model",

@@ -11,6 +11,7 @@ from engine.export.codegen.functional_code import Dialect, forget_bias_split, in
 from engine.export.program import Program
 
 DIALECT = Dialect(
+    framework="JAX",
     activations={
         "linear": "{}",
         "relu": "jax.nn.relu({})",
@@ -31,7 +32,6 @@ DIALECT = Dialect(
         "take": "jnp.take({table}, {x}, axis=0)",
         "concatenate": "jnp.concatenate({x}, axis={axis})",
     },
-    needs={"MaxPooling2D": ["apply_max_pooling"], "AveragePooling2D": ["apply_average_pooling"]},
     helpers={
         "apply_dense": [
             "def apply_dense(p, x):",

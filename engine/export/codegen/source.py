@@ -100,19 +100,3 @@ def function(template: str) -> str:
     if template.endswith("({})") and template.count("(") == 1:
         return template[: -len("({})")]
     return f"lambda v: {template.replace('{}', 'v')}"
-
-
-def recurrent_targets(layer, outputs: list[str]) -> tuple[str, list[str]]:
-    """For `sequence, states = run(...)`: (the assignment target, lines after it, unindented).
-
-    The layer returns its output (the sequence, or the last state) and, with return_state,
-    the final states; unused values go to `_`.
-    """
-    output, *states = outputs
-    if not layer.return_state:  # the final output state is the output, or unused
-        states = ["_"] * layer.state_count
-        states[0] = "_" if layer.return_sequences else output
-    sequence = output if layer.return_sequences else "_"
-    held = f"({', '.join(states)},)" if len(states) == 1 else f"({', '.join(states)})"
-    after = [f"{output} = {states[0]}"] if layer.return_state and not layer.return_sequences else []
-    return f"{sequence}, {held}", after

@@ -32,6 +32,7 @@ _SPELLING = {
 }
 
 DIALECT = Dialect(
+    framework="TensorFlow",
     activations={
         "linear": "{}",
         "relu": "tf.nn.relu({})",
@@ -52,7 +53,6 @@ DIALECT = Dialect(
         "take": "tf.gather({table}, {x}, axis=0)",
         "concatenate": "tf.concat({x}, axis={axis})",
     },
-    needs={},
     helpers={
         "apply_dense": [
             "def apply_dense(p, x):",

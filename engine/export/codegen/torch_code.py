@@ -3,12 +3,14 @@
 Tensors stay channels-last, as in the engine, so Flatten and Reshape see values in the same
 order; convolutions and pooling move channels first and back. `weights(program)` is the
 module's state_dict: Keras's (in, out) kernels transposed to torch's (out, in), gate blocks
-reordered where torch's order differs.
+reordered where torch's order differs. Each layer's translation is registered in its own
+file (engine/layers/declaration.py) and given TOOLKIT, this module's helpers, as `torch`.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import types
 
 import numpy as np
 
@@ -16,6 +18,7 @@ from engine.export.codegen import source
 from engine.export.codegen.torch_helpers import HELPERS
 from engine.export.errors import ExportError
 from engine.export.program import Program, named_weights, same_padding
+from engine.layers.declaration import translation
 
 ACTIVATIONS = {
     "linear": "{}",
@@ -79,8 +82,9 @@ def weights(program: Program, framework: str = "torch") -> dict:
 
     state = {}
     for step in program.steps:
-        if step.first_call:
-            for key, value in _WEIGHTS.get(type(step.layer).__name__, _none)(step).items():
+        parameters = translation(type(step.layer).__name__, "torch_weights")
+        if step.first_call and parameters is not None:
+            for key, value in parameters(step, TOOLKIT).items():
                 array = np.ascontiguousarray(value)
                 state[f"{step.name}.{key}"] = torch.from_numpy(array.copy())
     return state
@@ -88,9 +92,10 @@ def weights(program: Program, framework: str = "torch") -> dict:
 
 def _emit(step) -> Emitted:
     kind = type(step.layer).__name__
-    if kind not in _EMITTERS:
+    translate = translation(kind, "torch")
+    if translate is None:
         raise ExportError(f"Layer {step.layer.name!r} ({kind}) has no PyTorch translation yet.")
-    return _EMITTERS[kind](step)
+    return translate(step, TOOLKIT)
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -102,12 +107,9 @@ def _module(step, constructor, arguments) -> list[str]:
     return source.lines(f"self.{step.name} = {constructor}", arguments, DEPTH)
 
 
-def _activate(name, expression) -> str:
-    return ACTIVATIONS[name].format(expression)
-
-
-def _activation_wrapper(layer) -> str:
-    return ACTIVATIONS[layer.activation]
+def _activation(name) -> str:
+    """The activation as an expression template with one "{}"."""
+    return ACTIVATIONS[name]
 
 
 def _chain(step, wrappers) -> list[str]:
@@ -137,343 +139,37 @@ def _bias_flag(layer) -> list[str]:
     return [] if layer.use_bias else ["bias=False"]
 
 
-def _none(step) -> dict:
-    return {}
+def _function(name) -> str:
+    """The activation as a callable: "torch.tanh", or a lambda."""
+    return source.function(ACTIVATIONS[name])
 
 
-# ----------------------------------------------------------------------------------- layers
-def _dense(step):
-    layer = step.layer
-    init = _module(step, "nn.Linear", [str(step.input_shape[-1]), str(layer.units),
-                                       *_bias_flag(layer)])
-    return Emitted(init, _chain(step, [f"self.{step.name}({{}})", _activation_wrapper(layer)]))
-
-
-def _dense_weights(step):
-    w = named_weights(step.layer)
-    return {"weight": w["kernel"].T, **({"bias": w["bias"]} if "bias" in w else {})}
-
-
-def _conv(step):
-    layer = step.layer
-    first, last = CHANNELS[layer.rank]
-    arguments = [str(step.input_shape[-1]), str(layer.filters),
-                 f"kernel_size={_size(layer.kernel_size)}"]
-    if max(layer.strides) > 1:
-        arguments.append(f"stride={_size(layer.strides)}")
-    pads = ()
-    if layer.padding == "same" and max(layer.strides) == 1:
-        arguments.append('padding="same"')
-    elif layer.padding == "same":
-        pads = _same_padding(step, layer.kernel_size, layer.strides, layer.dilation_rate)
-    if max(layer.dilation_rate) > 1:
-        arguments.append(f"dilation={_size(layer.dilation_rate)}")
-    init = _module(step, f"nn.Conv{layer.rank}d", arguments + _bias_flag(layer))
-    padding = [f"F.pad({{}}, {source.literal(pads)})"] if any(pads) else []
-    wrappers = [f"{{}}.permute{first}", *padding, f"self.{step.name}({{}})",
-                f"{{}}.permute{last}", _activation_wrapper(layer)]
-    return Emitted(init, _chain(step, wrappers))
-
-
-def _conv_weights(step):
-    w = named_weights(step.layer)
-    rank = step.layer.rank
-    order = (rank + 1, rank, *range(rank))  # (*window, in, out) -> (out, in, *window)
-    return {"weight": w["kernel"].transpose(order), **({"bias": w["bias"]} if "bias" in w else {})}
-
-
-def _pooling(step, maximum):
-    layer = step.layer
-    first, last = CHANNELS[2]
-    window, stride = _size(layer.pool_size), _size(layer.strides)
-    pads = ()
-    if layer.padding == "same":
-        pads = _same_padding(step, layer.pool_size, layer.strides, (1, 1))
-    padding = source.literal(pads)
-    helpers = ()
-    if maximum:
-        fill = [f'F.pad({{}}, {padding}, value=float("-inf"))'] if any(pads) else []
-        pool = [*fill, f"F.max_pool2d({{}}, {window}, {stride})"]
-    elif any(pads):
-        pool, helpers = [f"average_pool({{}}, {window}, {stride}, {padding})"], ("average_pool",)
-    else:
-        pool = [f"F.avg_pool2d({{}}, {window}, {stride})"]
-    return Emitted([], _chain(step, [f"{{}}.permute{first}", *pool, f"{{}}.permute{last}"]),
-                   helpers)
-
-
-def _global_average_pooling(step):
-    keep = ", keepdim=True" if step.layer.keepdims else ""
-    return Emitted([], _assign(step, f"{step.args[0]}.mean(dim=(1, 2){keep})"))
-
-
-def _reshape(step):
-    sizes = ", ".join(str(d) for d in step.layer.target_shape)
-    return Emitted([], _assign(step, f"{step.args[0]}.reshape({step.args[0]}.shape[0], {sizes})"))
-
-
-def _dropout(step):
-    init = _module(step, "nn.Dropout", [repr(step.layer.rate)])
-    return Emitted(init, _assign(step, f"self.{step.name}({step.args[0]})"))
+def _lines(head, arguments) -> list[str]:
+    """`head(arguments)` as statements, one argument a line when too long."""
+    return source.lines(head, arguments, DEPTH)
 
 
 def _frozen(step, parameter, why) -> str:
+    """A line that keeps a parameter of the step's module out of training."""
     return f"{source.INDENT * DEPTH}self.{step.name}.{parameter}.requires_grad_(False)  # {why}"
 
 
-def _normalization_affine(step, center, scale) -> list[str]:
-    """Lines that keep gamma at one (scale=False) or beta at zero (center=False) in training."""
-    lines = []
-    if center and not scale:
-        lines.append(_frozen(step, "weight", "scale=False: gamma stays 1"))
-    if scale and not center and type(step.layer).__name__ == "BatchNormalization":
-        lines.append(_frozen(step, "bias", "center=False: beta stays 0"))
-    return lines
-
-
-def _batch_normalization(step):
-    layer = step.layer
-    rank = len(step.input_shape)
-    axis = layer.axis % rank
-    kinds = {2: "nn.BatchNorm1d", 3: "nn.BatchNorm1d", 4: "nn.BatchNorm2d", 5: "nn.BatchNorm3d"}
-    if rank not in kinds:
-        raise ExportError(
-            f"Layer {layer.name!r}: PyTorch's BatchNorm takes inputs of rank 2 to 5; this one "
-            f"has shape {step.input_shape}."
-        )
-    arguments = [str(step.input_shape[axis]), f"eps={layer.epsilon!r}",
-                 f"momentum={round(1.0 - layer.momentum, 12)!r}"]
-    if not (layer.center or layer.scale):
-        arguments.append("affine=False")
-    init = _module(step, kinds[rank], arguments)
-    init += _normalization_affine(step, layer.center, layer.scale)
-    if axis == 1:
-        return Emitted(init, _chain(step, [f"self.{step.name}({{}})"]))
-    wrappers = [f"{{}}.movedim({axis}, 1)", f"self.{step.name}({{}})", f"{{}}.movedim(1, {axis})"]
-    return Emitted(init, _chain(step, wrappers))
-
-
-def _batch_normalization_weights(step):
-    layer, w = step.layer, named_weights(step.layer)
-    size = w["moving_mean"].shape
-    state = {}
-    if layer.center or layer.scale:
-        state["weight"] = w.get("gamma", np.ones(size, np.float32))
-        state["bias"] = w.get("beta", np.zeros(size, np.float32))
-    return {**state, "running_mean": w["moving_mean"], "running_var": w["moving_variance"],
-            "num_batches_tracked": np.array(0, np.int64)}
-
-
-def _layer_normalization(step):
-    layer = step.layer
-    rank = len(step.input_shape)
-    axes = layer._axes(step.input_shape)
-    trailing = tuple(range(rank - len(axes), rank))
-    sizes = tuple(step.input_shape[a] for a in axes)
-    arguments = [_size(sizes) if len(sizes) == 1 else source.literal(sizes),
-                 f"eps={layer.epsilon!r}"]
-    if not (layer.center or layer.scale):
-        arguments.append("elementwise_affine=False")
-    elif not layer.center:
-        arguments.append("bias=False")
-    init = _module(step, "nn.LayerNorm", arguments)
-    init += _normalization_affine(step, layer.center, layer.scale)
-    if axes == trailing:
-        return Emitted(init, _chain(step, [f"self.{step.name}({{}})"]))
-    there, back = _axes_literal(axes), _axes_literal(trailing)
-    wrappers = [f"{{}}.movedim({there}, {back})", f"self.{step.name}({{}})",
-                f"{{}}.movedim({back}, {there})"]
-    return Emitted(init, _chain(step, wrappers))
-
-
-def _axes_literal(axes) -> str:
-    return str(axes[0]) if len(axes) == 1 else source.literal(tuple(axes))
-
-
-def _layer_normalization_weights(step):
-    layer, w = step.layer, named_weights(step.layer)
-    state = {}
-    if layer.center or layer.scale:
-        size = next(iter(w.values())).shape
-        state["weight"] = w.get("gamma", np.ones(size, np.float32))
-    if layer.center:
-        state["bias"] = w["beta"]
-    return state
-
-
-def _embedding(step):
-    layer = step.layer
-    init = _module(step, "nn.Embedding", [str(layer.input_dim), str(layer.output_dim)])
-    return Emitted(init, _assign(step, f"self.{step.name}({step.args[0]}.long())"))
-
-
-def _activation(step):
-    return Emitted([], _assign(step, _activate(step.layer.activation, step.args[0])))
-
-
-def _merge(operator):
-    def emit(step):
-        return Emitted([], _assign(step, f" {operator} ".join(step.args[0])))
-
-    return emit
-
-
-def _concatenate(step):
-    tensors = ", ".join(step.args[0])
-    return Emitted([], _assign(step, f"torch.cat([{tensors}], dim={step.layer.axis})"))
-
-
-def _multi_head_attention(step):
-    layer = step.layer
-    shapes = [s[-1] for s in step.arg_shapes]
-    query, value = shapes[0], shapes[1]
-    key = shapes[2] if len(shapes) > 2 else value
-    arguments = [f"query_features={query}", f"key_features={key}", f"value_features={value}",
-                 f"num_heads={layer.num_heads}", f"key_dim={layer.key_dim}",
-                 f"value_dim={layer.value_dim}", f"output_features={layer.output_dim or query}"]
-    if not layer.use_bias:
-        arguments.append("bias=False")
-    if layer.dropout:
-        arguments.append(f"dropout={layer.dropout!r}")
-    init = _module(step, "MultiHeadAttention", arguments)
-    forward = source.lines(f"{step.outputs[0]} = self.{step.name}", step.args, DEPTH)
-    return Emitted(init, forward, ("MultiHeadAttention",))
-
-
-def _multi_head_attention_weights(step):
-    w = named_weights(step.layer)
-    state = {}
-    for part, torch_name in (("query", "query"), ("key", "key"), ("value", "value"),
-                             ("attention_output", "output")):
-        kernel = w[f"{part}_kernel"]
-        if part == "attention_output":  # (heads, value_dim, out) -> (out, heads * value_dim)
-            state[f"{torch_name}.weight"] = kernel.reshape(-1, kernel.shape[-1]).T
-        else:  # (features, heads, dim) -> (heads * dim, features)
-            state[f"{torch_name}.weight"] = kernel.reshape(kernel.shape[0], -1).T
-        if f"{part}_bias" in w:
-            state[f"{torch_name}.bias"] = w[f"{part}_bias"].reshape(-1)
-    return state
-
-
-# Recurrent layers map onto torch's own when their settings allow, else onto loops written
-# out in the generated file (helpers below) that keep Keras's weight layout.
-_NATIVE = {"SimpleRNN": "nn.RNN", "LSTM": "nn.LSTM", "GRU": "nn.GRU"}
-# Torch's gate blocks as indices into Keras's: GRU is (r, z, n) where Keras has (z, r, h).
-_GATE_ORDER = {"SimpleRNN": (0,), "LSTM": (0, 1, 2, 3), "GRU": (1, 0, 2)}
-
-
-def _native(layer) -> bool:
-    """Whether torch's own recurrent layer computes exactly what `layer` does."""
-    if type(layer).__name__ == "SimpleRNN":
-        return layer.activation in ("tanh", "relu")
-    gru_ok = type(layer).__name__ != "GRU" or layer.reset_after
-    return layer.activation == "tanh" and layer.recurrent_activation == "sigmoid" and gru_ok
-
-
-def _recurrent(step):
-    layer = step.layer
-    return _native_recurrent(step) if _native(layer) else _recurrent_loop(step)
-
-
-def _native_recurrent(step):
-    layer = step.layer
-    kind = type(layer).__name__
-    arguments = [str(step.input_shape[-1]), str(layer.units)]
-    if kind == "SimpleRNN" and layer.activation == "relu":
-        arguments.append('nonlinearity="relu"')
-    arguments += [*_bias_flag(layer), "batch_first=True"]
-    init = _module(step, _NATIVE[kind], arguments)
-    x = f"torch.flip({step.args[0]}, (1,))" if layer.go_backwards else step.args[0]
-    call = f"self.{step.name}({x})"
-    pad = source.INDENT * DEPTH
-    if not layer.return_state:
-        last = "" if layer.return_sequences else "[:, -1]"
-        return Emitted(init, _assign(step, f"{call}[0]{last}"))
-    output, *states = step.outputs
-    sequence = output if layer.return_sequences else "_"
-    held = states[0] if len(states) == 1 else f"({', '.join(states)})"
-    forward = [f"{pad}{sequence}, {held} = {call}"]
-    forward += [f"{pad}{', '.join(states)} = {', '.join(f'{s}[0]' for s in states)}"]
-    if not layer.return_sequences:
-        forward.append(f"{pad}{output} = {states[0]}")
-    return Emitted(init, forward)
-
-
-def _recurrent_loop(step):
-    layer = step.layer
-    kind = type(layer).__name__
-    arguments = [str(step.input_shape[-1]), str(layer.units)]
-    if layer.activation != "tanh":
-        arguments.append(f"activation={source.function(ACTIVATIONS[layer.activation])}")
-    if kind != "SimpleRNN" and layer.recurrent_activation != "sigmoid":
-        recurrent = source.function(ACTIVATIONS[layer.recurrent_activation])
-        arguments.append(f"recurrent_activation={recurrent}")
-    if not layer.use_bias:
-        arguments.append("use_bias=False")
-    if kind == "GRU" and not layer.reset_after:
-        arguments.append("reset_after=False")
-    if layer.go_backwards:
-        arguments.append("go_backwards=True")
-    init = _module(step, f"{kind}Loop", arguments)
-    target, after = source.recurrent_targets(layer, step.outputs)
-    pad = source.INDENT * DEPTH
-    forward = [f"{pad}{target} = self.{step.name}({step.args[0]})", *(pad + a for a in after)]
-    return Emitted(init, forward, ("RecurrentLoop", f"{kind}Loop"))
-
-
-def _recurrent_weights(step):
-    layer, w = step.layer, named_weights(step.layer)
-    if not _native(layer):
-        return w  # the loops keep Keras's names and layout
-    order = _GATE_ORDER[type(layer).__name__]
-
-    def reorder(matrix):  # gate blocks along the last axis, in torch's order
-        blocks = np.split(matrix, len(order), axis=-1)
-        return np.concatenate([blocks[i] for i in order], axis=-1)
-
-    state = {"weight_ih_l0": reorder(w["kernel"]).T,
-             "weight_hh_l0": reorder(w["recurrent_kernel"]).T}
-    if "bias" in w:
-        bias = w["bias"]
-        input_bias, recurrent_bias = (bias[0], bias[1]) if bias.ndim == 2 else (
-            bias, np.zeros_like(bias))
-        state["bias_ih_l0"] = reorder(input_bias)
-        state["bias_hh_l0"] = reorder(recurrent_bias)
-    return state
-
-
-_EMITTERS = {
-    "Dense": _dense,
-    "Conv1D": _conv,
-    "Conv2D": _conv,
-    "MaxPooling2D": lambda step: _pooling(step, maximum=True),
-    "AveragePooling2D": lambda step: _pooling(step, maximum=False),
-    "GlobalAveragePooling2D": _global_average_pooling,
-    "Flatten": lambda step: Emitted([], _assign(step, f"torch.flatten({step.args[0]}, 1)")),
-    "Reshape": _reshape,
-    "Dropout": _dropout,
-    "BatchNormalization": _batch_normalization,
-    "LayerNormalization": _layer_normalization,
-    "Embedding": _embedding,
-    "Activation": _activation,
-    "Add": _merge("+"),
-    "Multiply": _merge("*"),
-    "Concatenate": _concatenate,
-    "MultiHeadAttention": _multi_head_attention,
-    "SimpleRNN": _recurrent,
-    "LSTM": _recurrent,
-    "GRU": _recurrent,
-}
-
-_WEIGHTS = {
-    "Dense": _dense_weights,
-    "Conv1D": _conv_weights,
-    "Conv2D": _conv_weights,
-    "BatchNormalization": _batch_normalization_weights,
-    "LayerNormalization": _layer_normalization_weights,
-    "Embedding": lambda step: {"weight": named_weights(step.layer)["embeddings"]},
-    "MultiHeadAttention": _multi_head_attention_weights,
-    "SimpleRNN": _recurrent_weights,
-    "LSTM": _recurrent_weights,
-    "GRU": _recurrent_weights,
-}
+# What a layer's PyTorch translations are given as `torch` (engine/layers/declaration.py).
+TOOLKIT = types.SimpleNamespace(
+    Emitted=Emitted,
+    ExportError=ExportError,
+    CHANNELS=CHANNELS,  # rank -> (permutation to channels first, back to channels last)
+    INDENT=source.INDENT * DEPTH,  # of a statement in __init__ and forward
+    activation=_activation,
+    assign=_assign,
+    bias_flag=_bias_flag,
+    chain=_chain,
+    frozen=_frozen,
+    function=_function,
+    lines=_lines,
+    literal=source.literal,
+    module=_module,
+    named_weights=named_weights,
+    same_padding=_same_padding,
+    size=_size,
+)

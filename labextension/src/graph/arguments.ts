@@ -41,6 +41,27 @@ function parseList(text: string, allowNone: boolean): (number | null)[] | string
   return values;
 }
 
+/** A number outside the argument's declared range is refused with the range it must be in. */
+function checkRange(spec: ArgumentSpec, value: number): Parsed {
+  const low = spec.minimum ?? spec.exclusive_minimum;
+  const high = spec.maximum ?? spec.exclusive_maximum;
+  const aboveLow =
+    spec.minimum !== undefined
+      ? value >= spec.minimum
+      : spec.exclusive_minimum === undefined || value > spec.exclusive_minimum;
+  const belowHigh =
+    spec.maximum !== undefined
+      ? value <= spec.maximum
+      : spec.exclusive_maximum === undefined || value < spec.exclusive_maximum;
+  if (aboveLow && belowHigh) {
+    return { ok: true, value };
+  }
+  const range =
+    `${spec.minimum !== undefined ? '[' : '('}${low ?? '-inf'}, ` +
+    `${high ?? 'inf'}${spec.maximum !== undefined ? ']' : ')'}`;
+  return { ok: false, error: `${spec.name} must be in ${range}, got ${value}` };
+}
+
 function checkLength(spec: ArgumentSpec, values: unknown[]): Parsed {
   if (spec.length !== undefined && values.length !== spec.length) {
     return { ok: false, error: `${spec.name} takes ${spec.length} integers, got ${values.length}` };
@@ -63,12 +84,12 @@ export function parseArgument(spec: ArgumentSpec, input: string | boolean): Pars
       const value = parseInteger(text);
       return value === null
         ? { ok: false, error: `${spec.name} must be an integer, got "${text}"` }
-        : { ok: true, value };
+        : checkRange(spec, value);
     }
     case 'float': {
       const value = Number(text);
       return Number.isFinite(value)
-        ? { ok: true, value }
+        ? checkRange(spec, value)
         : { ok: false, error: `${spec.name} must be a number, got "${text}"` };
     }
     case 'string':
