@@ -310,6 +310,23 @@ describe('GraphEditorModel', () => {
       model.toggleCategory('input');
       expect(open()).toEqual(['core', 'merging']);
     });
+
+    it('searches layer names and descriptions, unfolding every category with a match', () => {
+      const shown = () => model.paletteGroups().map(g => [g.category, g.open, g.entries.map(e => e.class)]);
+      model.searchPalette(' pool');
+      expect(shown()).toEqual([['pooling', true, ['AveragePooling2D', 'GlobalAveragePooling2D', 'MaxPooling2D']]]);
+      model.searchPalette('LSTM');
+      expect(shown()).toEqual([['recurrent', true, ['LSTM']]]);
+      model.searchPalette('no such layer');
+      expect(shown()).toEqual([]);
+      model.searchPalette('');
+      expect(
+        model
+          .paletteGroups()
+          .filter(g => g.open)
+          .map(g => g.category)
+      ).toEqual(['input', 'core']);
+    });
   });
 
   describe('files', () => {

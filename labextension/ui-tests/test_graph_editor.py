@@ -300,6 +300,22 @@ def test_outputs_list_ports_edges_banner_and_palette(page, jupyter, tmp_path):
         assert box["y"] + box["height"] <= bottom["y"] + bottom["height"] + 1, item
     screenshot(page, "editor-9-palette-unfolded", page.locator(EDITOR))
 
+    # The search keeps the layers that match; Enter adds the first; Escape shows all again.
+    search = page.locator(f"{EDITOR} [data-testid=palette-search]")
+    search.fill("pool")
+    expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(3)
+    assert page.locator(f"{EDITOR} .wb-palette-heading").all_inner_texts() == ["▾ POOLING\n3"]
+    nodes = page.locator(f"{EDITOR} .wb-node").count()
+    search.press("Enter")
+    expect(page.locator(f"{EDITOR} .wb-node")).to_have_count(nodes + 1)
+    page.wait_for_selector(node("average_pooling2d"))
+    screenshot(page, "editor-9b-palette-search", page.locator(EDITOR))
+    search.fill("no such layer")
+    expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(0)
+    search.press("Escape")
+    expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(21)
+    assert page.locator(f"{EDITOR} .wb-node").count() == nodes + 1  # Escape was the search's
+
     # Narrow (the palette goes under the canvas): still no scroll box, the page scrolls.
     page.set_viewport_size({"width": 900, "height": 1000})
     expect(page.locator(f"{EDITOR} .wb-canvas")).to_have_css("order", "-1")

@@ -160,15 +160,23 @@ export function keyCommand(input: KeyInput): Command | null {
   return null;
 }
 
-/** Palette entries by category, in CATEGORY_ORDER; empty categories left out; `open` ones unfolded. */
+/**
+ * Palette entries by category, in CATEGORY_ORDER; empty categories left out; `open` ones
+ * unfolded. With a search, only the layers whose name (or first doc line) has it, every
+ * category that has one unfolded.
+ */
 export function groupPalette(
   palette: readonly PaletteEntry[],
-  open: ReadonlySet<LayerCategory> = new Set(CATEGORY_ORDER)
+  open: ReadonlySet<LayerCategory> = new Set(CATEGORY_ORDER),
+  search = ''
 ): PaletteGroup[] {
+  const wanted = search.trim().toLowerCase();
+  const matches = (entry: PaletteEntry) =>
+    entry.class.toLowerCase().includes(wanted) || entry.doc.toLowerCase().includes(wanted);
   return CATEGORY_ORDER.map(category => ({
     category,
-    entries: palette.filter(entry => entry.category === category),
-    open: open.has(category)
+    entries: palette.filter(entry => entry.category === category && matches(entry)),
+    open: wanted !== '' || open.has(category)
   })).filter(group => group.entries.length > 0);
 }
 
@@ -285,6 +293,7 @@ export class GraphEditorModel {
   /** What the banner shows: the last refused intent, until it is obsolete or dismissed. */
   problem: Problem | null = null;
   private openCategories = new Set<LayerCategory>(FIRST_CATEGORIES);
+  private paletteSearch = '';
 
   private gesture: Gesture | null = null;
   private overrides = new Map<string, Position>();
@@ -367,7 +376,13 @@ export class GraphEditorModel {
   }
 
   paletteGroups(): PaletteGroup[] {
-    return groupPalette(this.state.palette, this.openCategories);
+    return groupPalette(this.state.palette, this.openCategories, this.paletteSearch);
+  }
+
+  /** Shows only the palette's layers whose name or description has `text` ('' shows all). */
+  searchPalette(text: string): void {
+    this.paletteSearch = text;
+    this.changed.emit();
   }
 
   /** Folds a palette category, or unfolds it. */

@@ -1,7 +1,8 @@
 /**
  * The palette: every engine layer by category. Drag one onto the canvas, or click to add it
  * below the selection. Categories fold (a click on the name), so all of them show without a
- * scroll box of their own.
+ * scroll box of their own; the search field above them keeps only the layers that match
+ * (Enter adds the first, Escape clears it).
  */
 import { h, listen } from '../../ui/dom';
 import type { Cleanup } from '../../widget';
@@ -10,12 +11,34 @@ import type { GraphEditorModel } from '../model';
 import { LAYER_MIME } from './canvas';
 
 export class PaletteView {
-  readonly element = h('div', { class: 'wb-palette', 'data-testid': 'palette' });
+  private search = h('input', {
+    class: 'wb-palette-search',
+    type: 'search',
+    placeholder: 'Search layers',
+    'aria-label': 'Search layers',
+    'data-testid': 'palette-search'
+  });
+  private groups = h('div', { class: 'wb-palette-groups' });
+  readonly element = h('div', { class: 'wb-palette', 'data-testid': 'palette' }, this.search, this.groups);
   private cleanups: Cleanup[];
   private shownKey = '';
 
   constructor(private model: GraphEditorModel) {
     this.cleanups = [
+      listen(this.search, 'input', () => this.model.searchPalette(this.search.value)),
+      listen(this.search, 'keydown', event => {
+        // Keys typed here are the search's: no Delete-the-node, no graph undo.
+        event.stopPropagation();
+        if (event.key === 'Enter') {
+          const first = this.model.paletteGroups()[0]?.entries[0];
+          if (first !== undefined) {
+            void this.model.addLayer(first.class);
+          }
+        } else if (event.key === 'Escape') {
+          this.search.value = '';
+          this.model.searchPalette('');
+        }
+      }),
       listen(this.element, 'dragstart', event => {
         const item = (event.target as Element).closest('[data-class]');
         if (item !== null && event.dataTransfer !== null) {
@@ -39,11 +62,12 @@ export class PaletteView {
   render(): void {
     const groups = this.model.paletteGroups();
     const key = JSON.stringify(groups.map(group => [group.entries.map(entry => entry.class), group.open]));
+    this.groups.dataset.empty = String(groups.length === 0);
     if (key === this.shownKey) {
       return;
     }
     this.shownKey = key;
-    this.element.replaceChildren(
+    this.groups.replaceChildren(
       ...groups.map(group =>
         h(
           'section',
