@@ -7,12 +7,14 @@ contract (variance, moments, normalisation) live here too, written once for ever
 
 from __future__ import annotations
 
+import functools as _functools
 import inspect as _inspect
 import sys as _sys
 
 from engine.backend import active
 from engine.backend.contract import Backend
 from engine.keras_namespaces import missing_attribute, op_groups
+from engine.symbolic import SymbolicTensor, is_symbolic
 from engine.variables import Variable
 
 # Contract methods whose arguments hold callables or structures rather than arrays.
@@ -27,17 +29,42 @@ def _read(value):
     return value
 
 
+# What an op cannot hand the backend as it is: Variables are read first, and symbolic
+# tensors make the call a node of a functional graph (engine/layers/op_node.py).
+_NOT_ARRAYS = (Variable, SymbolicTensor)
+
+
 def _holds_variables(values) -> bool:
-    """Whether any of `values`, or of the lists and tuples among them, is a Variable (loops,
-    not generators: this runs for every op call)."""
+    """Whether any of `values`, or of the lists and tuples among them, is a Variable or a
+    SymbolicTensor (loops, not generators: this runs for every op call)."""
     for value in values:
-        if isinstance(value, Variable):
+        if isinstance(value, _NOT_ARRAYS):
             return True
         if isinstance(value, (list, tuple)):
             for item in value:
-                if isinstance(item, Variable):
+                if isinstance(item, _NOT_ARRAYS):
                     return True
     return False
+
+
+def _record(name, args, kwargs):
+    """The call as a node of a functional graph, for a call that holds symbolic tensors."""
+    from engine.layers import op_node
+
+    return op_node.record(name, args, kwargs)
+
+
+def _graph_aware(function):
+    """An op composed here that, given symbolic tensors, is recorded as one graph node."""
+
+    @_functools.wraps(function)
+    def op(*args, **kwargs):
+        if (_holds_variables(args) or kwargs and _holds_variables(kwargs.values())) and (
+                is_symbolic([args, kwargs])):
+            return _record(function.__name__, args, kwargs)
+        return function(*args, **kwargs)
+
+    return op
 
 
 def _make_op(name):
@@ -52,8 +79,12 @@ def _make_op(name):
         def op(*args, **kwargs):
             # most calls (all of them inside a step) pass no Variable: nothing to read
             if _holds_variables(args):
+                if is_symbolic([args, kwargs]):
+                    return _record(name, args, kwargs)
                 args = [_read(a) for a in args]
             if kwargs and _holds_variables(kwargs.values()):
+                if is_symbolic([args, kwargs]):
+                    return _record(name, args, kwargs)
                 kwargs = {k: _read(v) for k, v in kwargs.items()}
             return getattr(active(), name)(*args, **kwargs)
 
@@ -72,11 +103,13 @@ for _name in _CONTRACT_OPS:
     globals()[_name] = _make_op(_name)
 
 
+@_graph_aware
 def var(x, axis=None, keepdims=False):
     """Population variance (divides by N), as Keras computes it."""
     return moments(x, axis, keepdims)[1]
 
 
+@_graph_aware
 def moments(x, axis, keepdims=False):
     """(mean, variance) over `axis`; the mean is taken once and serves both."""
     b, x = active(), _read(x)
@@ -85,6 +118,7 @@ def moments(x, axis, keepdims=False):
     return (mean if keepdims else b.reshape(mean, b.shape(variance))), variance
 
 
+@_graph_aware
 def normalize_by_moments(x, mean, variance, epsilon, scale=None, offset=None):
     """(x - mean) / sqrt(variance + epsilon) * scale + offset, as batch and layer norm use."""
     b = active()
@@ -96,6 +130,27 @@ def normalize_by_moments(x, mean, variance, epsilon, scale=None, offset=None):
     return b.add(out, offset) if offset is not None else out
 
 
+@_graph_aware
+def true_divide(x1, x2):
+    """x1 / x2: Keras's name for divide, and the op of Python's `/` on symbolic tensors."""
+    return active().divide(_read(x1), _read(x2))
+
+
+@_graph_aware
+def floor_divide(x1, x2):
+    """floor(x1 / x2), as Keras's floor_divide and Python's `//` (on floats)."""
+    b = active()
+    return b.floor(b.divide(_read(x1), _read(x2)))
+
+
+@_graph_aware
+def mod(x1, x2):
+    """x1 - floor(x1 / x2) * x2: the remainder with the sign of x2, as Keras's mod and `%`."""
+    b = active()
+    x1, x2 = _read(x1), _read(x2)
+    return b.subtract(x1, b.multiply(b.floor(b.divide(x1, x2)), x2))
+
+
 # Keras's names for the contract ops that the contract names otherwise
 _KERAS_ALIASES = {
     "convert_to_tensor": "convert", "convert_to_numpy": "to_numpy", "average_pool": "avg_pool",
@@ -103,7 +158,10 @@ _KERAS_ALIASES = {
 for _alias, _name in _KERAS_ALIASES.items():
     globals()[_alias] = globals()[_name]
 
-__all__ = [*_CONTRACT_OPS, "var", "moments", "normalize_by_moments", *_KERAS_ALIASES]
+__all__ = [
+    *_CONTRACT_OPS, "var", "moments", "normalize_by_moments", "true_divide", "floor_divide", "mod",
+    *_KERAS_ALIASES,
+]
 
 globals().update(op_groups(_sys.modules[__name__]))  # nn, numpy, linalg, image, core
 __getattr__ = missing_attribute(__name__)

@@ -45,6 +45,12 @@ def spec_to_nodes(spec) -> tuple:
     nodes = {}
     for item in _list(spec, "nodes"):
         node_id, layer = item.get("id"), item.get("layer")
+        if isinstance(item, dict) and "op" in item:
+            raise DraftError(
+                f"Node {node_id!r} applies engine.ops.{item['op']} to tensors directly, and the "
+                "editor has no node for an op yet: build that step with a layer (Add, "
+                "Multiply, Activation, ...) to edit the graph here, or keep editing it in code."
+            )
         if (
             not isinstance(layer, str)
             or node_id != layer

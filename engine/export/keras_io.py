@@ -14,6 +14,8 @@ import zipfile
 from engine.export.errors import KerasFileError
 from engine.export.keras_config import spec_from_keras
 from engine.export.keras_file import read_config, read_weights
+from engine.export.keras_ops import KERAS_OPS, check_translatable, positional_arguments
+from engine.layers.op_node import from_json
 from engine.variables import one_step_state
 
 
@@ -50,6 +52,7 @@ def to_keras(model):
     """A Keras 3 model with the engine model's architecture and (copied) weights."""
     import keras
 
+    check_translatable(model, "to_keras()")
     spec = model.to_spec()
     inputs = {entry["name"]: _keras_input(keras, entry["config"])
               for entry in spec["layers"] if entry["class"] == "InputLayer"}
@@ -101,6 +104,10 @@ def _keras_input(keras, config):
 def _connect(keras, spec, inputs, layers):
     tensors = {}
     for node in spec["nodes"]:
+        if "op" in node:
+            result = _call_op(keras, node, tensors)
+            tensors[node["id"]] = list(result) if isinstance(result, (list, tuple)) else [result]
+            continue
         if node["layer"] in inputs:
             tensors[node["id"]] = [inputs[node["layer"]]]
             continue
@@ -112,6 +119,26 @@ def _connect(keras, spec, inputs, layers):
     outs = [_tensor(tensors, r) for r in spec["outputs"]]
     return keras.Model(ins[0] if spec["single_input"] else ins,
                        outs[0] if spec["single_output"] else outs, name=spec["name"])
+
+
+def _call_op(keras, node, tensors):
+    """An op node of the spec as the keras.ops call with the same arguments."""
+
+    def decode(value):
+        return from_json(value, lambda reference: _tensor(tensors, reference))
+
+    args = decode(node["args"])
+    kwargs = {key: decode(value) for key, value in node["kwargs"].items()}
+    values = positional_arguments(node["op"], args, kwargs)
+    if node["op"] == "getitem":
+        result = values[0][values[1]]
+    else:
+        result = getattr(keras.ops, KERAS_OPS[node["op"]])(*values)
+    # Keras names its ops from its own count, which does not see the layer names given here
+    # (an op "multiply_3" beside a layer named so); the engine's names are unique in the graph
+    first = result[0] if isinstance(result, (list, tuple)) else result
+    first._keras_history.operation.name = node["name"]
+    return result
 
 
 def _tensor(tensors, reference):

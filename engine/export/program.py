@@ -11,11 +11,14 @@ import dataclasses
 import keyword
 import re
 
+from engine.export.errors import ExportError
 from engine.layers.input_layer import InputLayer
+from engine.layers.op_node import Operation
 
 # Names the generated code uses for itself: modules, helpers, arguments.
 RESERVED = frozenset({
     "self", "params", "p", "key", "keys", "weights", "inputs", "outputs", "initial", "math",
+    "ops",
     "np", "jax", "jnp", "tf", "torch", "nn", "F", "keras", "layers", "engine", "init", "apply",
     "build_model", "super", "float", "linear", "gelu", "leaky_relu", "variance_scaling",
     "orthogonal", "average_pool", "scan_over_time", "apply_dense", "apply_conv",
@@ -130,6 +133,20 @@ def build_program(model) -> Program:
         single_input=model._single_input,
         single_output=model._single_output,
     )
+
+
+def refuse_op_nodes(model, export: str) -> None:
+    """An ExportError naming the first op node (`x + y`, `ops.relu(x)` on symbolic tensors)
+    of `model`, for an export that translates layers only."""
+    for node in model.nodes:
+        if isinstance(node.layer, Operation):
+            raise ExportError(
+                f"{export} cannot translate node {node.layer.name!r} (ops.{node.layer.op_name} "
+                "applied to symbolic tensors) yet: it translates layers only. Op nodes are kept "
+                "by model.save / engine.load_model, model.to_spec() and model.to_code('engine'), "
+                "and written by model.to_code('keras') and model.to_keras() where keras.ops has "
+                "the op; or write the op as a layer (layers.Add()([a, b]) for a + b)."
+            )
 
 
 def weight_key(layer, variable) -> str:

@@ -1,8 +1,8 @@
-"""The symbolic graph: tensors that carry only a shape, and the layer calls that make them.
+"""The symbolic graph: tensors that carry only a shape, and the calls that make them.
 
-Calling a layer on SymbolicTensors records a Node (which layer, which input tensors, which
-output tensors) instead of computing anything; `engine.Model(inputs, outputs)` walks these
-nodes back from its outputs.
+Calling a layer, or an `engine.ops` function (engine/layers/op_node.py), on SymbolicTensors
+records a Node (what was called, which input tensors, which output tensors) instead of
+computing anything; `engine.Model(inputs, outputs)` walks these nodes back from its outputs.
 """
 
 from __future__ import annotations
@@ -10,35 +10,22 @@ from __future__ import annotations
 import itertools
 
 from engine import tree
+from engine.symbolic import SymbolicTensor, is_symbolic
+
+__all__ = ["Node", "SymbolicTensor", "is_symbolic"]
 
 _node_ids = itertools.count()
 
 
-class SymbolicTensor:
-    """A placeholder for a batch of arrays: shape (None for unknown sizes) and dtype."""
-
-    def __init__(self, shape, dtype="float32", node=None, index=0):
-        self.shape = tuple(None if d is None else int(d) for d in shape)
-        self.dtype = dtype
-        self.node = node
-        self.index = index
-
-    @property
-    def rank(self) -> int:
-        return len(self.shape)
-
-    def __repr__(self):
-        source = f", from {self.node.layer.name!r}" if self.node is not None else ""
-        return f"<SymbolicTensor shape={self.shape} dtype={self.dtype}{source}>"
-
-
 class Node:
-    """One call of a layer in the graph.
+    """One call of a layer (or of an op: then `layer` is its op_node.Operation) in the graph.
 
     `args` is the tuple of positional tensor arguments the layer was called with, each a
     SymbolicTensor or a list of them (Concatenate takes one list, MultiHeadAttention takes
-    query, value and key as separate arguments). `outputs` is the flat list of tensors the
-    call returned; `returns_list` says whether the call returned them as a list.
+    query, value and key as separate arguments); an op's are its tensors, in the order its
+    Operation takes them. `outputs` is the flat list of tensors the call returned;
+    `returns_list` says whether the call returned them as a list. `dtype` is every output's
+    dtype, or a list of one per output.
     """
 
     def __init__(self, layer, args, output_shapes, dtype, returns_list):
@@ -46,9 +33,10 @@ class Node:
         self.layer = layer
         self.args = tuple(args)
         self.returns_list = returns_list
+        dtypes = dtype if isinstance(dtype, list) else [dtype] * len(output_shapes)
         self.outputs = [
             SymbolicTensor(shape, dtype, node=self, index=i)
-            for i, shape in enumerate(output_shapes)
+            for i, (shape, dtype) in enumerate(zip(output_shapes, dtypes))
         ]
 
     @property
@@ -62,8 +50,3 @@ class Node:
     def returned(self):
         """What the layer call returned: one tensor, or the list of them."""
         return list(self.outputs) if self.returns_list else self.outputs[0]
-
-
-def is_symbolic(structure) -> bool:
-    """Whether any leaf of `structure` is a SymbolicTensor."""
-    return any(isinstance(leaf, SymbolicTensor) for leaf in tree.flatten(structure))

@@ -35,22 +35,35 @@ def unchanged_state(layer):
 def output_shapes(layer, symbolic_inputs):
     """The output shape (or list of shapes) of `layer.call` on inputs like `symbolic_inputs`
     (positional arguments: SymbolicTensors or lists of them), batch and unknown sizes None."""
-    backend = layer.backend or backends.active()
+
+    def call(*zeros):
+        with unchanged_state(layer):
+            return layer.call(*zeros)
+
+    try:
+        shapes, _, returns_list = trial_outputs(call, layer.backend or backends.active(),
+                                                symbolic_inputs)
+    except Exception as error:
+        raise _trial_error(layer, symbolic_inputs, error) from error
+    return shapes if returns_list else shapes[0]
+
+
+def trial_outputs(function, backend, symbolic_inputs):
+    """(shapes, dtypes, returns_list) of what `function(*arrays)` returns on `backend` for
+    zeros like `symbolic_inputs` (SymbolicTensors or lists of them): one shape and dtype per
+    output, sizes that follow the trial sizes None; whether it returned a list or tuple."""
     runs = []
     for size in _TRIAL_SIZES:
         zeros = tree.map_structure(lambda t, n=size: _zeros(backend, t, n), symbolic_inputs)
-        try:
-            with backends.using(backend), unchanged_state(layer):
-                returned = layer.call(*zeros)
-        except Exception as error:
-            raise _trial_error(layer, symbolic_inputs, error) from error
+        with backends.using(backend):
+            returned = function(*zeros)
         outputs = returned if isinstance(returned, (list, tuple)) else [returned]
         runs.append([backend.shape(o) for o in outputs])
     shapes = [
         tuple(a if a == b else None for a, b in zip(first, second))
         for first, second in zip(*runs)
     ]
-    return shapes if isinstance(returned, (list, tuple)) else shapes[0]
+    return shapes, [backend.dtype(o) for o in outputs], isinstance(returned, (list, tuple))
 
 
 def _zeros(backend, tensor, size):

@@ -2,7 +2,9 @@
 
 The order follows Keras 3's functional models (depth from the outputs, ties broken by the
 order a depth-first walk from the outputs meets the layers), so `model.layers` and
-`model.get_weights()` list things exactly as Keras does for the same graph.
+`model.get_weights()` list things exactly as Keras does for the same graph. Op nodes
+(engine/layers/op_node.py) are run and ordered like layer calls, but, as in Keras, their
+Operations are not layers of the model.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from engine.errors import GraphError
 from engine.layers.input_layer import InputLayer
 from engine.layers.node import SymbolicTensor
+from engine.layers.op_node import Operation
 
 
 def check_tensors(tensors, role: str) -> list[SymbolicTensor]:
@@ -51,7 +54,8 @@ def walk(inputs: list[SymbolicTensor], outputs: list[SymbolicTensor]):
     nodes = sorted(postorder, key=lambda n: (-node_depth[n], order[n]))
     input_layers = [t.node.layer for t in inputs]
     layers = input_layers + sorted(
-        (layer for layer in layer_index if layer not in input_layers),
+        (layer for layer in layer_index
+         if layer not in input_layers and not isinstance(layer, Operation)),
         key=lambda layer: (-layer_depth[layer], layer_index[layer]),
     )
     runnable = [n for n in nodes if not isinstance(n.layer, InputLayer)]

@@ -1,8 +1,9 @@
 """The graph spec: a model's architecture as plain JSON, and models rebuilt from one.
 
 The schema is documented in docs/graph-spec.md. Rebuilding only ever instantiates classes from
-the engine's own allowlist (engine.layers.LAYERS) with JSON values as arguments: nothing named
-in a spec is imported or run, so a spec from anywhere is safe to load.
+the engine's own allowlist (engine.layers.LAYERS) with JSON values as arguments, and calls only
+the engine.ops functions of op_node.GRAPH_OPS: nothing named in a spec is imported or run, so a
+spec from anywhere is safe to load.
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ from __future__ import annotations
 import json
 
 from engine.errors import EngineError, SpecError
+from engine.layers import op_node
 from engine.layers.input_layer import InputLayer
 
 FORMAT = "model-workbench.graph"
-VERSION = 1
+VERSION = 2
+# Version 2 added op nodes; a spec without them is written as version 1, which older readers
+# still read.
+OP_NODES_VERSION = 2
 
 
 def node_ids(model) -> dict:
@@ -39,15 +44,20 @@ def to_spec(model) -> dict:
     def arg(value):
         return [ref(t) for t in value] if isinstance(value, list) else ref(value)
 
+    def entry(node):
+        if isinstance(node.layer, op_node.Operation):
+            return {"id": ids[node], **node.layer.to_json(ref)}
+        return {"id": ids[node], "layer": node.layer.name, "args": [arg(a) for a in node.args]}
+
     nodes = [{"id": ids[t.node], "layer": t.node.layer.name, "args": []} for t in model.inputs] + [
-        {"id": ids[node], "layer": node.layer.name, "args": [arg(a) for a in node.args]}
-        for node in model._nodes
+        entry(node) for node in model._nodes
     ]
+    has_ops = any("op" in node for node in nodes)
     from engine.models.sequential import Sequential
 
     return {
         "format": FORMAT,
-        "version": VERSION,
+        "version": OP_NODES_VERSION if has_ops else 1,
         "name": model.name,
         "model_class": "Sequential" if isinstance(model, Sequential) else "Model",
         "layers": [
@@ -138,15 +148,19 @@ def _build_layers(entries) -> dict:
 
 
 def _connect(nodes, layers) -> dict:
-    """Call the layers on symbolic tensors in node order; returns node id -> outputs."""
+    """Call the layers and ops on symbolic tensors in node order; returns node id -> outputs."""
     tensors = {}
     for entry in nodes:
         node_id = _field(entry, "id", str, "each node")
+        if node_id in tensors:
+            raise SpecError(f"Two nodes have the id {node_id!r}.")
+        if isinstance(entry, dict) and "op" in entry:
+            result = _call_op(entry, node_id, tensors)
+            tensors[node_id] = list(result) if isinstance(result, (list, tuple)) else [result]
+            continue
         layer_name = _field(entry, "layer", str, f"node {node_id!r}")
         if layer_name not in layers:
             raise SpecError(f"Node {node_id!r} uses layer {layer_name!r}, which is not defined.")
-        if node_id in tensors:
-            raise SpecError(f"Two nodes have the id {node_id!r}.")
         layer = layers[layer_name]
         args = _field(entry, "args", list, f"node {node_id!r}")
         if isinstance(layer, InputLayer):
@@ -164,6 +178,35 @@ def _connect(nodes, layers) -> dict:
             raise SpecError(f"Node {node_id!r} cannot be connected: {error}") from error
         tensors[node_id] = result if isinstance(result, list) else [result]
     return tensors
+
+
+def _call_op(entry, node_id, tensors):
+    """An op node's entry, called on the tensors it refers to: only ops of GRAPH_OPS."""
+    op_name = _field(entry, "op", str, f"node {node_id!r}")
+    if op_name not in op_node.GRAPH_OPS:
+        raise SpecError(
+            f"Node {node_id!r} names op {op_name!r}, which is not an engine op a graph may "
+            "call: op nodes name functions of engine.ops (docs/graph-spec.md), nothing else."
+        )
+    name = _field(entry, "name", str, f"node {node_id!r}")
+    where = f"node {node_id!r}"
+    args, kwargs = _field(entry, "args", list, where), _field(entry, "kwargs", dict, where)
+
+    def lookup(ref):
+        return _lookup(tensors, ref, node_id)
+
+    try:
+        args = op_node.from_json(args, lookup)
+        kwargs = {key: op_node.from_json(value, lookup) for key, value in kwargs.items()}
+    except SpecError:
+        raise
+    except ValueError as error:
+        message = f"Node {node_id!r} (op {op_name!r}) has a bad argument: {error}."
+        raise SpecError(message) from error
+    try:
+        return op_node.record(op_name, args, kwargs, name=name)
+    except EngineError as error:
+        raise SpecError(f"Node {node_id!r} cannot be connected: {error}") from error
 
 
 def _lookup(tensors, ref, where):

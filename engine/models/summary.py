@@ -1,13 +1,15 @@
 """model.summary(): a table of layers, output shapes, parameter counts and connections.
 
 A subclassed model has no graph: its table lists the layers it holds and their parameters,
-with output shapes unknown ("?"), as Keras shows them.
+with output shapes unknown ("?"), as Keras shows them. An op node shows as Keras shows it:
+its name and Keras's class name for the op ("get_item (GetItem)"), no parameters.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from engine.layers.op_node import Operation
 from engine.models.spec import node_ids
 
 
@@ -56,7 +58,8 @@ def _graph_rows(model) -> list:
         seen.add(layer)
         shapes = ", ".join(_shape(t.shape) for t in node.outputs)
         sources = ", ".join(ids[t.node] for t in node.input_tensors)
-        rows.append((f"{ids[node]} ({type(layer).__name__})", shapes, params, sources))
+        kind = layer.type_name if isinstance(layer, Operation) else type(layer).__name__
+        rows.append((f"{ids[node]} ({kind})", shapes, params, sources))
     return [row[:3] for row in rows] if _is_chain(model) else rows
 
 
@@ -72,7 +75,8 @@ def _is_chain(model) -> bool:
     """Whether each layer takes just the previous one's output (the column adds nothing)."""
     previous = model.inputs[0] if len(model.inputs) == 1 else None
     for node in model._nodes:
-        if node.input_tensors != [previous]:
+        # by identity: `!=` on symbolic tensors is an op, as in Keras
+        if len(node.input_tensors) != 1 or node.input_tensors[0] is not previous:
             return False
         previous = node.outputs[0]
     return True

@@ -314,6 +314,13 @@ def test_shared_layers_cannot_be_opened():
         GraphDraft.from_model(model)
 
 
+def test_a_model_with_op_nodes_is_refused_naming_the_op():
+    x = layers.Input((3,))
+    model = engine.Model(x, layers.Dense(2)(x * 2.0))
+    with pytest.raises(DraftError, match=r"engine.ops.multiply to tensors directly.*a layer"):
+        GraphDraft.from_model(model)
+
+
 def test_load_spec_is_one_undo_step_and_refuses_foreign_specs():
     draft, _ = chain(("Dense", {"units": 8}))
     before = draft.state()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 
 from engine.export.errors import ExportError
-from engine.export.program import build_program
+from engine.export.keras_ops import check_translatable
+from engine.export.program import build_program, refuse_op_nodes
 
 # framework -> module in this package that writes its code
 TARGETS = {
@@ -28,4 +29,9 @@ def target(framework: str):
 
 def to_code(model, framework: str) -> str:
     """The model as the source of a Python module for `framework` (see docs/export.md)."""
-    return target(framework).generate(build_program(model), framework)
+    writer = target(framework)
+    if framework == "keras":
+        check_translatable(model, "to_code('keras')")
+    elif framework != "engine":  # engine code calls the same ops; these translate layers only
+        refuse_op_nodes(model, f"to_code({framework!r})")
+    return writer.generate(build_program(model), framework)
