@@ -1,25 +1,29 @@
-"""Metrics with Keras 3's names and numbers, their running totals kept as explicit arrays.
+"""Metrics with Keras 3's names and numbers, and Keras 3's Metric base for your own.
 
-A metric's state is a list of arrays, one per Variable in `metric.variables` (every metric
-here keeps a weighted `total` and a `count`). A compiled training step threads that state
-through the pure functions
+A metric's state is a list of arrays, one per Variable in `metric.variables` (made by
+`add_variable`; every metric here keeps a weighted `total` and a `count`). A compiled training
+step threads that state through the pure functions
 
     state = metric.stateless_update(state, y_true, y_pred, sample_weight)
     value = metric.stateless_result(state)
 
 while `update_state`, `result` and `reset_state` do the same on the Variables themselves.
-The Variables live on the active backend, so `engine.set_backend` moves them.
+A metric implements one pair and gets the other: the metrics here write the pure functions
+(a step then runs no scope), a metric written as Keras's guides write one assigns to its
+variables in `update_state`, which the pure functions run in a state scope holding `state`
+(Keras's StatelessScope). The Variables live on the active backend, so `engine.set_backend`
+moves them.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import functools
 
-from engine import losses, ops
+from engine import losses, naming, ops, tree
 from engine.errors import EngineError
 from engine.keras_namespaces import missing_attribute
 from engine.losses import match_rank
-from engine.variables import Variable
+from engine.variables import Variable, standardize_dtype, state_scope
 
 
 class MetricConfigError(EngineError, ValueError):
@@ -27,36 +31,109 @@ class MetricConfigError(EngineError, ValueError):
 
 
 class Metric:
-    """Running statistics held in Variables, updated by pure functions of their values."""
+    """Running statistics held in Variables (Keras 3's `keras.metrics.Metric`).
 
-    state_names: tuple = ()
+    Subclass it as Keras does: make the state in `__init__` with `self.add_variable(...)`,
+    assign to it in `update_state(y_true, y_pred, sample_weight=None)` (`v.assign_add(...)`),
+    compute the value in `result()`, and override `reset_state()` if zeros are not the start.
+    Or write the pure `stateless_update(state, ...)` and `stateless_result(state)` instead.
+    """
 
-    def __init__(self, name: str):
-        self.name = name
-        self.variables = [
-            Variable(np.zeros((), "float32"), name=f"{name}/{state}", trainable=False)
-            for state in self.state_names
-        ]
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's `result` gives arrays: a Variable it returns (Keras's guides return
+        one) is read, inside a state scope from the scope."""
+        super().__init_subclass__(**kwargs)
+        if "result" in cls.__dict__:
+            cls.result = _reading_variables(cls.__dict__["result"])
 
-    def stateless_update(self, state: list, *args, **kwargs) -> list:
-        """The state after one more batch (a new list; `state` is left as it is)."""
-        raise NotImplementedError
+    def __init__(self, dtype=None, name=None):
+        self.name = name or naming.unique_name(naming.snake_case(type(self).__name__))
+        self.dtype = "float32" if dtype is None else standardize_dtype(dtype)
+        self.variables: list[Variable] = []
 
-    def stateless_result(self, state: list):
-        """The metric's value (a scalar) for `state`."""
-        raise NotImplementedError
+    def add_variable(self, shape, initializer, dtype=None, aggregation="sum", name=None):
+        """A new state Variable, named "<metric>/<name>", never trained (Keras's signature)."""
+        if "variables" not in vars(self):
+            raise RuntimeError(
+                f"{type(self).__name__}.add_variable was called before Metric.__init__: call "
+                "super().__init__(name=name, **kwargs) first in your __init__."
+            )
+        variable = Variable(
+            initializer, shape=shape, dtype=dtype, trainable=False, aggregation=aggregation,
+            synchronization="on_read",
+            name=f"{self.name}/{name or naming.unique_name('variable')}",
+        )
+        self.variables.append(variable)
+        return variable
 
+    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None):
+        """Keras's older name for `add_variable`."""
+        return self.add_variable(shape, initializer or "zeros", dtype=dtype, name=name)
+
+    # ------------------------------------------------------------------- stateful API
     def update_state(self, *args, **kwargs):
+        """Add one batch to the state Variables."""
+        self._require("update_state", "stateless_update")
         state = self.stateless_update([v.value for v in self.variables], *args, **kwargs)
         for variable, value in zip(self.variables, state):
             variable.assign(value)
 
     def result(self):
+        """The metric's value (a scalar, or a dict of them) for the state Variables."""
+        self._require("result", "stateless_result")
         return self.stateless_result([v.value for v in self.variables])
 
     def reset_state(self):
+        """Set every state Variable to zeros."""
         for variable in self.variables:
             variable.assign(ops.zeros(variable.shape, variable.dtype))
+
+    def __call__(self, *args, **kwargs):
+        """`update_state(...)`, then `result()`."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    # ------------------------------------------------------------------------ pure API
+    def stateless_update(self, state: list, *args, **kwargs) -> list:
+        """The state after one more batch (a new list; `state` is left as it is)."""
+        self._require("stateless_update", "update_state")
+        with self._state_scope(state) as scope:
+            self.update_state(*args, **kwargs)
+        return [scope.values[variable] for variable in self.variables]
+
+    def stateless_update_state(self, state: list, *args, **kwargs) -> list:
+        """Keras 3's name for `stateless_update` (custom train steps call it)."""
+        return self.stateless_update(list(state), *args, **kwargs)
+
+    def stateless_result(self, state: list):
+        """The metric's value for `state`."""
+        self._require("stateless_result", "result")
+        with self._state_scope(state):
+            return self.result()
+
+    def stateless_reset_state(self) -> list:
+        """The state `reset_state` would set, with the Variables left as they are."""
+        with self._state_scope([v.value for v in self.variables]) as scope:
+            self.reset_state()
+        return [scope.values[variable] for variable in self.variables]
+
+    def _state_scope(self, state):
+        if len(state) != len(self.variables):
+            raise ValueError(
+                f"{type(self).__name__} {self.name!r} has {len(self.variables)} state "
+                f"variables ({', '.join(v.name for v in self.variables) or 'none'}), got a "
+                f"state of {len(state)} arrays: pass one per `metric.variables`, in order."
+            )
+        return state_scope(dict(zip(self.variables, state)))
+
+    def _require(self, method, alternative):
+        """`method` runs `alternative`, so a subclass must override one of the two."""
+        if getattr(type(self), alternative) is getattr(Metric, alternative):
+            raise NotImplementedError(
+                f"{type(self).__name__} implements neither {method} nor {alternative}: a "
+                "Metric subclass defines update_state and result (assigning to variables made "
+                "by add_variable), or stateless_update and stateless_result."
+            )
 
     def get_config(self) -> dict:
         return {"name": self.name}
@@ -65,14 +142,26 @@ class Metric:
     def from_config(cls, config: dict):
         return cls(**config)
 
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def _reading_variables(result):
+    @functools.wraps(result)
+    def read_result(self):
+        return tree.map_structure(
+            lambda x: x.value if isinstance(x, Variable) else x, result(self))
+
+    return read_result
+
 
 class Mean(Metric):
     """The weighted mean of every value seen: total / count (0 before any)."""
 
-    state_names = ("total", "count")
-
     def __init__(self, name="mean"):
-        super().__init__(name)
+        super().__init__(name=name)
+        self.total = self.add_variable((), "zeros", name="total")
+        self.count = self.add_variable((), "zeros", name="count")
 
     def stateless_update(self, state, values, sample_weight=None):
         total, count = state

@@ -1,7 +1,8 @@
 """What a layer holds: the layers and Variables assigned to its attributes, as Keras tracks them.
 
-`self.dense = layers.Dense(4)`, `self.blocks = [Block(), Block()]` or `self.v = Variable(...)`
-in a custom layer or a subclassed model makes them part of it. The attributes are read when
+`self.dense = layers.Dense(4)`, `self.blocks = [Block(), Block()]`, `self.v = Variable(...)` or
+`self.seed_generator = random.SeedGenerator(1337)` in a custom layer or a subclassed model
+makes them part of it. The attributes are read when
 asked (in assignment order, then list or dict order), so lists filled after assignment count
 too. What is read may be cached until `generation()` moves on: it does whenever a layer is
 given a layer, Variable, list, tuple or dict attribute, a weight, or a new `trainable` or
@@ -10,6 +11,7 @@ given a layer, Variable, list, tuple or dict attribute, a weight, or a new `trai
 
 from __future__ import annotations
 
+from engine.random import SeedGenerator
 from engine.variables import Variable
 
 # The Layer base keeps its own Variables, and what it found here, in these: they are not
@@ -17,7 +19,7 @@ from engine.variables import Variable
 _BOOKKEEPING = frozenset({"_weights", "_seed_states", "_held"})
 # Attributes whose new value may change what a layer holds or which weights train.
 STRUCTURAL_NAMES = frozenset({"trainable", "built"})
-STRUCTURAL_TYPES = (Variable, list, tuple, dict)  # and Layer, which layer.py adds
+STRUCTURAL_TYPES = (Variable, SeedGenerator, list, tuple, dict)  # and Layer (layer.py adds)
 
 _generation = [0]
 
@@ -65,3 +67,9 @@ def sublayers(owner) -> list:
 def attribute_variables(owner) -> list:
     """The Variables assigned to `owner`'s attributes directly (not made by add_weight)."""
     return _tracked(owner, Variable)
+
+
+def seed_generator_states(owner) -> list:
+    """The state Variables of the SeedGenerators assigned to `owner`'s attributes: variables
+    a step reads and advances, but not weights (as in Keras)."""
+    return [generator.state for generator in _tracked(owner, SeedGenerator)]
