@@ -6,6 +6,8 @@ import numpy as np
 
 from engine.initializers import set_random_seed
 from engine.keras_namespaces import missing_attribute
+from engine.training.data_adapters.batch import pack_x_y_sample_weight, unpack_x_y_sample_weight
+from engine.training.data_adapters.py_dataset import PyDataset
 
 
 def to_categorical(x, num_classes=None) -> np.ndarray:
@@ -18,5 +20,11 @@ def to_categorical(x, num_classes=None) -> np.ndarray:
     return np.eye(classes, dtype=np.float32)[labels]
 
 
-__all__ = ["set_random_seed", "to_categorical"]
+__all__ = [
+    "PyDataset",
+    "pack_x_y_sample_weight",
+    "set_random_seed",
+    "to_categorical",
+    "unpack_x_y_sample_weight",
+]
 __getattr__ = missing_attribute(__name__)

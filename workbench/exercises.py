@@ -212,7 +212,7 @@ def _require_input(model, shape_wanted: tuple) -> None:
 def accuracy(model, x, y) -> float:
     """The share of samples of (x, y) the model labels right: argmax for several classes,
     0.5 on a probability (0 on a logit) for one output."""
-    output = np.asarray(model.predict(x, batch_size=256))
+    output = np.asarray(model.predict(x, batch_size=256, verbose=0))
     if output.ndim != 2:
         raise _HintError(f"the model should output (batch, classes); it outputs {output.shape}.")
     if output.shape[-1] == 1:

@@ -382,7 +382,7 @@ class InspectorSession(Session):
                 inputs if len(inputs) > 1 else inputs[0], self._tensors[node_id]
             )
         inputs = x if len(self.model.inputs) > 1 else x[0]
-        return np.asarray(self._probes[node_id].predict(inputs), dtype=np.float32)
+        return np.asarray(self._probes[node_id].predict(inputs, verbose=0), dtype=np.float32)
 
     def _activation_event(self) -> Event:
         index = self.selected_sample

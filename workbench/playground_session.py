@@ -147,7 +147,7 @@ class PlaygroundSession(Session):
     def grid_event(self) -> Event:
         r = self.resolution
         hidden, probe = self._probe()
-        outputs = probe.predict(self.plane(), batch_size=4096)
+        outputs = probe.predict(self.plane(), batch_size=4096, verbose=0)
         outputs = outputs if isinstance(outputs, list) else [outputs]
         output = _probabilities(outputs[-1], self.model)
         output = output.reshape(r, r) if output.shape[-1] == 1 else output.reshape(r, r, -1)

@@ -528,6 +528,12 @@ class Backend:
         """
         raise NotImplementedError
 
+    def gradient_leaf(self, x):
+        """`x` as a leaf whose gradient the framework's own eager autodiff keeps, for a train
+        step written for the framework and run on the Variables (PyTorch's `loss.backward()`
+        fills `leaf.grad`); where the framework keeps no gradients on arrays, `x` itself."""
+        return x
+
     def jit(self, fn):
         """A compiled version of fn (a pure function of structures of arrays), or fn itself."""
         raise NotImplementedError

@@ -25,7 +25,7 @@ import inspect
 import numpy as np
 
 from engine import backend as backends
-from engine import initializers, naming, tree
+from engine import initializers, naming, random, tree
 from engine.errors import EngineError, LayerConfigError, LayerShapeError
 from engine.layers import call_context, shape_inference, tracking, trial_call
 from engine.layers.node import Node, SymbolicTensor, is_symbolic
@@ -114,8 +114,8 @@ class Layer:
         if shape_inference.inferring():
             state = shape_inference.weight_spec(name, (2,), "int32", trainable=False)
         else:
-            seed = initializers.draw_seed() if seed is None else int(seed)
-            state = Variable(np.array([seed, 0], dtype=np.int32), name=name, trainable=False)
+            seed = initializers.draw_seed() if seed is None else seed
+            state = Variable(random.seed_array(seed), name=name, trainable=False)
         self._seed_states.append(state)
         tracking.changed()
         return state
@@ -123,11 +123,7 @@ class Layer:
     @staticmethod
     def next_seed(state):
         """The seed to draw with now; the state moves on so the next draw differs."""
-        from engine import ops
-
-        seed = state.value
-        state.assign(ops.add(seed, ops.convert(np.array([0, 1], dtype=np.int32))))
-        return seed
+        return random.advance_seed(state)
 
     def tracked_layers(self) -> list[Layer]:
         """The layers this one holds in its attributes (Keras's order: as assigned)."""
@@ -192,7 +188,7 @@ class Layer:
 
         def find():
             return _unique([
-                *self.weights, *self._seed_states,
+                *self.weights, *self._seed_states, *tracking.seed_generator_states(self),
                 *(v for layer in self.tracked_layers() for v in layer.variables),
             ])
 
@@ -210,13 +206,50 @@ class Layer:
     def count_params(self) -> int:
         return int(sum(np.prod(w.shape) for w in self.weights))
 
+    # ------------------------------------------------------------------------------ losses
+    def add_loss(self, value):
+        """Add `value` (a tensor, summed) to the training loss, from inside `call`, as Keras's
+        `add_loss`. Inside a call or a compiled step it joins that call's collection
+        (engine/layers/call_context.py), so a step sums the values of its own forward pass;
+        outside any call it stays with the layer until the layer's next call."""
+        if call_context.collecting_losses():
+            call_context.record_loss(self, value)
+        else:
+            self.__dict__.setdefault("_losses", []).append(value)
+
+    @property
+    def losses(self) -> list:
+        """The losses this layer and the layers it holds added in their last call (inside a
+        call or a step: those added so far in it)."""
+        if call_context.collecting_losses():
+            collected = call_context.collected_losses()
+            if not collected:  # most steps: no layer adds losses, no need to walk the layers
+                return []
+            owners = {id(layer) for layer in _layer_tree(self)}
+            return [value for layer, value in collected if id(layer) in owners]
+        return [value for layer in _layer_tree(self)
+                for value in layer.__dict__.get("_losses", ())]
+
+    def _keep_losses(self, collected) -> None:
+        """After an outermost call: each layer keeps the losses it added in it, no others."""
+        for layer in _layer_tree(self):
+            layer.__dict__["_losses"] = []  # not through __setattr__: nothing structural
+        for layer, value in collected:
+            layer.__dict__.setdefault("_losses", []).append(value)
+
     # ----------------------------------------------------------------------------- calling
     def __call__(self, *inputs, **kwargs):
         if not inputs:
             raise LayerConfigError(f"Layer {self.name!r} was called without inputs.")
         if is_symbolic(inputs):
             return self._call_symbolic(inputs, kwargs)
-        return self._call_eager(inputs, kwargs)
+        if call_context.collecting_losses():
+            return self._call_eager(inputs, kwargs)
+        # the outermost call: the losses its layers add replace those of their last call
+        with call_context.loss_collection() as collected:
+            outputs = self._call_eager(inputs, kwargs)
+        self._keep_losses(collected)
+        return outputs
 
     def _call_symbolic(self, inputs, kwargs):
         if is_symbolic(kwargs):
@@ -231,7 +264,8 @@ class Layer:
                     "from layers.Input or another layer."
                 )
         shapes = tree.map_structure(lambda t: t.shape, list(inputs))
-        output_shapes = self._build_and_infer(shapes, list(inputs))
+        with call_context.loss_collection():  # a trial call's losses are of zeros: dropped
+            output_shapes = self._build_and_infer(shapes, list(inputs))
         returns_list = isinstance(output_shapes, list)
         node = Node(
             self,
@@ -315,25 +349,37 @@ class Layer:
 
     @property
     def output(self):
-        """The symbolic output of this layer's one call in a graph (Keras's `layer.output`)."""
-        return self._only_node("output").returned()
+        """The symbolic output(s) of this layer's first call in a graph: Keras's
+        `layer.output`, which for a layer called several times is its first call's."""
+        return self._first_node("output").returned()
 
     @property
     def input(self):
-        """The symbolic input(s) of this layer's one call in a graph."""
-        args = self._only_node("input").args
+        """The symbolic input(s) of this layer's first call in a graph."""
+        args = self._first_node("input").args
         return args[0] if len(args) == 1 else list(args)
 
-    def _only_node(self, what):
-        if len(self.inbound_nodes) != 1:
+    def _first_node(self, what):
+        if not self.inbound_nodes:
             raise AttributeError(
-                f"Layer {self.name!r} has been called {len(self.inbound_nodes)} times, so it "
-                f"has no single {what}: use the tensor each call returned."
+                f"The layer {self.name} has never been called and thus has no defined {what}: "
+                "call it on a tensor from engine.Input(...), or build the model holding it."
             )
         return self.inbound_nodes[0]
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
+
+
+def _layer_tree(layer) -> list:
+    """`layer` and every layer it holds, at any depth, each once."""
+    found, pending = {}, [layer]
+    while pending:
+        current = pending.pop()
+        if id(current) not in found:
+            found[id(current)] = current
+            pending.extend(current.tracked_layers())
+    return list(found.values())
 
 
 def _tensor_shapes(built_shapes, shapes):

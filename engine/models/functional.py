@@ -172,7 +172,9 @@ class Model(Exportable, Trainer, Layer):
         return outputs[0] if self._single_output else outputs
 
     def _flat_inputs(self, inputs, shape=False):
-        if self._single_input:
+        # a model made with inputs=[x] also takes x's array (or shape) bare, as Keras does
+        bare = not isinstance(inputs, list if shape else (list, tuple))
+        if self._single_input or (len(self.inputs) == 1 and bare):
             return [inputs]
         if not isinstance(inputs, (list, tuple)) or len(inputs) != len(self.inputs):
             what = "input shapes" if shape else "arrays"
@@ -205,29 +207,6 @@ class Model(Exportable, Trainer, Layer):
                     "inspect it."
                 )
         return outputs, [scope.values[v] for v in non_trainable]
-
-    def predict(self, x, batch_size=32):
-        """Outputs for NumPy inputs, computed batch by batch on the model's backend."""
-        inputs = tree.map_structure(np.asarray, x if self.subclassed else self._arranged(x))
-        self.build_on_batch(inputs)
-        backend = self.backend
-        forward = self._compiled_forward(backend)
-        state = (
-            [w.value for w in self.trainable_weights],
-            [v.value for v in self.non_trainable_variables],
-        )
-        count = len(tree.flatten(inputs)[0])
-        batches = []
-        with backends.using(backend):
-            for start in range(0, count, batch_size):
-                chunk = tree.map_structure(
-                    lambda a, s=start: to_backend_array(backend, a[s : s + batch_size]), inputs
-                )
-                out = forward(*state, chunk)
-                single = not isinstance(out, (list, tuple))
-                batches.append([backend.to_numpy(o) for o in ([out] if single else out)])
-        outputs = [np.concatenate(parts) for parts in zip(*batches)]
-        return outputs[0] if single else outputs
 
     def _arranged(self, x):
         """A graph's inputs as its call takes them: one array, or a list of them."""

@@ -36,16 +36,30 @@ class OptimizerConfigError(EngineError, ValueError):
 
 
 def _check_learning_rate(value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    """A positive number: a float, or a 0-d numeric array of any backend (what
+    `optimizer.learning_rate` gives, so a callback can scale it and set it back)."""
+    number = _scalar(value)
+    if number is None:
         raise OptimizerConfigError(
             f"`learning_rate` must be a positive float or a LearningRateSchedule. "
             f"Received: learning_rate={value!r}."
         )
+    value = number
     if not value > 0:
         raise OptimizerConfigError(
             f"`learning_rate` must be positive. Received: learning_rate={value}."
         )
     return float(value)
+
+
+def _scalar(value) -> float | None:
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError, RuntimeError):
+        return None
+    return float(array) if array.ndim == 0 and array.dtype.kind in "iuf" else None
 
 
 class Optimizer:

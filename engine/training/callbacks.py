@@ -23,6 +23,10 @@ HOOKS = (
     "on_test_end",
     "on_test_batch_begin",
     "on_test_batch_end",
+    "on_predict_begin",
+    "on_predict_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
 )
 
 
@@ -70,6 +74,10 @@ class Callback:
     def on_test_end(self, logs=None): ...
     def on_test_batch_begin(self, batch, logs=None): ...
     def on_test_batch_end(self, batch, logs=None): ...
+    def on_predict_begin(self, logs=None): ...
+    def on_predict_end(self, logs=None): ...
+    def on_predict_batch_begin(self, batch, logs=None): ...
+    def on_predict_batch_end(self, batch, logs=None): ...
 
 
 class CallbackList:
@@ -95,9 +103,13 @@ class CallbackList:
         if hook not in HOOKS:
             raise AttributeError(hook)
 
+        # as Keras, every hook gets logs: a dict, empty where there is nothing to log
+        positional = 1 if "batch" in hook or "epoch" in hook else 0
+
         def call(*args):
+            *head, logs = args if len(args) > positional else (*args, None)
             for callback in self.callbacks:
-                getattr(callback, hook)(*args)
+                getattr(callback, hook)(*head, {} if logs is None else logs)
 
         return call
 
@@ -121,7 +133,10 @@ class History(Callback):
 
 
 class ProgressBar(Callback):
-    """A tqdm bar per epoch (a widget in notebooks), or one line per epoch with verbose=2."""
+    """verbose=1: a tqdm bar (a widget in notebooks) per epoch, evaluation or prediction,
+    counting steps (of no known total for a source without length, a generator); verbose=2:
+    one line for each of them instead. `mode` is what runs: "fit", "evaluate" or "predict"
+    (fit's validation shows nothing of its own, as in Keras)."""
 
     def __init__(self, verbose=1, mode="fit"):
         self.verbose = verbose
@@ -147,12 +162,18 @@ class ProgressBar(Callback):
         if self.mode == "evaluate":
             self._open("Evaluate")
 
+    def on_predict_begin(self, logs=None):
+        self._open("Predict")
+
     def on_train_batch_end(self, batch, logs=None):
         self._advance(batch, logs)
 
     def on_test_batch_end(self, batch, logs=None):
         if self.mode == "evaluate":
             self._advance(batch, logs)
+
+    def on_predict_batch_end(self, batch, logs=None):
+        self._advance(batch, None)  # its logs are the outputs
 
     def _advance(self, batch, logs):
         self.bar.update(1)
@@ -171,12 +192,14 @@ class ProgressBar(Callback):
         if self.mode == "evaluate":
             self._close(logs, "Evaluate")
 
+    def on_predict_end(self, logs=None):
+        self._close(None, "Predict")
+
     def _close(self, logs, title):
         self.bar.set_postfix(_format(logs), refresh=False)
         self.bar.close()
         if self.verbose == 2:
-            numbers = " - ".join(f"{k}: {v}" for k, v in _format(logs).items())
-            print(f"{title} - {numbers}")
+            print(" - ".join([title, *(f"{k}: {v}" for k, v in _format(logs).items())]))
         first = (self.model.first_step_seconds if self.mode == "fit" else {}) or {}
         for backend, seconds in first.items():
             if backend not in getattr(self, "_reported", set()):

@@ -13,6 +13,11 @@ Elsewhere arrays are never changed in place: a caller that keeps `state` can go 
 `train_probed` is the same train step with a probe (engine.inspection) that also returns
 summaries of every layer's activations and gradients; it updates in place only when its
 caller says it gives `state` up.
+Losses that layers add with `add_loss` are collected inside the step's own forward pass
+(engine/layers/call_context.py) and summed by `model.compute_loss` there: nothing of them
+outlives the pure function. A model's own stateless `train_step(state, data)` or
+`test_step(state, data)` (engine/training/custom_steps.py) is compiled in place of the
+engine's; its logs come out of the step beside the state (`steps.last_logs`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ import functools
 import numpy as np
 
 from engine import ops, tree
+from engine.layers import call_context
+from engine.training import custom_steps
 
 
 class Steps:
@@ -30,7 +37,13 @@ class Steps:
     def __init__(self, model, backend):
         self.model = model
         self.backend = backend
-        self.evaluate = backend.jit(self._eval_step)
+        self.custom_train = custom_steps.step_style(model, "train_step") == custom_steps.STATELESS
+        self.custom_test = custom_steps.step_style(model, "test_step") == custom_steps.STATELESS
+        self.evaluate = backend.jit(self._custom_test_step if self.custom_test
+                                    else self._eval_step)
+        self.last_logs = None  # what the last custom step returned as its logs
+        self.predict = backend.jit(self._custom_predict_step)
+        self._checked = set()
         self.first_step_seconds = None
         self._train = {}
         self._last_train = None  # (structure, its step)
@@ -47,15 +60,49 @@ class Steps:
             return last[1]
         key = tree.layout(structure)
         if key not in self._train:
-
-            def flat_step(leaves, x, y, sample_weight):
-                state = tree.unflatten_as(structure, leaves)
-                new_state, loss = self._train_step(state, x, y, sample_weight)
-                return tree.flatten(new_state), loss
-
-            self._train[key] = self.backend.jit(flat_step)
+            self._train[key] = (self._compiled_custom_train(structure) if self.custom_train
+                                else self._compiled_train(structure))
         self._last_train = (structure, self._train[key])
         return self._train[key]
+
+    def check_custom(self, name: str) -> None:
+        """Raise CustomStepError if the model's own `name` ("train_step", "test_step") is
+        written for another framework than this backend's (checked once per backend)."""
+        if name not in self._checked:
+            custom_steps.check_framework(self.model, name, self.backend)
+            self._checked.add(name)
+
+    def _compiled_train(self, structure):
+        def flat_step(leaves, x, y, sample_weight):
+            state = tree.unflatten_as(structure, leaves)
+            new_state, loss = self._train_step(state, x, y, sample_weight)
+            return tree.flatten(new_state), loss
+
+        return self.backend.jit(flat_step)
+
+    def _compiled_custom_train(self, structure):
+        """The model's own stateless train_step, compiled, called as the engine's is; its logs
+        are kept in `last_logs` and its "loss" log, when it has one, is the loss fit checks."""
+        self.check_custom("train_step")
+
+        def flat_step(leaves, x, y, sample_weight):
+            state = tuple(list(part) for part in tree.unflatten_as(structure, leaves))
+            with call_context.loss_collection():
+                returned = self.model.train_step(
+                    state, custom_steps.step_data(x, y, sample_weight)
+                )
+            logs, new_state = custom_steps.checked_stateless_result(
+                self.model, "train_step", returned, state
+            )
+            return tree.flatten(list(new_state)), custom_steps.loss_to_check(logs), logs
+
+        compiled = self.backend.jit(flat_step)
+
+        def step(leaves, x, y, sample_weight):
+            new_leaves, loss, self.last_logs = compiled(leaves, x, y, sample_weight)
+            return new_leaves, loss
+
+        return step
 
     def record_first_step(self, seconds: float) -> None:
         """Keep the first step's time: on JAX and TensorFlow it is mostly compilation."""
@@ -79,11 +126,13 @@ class Steps:
     def _loss(self, params, non_trainable, x, y, sample_weight, probe=None):
         trainable, taps = params
         tapping = None if probe is None else probe.tapping(taps, x)
-        y_pred, non_trainable = self.model.stateless_call(
-            trainable, non_trainable, x, training=True, node_hook=tapping
-        )
+        with call_context.loss_collection():  # what add_loss adds in this forward pass
+            y_pred, non_trainable = self.model.stateless_call(
+                trainable, non_trainable, x, training=True, node_hook=tapping
+            )
+            loss = self.model.call_compute_loss(x, y, y_pred, sample_weight, training=True)
         seen = [] if tapping is None else tapping.outputs
-        return self.model.compute_loss(y, y_pred, sample_weight), (y_pred, non_trainable, seen)
+        return loss, (y_pred, non_trainable, seen)
 
     def _train_step(self, state, x, y, sample_weight, probe=None, may_update_in_place=True):
         trainable, non_trainable, optimizer_state, metric_states = state
@@ -105,7 +154,9 @@ class Steps:
             in_place = False
         # Everything else first: an error (or KeyboardInterrupt) raised before an in-place
         # update leaves the whole state as it was.
-        metric_states = self.model.update_metrics(metric_states, loss, y, y_pred, sample_weight)
+        metric_states = self.model.update_metrics(
+            metric_states, loss, x, y, y_pred, sample_weight
+        )
         weights = trainable
         if probe is not None and in_place:
             trainable = [ops.add(w, 0.0) for w in weights]  # adding zero makes a new array
@@ -122,9 +173,35 @@ class Steps:
 
     def _eval_step(self, state, x, y, sample_weight):
         trainable, non_trainable, metric_states = state
-        y_pred, _ = self.model.stateless_call(trainable, non_trainable, x, training=False)
-        loss = self.model.compute_loss(y, y_pred, sample_weight)
-        return self.model.update_metrics(metric_states, loss, y, y_pred, sample_weight), loss
+        with call_context.loss_collection():
+            y_pred, _ = self.model.stateless_call(trainable, non_trainable, x, training=False)
+            loss = self.model.call_compute_loss(x, y, y_pred, sample_weight, training=False)
+        new_states = self.model.update_metrics(metric_states, loss, x, y, y_pred, sample_weight)
+        return new_states, loss
+
+    def _custom_test_step(self, state, x, y, sample_weight):
+        """The model's own stateless test_step: (new state, logs)."""
+        state = tuple(list(part) for part in state)
+        with call_context.loss_collection():
+            returned = self.model.test_step(state, custom_steps.step_data(x, y, sample_weight))
+        logs, new_state = custom_steps.checked_stateless_result(
+            self.model, "test_step", returned, state
+        )
+        return tuple(list(part) for part in new_state), logs
+
+
+    def _custom_predict_step(self, state, data):
+        """The model's own stateless predict_step: its outputs (the non-trainable values it
+        returns beside them are not written back)."""
+        with call_context.loss_collection():
+            returned = self.model.predict_step(tuple(list(part) for part in state), data)
+        if not (isinstance(returned, (tuple, list)) and len(returned) == 2):
+            raise custom_steps.CustomStepError(
+                f"{type(self.model).__name__}.predict_step(state, data) returned "
+                f"{type(returned).__name__}; a stateless predict_step returns (outputs, "
+                "non_trainable_variables)."
+            )
+        return returned[0]
 
 
 def is_finite(backend, loss) -> bool:

@@ -10,22 +10,28 @@ back: training stops with the weights of the last good step.
 from __future__ import annotations
 
 import collections
+import functools
+import inspect
 import math
 import time
+import warnings
 from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
 from engine import backend as backends
-from engine import losses, optimizers, tree
+from engine import losses, ops, optimizers, tree
 from engine import metrics as metric_library
 from engine.errors import EngineError
+from engine.layers import call_context
 from engine.training import callbacks as callbacks_module
+from engine.training import custom_steps
 from engine.training.commit import StepCommit
-from engine.training.data import adapt, split_for_validation
+from engine.training.compiled_metrics import CompiledMetrics
+from engine.training.data import DataError, Epochs, Names, adapt, split_for_validation
 from engine.training.step import Steps, is_finite
-from engine.variables import read_values, write_values
+from engine.variables import read_values, state_scope, write_values
 
 # On asynchronous backends Python runs ahead of the device and reads the losses of several
 # steps at once: each read waits for the device, and each wait that wakes Python while the
@@ -54,26 +60,36 @@ class Trainer:
     _capture_request = None  # a _CaptureRequest, set by capture_next_step
     _unchecked_steps = ()  # steps whose loss is not read yet, oldest first (_UncheckedStep)
     _steps_ahead = None  # how many of them may wait (UNREAD_BYTES), set by fit's first step
+    _loss_tracker = None
+    _compile_metrics = None  # a CompiledMetrics, when compile was given metrics
+    _custom_logs = {}  # "train"/"test": what a model's own last step returned as its logs
 
     # ---------------------------------------------------------------------------- compile
-    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None):
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None):
         """Choose the optimizer, the loss (one, or one per output, weighted by
-        `loss_weights`) and the metrics to report, with Keras 3's signature."""
+        `loss_weights`) and the metrics to report, with Keras 3's signature: sample and class
+        weights count in the loss and in `weighted_metrics`, not in `metrics`."""
         if not self.subclassed:  # a subclassed model may be compiled before it is built
             self.require_graph()
         with backends.using(self.backend):
             optimizer_ = optimizers.get(optimizer)
             loss_ = self._resolve_loss(loss)
             metric_list = [metric_library.get(m, loss=loss) for m in metrics or []]
+            weighted_list = [metric_library.get(m, loss=loss) for m in weighted_metrics or []]
             tracker = metric_library.Mean(name="loss")
-        self.optimizer, self.loss, self.compiled_metrics = optimizer_, loss_, metric_list
+        self.optimizer, self.loss = optimizer_, loss_
         self.loss_weights = self._resolve_loss_weights(loss_weights)
         self._loss_tracker = tracker
+        self._compile_metrics = (
+            CompiledMetrics(metric_list, weighted_list) if metric_list or weighted_list else None
+        )
         self._compile_config = {
             "optimizer": optimizers.serialize(optimizer_),
             "loss": _config_of(loss),
             "loss_weights": loss_weights,
             "metrics": [_config_of(m) for m in metrics or []],
+            "weighted_metrics": [_config_of(m) for m in weighted_metrics or []],
         }
         self._steps = {}
         self.history = None
@@ -88,6 +104,7 @@ class Trainer:
             loss=config.get("loss"),
             loss_weights=config.get("loss_weights"),
             metrics=config.get("metrics") or [],
+            weighted_metrics=config.get("weighted_metrics") or [],
         )
 
     def _resolve_loss(self, loss):
@@ -149,17 +166,81 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
-        """The loss tracker and the compiled metrics, in the order logs list them."""
-        if self.optimizer is None:
-            return []
-        return [self._loss_tracker, *self.compiled_metrics]
+        """Keras 3's list: once compiled, the loss tracker and the compiled metrics (one
+        container, `compile_metrics`, when compile was given metrics); then the metrics the
+        model holds in its attributes. Logs list their results in this order; fit resets
+        them every epoch."""
+        compiled = [] if self.optimizer is None else [self._loss_tracker, self._compile_metrics]
+        own = [m for m in compiled if m is not None]
+        return own + [m for m in _attribute_metrics(self) if m not in own]
+
+    @property
+    def metrics_variables(self) -> list:
+        """The Variables of every metric in `metrics`, in that order (a stateless step's
+        `state[3]`)."""
+        return [v for metric in self.metrics for v in metric.variables]
+
+    @property
+    def trainable_variables(self) -> list:
+        """Keras's other name for `trainable_weights`."""
+        return self.trainable_weights
+
+    def zero_grad(self) -> None:
+        """Fresh gradient leaves for the trainable weights (`backend.gradient_leaf`), as
+        PyTorch's Module.zero_grad clears their gradients: a train_step written as the PyTorch
+        guide writes it calls it, and fit before each such step. No value changes."""
+        backend, weights = self.backend, self.trainable_weights
+        write_values(weights, [backend.gradient_leaf(value) for value in read_values(weights)])
+
+    def get_metrics_result(self) -> dict:
+        """The result of every metric in `metrics` by name (a container's, each of its own)."""
+        results = {}
+        for metric in self.metrics:
+            result = metric.result()
+            results.update(result if isinstance(result, dict) else {metric.name: result})
+        return results
 
     # ----------------------------------------------------------- pieces the steps call
-    def compute_loss(self, y, y_pred, sample_weight=None):
-        if self.loss is None:
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss of a batch, as Keras 3 computes it: the compiled loss (if any) plus
+        the sum of each loss layers added with `add_loss` in this forward pass. The engine's
+        step calls it, so a subclass may override it (Keras's signature; `x` and `training`
+        are unused here)."""
+        terms = [] if self.loss is None else [self._compiled_loss(y, y_pred, sample_weight)]
+        terms += [ops.sum(ops.cast(value, "float32")) for value in self.losses]
+        if not terms:
             raise NotCompiledError(
-                f"Model {self.name!r} was compiled without a loss: pass loss= to compile()."
+                f"Model {self.name!r} has no loss to compute: pass loss= to compile(), or add "
+                "losses with self.add_loss(...) in call()."
             )
+        total = terms[0]
+        for term in terms[1:]:
+            total = ops.add(total, term)
+        return total
+
+    def stateless_compute_loss(self, trainable_variables, non_trainable_variables,
+                               metrics_variables, x=None, y=None, y_pred=None,
+                               sample_weight=None, training=True):
+        """compute_loss as a pure function of the state (Keras 3's signature), for stateless
+        train steps: (loss, (trainable, non_trainable, metrics variables)), the latter as an
+        override of compute_loss left them."""
+        groups = (self.trainable_weights, self.non_trainable_variables, self.metrics_variables)
+        values = (trainable_variables, non_trainable_variables, metrics_variables)
+        mapping = {v: value for group, given in zip(groups, values)
+                   for v, value in zip(group, given)}
+        with state_scope(mapping) as scope:
+            loss = self.call_compute_loss(x, y, y_pred, sample_weight, training)
+        return loss, tuple([scope.values[v] for v in group] for group in groups)
+
+    def call_compute_loss(self, x, y, y_pred, sample_weight, training):
+        """compute_loss, also when an override does not take `training` (as Keras's own
+        signature had no `training` before Keras 3.3)."""
+        if _takes_training(type(self).compute_loss):
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def _compiled_loss(self, y, y_pred, sample_weight):
+        """The loss given to compile (one per output, weighted), of a batch."""
         backend = backends.active()
         count = self.output_count
         if count == 1 or (count is None and not isinstance(y_pred, (list, tuple))):
@@ -173,14 +254,38 @@ class Trainer:
             total = value if total is None else backend.add(total, value)
         return total
 
-    def update_metrics(self, states, loss, y, y_pred, sample_weight):
-        batch = tree.flatten(y_pred)[0]
-        batch_size = backends.active().shape(batch)[0]
-        new_states = [self._loss_tracker.stateless_add(states[0], loss, batch_size)]
-        first_y, first_pred = (y[0], y_pred[0]) if isinstance(y_pred, list) else (y, y_pred)
-        for metric, state in zip(self.compiled_metrics, states[1:]):
-            new_states.append(metric.stateless_update(state, first_y, first_pred, sample_weight))
-        return new_states
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Update the compiled metrics with a batch and return every metric's result, as
+        Keras 3 does. The engine's step calls it; an override may update metrics of its own
+        (held as attributes: `metrics` lists them) with `update_state`."""
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def update_metrics(self, states, loss, x, y, y_pred, sample_weight):
+        """The metric states (one list per metric in `metrics`) after a batch: the loss
+        tracker counts the loss once per sample, then `compute_metrics`. Without overrides
+        this runs on the states directly; an overridden `compute_metrics` or `metrics` runs
+        on the metrics' Variables, read from and assigned in a state scope."""
+        batch_size = backends.active().shape(tree.flatten(y_pred)[0])[0]
+        metrics = self.metrics
+        tracker, compiled = self._loss_tracker, self._compile_metrics
+        if type(self).compute_metrics is Trainer.compute_metrics and metrics[:2] == [
+            m for m in (tracker, compiled) if m is not None
+        ]:
+            new_states = [tracker.stateless_add(states[0], loss, batch_size)]
+            if compiled is not None:
+                new_states.append(compiled.stateless_update(states[1], y, y_pred, sample_weight))
+            return new_states + list(states[len(new_states):])
+        variables = [metric.variables for metric in metrics]
+        mapping = dict(zip(tree.flatten(variables), tree.flatten(states)))
+        if tracker in metrics:  # else `metrics` is overridden without it: it is not counted
+            counted = [mapping[v] for v in tracker.variables]
+            mapping.update(zip(tracker.variables, tracker.stateless_add(counted, loss,
+                                                                        batch_size)))
+        with state_scope(mapping) as scope:
+            self.compute_metrics(x, y, y_pred, sample_weight)
+        return [[scope.values[v] for v in group] for group in variables]
 
     # ----------------------------------------------------------------------------- fit
     def fit(
@@ -194,87 +299,111 @@ class Trainer:
         validation_split=0.0,
         validation_data=None,
         shuffle=True,
+        class_weight=None,
         sample_weight=None,
         initial_epoch=0,
         steps_per_epoch=None,
+        validation_steps=None,
         validation_batch_size=None,
         validation_freq=1,
     ):
-        """Train for `epochs` passes over the data; returns a History of the epoch logs."""
+        """Train from epoch `initial_epoch` up to `epochs` on data from any source data.py
+        adapts, with Keras 3's arguments; returns a History of the epoch logs. Arguments
+        are all checked before the first step: a refusal leaves the model as it was."""
         self._require_compiled("fit")
-        batch_size = 32 if batch_size is None else batch_size
-        data = adapt(
-            x,
-            y,
-            sample_weight,
-            batch_size=batch_size,
-            shuffle=shuffle,
-            steps_per_epoch=steps_per_epoch,
-        )
+        verbose = _verbosity(verbose)
+        _check_validation_freq(validation_freq)
+        names = self._data_names()
+        data = adapt(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight,
+                     names)
         self._check_class_labels(data)
-        if validation_split:
+        validation = None
+        if validation_data is not None:
+            validation = adapt(*_unpack_validation(validation_data),
+                               batch_size=validation_batch_size or batch_size, shuffle=False,
+                               steps=validation_steps, names=names)
+            self._check_class_labels(validation)
+        elif validation_split:
             data, validation = split_for_validation(data, validation_split)
-        else:
-            validation = (
-                None
-                if validation_data is None
-                else adapt(
-                    *_unpack_validation(validation_data),
-                    batch_size=validation_batch_size or batch_size,
-                    shuffle=False,
-                )
-            )
-            if validation is not None:
-                self._check_class_labels(validation)
+        training = Epochs(data, steps_per_epoch)
+        validating = (None if validation is None
+                      else Epochs(validation, validation_steps, "validation_steps"))
         history = callbacks_module.History()
         callback_list = callbacks_module.CallbackList(
             callbacks,
             model=self,
             history=history,
-            verbose=_verbosity(verbose),
+            verbose=verbose,
             epochs=epochs,
-            steps=data.steps_per_epoch,
+            steps=training.steps_per_epoch,
         )
         self.history = history
+        self._train_epochs(training, range(initial_epoch, epochs), callback_list, validating,
+                           validation_freq)
+        return history
+
+    def _train_epochs(self, training, epochs, callback_list, validating=None,
+                      validation_freq=1) -> dict:
+        """Train on the batches of `training` (an Epochs) for each epoch in `epochs`,
+        validating on `validating` every `validation_freq`; returns the last epoch's logs."""
         self.stop_training = False
         self._unchecked_steps = collections.deque()
         self._steps_ahead = None
-        self._build_from(data)
+        self._build_from(training)
         self.optimizer.build(self.trainable_weights)
-        state_variables = self.train_state_variables()
+        self._train_style = custom_steps.step_style(self, "train_step")
+        self._custom_logs = {}
+        state_variables = self.train_state_variables(
+            flat_metrics=self._train_style == custom_steps.STATELESS
+        )
         self._commit = StepCommit()
         callback_list.on_train_begin()
         with self._commit.deferring_interrupts():
             try:
                 epoch_logs = self._fit_epochs(
-                    data, validation, validation_freq, callback_list, state_variables,
-                    range(initial_epoch, epochs),
+                    training, validating, validation_freq, callback_list, state_variables,
+                    epochs,
                 )
             except BaseException:
                 self._check_unchecked_steps(raise_error=False)
                 raise
         callback_list.on_train_end(epoch_logs)
-        return history
+        return epoch_logs
 
-    def _fit_epochs(self, data, validation, validation_freq, callback_list, state_variables,
-                    epochs):
-        """fit's epochs; returns the last epoch's logs."""
+    def _fit_epochs(self, training, validating, validation_freq, callback_list,
+                    state_variables, epochs):
+        """fit's epochs; returns the last epoch's logs. An epoch after the first that gets no
+        batch at all (a generator used up) ends training, as Keras's does."""
         epoch_logs = {}
         variables = tree.flatten(state_variables)
         for epoch in epochs:
             with self._commit:
                 self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
-            for step, batch in enumerate(data.batches(epoch)):
+            step = -1
+            for step, batch in enumerate(training.epoch()):
+                self._check_targets(batch, self._train_style)
                 callback_list.on_train_batch_begin(step)
                 self._train_on(batch, epoch, step, state_variables, variables)
                 callback_list.on_train_batch_end(step, callbacks_module.LazyLogs(self._logs))
                 if self.stop_training:
                     break
+            if step < 0 and epoch == epochs[0]:
+                raise DataError("The data gave no batches: it is empty, or a used-up generator.")
+            if step < 0:
+                warnings.warn(
+                    f"The data gave no batches for epoch {epoch + 1}, so training stopped: a "
+                    "generator is used up after one pass. Pass steps_per_epoch with a "
+                    "generator that loops, or a PyDataset or tf.data.Dataset, which can be "
+                    "read again.",
+                    stacklevel=4,
+                )
+                break
             self._check_unchecked_steps()
             epoch_logs = self._logs()
-            if validation is not None and (epoch + 1) % validation_freq == 0:
-                validation_logs = self._evaluate_data(validation, callback_list=None)
+            if validating is not None and _validates(epoch, validation_freq):
+                # fit's callbacks see the validation's test hooks, as in Keras
+                validation_logs = self._evaluate_data(validating, callback_list)
                 epoch_logs.update({f"val_{k}": v for k, v in validation_logs.items()})
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
@@ -296,9 +425,18 @@ class Trainer:
         backend = variables[0].backend  # all of them are on the same one
         steps = self._steps_for(backend)
         request, self._capture_request = self._capture_request, None
+        if request is not None and self._train_style is not None:
+            raise NotImplementedError(
+                f"Model {self.name!r} has its own train_step: inspection captures the "
+                "engine's step only. Inspect a model without train_step, or leave the "
+                "inspection callback out of this fit."
+            )
         unchecked = self._unchecked_steps
         if unchecked and unchecked[-1].backend is not backend:
             self._check_unchecked_steps()
+        if self._train_style == custom_steps.STATEFUL:
+            self._train_stateful(steps, batch, epoch, step, state_variables, variables)
+            return
         before = read_values(variables)
         if backend.synchronous:
             # the step checks its loss, keeps its state if it is not finite and else may
@@ -307,10 +445,12 @@ class Trainer:
                 after, loss, captured = self._run_step(steps, request, state_variables,
                                                        before, batch)
                 write_values(variables, after)
+            self._custom_logs = {"train": steps.last_logs}
             self._check_steps([_UncheckedStep(backend, loss, epoch, step, state_variables,
                                               before, batch, request, captured)])
             return
         after, loss, captured = self._run_step(steps, request, state_variables, before, batch)
+        self._custom_logs = {"train": steps.last_logs}
         if self._steps_ahead is None:
             self._steps_ahead = _steps_ahead(variables, batch)
         # the oldest unread step keeps the state before it, and so does the one that stays
@@ -324,6 +464,32 @@ class Trainer:
         if len(unchecked) > self._steps_ahead:
             # read all but the newest: the device goes on with it meanwhile
             self._check_steps([unchecked.popleft() for _ in range(len(unchecked) - 1)])
+
+    def _train_stateful(self, steps, batch, epoch, step, state_variables, variables):
+        """One step of the model's own stateful `train_step(data)`, run eagerly on the
+        Variables themselves as one commit: if it fails, or its "loss" log is not finite,
+        the Variables go back to what they were before it."""
+        backend = steps.backend
+        steps.check_custom("train_step")
+        before = read_values(variables)
+        with self._commit:
+            try:
+                with backends.using(backend), call_context.loss_collection():
+                    self.zero_grad()
+                    data = custom_steps.step_data(*_to_backend(backend, batch))
+                    logs = custom_steps.checked_logs(self, "train_step", self.train_step(data))
+                    loss = custom_steps.loss_to_check(logs)
+                    # what the step wrote may carry its framework's gradient record: not kept
+                    write_values(variables, [backend.stop_gradient(value)
+                                             for value in read_values(variables)])
+            except BaseException as error:
+                write_values(variables, before)
+                if isinstance(error, Exception) and not isinstance(error, EngineError):
+                    custom_steps.explain_framework_failure(self, "train_step", error)
+                raise
+        self._custom_logs = {"train": logs}
+        self._check_steps([_UncheckedStep(backend, loss, epoch, step, state_variables,
+                                          before, batch, None)])
 
     @staticmethod
     def _run_step(steps, request, state_variables, leaves, batch):
@@ -402,13 +568,15 @@ class Trainer:
                 "(clipnorm=1.0 in the optimizer), or check the data for NaN or huge values."
             )
 
-    def train_state_variables(self) -> tuple:
-        """The Variables a train step reads and writes, structured as the step's `state`."""
+    def train_state_variables(self, flat_metrics=False) -> tuple:
+        """The Variables a train step reads and writes, structured as the step's `state`:
+        the metrics' as one list per metric for the engine's step, as one flat list
+        (`metrics_variables`) with `flat_metrics`, as a model's own stateless step takes them."""
         return (
             self.trainable_weights,
             self.non_trainable_variables,
             self.optimizer.variables,
-            [m.variables for m in self.metrics],
+            self.metrics_variables if flat_metrics else [m.variables for m in self.metrics],
         )
 
     def capture_next_step(self, probe, receive, only_if_diverged=False) -> None:
@@ -440,9 +608,10 @@ class Trainer:
         request.receive(captured, backend)
 
     def _steps_for(self, backend) -> Steps:
-        if backend.name not in self._steps:
-            self._steps[backend.name] = Steps(self, backend)
-        return self._steps[backend.name]
+        steps = self.__dict__.setdefault("_steps", {})  # predict needs no compile
+        if backend.name not in steps:
+            steps[backend.name] = Steps(self, backend)
+        return steps[backend.name]
 
     # ------------------------------------------------------------------------ evaluate
     def evaluate(
@@ -456,54 +625,183 @@ class Trainer:
         callbacks=None,
         return_dict=False,
     ):
-        """The loss and metrics over the data (a list like Keras's, or a dict)."""
+        """The loss and metrics over the data (its first `steps` batches, if given): a list
+        in `metrics_names`' order like Keras's, one number when there is only the loss, or a
+        dict with `return_dict`."""
         self._require_compiled("evaluate")
-        data = adapt(
-            x,
-            y,
-            sample_weight,
-            batch_size=32 if batch_size is None else batch_size,
-            shuffle=False,
-            steps_per_epoch=steps,
-        )
+        verbose = _verbosity(verbose)
+        data = adapt(x, y, sample_weight, batch_size, shuffle=False, steps=steps,
+                     names=self._data_names())
         self._check_class_labels(data)
+        evaluating = Epochs(data, steps, "steps")
+        callback_list = callbacks_module.CallbackList(
+            callbacks,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=evaluating.steps_per_epoch,
+            mode="evaluate",
+        )
+        self._build_from(evaluating)
+        return _returned(self._evaluate_data(evaluating, callback_list), return_dict)
+
+    def _evaluate_data(self, evaluating, callback_list):
+        """The logs of an evaluation over an epoch of `evaluating` (an Epochs), which is left
+        to start from the beginning again for the next one."""
+        self.reset_metrics()
+        if callback_list is not None:
+            callback_list.on_test_begin()
+        steps = self._steps_for(self.backend)
+        style = custom_steps.step_style(self, "test_step")
+        if style is not None:
+            steps.check_custom("test_step")
+        self._custom_logs = {**self._custom_logs, "test": None}
+        for step, batch in enumerate(evaluating.epoch()):
+            self._check_targets(batch, style)
+            if callback_list is not None:
+                callback_list.on_test_batch_begin(step)
+            self._test_on(steps, style, batch)
+            if callback_list is not None:
+                callback_list.on_test_batch_end(
+                    step, callbacks_module.LazyLogs(lambda: self._logs("test"))
+                )
+        evaluating.restart()
+        logs = self._logs("test")
+        if callback_list is not None:
+            callback_list.on_test_end(logs)
+        return logs
+
+    def _test_on(self, steps, style, batch) -> None:
+        """One evaluation step: the engine's, or the model's own `test_step` (`style`, from
+        custom_steps.step_style). What it changes (metric totals; what a stateless step
+        returns as non-trainable values) is written only once it succeeded."""
+        backend = steps.backend
+        with backends.using(backend):
+            x, y, sample_weight = _to_backend(backend, batch)
+            if style == custom_steps.STATEFUL:
+                variables = [*self.metrics_variables, *self.non_trainable_variables]
+                before = read_values(variables)
+                try:
+                    with call_context.loss_collection():
+                        logs = self.test_step(custom_steps.step_data(x, y, sample_weight))
+                    logs = custom_steps.checked_logs(self, "test_step", logs)
+                except BaseException:
+                    write_values(variables, before)
+                    raise
+                self._custom_logs = {**self._custom_logs, "test": logs}
+                return
+            non_trainable = self.non_trainable_variables
+            metric_variables = (self.metrics_variables if style is not None
+                                else [m.variables for m in self.metrics])
+            state = tree.map_structure(
+                lambda v: v.value, (self.trainable_weights, non_trainable, metric_variables)
+            )
+            if style is None:
+                new_metric_states, _ = steps.evaluate(state, x, y, sample_weight)
+                written, values = metric_variables, new_metric_states
+            else:
+                (_, new_non_trainable, new_metric_states), logs = steps.evaluate(
+                    state, x, y, sample_weight
+                )
+                self._custom_logs = {**self._custom_logs, "test": logs}
+                written = [non_trainable, metric_variables]
+                values = [new_non_trainable, new_metric_states]
+        write_values(tree.flatten(written), tree.flatten(values))
+
+    # ------------------------------------------------------------------------- predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The outputs for the inputs of `x` (any source fit takes; targets in its batches
+        are ignored), batch by batch on the model's backend, as NumPy arrays."""
+        evaluating = Epochs(
+            adapt(x, batch_size=batch_size, shuffle=False, steps=steps,
+                  names=self._data_names()),
+            steps,
+            "steps",
+        )
         callback_list = callbacks_module.CallbackList(
             callbacks,
             model=self,
             verbose=_verbosity(verbose),
             epochs=1,
-            steps=data.steps_per_epoch,
-            mode="evaluate",
+            steps=evaluating.steps_per_epoch,
+            mode="predict",
         )
-        self._build_from(data)
-        logs = self._evaluate_data(data, callback_list)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        self._build_from(evaluating)
+        callback_list.on_predict_begin()
+        outputs = []
+        for step, (inputs, _, _) in enumerate(evaluating.epoch()):
+            callback_list.on_predict_batch_begin(step)
+            outputs.append(self._predict_arrays(inputs))
+            callback_list.on_predict_batch_end(step, {"outputs": outputs[-1]})
+        callback_list.on_predict_end()
+        if not outputs:
+            raise DataError("predict got no batches: the data is empty or a used-up generator.")
+        return tree.map_structure(lambda *parts: np.concatenate(parts), *outputs)
 
-    def _evaluate_data(self, data, callback_list):
-        self.reset_metrics()
-        if callback_list is not None:
-            callback_list.on_test_begin()
+    def predict_on_batch(self, x):
+        """The outputs for one batch of inputs, as NumPy arrays."""
+        inputs = self._data_names().batch(x)[0]
+        self.build_on_batch(inputs)
+        return self._predict_arrays(inputs)
+
+    def _predict_arrays(self, inputs):
+        """The model's outputs (inference mode) for a batch of NumPy inputs: its forward
+        pass, or its own `predict_step` (custom_steps: stateless `predict_step(self, state,
+        data)` -> (outputs, non-trainable values), compiled; stateful `predict_step(self,
+        data)` -> outputs, run eagerly), given `data` as the batch's inputs."""
         backend = self.backend
-        steps = self._steps_for(backend)
-        metric_variables = [m.variables for m in self.metrics]
-        weights = (self.trainable_weights, self.non_trainable_variables)
-        for step, batch in enumerate(data.batches(0)):
-            if callback_list is not None:
-                callback_list.on_test_batch_begin(step)
-            state = tree.map_structure(lambda v: v.value, (*weights, metric_variables))
-            with backends.using(backend):
-                x, y, sample_weight = _to_backend(backend, batch)
-                new_metric_states, _ = steps.evaluate(state, x, y, sample_weight)
-            write_values(tree.flatten(metric_variables), tree.flatten(new_metric_states))
-            if callback_list is not None:
-                callback_list.on_test_batch_end(step, callbacks_module.LazyLogs(self._logs))
-        logs = self._logs()
-        if callback_list is not None:
-            callback_list.on_test_end(logs)
-        return logs
+        style = custom_steps.step_style(self, "predict_step")
+        state = (
+            [w.value for w in self.trainable_weights],
+            [v.value for v in self.non_trainable_variables],
+        )
+        if style is not None:
+            self._steps_for(backend).check_custom("predict_step")
+        with backends.using(backend):
+            data = _converted(backend, inputs)
+            if style == custom_steps.STATEFUL:
+                with call_context.loss_collection():
+                    outputs = self.predict_step(data)
+            elif style == custom_steps.STATELESS:
+                outputs = self._steps_for(backend).predict(state, data)
+            else:
+                outputs = self._compiled_forward(backend)(*state, data)
+        return tree.map_structure(backend.to_numpy, outputs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None,
+                       return_dict=False):
+        """One training step on one batch; returns that batch's loss and metrics (the
+        metrics start again from it, as in Keras), like evaluate's."""
+        self._require_compiled("train_on_batch")
+        data = adapt(x, y, sample_weight, shuffle=False, steps=1, class_weight=class_weight,
+                     names=self._data_names())
+        self._check_class_labels(data)
+        callback_list = callbacks_module.CallbackList(None, model=self, verbose=0)
+        return _returned(self._train_epochs(Epochs(data, 1), range(1), callback_list),
+                         return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss and metrics of one batch, like evaluate's."""
+        self._require_compiled("test_on_batch")
+        data = adapt(x, y, sample_weight, shuffle=False, steps=1, names=self._data_names())
+        self._check_class_labels(data)
+        evaluating = Epochs(data, 1)
+        self._build_from(evaluating)
+        return _returned(self._evaluate_data(evaluating, callback_list=None), return_dict)
+
+    @property
+    def metrics_names(self) -> list:
+        """The name of each metric in `metrics`, as Keras 3 lists them."""
+        return [metric.name for metric in self.metrics]
+
+    def _data_names(self) -> Names:
+        """The names that order dicts of inputs and targets: a graph's input and output
+        layers' (Keras's input and output names); none for a subclassed model, whose call
+        takes the dict itself."""
+        if self.subclassed or not self.built:
+            return Names()
+        return Names([t.node.layer.name for t in self.inputs],
+                     [t.node.layer.name for t in self.outputs])
 
     # ---------------------------------------------------------------------------- helpers
     def reset_metrics(self) -> None:
@@ -511,22 +809,32 @@ class Trainer:
             for metric in self.metrics:
                 metric.reset_state()
 
-    def _logs(self) -> dict:
+    def _logs(self, mode="train") -> dict:
+        """What callbacks and History see: every metric's result, or, where the model's own
+        last train or test step (`mode`) returned logs under other names, those (Keras's
+        rule)."""
         backend = self.backend
         with backends.using(backend):
-            return {m.name: float(backend.to_numpy(m.result())) for m in self.metrics}
+            logs = self.get_metrics_result()
+            custom = self._custom_logs.get(mode)
+            if custom is not None and set(custom) != set(logs):
+                logs = custom
+            return {name: _as_float(value) for name, value in logs.items()}
 
-    def _build_from(self, data) -> None:
-        """Build a subclassed model not built yet on the data's first rows, as Keras does."""
-        if self.built:
-            return
-        x = getattr(data, "x", None)
-        if x is None:
-            raise ValueError(
-                f"Model {self.name!r} is not built yet and its data comes from an iterable: "
-                "call it on a batch, or model.build(input_shape), before fit or evaluate."
+    def _build_from(self, epochs) -> None:
+        """Build a model not built yet (subclassed, or a Sequential without its input shape)
+        on the inputs of the data's first batch, as Keras does."""
+        if not self.built:
+            self.build_on_batch(epochs.peek()[0])
+
+    def _check_targets(self, batch, style) -> None:
+        """A clear error for a batch without targets where the compiled loss needs them (the
+        engine's own step, `style` None, with a loss given to compile)."""
+        if batch[1] is None and self.loss is not None and style is None:
+            raise DataError(
+                f"A batch for model {self.name!r} has no targets, but the loss given to "
+                "compile needs them: pass y, or yield (x, y) or (x, y, sample_weight) batches."
             )
-        self.build_on_batch(x)
 
     def _require_compiled(self, what):
         if self.optimizer is None:
@@ -534,6 +842,31 @@ class Trainer:
                 f"Model {self.name!r} must be compiled before {what}(): call "
                 "model.compile(optimizer=..., loss=..., metrics=[...]) first."
             )
+
+
+def _attribute_metrics(model) -> list:
+    """The Metrics a model holds in its attributes, also in lists (not the compiled ones)."""
+    found = []
+    for name, value in vars(model).items():
+        if name in ("_loss_tracker", "_compile_metrics"):
+            continue
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, metric_library.Metric) and item not in found:
+                found.append(item)
+    return found
+
+
+def _as_float(value) -> float:
+    """A log value (a scalar array of any backend, or a number) as a Python float."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    backend = getattr(value, "backend", None) or backends.active()  # a Variable has one
+    return float(backend.to_numpy(getattr(value, "value", value)))
+
+
+@functools.cache
+def _takes_training(compute_loss) -> bool:
+    return "training" in inspect.signature(compute_loss).parameters
 
 
 def _config_of(item):
@@ -610,7 +943,39 @@ def _unpack_validation(validation_data):
 
 
 def _verbosity(verbose) -> int:
-    return 1 if verbose == "auto" else int(verbose)
+    """Keras's verbose: 0 silent, 1 a progress bar, 2 a line per epoch, "auto" 1."""
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto', got {verbose!r}.")
+    return int(verbose)
+
+
+def _check_validation_freq(validation_freq) -> None:
+    """Keras's validation_freq: validate every n epochs, or after the epochs listed (from 1)."""
+    every = isinstance(validation_freq, int) and validation_freq >= 1
+    listed = isinstance(validation_freq, (list, tuple)) and all(
+        isinstance(epoch, int) for epoch in validation_freq)
+    if not (every or listed):
+        raise ValueError(
+            "validation_freq must be a positive integer (validate every n epochs) or a list "
+            f"of epochs counted from 1 (validate after those), got {validation_freq!r}."
+        )
+
+
+def _validates(epoch, validation_freq) -> bool:
+    """Whether fit validates after `epoch` (counted from 0)."""
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq
+
+
+def _returned(logs, return_dict):
+    """Logs as evaluate returns them: the dict, or its values (one alone as a number)."""
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
 
 
 def _to_backend(backend, batch):

@@ -674,6 +674,17 @@ def test_stop_gradient_blocks_only_its_own_path(backend_name):
     np.testing.assert_array_equal(grad, x)
 
 
+@covers("gradient_leaf")
+def test_a_gradient_leaf_differentiates_as_its_array(backend_name):
+    """A custom train step written for the framework runs on gradient leaves (PyTorch's
+    loss.backward() fills their .grad): values and the engine's gradients stay the same."""
+    backend = get_backend(backend_name)
+    leaf = backend.gradient_leaf(backend.convert(np.array([1.5, -2.0], "float32")))
+    _, grad = backend.value_and_grad(lambda v: backend.sum(backend.multiply(v, v)))(leaf)
+    np.testing.assert_array_equal(backend.to_numpy(backend.stop_gradient(leaf)), [1.5, -2.0])
+    np.testing.assert_array_equal(backend.to_numpy(grad), [3.0, -4.0])
+
+
 # ---------------------------------------------------- arrays, dtypes and devices
 
 

@@ -49,7 +49,7 @@ def reference_tensors(model, x, y):
             def loss(a):
                 for layer in model.layers[k + 1 :]:
                     a = layer(a)
-                return model.compute_loss(y, a)
+                return model.compute_loss(y=y, y_pred=a)
 
             return loss
 
@@ -62,7 +62,7 @@ def reference_tensors(model, x, y):
             y_pred, _ = model.stateless_call(
                 weights, [v.value for v in model.non_trainable_variables], activations[0], True
             )
-            return model.compute_loss(y, y_pred)
+            return model.compute_loss(y=y, y_pred=y_pred)
 
         weights = [w.value for w in model.trainable_weights]
         weight_gradients = backend.value_and_grad(weight_loss)(weights)[1]

@@ -88,7 +88,7 @@ def test_a_nested_model_is_one_node_whose_gradient_matches_autodiff(backend_name
         head = model.layers[-1]
 
         def tail_loss(a):
-            return model.compute_loss(backend.convert(y), head(a))
+            return model.compute_loss(y=backend.convert(y), y_pred=head(a))
 
         gradient = backend.to_numpy(backend.value_and_grad(tail_loss)(backend.convert(y_pred))[1])
     tensors = report["tensors"]

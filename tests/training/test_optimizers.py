@@ -210,7 +210,7 @@ def test_changing_the_learning_rate_takes_effect(backend_name):
     weights = [Variable(np.ones(3, "float32"), name="w")]
     gradient = ops.convert(np.ones(3, "float32"))
     optimizer.apply([gradient], weights)
-    optimizer.learning_rate = 0.01
+    optimizer.learning_rate = optimizer.learning_rate * 0.1  # a backend scalar, as callbacks do
     assert float(optimizer.learning_rate) == pytest.approx(0.01)
     optimizer.apply([gradient], weights)
     np.testing.assert_allclose(weights[0].numpy(), 1 - 0.1 - 0.01, rtol=1e-6)
@@ -273,6 +273,8 @@ def test_learning_rate_setter_errors():
     optimizer = optimizers.SGD()
     with pytest.raises(ValueError, match="must be positive"):
         optimizer.learning_rate = -0.1
+    with pytest.raises(ValueError, match="positive float"):
+        optimizer.learning_rate = np.ones(2, "float32")
     scheduled = optimizers.SGD(learning_rate=schedules.CosineDecay(0.1, decay_steps=10))
     with pytest.raises(TypeError, match="cannot be set"):
         scheduled.learning_rate = 0.1

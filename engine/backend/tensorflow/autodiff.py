@@ -89,6 +89,11 @@ class AutodiffOps:
     def stop_gradient(self, x):
         return tf.stop_gradient(x)
 
+    def gradient_leaf(self, x):
+        # a GradientTape watches the trainable tf.Variables read inside it by itself
+        x = tensor(x)
+        return tf.Variable(x, trainable=True) if x.dtype.is_floating else x
+
 
 def _differentiable(leaf) -> bool:
     return leaf is not None and leaf.dtype.is_floating

@@ -51,6 +51,10 @@ class AutodiffOps:
     def stop_gradient(self, x):
         return tensor(x).detach()
 
+    def gradient_leaf(self, x):
+        leaf = tensor(x).detach()
+        return leaf.requires_grad_(True) if leaf.is_floating_point() else leaf
+
     def tap_zeros(self, shape, dtype=None):
         # a zero expanded to the shape holds no memory: `tap` never reads it
         return torch.zeros((), dtype=torch_dtype(dtype or "float32"), device=DEVICE).expand(

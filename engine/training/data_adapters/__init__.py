@@ -1,0 +1,1 @@
+"""One adapter per kind of training data; engine/training/data.py picks among them."""
