@@ -40,8 +40,8 @@ from engine import activations, initializers
 from engine.errors import LayerConfigError
 
 CATEGORIES = (
-    "input", "core", "convolution", "pooling", "reshaping", "normalization", "regularization",
-    "merging", "recurrent", "attention",
+    "input", "core", "activation", "convolution", "pooling", "reshaping", "normalization",
+    "regularization", "merging", "recurrent", "attention",
 )
 REQUIRED = inspect.Parameter.empty  # the default of an argument that has none
 

@@ -400,6 +400,7 @@ export type ArgumentType = 'int' | 'float' | 'bool' | 'string' | 'choice' | 'sha
 export const CATEGORY_ORDER = [
   'input',
   'core',
+  'activation',
   'convolution',
   'pooling',
   'reshaping',
