@@ -68,8 +68,16 @@ class Callback:
     def on_train_end(self, logs=None): ...
     def on_epoch_begin(self, epoch, logs=None): ...
     def on_epoch_end(self, epoch, logs=None): ...
-    def on_train_batch_begin(self, batch, logs=None): ...
-    def on_train_batch_end(self, batch, logs=None): ...
+    # Keras's older names for the training batch hooks: overriding either works
+    def on_batch_begin(self, batch, logs=None): ...
+    def on_batch_end(self, batch, logs=None): ...
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.on_batch_begin(batch, logs)
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.on_batch_end(batch, logs)
+
     def on_test_begin(self, logs=None): ...
     def on_test_end(self, logs=None): ...
     def on_test_batch_begin(self, batch, logs=None): ...
@@ -260,12 +268,14 @@ class EarlyStopping(_Monitor):
         monitor="val_loss",
         min_delta=0.0,
         patience=0,
+        verbose=0,
         mode="auto",
         baseline=None,
         restore_best_weights=False,
         start_from_epoch=0,
     ):
         super().__init__(monitor, mode, min_delta)
+        self.verbose = verbose
         self.patience = patience
         self.baseline = baseline
         self.restore_best_weights = restore_best_weights
@@ -276,13 +286,14 @@ class EarlyStopping(_Monitor):
         self.stopped_epoch = 0
         self.best = math.inf if self.baseline is None else self.sign * self.baseline
         self.best_weights = None
+        self.best_epoch = 0
 
     def on_epoch_end(self, epoch, logs=None):
         if epoch < self.start_from_epoch:
             return
         value = self.current(logs)
         if self.improved(value):
-            self.best, self.wait = value, 0
+            self.best, self.wait, self.best_epoch = value, 0, epoch
             if self.restore_best_weights:
                 self.best_weights = self.model.get_weights()
             return
@@ -292,7 +303,12 @@ class EarlyStopping(_Monitor):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
+        if self.stopped_epoch and self.verbose:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
         if self.restore_best_weights and self.best_weights is not None and self.stopped_epoch:
+            if self.verbose:
+                print("Restoring model weights from the end of the best epoch: "
+                      f"{self.best_epoch + 1}.")
             self.model.set_weights(self.best_weights)
 
 
@@ -302,19 +318,45 @@ class ModelCheckpoint(_Monitor):
     `filepath` may hold `{epoch}` and any log name, e.g. "ckpt-{epoch:02d}-{val_loss:.3f}.wbm".
     """
 
-    def __init__(self, filepath, monitor="val_loss", save_best_only=False, mode="auto"):
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", save_freq="epoch",
+                 initial_value_threshold=None):
         super().__init__(monitor, mode)
+        if save_weights_only:
+            raise NotImplementedError(
+                "ModelCheckpoint(save_weights_only=True) needs model.save_weights, which the "
+                "engine does not have yet: save the whole model (the default) instead."
+            )
+        if save_freq != "epoch":
+            raise NotImplementedError(
+                f"ModelCheckpoint saves once an epoch; save_freq={save_freq!r} is not supported "
+                "yet: pass save_freq='epoch'."
+            )
         self.filepath = str(filepath)
+        self.verbose = verbose
         self.save_best_only = save_best_only
+        if initial_value_threshold is not None:
+            self.best = self.sign * float(initial_value_threshold)
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
+        path = self.filepath.format(epoch=epoch + 1, **logs)
         if self.save_best_only:
             value = self.current(logs)
             if not self.improved(value):
+                self._say(f"Epoch {epoch + 1}: {self.monitor} did not improve from "
+                          f"{self.sign * self.best:.5f}")
                 return
+            self._say(f"Epoch {epoch + 1}: {self.monitor} improved from "
+                      f"{self.sign * self.best:.5f} to {self.sign * value:.5f}, saving model to "
+                      f"{path}")
             self.best = value
-        path = self.filepath.format(epoch=epoch + 1, **logs)
+        else:
+            self._say(f"Epoch {epoch + 1}: saving model to {path}")
         self.model.save(path)
+
+    def _say(self, message):
+        if self.verbose:
+            print(message)
 
 __getattr__ = missing_attribute(__name__)

@@ -399,6 +399,43 @@ def test_early_stopping_restores_the_best_weights():
         np.testing.assert_array_equal(ours, best)
 
 
+def test_callbacks_say_what_they_do_with_verbose_as_keras(tmp_path, capsys):
+    x, y = blobs()
+    model = classifier()
+    stop = engine.callbacks.EarlyStopping(
+        "val_loss", 10.0, 0, 1, restore_best_weights=True  # Keras's positional order
+    )
+    best = engine.callbacks.ModelCheckpoint(
+        tmp_path / "best.wbm", "val_loss", 1, save_best_only=True, initial_value_threshold=0.0
+    )
+    model.fit(x, y, epochs=5, validation_split=0.2, verbose=0, callbacks=[best, stop])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Epoch 1: val_loss did not improve from 0.00000")
+    assert lines[-2:] == [
+        "Epoch 2: early stopping",
+        "Restoring model weights from the end of the best epoch: 1.",
+    ]
+    assert not (tmp_path / "best.wbm").exists()
+    with pytest.raises(NotImplementedError, match="save_weights"):
+        engine.callbacks.ModelCheckpoint(tmp_path / "w.h5", save_weights_only=True)
+
+
+def test_the_older_batch_hook_names_are_called_as_keras_calls_them():
+    x, y = blobs()
+
+    class Losses(engine.callbacks.Callback):
+        def on_train_begin(self, logs):
+            self.seen = []
+
+        def on_batch_end(self, batch, logs):
+            self.seen.append((batch, logs.get("loss")))
+
+    losses = Losses()
+    classifier().fit(x, y, epochs=1, batch_size=len(x) // 2, verbose=0, callbacks=[losses])
+    assert [batch for batch, _ in losses.seen] == [0, 1]
+    assert all(loss is not None for _, loss in losses.seen)
+
+
 def test_early_stopping_names_missing_logs():
     x, y = blobs()
     with pytest.raises(KeyError, match="validation data"):
