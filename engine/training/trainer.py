@@ -107,7 +107,29 @@ class Trainer:
             weighted_metrics=config.get("weighted_metrics") or [],
         )
 
+    def _by_output(self, value, what):
+        """A dict keyed by output names (Keras's: the output layers' names) as a list in the
+        outputs' order, None for an output it leaves out; other values as they are."""
+        if not isinstance(value, dict):
+            return value
+        names = self._data_names().outputs
+        if names is None:
+            raise ValueError(
+                f"{what} given as a dict needs outputs with names; model {self.name!r} is "
+                "subclassed or not built yet: give a list, one per output."
+            )
+        unknown = sorted(set(value) - set(names))
+        if unknown:
+            raise ValueError(
+                f"{what} names {', '.join(map(repr, unknown))}, which model {self.name!r} "
+                f"has no output of; its outputs are {', '.join(map(repr, names))}."
+            )
+        return [value.get(name) for name in names]
+
     def _resolve_loss(self, loss):
+        if isinstance(loss, dict):
+            loss = self._by_output(loss, "loss")
+            loss = loss[0] if len(loss) == 1 else loss
         if isinstance(loss, (list, tuple)):
             count = self.output_count
             if count is not None and len(loss) != count:
@@ -115,7 +137,7 @@ class Trainer:
                     f"Model {self.name!r} has {count} outputs but {len(loss)} losses "
                     "were given: give one loss per output, or a single loss for all of them."
                 )
-            return [losses.get(item) for item in loss]
+            return [None if item is None else losses.get(item) for item in loss]
         return None if loss is None else losses.get(loss)
 
     def _per_output_losses(self) -> list:
@@ -136,6 +158,9 @@ class Trainer:
                 losses.check_class_labels(loss, labels, classes, name)
 
     def _resolve_loss_weights(self, loss_weights):
+        if isinstance(loss_weights, dict):
+            loss_weights = [1.0 if w is None else w
+                            for w in self._by_output(loss_weights, "loss_weights")]
         weights = list(loss_weights) if isinstance(loss_weights, (list, tuple)) else [loss_weights]
         # a subclassed model's call decides how many outputs it has: one per loss or weight
         count = self.output_count or len(self.loss if isinstance(self.loss, list) else weights)
@@ -250,6 +275,8 @@ class Trainer:
         total = None
         per_output = self._per_output_losses()
         for loss, weight, target, prediction in zip(per_output, self.loss_weights, y, y_pred):
+            if loss is None:  # an output a dict of losses left out: it is not trained on
+                continue
             value = backend.multiply(loss(target, prediction, sample_weight), weight)
             total = value if total is None else backend.add(total, value)
         return total
@@ -876,6 +903,8 @@ def _config_of(item):
         return item
     if isinstance(item, (list, tuple)):
         return [_config_of(i) for i in item]
+    if isinstance(item, dict):
+        return {key: _config_of(value) for key, value in item.items()}
     if type(item).__name__ in ("LossFunction", "MeanMetricWrapper") or not hasattr(
         item, "get_config"
     ):

@@ -36,7 +36,6 @@ CLONE_AND_JSON = "Sequential.from_config of Keras's config, model_from_json, clo
 CONFUSION_METRICS = "metrics.TruePositives ... FalseNegatives, Precision, Recall (#27)"
 FROM_CONFIG_CUSTOM_OBJECTS = "Model.from_config(config, custom_objects=) (#27)"
 KEYWORD_TENSORS = "tensors as keyword arguments of a layer call (LSTM initial_state=) (#27)"
-LOSSES_PER_OUTPUT = "compile with a dict of losses and loss_weights per output name (#27)"
 MAPE_METRIC = "metrics.MeanAbsolutePercentageError (#27)"
 PAD_SEQUENCES = "utils.pad_sequences (#27)"
 REDUCE_LR_ON_PLATEAU = "callbacks.ReduceLROnPlateau (#27)"
@@ -84,7 +83,6 @@ EXPECTED_FAILURES: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]] = {
     "functional_api_custom_layer_config": (FROM_CONFIG_CUSTOM_OBJECTS,),
     "functional_api_ensemble": (AVERAGE_MERGE,),
     "functional_api_mix_and_match": (GLOBAL_AVERAGE_POOLING_1D,),
-    "functional_api_multi_input_output": (LOSSES_PER_OUTPUT,),
     "masking_embedding_lstm": (PAD_SEQUENCES,),
     "rnn_layers_overview": (KEYWORD_TENSORS, BIDIRECTIONAL),
     "rnn_mnist_lstm": (RNN_CELLS,),
@@ -95,7 +93,7 @@ EXPECTED_FAILURES: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]] = {
     "subclassing_training_argument": (RANDOM_DROPOUT,),
     "training_custom_losses": (ONE_HOT_NUM_CLASSES,),
     "training_multi_input_output": (
-        GLOBAL_MAX_POOLING_2D, GLOBAL_MAX_POOLING_1D, MAPE_METRIC, LOSSES_PER_OUTPUT,
+        GLOBAL_MAX_POOLING_2D, GLOBAL_MAX_POOLING_1D, MAPE_METRIC,
     ),
 }
 

@@ -529,6 +529,28 @@ def test_multi_output_with_loss_weights():
         model.compile("sgd", ["mse"])
 
 
+def test_losses_and_loss_weights_by_output_name():
+    i = layers.Input((4,))
+    hidden = layers.Dense(8, activation="relu")(i)
+    amount = layers.Dense(1, name="amount")(hidden)
+    kind = layers.Dense(3, activation="softmax", name="kind")(hidden)
+    model = engine.Model(i, [amount, kind])
+    x, y = blobs(32)
+    target = x.sum(axis=1, keepdims=True)
+    model.compile("sgd", ["mse", "sparse_categorical_crossentropy"], loss_weights=[0.5, 2.0])
+    by_position = model.evaluate(x, [target, y], verbose=0, batch_size=32)
+    model.compile("sgd", {"kind": "sparse_categorical_crossentropy", "amount": "mse"},
+                  loss_weights={"amount": 0.5, "kind": 2.0})
+    by_name = model.evaluate(x, {"kind": y, "amount": target}, verbose=0, batch_size=32)
+    assert by_name == pytest.approx(by_position, rel=1e-6)
+    model.compile("sgd", {"amount": "mse"})  # an output left out is not trained on
+    mse = np.mean((model.predict(x, verbose=0)[0] - target) ** 2)
+    assert model.evaluate(x, [target, y], verbose=0, batch_size=32) == pytest.approx(mse, 1e-5)
+    with pytest.raises(ValueError, match="'price', which model .* has no output of; its "
+                                         "outputs are 'amount', 'kind'"):
+        model.compile("sgd", {"price": "mse"})
+
+
 def test_model_checkpoint_writes_loadable_files(tmp_path):
     x, y = blobs()
     model = classifier()
