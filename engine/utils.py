@@ -20,9 +20,47 @@ def to_categorical(x, num_classes=None) -> np.ndarray:
     return np.eye(classes, dtype=np.float32)[labels]
 
 
+def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncating="pre",
+                  value=0.0) -> np.ndarray:
+    """Sequences of different lengths as one array of `maxlen` steps (default: the longest),
+    as Keras's: longer ones cut at the start ("pre") or end ("post"), shorter ones filled with
+    `value` before ("pre") or after ("post"). Each step may be an array (all of one shape)."""
+    for name, given in (("padding", padding), ("truncating", truncating)):
+        if given not in ("pre", "post"):
+            raise ValueError(f'{name} must be "pre" or "post", got {given!r}.')
+    if not hasattr(sequences, "__len__"):
+        raise ValueError("pad_sequences takes a list of sequences (each a list or an array).")
+    rows = []
+    for index, sequence in enumerate(sequences):
+        if not hasattr(sequence, "__len__"):
+            raise ValueError(
+                f"Sequence {index} is {sequence!r}, not a list or an array of steps."
+            )
+        rows.append(np.asarray(sequence))
+    steps = [row.shape[1:] for row in rows if len(row)]
+    step_shape = steps[0] if steps else ()
+    if any(shape != step_shape for shape in steps):
+        raise ValueError(
+            f"Every step must have one shape; the sequences' steps have shapes "
+            f"{sorted(set(steps))}."
+        )
+    length = max((len(row) for row in rows), default=0) if maxlen is None else int(maxlen)
+    result = np.full((len(rows), length, *step_shape), value, dtype=dtype)
+    for index, row in enumerate(rows):
+        kept = row[-length:] if truncating == "pre" else row[:length]
+        if length == 0 or not len(kept):
+            continue
+        if padding == "pre":
+            result[index, length - len(kept):] = kept
+        else:
+            result[index, :len(kept)] = kept
+    return result
+
+
 __all__ = [
     "PyDataset",
     "pack_x_y_sample_weight",
+    "pad_sequences",
     "set_random_seed",
     "to_categorical",
     "unpack_x_y_sample_weight",
