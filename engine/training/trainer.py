@@ -109,8 +109,9 @@ class Trainer:
 
     def _by_output(self, value, what):
         """A dict keyed by output names (Keras's: the output layers' names) as a list in the
-        outputs' order, None for an output it leaves out; other values as they are."""
-        if not isinstance(value, dict):
+        outputs' order, None for an output it leaves out; other values (a serialized loss,
+        {"class_name", "config"}, too) as they are."""
+        if not isinstance(value, dict) or "class_name" in value:
             return value
         names = self._data_names().outputs
         if names is None:
@@ -127,7 +128,7 @@ class Trainer:
         return [value.get(name) for name in names]
 
     def _resolve_loss(self, loss):
-        if isinstance(loss, dict):
+        if isinstance(loss, dict) and "class_name" not in loss:
             loss = self._by_output(loss, "loss")
             loss = loss[0] if len(loss) == 1 else loss
         if isinstance(loss, (list, tuple)):
