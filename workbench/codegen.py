@@ -55,8 +55,9 @@ def _arguments(entry: dict) -> str:
 
 
 def _compact(argument, value):
-    """(3, 3) -> 3 for window arguments, as people write them."""
-    same = isinstance(value, (list, tuple)) and value and len(set(value)) == 1
+    """(3, 3) -> 3 for window arguments, as people write them; pairs ((1, 2), (1, 2)) stay."""
+    same = (isinstance(value, (list, tuple)) and value
+            and all(isinstance(v, int) for v in value) and len(set(value)) == 1)
     return value[0] if argument["type"] == "int_or_int_list" and same else value
 
 
