@@ -110,10 +110,12 @@ def _keras_class(name):
     return type(class_name, (Initializer,), {"name": name, "__doc__": f"The {name!r} initializer."})
 
 
-# Keras's classes, under their class names and, as Keras aliases them, their lowercase names
+# Keras's classes, under their class names and, as Keras aliases them, their lowercase names;
+# Keras also takes the class name as a string (PReLU's default is "Zeros")
 for _name in NAMES:
     _class = _keras_class(_name)
     globals()[_name] = globals()[_class.__name__] = _class
+    ALIASES[_class.__name__] = _name
 
 
 def check(name) -> str:

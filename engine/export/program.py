@@ -24,7 +24,7 @@ RESERVED = frozenset({
     "orthogonal", "average_pool", "scan_over_time", "apply_dense", "apply_conv",
     "apply_max_pooling", "apply_average_pooling", "apply_batch_normalization",
     "apply_layer_normalization", "apply_multi_head_attention", "apply_simple_rnn", "apply_lstm",
-    "apply_gru",
+    "apply_gru", "upsample_bilinear", "apply_relu", "apply_prelu", "apply_elu", "apply_softmax",
 })
 
 

@@ -1,4 +1,5 @@
-"""2-D pooling over (batch, height, width, channels): max, average, and global average."""
+"""Pooling of channels-last inputs: 2-D max and average windows, and global average and max
+over every spatial axis in 1, 2 and 3 dimensions."""
 
 from __future__ import annotations
 
@@ -44,20 +45,90 @@ class AveragePooling2D(Pooling2D):
         return ops.avg_pool(inputs, self.pool_size, self.strides, self.padding)
 
 
-@declare("pooling")
-class GlobalAveragePooling2D(Layer):
-    """The mean over height and width: (batch, channels), or (batch, 1, 1, channels)."""
+class DataFormat(Choice):
+    """Keras's `data_format`: the engine computes channels-last only, which None also means."""
 
+    def check(self, layer, value):
+        if value is None:
+            return "channels_last"
+        if isinstance(value, str) and value.lower() == "channels_first":
+            raise self.error(layer, "must be 'channels_last' or None: the engine computes "
+                             "channels-last inputs only; transpose the inputs to put the "
+                             "channels last", value)
+        return self.convert(layer, value)
+
+
+class GlobalPooling(Layer):
+    """Every spatial axis of (batch, *spatial, channels) reduced by `reduction` (an engine.ops
+    reduction): (batch, channels), or with keepdims (batch, 1, ..., 1, channels)."""
+
+    rank: int
+    reduction: str  # "mean" or "max"
+    data_format = DataFormat(None, choices=("channels_last",))
     keepdims = Bool(False)
 
+    @property
+    def spatial_axes(self) -> tuple:
+        return tuple(range(1, self.rank + 1))
+
     def call(self, inputs):
-        return ops.mean(inputs, axis=(1, 2), keepdims=self.keepdims)
+        return getattr(ops, self.reduction)(inputs, axis=self.spatial_axes,
+                                            keepdims=self.keepdims)
 
     def compute_output_shape(self, input_shape):
-        check_rank(self, input_shape, 4)
-        if self.keepdims:
-            return (input_shape[0], 1, 1, input_shape[-1])
-        return (input_shape[0], input_shape[-1])
+        check_rank(self, input_shape, self.rank + 2)
+        kept = (1,) * self.rank if self.keepdims else ()
+        return (input_shape[0], *kept, input_shape[-1])
+
+
+@declare("pooling")
+class GlobalAveragePooling1D(GlobalPooling):
+    """The mean over steps: (batch, channels), or (batch, 1, channels)."""
+
+    rank, reduction = 1, "mean"
+
+
+@declare("pooling")
+class GlobalAveragePooling2D(GlobalPooling):
+    """The mean over height and width: (batch, channels), or (batch, 1, 1, channels)."""
+
+    rank, reduction = 2, "mean"
+
+
+@declare("pooling")
+class GlobalAveragePooling3D(GlobalPooling):
+    """The mean over depth, height and width: (batch, channels), or (batch, 1, 1, 1, channels)."""
+
+    rank, reduction = 3, "mean"
+
+
+@declare("pooling")
+class GlobalMaxPooling1D(GlobalPooling):
+    """The largest value over steps: (batch, channels), or (batch, 1, channels)."""
+
+    rank, reduction = 1, "max"
+
+
+@declare("pooling")
+class GlobalMaxPooling2D(GlobalPooling):
+    """The largest value over height and width: (batch, channels), or (batch, 1, 1, channels)."""
+
+    rank, reduction = 2, "max"
+
+
+@declare("pooling")
+class GlobalMaxPooling3D(GlobalPooling):
+    """The largest value over depth, height and width: (batch, channels), or keepdims'
+    (batch, 1, 1, 1, channels)."""
+
+    rank, reduction = 3, "max"
+
+
+# Keras's other names for the same classes
+GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D = (
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D)
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D)
 
 
 # ---------------------------------------------------------------------------------- exports
@@ -110,20 +181,32 @@ exports(AveragePooling2D,
         onnx=functools.partial(pooling_to_onnx, op_type="AveragePool", count_include_pad=0))
 
 
-def global_average_to_torch(step, torch):
-    keep = ", keepdim=True" if step.layer.keepdims else ""
-    return torch.Emitted([], torch.assign(step, f"{step.args[0]}.mean(dim=(1, 2){keep})"))
+TORCH_REDUCTIONS = {"mean": "mean", "max": "amax"}
+ONNX_REDUCTIONS = {"mean": "ReduceMean", "max": "ReduceMax"}
 
 
-def global_average_to_arrays(step, code):
-    keep = ", keepdims=True" if step.layer.keepdims else ""
-    return code.chain(step, [code.template("mean", axes="(1, 2)", keep=keep)])
+def global_pooling_to_torch(step, torch):
+    layer = step.layer
+    keep = ", keepdim=True" if layer.keepdims else ""
+    method = TORCH_REDUCTIONS[layer.reduction]
+    return torch.Emitted([], torch.assign(
+        step, f"{step.args[0]}.{method}(dim={layer.spatial_axes}{keep})"))
 
 
-def global_average_to_onnx(b, step, onnx):
-    keep = int(step.layer.keepdims)
-    return [b.op("ReduceMean", [step.args[0]], step.name, axes=[1, 2], keepdims=keep)]
+def global_pooling_to_arrays(step, code):
+    layer = step.layer
+    keep = ", keepdims=True" if layer.keepdims else ""
+    return code.chain(step, [code.template(layer.reduction, axes=str(layer.spatial_axes),
+                                           keep=keep)])
 
 
-exports(GlobalAveragePooling2D, torch=global_average_to_torch,
-        arrays=global_average_to_arrays, onnx=global_average_to_onnx)
+def global_pooling_to_onnx(b, step, onnx):
+    layer = step.layer
+    return [b.op(ONNX_REDUCTIONS[layer.reduction], [step.args[0]], step.name,
+                 axes=list(layer.spatial_axes), keepdims=int(layer.keepdims))]
+
+
+exports(GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
+        GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
+        torch=global_pooling_to_torch, arrays=global_pooling_to_arrays,
+        onnx=global_pooling_to_onnx)

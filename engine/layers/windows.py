@@ -38,7 +38,8 @@ def spatial_output_shape(layer, input_shape, windows, strides, padding, dilation
     return tuple(sizes)
 
 
-LAYOUTS = {3: "(batch, width, channels)", 4: "(batch, height, width, channels)"}
+LAYOUTS = {3: "(batch, width, channels)", 4: "(batch, height, width, channels)",
+           5: "(batch, depth, height, width, channels)"}
 
 
 def check_rank(layer, input_shape, rank: int) -> None:

@@ -6,6 +6,10 @@ import zipfile
 from helpers import centre, open_notebook, run_all_cells, screenshot
 from playwright.sync_api import expect
 
+from workbench.palette import palette
+
+PALETTE = palette()  # what the kernel's palette trait holds
+
 EDITOR = ".wb-graph-editor"
 CANVAS = f"{EDITOR} [data-testid=canvas]"
 
@@ -53,7 +57,8 @@ def test_build_connect_error_undo(page, jupyter):
         page, jupyter, "graph_editor.ipynb", f"{EDITOR} .wb-palette-item[data-class=Dense]"
     )
     counts = page.locator(f"{EDITOR} .wb-palette-count").all_inner_texts()
-    assert len(counts) == 10 and sum(map(int, counts)) == 21  # every engine layer
+    categories = {entry["category"] for entry in PALETTE}
+    assert len(counts) == len(categories) and sum(map(int, counts)) == len(PALETTE)
     page.click(f"{EDITOR} .wb-palette-heading[data-category=convolution]")
 
     # Two layers dragged from the palette, then connected.
@@ -289,7 +294,7 @@ def test_outputs_list_ports_edges_banner_and_palette(page, jupyter, tmp_path):
     folded = page.locator(f"{EDITOR} .wb-palette-heading[aria-expanded=false]")
     while folded.count() > 0:
         folded.first.click()
-    expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(21)
+    expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(len(PALETTE))
     overflow = palette.evaluate(
         "p => [getComputedStyle(p).overflowY, p.scrollHeight - p.clientHeight]"
     )
@@ -302,9 +307,13 @@ def test_outputs_list_ports_edges_banner_and_palette(page, jupyter, tmp_path):
 
     # The search keeps the layers that match; Enter adds the first; Escape shows all again.
     search = page.locator(f"{EDITOR} [data-testid=palette-search]")
-    search.fill("pool")
-    expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(3)
-    assert page.locator(f"{EDITOR} .wb-palette-heading").all_inner_texts() == ["▾ POOLING\n3"]
+    wanted = [e["class"] for e in PALETTE if "pooling2d" in (e["class"] + e["doc"]).lower()]
+    search.fill("Pooling2D")
+    expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(len(wanted))
+    assert page.locator(f"{EDITOR} .wb-palette-item").all_inner_texts() == wanted
+    assert page.locator(f"{EDITOR} .wb-palette-heading").all_inner_texts() == [
+        f"▾ POOLING\n{len(wanted)}"
+    ]
     nodes = page.locator(f"{EDITOR} .wb-node").count()
     search.press("Enter")
     expect(page.locator(f"{EDITOR} .wb-node")).to_have_count(nodes + 1)
@@ -313,7 +322,7 @@ def test_outputs_list_ports_edges_banner_and_palette(page, jupyter, tmp_path):
     search.fill("no such layer")
     expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(0)
     search.press("Escape")
-    expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(21)
+    expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(len(PALETTE))
     assert page.locator(f"{EDITOR} .wb-node").count() == nodes + 1  # Escape was the search's
 
     # Narrow (the palette goes under the canvas): still no scroll box, the page scrolls.

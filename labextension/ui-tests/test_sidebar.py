@@ -6,6 +6,8 @@ import pytest
 from helpers import NOTEBOOK, cell_output, open_notebook, run_all_cells, run_cell, screenshot
 from playwright.sync_api import expect
 
+from workbench.palette import palette
+
 PANEL = "#model-workbench-sidebar"
 PHASE = f"{PANEL} [data-testid=phase]"
 
@@ -51,7 +53,7 @@ def test_models_backend_views_palette_and_restart(page, jupyter):
     expect(row.locator(".wb-model-params")).to_have_text("33 params")
     assert row.locator(".wb-sparkline polyline").count() == 1
     expect(cell_output(page, 3)).to_have_text("backend: numpy")
-    assert page.locator(f"{PANEL} .wb-sidebar-layer").count() == 21
+    assert page.locator(f"{PANEL} .wb-sidebar-layer").count() == len(palette())
     screenshot(page, "sidebar-2-model", page.locator(PANEL))
 
     # Switch the backend from the panel: the notebook's model reports the new one.

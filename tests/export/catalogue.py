@@ -70,6 +70,16 @@ def global_average_pooling2d():
     return engine.Model(i, outputs), _floats(4, 3, 2)
 
 
+def global_pooling():
+    """Global average and max pooling in 1, 2 and 3 dimensions (Keras's test holds it too)."""
+    steps, image, volume = L.Input((5, 3)), L.Input((4, 3, 2)), L.Input((3, 2, 2, 2))
+    outputs = [L.GlobalAveragePooling1D()(steps), L.GlobalMaxPooling1D(keepdims=True)(steps),
+               L.GlobalMaxPooling2D()(image), L.GlobalMaxPooling2D(keepdims=True)(image),
+               L.GlobalAveragePooling3D(keepdims=True)(volume), L.GlobalMaxPooling3D()(volume)]
+    inputs = [_floats(5, 3), _floats(4, 3, 2, seed=1), _floats(3, 2, 2, 2, seed=2)]
+    return engine.Model([steps, image, volume], outputs), inputs
+
+
 def flatten():
     i = L.Input((3, 2, 2))
     return engine.Model(i, L.Dense(2)(L.Flatten()(i))), _floats(3, 2, 2)
@@ -112,6 +122,15 @@ def activation():
     names = ("relu", "leaky_relu", "gelu", "silu", "tanh", "softplus", "sigmoid", "softmax")
     outputs = [L.Activation(name)(i) for name in names]
     return engine.Model(i, outputs), _floats(6)
+
+
+def activation_layers():
+    i = L.Input((3, 4))
+    relus = [L.ReLU()(i), L.ReLU(max_value=6.0)(i), L.ReLU(negative_slope=0.1)(i),
+             L.ReLU(max_value=1.0, negative_slope=0.2, threshold=0.3)(i)]
+    others = [L.LeakyReLU()(i), L.ELU(alpha=0.5)(i), L.Softmax()(i), L.Softmax(axis=1)(i),
+              L.Softmax(axis=[1, 2])(i), L.PReLU()(i), L.PReLU(shared_axes=1)(i)]
+    return engine.Model(i, relus + others), 2 * _floats(3, 4)
 
 
 def merging():
@@ -190,11 +209,24 @@ def sequential():
     return model, _floats(6)
 
 
+def resizing():
+    a, b = L.Input((4, 3, 2)), L.Input((5,))
+    x = L.UpSampling2D((2, 3))(L.ZeroPadding2D(((1, 0), (2, 1)))(a))
+    y = L.UpSampling2D(interpolation="bilinear")(L.Cropping2D(((1, 2), (0, 1)))(x))
+    y = L.Permute((2, 1, 3))(y)
+    z = L.RepeatVector(3)(L.Dense(2)(b))
+    z = L.Cropping1D((1, 0))(L.UpSampling1D(3)(L.ZeroPadding1D((2, 1))(z)))
+    return engine.Model([a, b], [y, L.Permute((2, 1))(z)]), [_floats(4, 3, 2), _floats(5)]
+
+
 MODELS = {f.__name__: f for f in (
-    dense, conv1d, conv2d, max_pooling2d, average_pooling2d, global_average_pooling2d, flatten,
-    reshape, dropout, batch_normalization, layer_normalization, embedding, activation, merging,
+    dense, conv1d, conv2d, max_pooling2d, average_pooling2d, global_average_pooling2d,
+    global_pooling, flatten,
+    reshape, dropout, batch_normalization, layer_normalization, embedding, activation,
+    activation_layers, merging,
     multi_head_attention, multi_head_attention_value_dim, simple_rnn, lstm, gru,
     gru_reset_before, recurrent_gelu, variable_length, shared_layer, sequential,
+    resizing,
 )}
 
 def vision():
@@ -228,7 +260,9 @@ def mixing():
 
 # Keras builds are slow on JAX (each initializer compiles), so its tests take these few
 # models, which between them hold every layer.
-KERAS_MODELS = {f.__name__: f for f in (vision, sequence, mixing, sequential)}
+KERAS_MODELS = {f.__name__: f for f in (
+    global_pooling, vision, sequence, mixing, sequential, activation_layers, resizing,
+)}
 
 # Models that a target cannot express, and the words its ExportError must contain.
 UNSUPPORTED = {

@@ -28,15 +28,43 @@ DIALECT = Dialect(
         "max_pool": "apply_max_pooling({x}, {window}, {strides}, {padding})",
         "average_pool": "apply_average_pooling({x}, {window}, {strides}, {padding})",
         "mean": "jnp.mean({x}, axis={axes}{keep})",
+        "max": "jnp.max({x}, axis={axes}{keep})",
         "reshape": "{x}.reshape({x}.shape[0], {sizes})",
         "take": "jnp.take({table}, {x}, axis=0)",
         "concatenate": "jnp.concatenate({x}, axis={axis})",
+        "repeat": "jnp.repeat({x}, {times}, axis={axis})",
+        "transpose": "jnp.transpose({x}, {axes})",
+        "pad": "jnp.pad({x}, {pads})",
+        "upsample_bilinear": "upsample_bilinear({x}, {rows}, {columns})",
+        "leaky_relu": "jax.nn.leaky_relu({x}, negative_slope={slope})",
+        "elu": "jax.nn.elu({x}, alpha={alpha})",
+        "softmax": "jax.nn.softmax({x}, axis={axis})",
     },
     helpers={
+        "upsample_bilinear": [
+            "def upsample_bilinear(x, rows, columns):",
+            '    """Channels-last x resized by whole factors, between pixel centres."""',
+            "    batch, height, width, channels = x.shape",
+            '    return jax.image.resize(x, (batch, height * rows, width * columns, channels), '
+            '"bilinear")',
+        ],
         "apply_dense": [
             "def apply_dense(p, x):",
             '    """x @ kernel + bias, over the last axis."""',
             '    return x @ p["kernel"] + p.get("bias", 0.0)',
+        ],
+        "apply_relu": [
+            "def apply_relu(x, negative_slope, max_value, threshold):",
+            '    """Keras\'s ReLU: x above threshold, at most max_value; a slope below."""',
+            "    y = x * (x > threshold).astype(x.dtype) if threshold else jax.nn.relu(x)",
+            "    if max_value is not None:",
+            "        y = jnp.clip(y, 0.0, max_value)",
+            "    return y - negative_slope * jax.nn.relu(threshold - x)",
+        ],
+        "apply_prelu": [
+            "def apply_prelu(p, x):",
+            '    """x for x >= 0, alpha * x below, alpha learned per position."""',
+            '    return jax.nn.relu(x) - p["alpha"] * jax.nn.relu(-x)',
         ],
         "apply_conv": [
             "def apply_conv(p, x, strides, padding, dilation):",

@@ -94,6 +94,17 @@ HELPERS = {
         "            candidate = self.activation(x_h + (r * h) @ u_h)",
         "        return (z * h + (1.0 - z) * candidate,)",
     ],
+    "PReLU": [
+        "class PReLU(nn.Module):",
+        '    """Keras\'s PReLU: x for x >= 0, alpha * x below; alpha is shaped like a sample."""',
+        "",
+        "    def __init__(self, shape):",
+        "        super().__init__()",
+        "        self.alpha = nn.Parameter(torch.zeros(shape))",
+        "",
+        "    def forward(self, x):",
+        "        return torch.relu(x) - self.alpha * torch.relu(-x)",
+    ],
     "average_pool": [
         "def average_pool(x, kernel_size, stride, padding):",
         '    """The mean of each window of x padded by `padding`, padded cells left out."""',
