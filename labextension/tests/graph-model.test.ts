@@ -314,7 +314,9 @@ describe('GraphEditorModel', () => {
     it('searches layer names and descriptions, unfolding every category with a match', () => {
       const shown = () => model.paletteGroups().map(g => [g.category, g.open, g.entries.map(e => e.class)]);
       model.searchPalette(' pool');
-      expect(shown()).toEqual([['pooling', true, ['AveragePooling2D', 'GlobalAveragePooling2D', 'MaxPooling2D']]]);
+      const pooling = model.state.palette.filter(e => e.category === 'pooling').map(e => e.class);
+      expect(pooling.length).toBeGreaterThan(2);
+      expect(shown()).toEqual([['pooling', true, pooling]]); // every name has "Pool", no doc
       model.searchPalette('LSTM');
       expect(shown()).toEqual([['recurrent', true, ['LSTM']]]);
       model.searchPalette('no such layer');
