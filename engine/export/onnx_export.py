@@ -57,7 +57,7 @@ def export_onnx(model, path) -> str:
             "ONNX export needs the onnx package: pip install 'model-workbench[onnx]' "
             "(or pip install onnx onnxruntime)."
         ) from error
-    from engine.export.onnx_layers import LAYERS
+    from engine.export.onnx_layers import layer_ops
 
     refuse_op_nodes(model, "ONNX export")
     program = build_program(model)
@@ -68,11 +68,12 @@ def export_onnx(model, path) -> str:
     with one_step_state():  # the weights it copies, all from one step (fit may be running)
         for step in program.steps:
             kind = type(step.layer).__name__
-            if kind not in LAYERS:
+            ops = layer_ops(kind)
+            if ops is None:
                 raise ExportError(
                     f"Layer {step.layer.name!r} ({kind}) has no ONNX translation yet."
                 )
-            results = LAYERS[kind](builder, step)
+            results = ops(builder, step)
             for result, name in zip(results, step.outputs):
                 builder.nodes.append(onnx.helper.make_node("Identity", [result], [name]))
     inputs = [_value_info(onnx, name, layer.dtype, (layer.batch_size, *layer.shape))

@@ -1,6 +1,6 @@
 """Each engine layer as ONNX ops, from the `onnx` translation registered in its own file.
 
-`LAYERS[kind](builder, step) -> [output tensor names]` runs a layer's translation with TOOLKIT,
+`layer_ops(kind)(builder, step) -> [output tensor names]` runs a layer's translation with TOOLKIT,
 the helpers here, as its `onnx` argument. The ops follow the engine's own arithmetic
 (layers/*.py) step by step, so results agree to float32 rounding. Spatial layers move channels
 first for ONNX's Conv and pooling and back.
@@ -8,13 +8,12 @@ first for ONNX's Conv and pooling and back.
 
 from __future__ import annotations
 
-import collections.abc
 import math
 import types
 
 from engine.export.errors import ExportError
 from engine.export.program import named_weights, same_padding
-from engine.layers.declaration import DECLARED, translation
+from engine.layers.declaration import translation
 
 _CHANNELS = {3: ([0, 2, 1], [0, 2, 1]), 4: ([0, 3, 1, 2], [0, 2, 3, 1])}
 # Activations ONNX's recurrent ops take, by engine name.
@@ -74,23 +73,13 @@ def _normalize(b, step, x, mean, inverse, beta):
     return y if beta is None else b.op("Add", [y, beta], f"{step.name}/shifted")
 
 
-class _Registered(collections.abc.Mapping):
-    """Layer kind -> `translate(builder, step)`, for every layer with an ONNX translation."""
-
-    def __getitem__(self, kind):
-        translate = translation(kind, "onnx")
-        if translate is None:
-            raise KeyError(kind)
-        return lambda builder, step: translate(builder, step, TOOLKIT)
-
-    def __iter__(self):
-        return (kind for kind in DECLARED if translation(kind, "onnx") is not None)
-
-    def __len__(self):
-        return sum(1 for _ in self)
-
-
-LAYERS = _Registered()
+def layer_ops(kind: str):
+    """`ops(builder, step) -> [output tensor names]` for layer class `kind`: its registered
+    `onnx` translation given TOOLKIT; None when it has none."""
+    translate = translation(kind, "onnx")
+    if translate is None:
+        return None
+    return lambda builder, step: translate(builder, step, TOOLKIT)
 
 # What a layer's ONNX translation is given as `onnx` (engine/layers/declaration.py).
 TOOLKIT = types.SimpleNamespace(
