@@ -245,7 +245,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if from_logits:  # one op, which PyTorch and TensorFlow run as their fused kernels
         values = ops.sparse_softmax_crossentropy(labels, y_pred)
     else:
-        targets = ops.one_hot(labels, ops.shape(y_pred)[-1], ops.dtype(y_pred))
+        targets = ops.one_hot(labels, ops.shape(y_pred)[-1], dtype=ops.dtype(y_pred))
         values = categorical_crossentropy(targets, y_pred)
     if ignore_class is None:
         return values

@@ -302,7 +302,9 @@ class Backend:
     def take_along_axis(self, x, indices, axis):
         raise NotImplementedError
 
-    def one_hot(self, indices, depth, dtype=None):
+    def one_hot(self, x, num_classes, axis=-1, dtype=None):
+        """A one-hot vector along `axis` for each integer of `x` (keras.ops.one_hot); an index
+        outside [0, num_classes) gives all zeros."""
         raise NotImplementedError
 
     # ----------------------------------------------------------------- neural network ops
@@ -364,7 +366,7 @@ class Backend:
         """-log softmax(logits)[label] for each sample, classes on the last axis of `logits`;
         `labels` (int32, logits' shape without that axis) must lie in [0, classes): fit
         checks them. PyTorch and TensorFlow run their fused cross-entropy kernels."""
-        targets = self.one_hot(labels, self.shape(logits)[-1], self.dtype(logits))
+        targets = self.one_hot(labels, self.shape(logits)[-1], dtype=self.dtype(logits))
         log_p = self.log_softmax(logits, axis=-1)
         return self.negative(self.sum(self.multiply(targets, log_p), axis=-1))
 

@@ -311,8 +311,9 @@ def take_along_axis(x, indices, axis):
     return np.take_along_axis(x, indices, axis=axis)
 
 
-def one_hot(indices, depth, dtype=None):
-    return (np.asarray(indices)[..., None] == np.arange(depth)).astype(dtype or "float32")
+def one_hot(x, num_classes, axis=-1, dtype=None):
+    hot = np.asarray(x)[..., None] == np.arange(num_classes)
+    return np.moveaxis(hot, -1, axis).astype(dtype or "float32")
 
 
 # -------------------------------------------------------------------- neural network ops

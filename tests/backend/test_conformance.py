@@ -384,6 +384,8 @@ CASES = [
     case("one_hot", i32([0, 2, 1, 3]), 4),
     case("one_hot", ints(5, 2, 3), 5, dtype="int32", expect_dtype="int32"),
     case("one_hot", i32([1, 0]), 3, dtype="float32"),
+    case("one_hot", ints(5, 2, 3), 5, axis=1),
+    case("one_hot", i32([0, 2, 1, 7]), num_classes=3, axis=0),
     # ------------------------------------------- convolution: 1-D, then 2-D (channels last)
     case("conv", normal(2, 8, 3), normal(3, 3, 4)),
     case("conv", normal(2, 8, 3), normal(3, 3, 4), strides=2, padding="same"),

@@ -22,7 +22,6 @@ RNN_CELLS = "layers.RNN and layers.LSTMCell (#28)"
 SEPARABLE_CONV2D = "layers.SeparableConv2D (#28)"
 
 # Ops and random (#29)
-ONE_HOT_NUM_CLASSES = "ops.one_hot's num_classes keyword (#29)"
 RANDOM_DROPOUT = "random.dropout (#29)"
 
 # The Keras API around models and training (#27)
@@ -78,7 +77,6 @@ EXPECTED_FAILURES: dict[str, tuple[str, ...] | dict[str, tuple[str, ...]]] = {
     "serialization_custom_objects": (REGISTER_SERIALIZABLE,),
     "subclassing_add_loss": (REGULARIZER_L2,),
     "subclassing_training_argument": (RANDOM_DROPOUT,),
-    "training_custom_losses": (ONE_HOT_NUM_CLASSES,),
     "training_multi_input_output": (
         MAPE_METRIC,
     ),

@@ -96,8 +96,8 @@ class ArrayOps:
     def take_along_axis(self, x, indices, axis):
         return jnp.take_along_axis(x, indices, axis=axis)
 
-    def one_hot(self, indices, depth, dtype=None):
-        return jax.nn.one_hot(indices, depth, dtype=jax_dtype(dtype or "float32"))
+    def one_hot(self, x, num_classes, axis=-1, dtype=None):
+        return jax.nn.one_hot(x, num_classes, dtype=jax_dtype(dtype or "float32"), axis=axis)
 
 
 def _device_name(device) -> str:

@@ -59,8 +59,8 @@ def take_along_axis(x, indices, axis):
     return _take_along_axis(x, np.asarray(unwrap(indices)), axis=axis)
 
 
-def one_hot(indices, depth, dtype=None):
-    """Rows of zeros with a one at each index; indices outside [0, depth) give all zeros."""
-    indices = np.asarray(unwrap(indices))
-    hot = indices[..., None] == np.arange(depth)
-    return hot.astype(numpy_dtype(dtype or "float32"))
+def one_hot(x, num_classes, axis=-1, dtype=None):
+    """Zeros with a one at each index along `axis`; indices outside [0, num_classes) give all
+    zeros."""
+    hot = np.asarray(unwrap(x))[..., None] == np.arange(num_classes)
+    return np.moveaxis(hot, -1, axis).astype(numpy_dtype(dtype or "float32"))

@@ -105,8 +105,8 @@ class ArrayOps:
     def take_along_axis(self, x, indices, axis):
         return tf.experimental.numpy.take_along_axis(tensor(x), tensor(indices), axis=axis)
 
-    def one_hot(self, indices, depth, dtype=None):
-        return tf.one_hot(indices, depth, dtype=tf_dtype(dtype or "float32"))
+    def one_hot(self, x, num_classes, axis=-1, dtype=None):
+        return tf.one_hot(x, num_classes, axis=axis, dtype=tf_dtype(dtype or "float32"))
 
 
 def _axes(axis) -> list:

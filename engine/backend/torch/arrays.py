@@ -123,11 +123,11 @@ class ArrayOps:
     def take_along_axis(self, x, indices, axis):
         return torch.take_along_dim(tensor(x), tensor(indices).long(), dim=axis)
 
-    def one_hot(self, indices, depth, dtype=None):
+    def one_hot(self, x, num_classes, axis=-1, dtype=None):
         # Comparing against arange leaves out-of-range indices as all-zero rows (as JAX does).
-        indices = tensor(indices)
-        classes = torch.arange(depth, device=indices.device)
-        return (indices.unsqueeze(-1) == classes).to(torch_dtype(dtype or "float32"))
+        x = tensor(x)
+        hot = x.unsqueeze(-1) == torch.arange(num_classes, device=x.device)
+        return hot.movedim(-1, axis).to(torch_dtype(dtype or "float32"))
 
 
 def _reverse_negative_steps(x, key):
