@@ -6,6 +6,14 @@ import numpy as np
 
 from engine.initializers import set_random_seed
 from engine.keras_namespaces import missing_attribute
+from engine.saving.registry import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from engine.training.data_adapters.batch import pack_x_y_sample_weight, unpack_x_y_sample_weight
 from engine.training.data_adapters.py_dataset import PyDataset
 
@@ -58,9 +66,15 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
 
 
 __all__ = [
+    "CustomObjectScope",
     "PyDataset",
+    "custom_object_scope",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
     "pack_x_y_sample_weight",
     "pad_sequences",
+    "register_keras_serializable",
     "set_random_seed",
     "to_categorical",
     "unpack_x_y_sample_weight",

@@ -49,8 +49,8 @@ def test_a_keras_name_the_engine_lacks_says_so():
     with pytest.raises(AttributeError, match=r"keras\.ops\.nn\.elu .* not implemented"):
         keras.ops.nn.elu  # noqa: B018
     with pytest.raises(MissingKerasNameError, match="docs/keras-compatibility.md"):
-        keras.layers.Conv3D  # noqa: B018
-    assert not hasattr(keras.regularizers, "L2")
+        keras.layers.ConvLSTM2D  # noqa: B018
+    assert not hasattr(keras.layers, "ConvLSTM1D")
 
 
 def test_other_unknown_names_are_plain_attribute_errors():

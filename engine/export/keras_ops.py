@@ -13,6 +13,7 @@ import inspect
 
 from engine import ops
 from engine.export.errors import ExportError
+from engine.export.program import refuse_custom_objects
 from engine.layers.op_node import Operation
 
 _SAME_NAME = (
@@ -43,7 +44,9 @@ def positional_arguments(op_name: str, args, kwargs) -> list:
 
 
 def check_translatable(model, export: str) -> None:
-    """An ExportError naming the first op node of `model` that Keras has no op for."""
+    """An ExportError naming the first op node of `model` that Keras has no op for, or the
+    first layer or activation of the user's own."""
+    refuse_custom_objects(model)
     for node in model.nodes:
         operation = node.layer
         if isinstance(operation, Operation) and operation.op_name not in KERAS_OPS:

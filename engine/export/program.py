@@ -11,6 +11,7 @@ import dataclasses
 import keyword
 import re
 
+from engine.activations import CustomActivation
 from engine.export.errors import ExportError
 from engine.layers.input_layer import InputLayer
 from engine.layers.op_node import Operation
@@ -97,6 +98,7 @@ def output_labels(layer) -> list[str]:
 def build_program(model) -> Program:
     """The model's calls in execution order, with identifiers for layers and tensors."""
     model.require_graph()
+    refuse_custom_objects(model)
     layer_names, tensor_names = Namer(), Namer()
     names = {}  # id(SymbolicTensor) -> variable name
     inputs = []
@@ -133,6 +135,30 @@ def build_program(model) -> Program:
         single_input=model._single_input,
         single_output=model._single_output,
     )
+
+
+def refuse_custom_objects(model) -> None:
+    """An ExportError naming the first layer of the user's own class, or using an activation
+    function of the user's own: exports translate the engine's layers and activations only."""
+    from engine.layers import LAYERS
+
+    for layer in model.layers:
+        if isinstance(layer, Operation):
+            continue
+        if LAYERS.get(type(layer).__name__) is not type(layer):
+            raise ExportError(
+                f"Layer {layer.name!r} is a {type(layer).__name__}, a layer class of your own: "
+                "exports translate the engine's layers only. model.save / "
+                "engine.models.load_model keep it (register the class with "
+                "@engine.saving.register_keras_serializable())."
+            )
+        for name, value in vars(layer).items():
+            if isinstance(value, CustomActivation):
+                raise ExportError(
+                    f"Layer {layer.name!r} uses {name}={str(value)!r}, a function of your own: "
+                    "exports translate the engine's activations only. model.save / "
+                    "engine.models.load_model keep it."
+                )
 
 
 def refuse_op_nodes(model, export: str) -> None:

@@ -188,14 +188,17 @@ class Choice(Argument):
 
 @dataclasses.dataclass
 class ActivationName(Argument):
-    """An activation by name (or one of engine.activations' functions); None is "linear"."""
+    """An activation by name (or one of engine.activations' functions, or a registered function
+    of the user's own); None is "linear"."""
 
     type: ClassVar[str] = "choice"
 
     def check(self, layer, value):
         try:
             return activations.check(value)
-        except LayerConfigError:
+        except LayerConfigError as error:
+            if callable(value):
+                raise LayerConfigError(f"{type(layer).__name__}: `{self.name}`: {error}") from None
             raise self.error(layer, f"must be one of {', '.join(activations.NAMES)}",
                              value) from None
 

@@ -247,6 +247,29 @@ class Model(Exportable, Trainer, Layer):
 
         return to_spec(self)
 
+    def get_config(self) -> dict:
+        """The architecture as JSON-serialisable data (the graph spec, docs/graph-spec.md);
+        `from_config` rebuilds it with fresh weights."""
+        if self.subclassed:
+            return super().get_config()
+        return self.to_spec()
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects=None):
+        """A new model from `get_config()`'s dict; layer classes of the user's own come from
+        `custom_objects` or the registry (engine.saving.register_keras_serializable)."""
+        from engine.models.spec import FORMAT, model_from_spec
+
+        if isinstance(config, dict) and config.get("format") == FORMAT:
+            return model_from_spec(config, custom_objects)
+        return cls(**config)
+
+    def to_json(self, **kwargs) -> str:
+        """get_config() as JSON text (keyword arguments go to json.dumps)."""
+        import json
+
+        return json.dumps(self.get_config(), **kwargs)
+
     def summary(self, print_fn=print):
         """Print layers, output shapes and parameter counts, as Keras's summary does."""
         from engine.models.summary import summary_text

@@ -13,6 +13,7 @@ import json
 from engine.errors import EngineError, SpecError
 from engine.layers import op_node
 from engine.layers.input_layer import InputLayer
+from engine.saving import registry
 
 FORMAT = "model-workbench.graph"
 VERSION = 2
@@ -61,7 +62,7 @@ def to_spec(model) -> dict:
         "name": model.name,
         "model_class": "Sequential" if isinstance(model, Sequential) else "Model",
         "layers": [
-            {"class": type(layer).__name__, "name": layer.name, "config": layer.get_config()}
+            {"class": class_name(layer), "name": layer.name, "config": layer.get_config()}
             for layer in model._layers
         ],
         "nodes": nodes,
@@ -73,15 +74,31 @@ def to_spec(model) -> dict:
     }
 
 
-def model_from_spec(spec):
-    """A new model (fresh weights) built from a spec dict or its JSON text."""
+def class_name(layer) -> str:
+    """How a spec names the layer's class: an engine layer by its name, one of the user's by
+    its registered name (engine.saving.register_keras_serializable), else its own name."""
+    from engine.layers import LAYERS
+
+    cls = type(layer)
+    return cls.__name__ if LAYERS.get(cls.__name__) is cls else registry.get_registered_name(cls)
+
+
+def model_from_spec(spec, custom_objects=None):
+    """A new model (fresh weights) built from a spec dict or its JSON text. Layers of the
+    user's own classes come from `custom_objects` (name -> class), an active
+    custom_object_scope or the registry; nothing else is built."""
     if isinstance(spec, (str, bytes)):
         try:
             spec = json.loads(spec)
         except ValueError as error:
             raise SpecError(f"The graph spec is not valid JSON: {error}.") from error
     _check_header(spec)
-    layers = _build_layers(_field(spec, "layers", list))
+    with registry.custom_object_scope(custom_objects):
+        return assemble(spec, _build_layers(_field(spec, "layers", list)))
+
+
+def assemble(spec, layers: dict):
+    """The model of a checked spec, from its layers (spec name -> layer) called as it says."""
     from engine.models.functional import Model
     from engine.models.sequential import Sequential
 
@@ -133,18 +150,34 @@ def _build_layers(entries) -> dict:
         class_name = _field(entry, "class", str, "each layer entry")
         name = _field(entry, "name", str, "each layer entry")
         config = _field(entry, "config", dict, f"layer {name!r}")
-        if class_name not in LAYERS:
-            raise SpecError(
-                f"Layer {name!r} has class {class_name!r}, which is not an engine layer. "
-                f"Known classes: {', '.join(sorted(LAYERS))}."
-            )
         if name in layers:
             raise SpecError(f"Two layers are named {name!r}; layer names must be unique.")
+        if class_name in LAYERS:
+            cls, config = LAYERS[class_name], {**config, "name": name}
+        else:
+            cls = _custom_layer_class(name, class_name)
         try:
-            layers[name] = LAYERS[class_name].from_config({**config, "name": name})
+            layers[name] = cls.from_config(config)
         except (TypeError, ValueError) as error:
             raise SpecError(f"Layer {name!r} ({class_name}) has a bad config: {error}") from error
     return layers
+
+
+def _custom_layer_class(name, class_name):
+    """The user's layer class that a spec names, from custom objects or the registry."""
+    from engine.layers import LAYERS
+    from engine.layers.layer import Layer
+
+    cls = registry.get_registered_object(class_name)
+    if not (isinstance(cls, type) and issubclass(cls, Layer)):
+        raise SpecError(
+            f"Layer {name!r} has class {class_name!r}, which is not an engine layer nor a "
+            "layer class of your own known here: pass custom_objects={"
+            f"{class_name!r}: TheClass}} or register the class with "
+            "@engine.saving.register_keras_serializable(). Engine layers: "
+            f"{', '.join(sorted(LAYERS))}."
+        )
+    return cls
 
 
 def _connect(nodes, layers) -> dict:
@@ -178,6 +211,13 @@ def _connect(nodes, layers) -> dict:
             raise SpecError(f"Node {node_id!r} cannot be connected: {error}") from error
         tensors[node_id] = result if isinstance(result, list) else [result]
     return tensors
+
+
+def _argument(tensors, value, where):
+    """A node's tensor argument from its reference, or its list of references."""
+    if isinstance(value, list):
+        return [_lookup(tensors, ref, where) for ref in value]
+    return _lookup(tensors, value, where)
 
 
 def _call_op(entry, node_id, tensors):

@@ -1,8 +1,8 @@
 """load_model: a model file back to a model (compiled, with its optimizer state), or one error.
 
-Nothing named in the file is imported or run: layers come only from engine.layers.LAYERS (via
-model_from_spec), the optimizer, schedules, losses and metrics only from the engine's own
-registries. The file is read and checked whole before the new model takes any value, so a bad
+Nothing named in the file is imported or run: layers come only from engine.layers.LAYERS or
+the user's own classes registered or passed in this process (via model_from_spec); the
+optimizer, schedules, losses and metrics only from the engine's own registries. The file is read and checked whole before the new model takes any value, so a bad
 file raises ModelFileError and leaves nothing half-loaded.
 """
 
@@ -15,18 +15,20 @@ from engine.saving.format import GROUPS, ModelFileError
 from engine.saving.state import variable_groups
 
 
-def load_model(path):
-    """The model saved at `path`, on the current backend; ModelFileError for a bad file."""
+def load_model(path, custom_objects=None):
+    """The model saved at `path`, on the current backend; ModelFileError for a bad file.
+    Layers and activations of the user's own come from `custom_objects` (name -> class or
+    function) or engine.saving's registry, as in Keras."""
     try:
         with open_archive(path) as archive:
-            return _restore(archive)
+            return _restore(archive, custom_objects)
     except ModelFileError as error:
         raise ModelFileError(f"Cannot load {os.fspath(path)!r}: {error}") from error.__cause__
 
 
-def _restore(archive):
+def _restore(archive, custom_objects):
     manifest = archive.manifest
-    model = _build(manifest["spec"])
+    model = _build(manifest["spec"], custom_objects)
     compile_config = manifest["compile_config"]
     if compile_config is not None:
         _compile(model, compile_config)
@@ -42,11 +44,11 @@ def _restore(archive):
     return model
 
 
-def _build(spec):
+def _build(spec, custom_objects):
     from engine.models.spec import model_from_spec
 
     try:
-        return model_from_spec(spec)
+        return model_from_spec(spec, custom_objects)
     except Exception as error:  # a hostile config may fail in any layer's constructor
         raise ModelFileError(f"its graph spec cannot be built: {_sentence(error)}") from error
 
