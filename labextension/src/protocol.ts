@@ -396,21 +396,9 @@ export const checkGraph: Check<GraphState> = object({
 });
 
 export type ArgumentType = 'int' | 'float' | 'bool' | 'string' | 'choice' | 'shape' | 'int_list' | 'int_or_int_list';
-/** Palette categories, in the order the palette shows them. */
-export const CATEGORY_ORDER = [
-  'input',
-  'core',
-  'activation',
-  'convolution',
-  'pooling',
-  'reshaping',
-  'normalization',
-  'regularization',
-  'merging',
-  'recurrent',
-  'attention'
-] as const;
-export type LayerCategory = (typeof CATEGORY_ORDER)[number];
+/** A palette category ("core", "convolution"...): the kernel declares them and their order
+ * (engine/layers/declaration.py: CATEGORIES), and sends the palette in that order. */
+export type LayerCategory = string;
 
 export interface ArgumentSpec {
   name: string;
@@ -451,7 +439,7 @@ export const checkArgumentSpec: Check<ArgumentSpec> = object({
 export const checkPalette: Check<PaletteEntry[]> = array(
   object({
     class: str,
-    category: literal(...CATEGORY_ORDER),
+    category: str,
     doc: str,
     args: array(object({ name: str, kind: literal('single', 'list'), optional: bool })),
     arguments: array(checkArgumentSpec)

@@ -12,7 +12,7 @@ import {
   READABLE_TEXT_PX,
   toScreen
 } from '../src/graph/geometry';
-import { EditorState, GraphEditorModel, keyCommand } from '../src/graph/model';
+import { EditorState, GraphEditorModel, groupPalette, keyCommand } from '../src/graph/model';
 import {
   checkDiagnostics,
   checkGraph,
@@ -167,6 +167,16 @@ describe('GraphEditorModel', () => {
       expect(groups[0]).toMatchObject({ category: 'input' });
       expect(groups[0].entries.map(e => e.class)).toEqual(['InputLayer']);
       expect(groups.flatMap(g => g.entries)).toHaveLength(model.state.palette.length);
+    });
+
+    it('shows categories in the order the kernel sends them, a new one included', () => {
+      const entry = (cls: string, category: string) => ({ class: cls, category, doc: '', args: [], arguments: [] });
+      const palette = [entry('Rescaling', 'preprocessing'), entry('Dense', 'core'), entry('Resizing', 'preprocessing')];
+      expect(groupPalette(palette).map(g => [g.category, g.open, g.entries.map(e => e.class)])).toEqual([
+        ['preprocessing', true, ['Rescaling', 'Resizing']],
+        ['core', true, ['Dense']]
+      ]);
+      expect(groupPalette(palette, new Set(['core'])).map(g => g.open)).toEqual([false, true]);
     });
 
     it('summarises the graph', () => {

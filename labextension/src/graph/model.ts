@@ -21,7 +21,6 @@ import type {
   Ref
 } from '../protocol';
 import { formatParams, formatShapes } from '../format';
-import { CATEGORY_ORDER } from '../protocol';
 import { Signal } from '../signal';
 import type { Problem } from '../widget';
 import { formatArgument, parseArgument } from './arguments';
@@ -161,23 +160,26 @@ export function keyCommand(input: KeyInput): Command | null {
 }
 
 /**
- * Palette entries by category, in CATEGORY_ORDER; empty categories left out; `open` ones
- * unfolded. With a search, only the layers whose name (or first doc line) has it, every
- * category that has one unfolded.
+ * Palette entries by category, in the order the kernel sends them; empty categories left out;
+ * `open` ones unfolded (all of them without `open`). With a search, only the layers whose name
+ * (or first doc line) has it, every category that has one unfolded.
  */
 export function groupPalette(
   palette: readonly PaletteEntry[],
-  open: ReadonlySet<LayerCategory> = new Set(CATEGORY_ORDER),
+  open: ReadonlySet<LayerCategory> | null = null,
   search = ''
 ): PaletteGroup[] {
   const wanted = search.trim().toLowerCase();
   const matches = (entry: PaletteEntry) =>
     entry.class.toLowerCase().includes(wanted) || entry.doc.toLowerCase().includes(wanted);
-  return CATEGORY_ORDER.map(category => ({
-    category,
-    entries: palette.filter(entry => entry.category === category && matches(entry)),
-    open: wanted !== '' || open.has(category)
-  })).filter(group => group.entries.length > 0);
+  const categories = [...new Set(palette.map(entry => entry.category))];
+  return categories
+    .map(category => ({
+      category,
+      entries: palette.filter(entry => entry.category === category && matches(entry)),
+      open: wanted !== '' || open === null || open.has(category)
+    }))
+    .filter(group => group.entries.length > 0);
 }
 
 /** The categories open when an editor opens: what a first model needs. */
