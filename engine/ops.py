@@ -21,11 +21,11 @@ from engine.variables import Variable
 _PASS_THROUGH = {"scan", "value_and_grad", "jit"}
 
 
-def _read(value):
+def read(value):
     if isinstance(value, Variable):
         return value.value
     if isinstance(value, (list, tuple)) and _holds_variables(value):
-        return type(value)(_read(v) for v in value)
+        return type(value)(read(v) for v in value)
     return value
 
 
@@ -54,7 +54,7 @@ def _record(name, args, kwargs):
     return op_node.record(name, args, kwargs)
 
 
-def _graph_aware(function):
+def graph_aware(function):
     """An op composed here that, given symbolic tensors, is recorded as one graph node."""
 
     @_functools.wraps(function)
@@ -81,11 +81,11 @@ def _make_op(name):
             if _holds_variables(args):
                 if is_symbolic([args, kwargs]):
                     return _record(name, args, kwargs)
-                args = [_read(a) for a in args]
+                args = [read(a) for a in args]
             if kwargs and _holds_variables(kwargs.values()):
                 if is_symbolic([args, kwargs]):
                     return _record(name, args, kwargs)
-                kwargs = {k: _read(v) for k, v in kwargs.items()}
+                kwargs = {k: read(v) for k, v in kwargs.items()}
             return getattr(active(), name)(*args, **kwargs)
 
     op.__name__ = op.__qualname__ = name
@@ -103,26 +103,26 @@ for _name in _CONTRACT_OPS:
     globals()[_name] = _make_op(_name)
 
 
-@_graph_aware
+@graph_aware
 def var(x, axis=None, keepdims=False):
     """Population variance (divides by N), as Keras computes it."""
     return moments(x, axis, keepdims)[1]
 
 
-@_graph_aware
+@graph_aware
 def moments(x, axis, keepdims=False):
     """(mean, variance) over `axis`; the mean is taken once and serves both."""
-    b, x = active(), _read(x)
+    b, x = active(), read(x)
     mean = b.mean(x, axis=axis, keepdims=True)
     variance = b.mean(b.square(b.subtract(x, mean)), axis=axis, keepdims=keepdims)
     return (mean if keepdims else b.reshape(mean, b.shape(variance))), variance
 
 
-@_graph_aware
+@graph_aware
 def normalize_by_moments(x, mean, variance, epsilon, scale=None, offset=None):
     """(x - mean) / sqrt(variance + epsilon) * scale + offset, as batch and layer norm use."""
     b = active()
-    x, mean, variance, scale, offset = (_read(v) for v in (x, mean, variance, scale, offset))
+    x, mean, variance, scale, offset = (read(v) for v in (x, mean, variance, scale, offset))
     inverse = b.divide(1.0, b.sqrt(b.add(variance, epsilon)))
     if scale is not None:
         inverse = b.multiply(inverse, scale)
@@ -130,24 +130,24 @@ def normalize_by_moments(x, mean, variance, epsilon, scale=None, offset=None):
     return b.add(out, offset) if offset is not None else out
 
 
-@_graph_aware
+@graph_aware
 def true_divide(x1, x2):
     """x1 / x2: Keras's name for divide, and the op of Python's `/` on symbolic tensors."""
-    return active().divide(_read(x1), _read(x2))
+    return active().divide(read(x1), read(x2))
 
 
-@_graph_aware
+@graph_aware
 def floor_divide(x1, x2):
     """floor(x1 / x2), as Keras's floor_divide and Python's `//` (on floats)."""
     b = active()
-    return b.floor(b.divide(_read(x1), _read(x2)))
+    return b.floor(b.divide(read(x1), read(x2)))
 
 
-@_graph_aware
+@graph_aware
 def mod(x1, x2):
     """x1 - floor(x1 / x2) * x2: the remainder with the sign of x2, as Keras's mod and `%`."""
     b = active()
-    x1, x2 = _read(x1), _read(x2)
+    x1, x2 = read(x1), read(x2)
     return b.subtract(x1, b.multiply(b.floor(b.divide(x1, x2)), x2))
 
 
@@ -158,9 +158,13 @@ _KERAS_ALIASES = {
 for _alias, _name in _KERAS_ALIASES.items():
     globals()[_alias] = globals()[_name]
 
+from engine.composed_ops import COMPOSED as _COMPOSED  # noqa: E402 (they compose the above)
+
+globals().update(_COMPOSED)
+
 __all__ = [
     *_CONTRACT_OPS, "var", "moments", "normalize_by_moments", "true_divide", "floor_divide", "mod",
-    *_KERAS_ALIASES,
+    *_KERAS_ALIASES, *_COMPOSED,
 ]
 
 globals().update(op_groups(_sys.modules[__name__]))  # nn, numpy, linalg, image, core

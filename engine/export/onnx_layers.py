@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import types
+from engine.export import activation_code
 
 from engine.export.errors import ExportError
 from engine.export.program import named_weights, same_padding
@@ -23,24 +24,7 @@ _RECURRENT_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu",
 
 def activation(b, name, x, hint):
     """The engine activation `name` of tensor x."""
-    simple = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid", "softplus": "Softplus"}
-    if name == "linear":
-        return x
-    if name in simple:
-        return b.op(simple[name], [x], hint)
-    if name == "leaky_relu":
-        return b.op("LeakyRelu", [x], hint, alpha=0.2)
-    if name == "softmax":
-        return b.op("Softmax", [x], hint, axis=-1)
-    if name in ("silu", "swish"):
-        return b.op("Mul", [x, b.op("Sigmoid", [x], f"{hint}/sigmoid")], hint)
-    if name == "gelu":  # exact: x * (1 + erf(x / sqrt(2))) / 2
-        erf = b.op("Erf", [b.op("Mul", [x, b.constant("inv_sqrt2", 1 / math.sqrt(2))],
-                                f"{hint}/scaled")], f"{hint}/erf")
-        half = b.op("Mul", [x, b.constant("half", 0.5)], f"{hint}/half")
-        return b.op("Mul", [half, b.op("Add", [erf, b.constant("one", 1.0)], f"{hint}/one_plus")],
-                    hint)
-    raise ExportError(f"Activation {name!r} has no ONNX translation yet.")
+    return activation_code.to_onnx(b, name, x, hint)
 
 
 def _affine(b, x, kernel, bias, hint):

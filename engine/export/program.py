@@ -12,12 +12,13 @@ import keyword
 import re
 
 from engine.activations import CustomActivation
+from engine.export import activation_code
 from engine.export.errors import ExportError
 from engine.layers.input_layer import InputLayer
 from engine.layers.op_node import Operation
 
 # Names the generated code uses for itself: modules, helpers, arguments.
-RESERVED = frozenset({
+RESERVED = activation_code.HELPER_NAMES | frozenset({
     "self", "params", "p", "key", "keys", "weights", "inputs", "outputs", "initial", "math",
     "ops",
     "np", "jax", "jnp", "tf", "torch", "nn", "F", "keras", "layers", "engine", "init", "apply",

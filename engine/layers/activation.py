@@ -17,7 +17,13 @@ class Activation(Layer):
         return activations.apply(self.activation, inputs)
 
     def compute_output_shape(self, input_shape):
-        return input_shape
+        if self.activation != "glu":
+            return input_shape
+        size = input_shape[-1]
+        if size is not None and size % 2:
+            raise self.shape_error("glu splits the last axis in two halves, which needs an even "
+                                   "size.", input_shape)
+        return (*input_shape[:-1], None if size is None else size // 2)
 
 
 # ---------------------------------------------------------------------------------- exports

@@ -2,8 +2,9 @@
 
 Nothing named in the file is imported or run: layers come only from engine.layers.LAYERS or
 the user's own classes registered or passed in this process (via model_from_spec); the
-optimizer, schedules, losses and metrics only from the engine's own registries. The file is read and checked whole before the new model takes any value, so a bad
-file raises ModelFileError and leaves nothing half-loaded.
+optimizer, schedules, losses and metrics only from the engine's own registries. The file is
+read and checked whole before the new model takes any value, so a bad file raises
+ModelFileError and leaves nothing half-loaded.
 """
 
 from __future__ import annotations

@@ -119,8 +119,8 @@ def embedding():
 
 def activation():
     i = L.Input((6,))
-    names = ("relu", "leaky_relu", "gelu", "silu", "tanh", "softplus", "sigmoid", "softmax")
-    outputs = [L.Activation(name)(i) for name in names]
+    outputs = [L.Activation(name)(i) for name in engine.activations.NAMES]
+    outputs.append(L.Dense(4, activation="mish")(L.Dense(6, activation="sparsemax")(i)))
     return engine.Model(i, outputs), _floats(6)
 
 
@@ -192,6 +192,7 @@ def recurrent_gelu():
 
 
 def variable_length():
+    """Every activation, by name, as a layer and inside another layer."""
     i = L.Input((None, 3))
     x = L.Conv1D(4, 3, strides=2, padding="same")(i)
     return engine.Model(i, L.LSTM(2)(x)), _floats(7, 3)

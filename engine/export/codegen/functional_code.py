@@ -85,11 +85,11 @@ def calls(program: Program, dialect: Dialect, depth: int) -> tuple[list[str], li
             )
         statements = translate(step, code)
         lines += statements
-        helpers += _helpers_called("\n".join(statements), dialect.helpers)
+        helpers += helpers_called("\n".join(statements), dialect.helpers)
     return lines, list(dict.fromkeys(helpers))
 
 
-def _helpers_called(text: str, helpers: dict) -> list[str]:
+def helpers_called(text: str, helpers: dict) -> list[str]:
     """The helpers `text` calls, in the order of their first call, each after the helpers it
     calls itself (so a helper's source is written before its first use)."""
     calls = []
@@ -99,7 +99,7 @@ def _helpers_called(text: str, helpers: dict) -> list[str]:
             calls.append((found.start(), name))
     ordered = []
     for _, name in sorted(calls):
-        ordered += [*_helpers_called("\n".join(helpers[name][1:]), helpers), name]
+        ordered += [*helpers_called("\n".join(helpers[name][1:]), helpers), name]
     return ordered
 
 

@@ -6,24 +6,14 @@ values through, BatchNormalization uses its moving statistics.
 
 from __future__ import annotations
 
+from engine.export import activation_code
 from engine.export.codegen import functional_code, source
 from engine.export.codegen.functional_code import Dialect, forget_bias_split, initializer_of
 from engine.export.program import Program
 
 DIALECT = Dialect(
     framework="JAX",
-    activations={
-        "linear": "{}",
-        "relu": "jax.nn.relu({})",
-        "leaky_relu": "jax.nn.leaky_relu({}, negative_slope=0.2)",
-        "gelu": "jax.nn.gelu({}, approximate=False)",
-        "silu": "jax.nn.silu({})",
-        "swish": "jax.nn.silu({})",
-        "tanh": "jnp.tanh({})",
-        "sigmoid": "jax.nn.sigmoid({})",
-        "softmax": "jax.nn.softmax({}, axis=-1)",
-        "softplus": "jax.nn.softplus({})",
-    },
+    activations=activation_code.JAX,
     templates={
         "max_pool": "apply_max_pooling({x}, {window}, {strides}, {padding})",
         "average_pool": "apply_average_pooling({x}, {window}, {strides}, {padding})",
@@ -41,6 +31,7 @@ DIALECT = Dialect(
         "softmax": "jax.nn.softmax({x}, axis={axis})",
     },
     helpers={
+        **activation_code.JAX_HELPERS,
         "upsample_bilinear": [
             "def upsample_bilinear(x, rows, columns):",
             '    """Channels-last x resized by whole factors, between pixel centres."""',

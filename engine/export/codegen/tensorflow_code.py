@@ -6,6 +6,7 @@ inference: Dropout passes values through, BatchNormalization uses its moving sta
 
 from __future__ import annotations
 
+from engine.export import activation_code
 from engine.export.codegen import functional_code, jax_code, source
 from engine.export.codegen.functional_code import Dialect, forget_bias_split, initializer_of
 from engine.export.program import Program
@@ -33,18 +34,7 @@ _SPELLING = {
 
 DIALECT = Dialect(
     framework="TensorFlow",
-    activations={
-        "linear": "{}",
-        "relu": "tf.nn.relu({})",
-        "leaky_relu": "tf.nn.leaky_relu({}, alpha=0.2)",
-        "gelu": "tf.nn.gelu({}, approximate=False)",
-        "silu": "tf.nn.silu({})",
-        "swish": "tf.nn.silu({})",
-        "tanh": "tf.tanh({})",
-        "sigmoid": "tf.sigmoid({})",
-        "softmax": "tf.nn.softmax({}, axis=-1)",
-        "softplus": "tf.nn.softplus({})",
-    },
+    activations=activation_code.TENSORFLOW,
     templates={
         "max_pool": "tf.nn.max_pool2d({x}, {window}, {strides}, {padding})",
         "average_pool": "tf.nn.avg_pool2d({x}, {window}, {strides}, {padding})",
@@ -62,6 +52,7 @@ DIALECT = Dialect(
         "softmax": "apply_softmax({x}, {axis})",
     },
     helpers={
+        **activation_code.TENSORFLOW_HELPERS,
         "upsample_bilinear": [
             "def upsample_bilinear(x, rows, columns):",
             '    """Channels-last x resized by whole factors, between pixel centres."""',
