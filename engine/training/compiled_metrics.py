@@ -8,15 +8,18 @@ of their results. Custom train steps written for Keras (the JAX guide's loop ove
 
 from __future__ import annotations
 
+import numpy as np
+
 from engine.metrics import Metric
 
 
 class CompiledMetrics(Metric):
-    """The compiled metrics as one: updated together on the first output, results by name.
-    As in Keras, sample weights (and class weights) count only in the `weighted` metrics,
-    which are named "weighted_<name>" where a plain metric has their name."""
+    """The compiled metrics as one: each updated on its output (`outputs`, one per metric:
+    an output's index, or None for the first), results by name. As in Keras, sample weights
+    (and class weights) count only in the `weighted` metrics, which are named
+    "weighted_<name>" where a plain metric has their name."""
 
-    def __init__(self, metrics, weighted=()):
+    def __init__(self, metrics, weighted=(), outputs=None):
         # not Metric.__init__: the container owns no Variables of its own
         self.name = "compile_metrics"
         plain = {metric.name for metric in metrics}
@@ -25,17 +28,30 @@ class CompiledMetrics(Metric):
                 metric.name = f"weighted_{metric.name}"
         self.metrics = [*metrics, *weighted]
         self.weighted = [False] * len(metrics) + [True] * len(weighted)
+        self.outputs = [index or 0 for index in outputs or [None] * len(self.metrics)]
+        self.variables = [v for metric in self.metrics for v in metric.variables]
+
+    def build_state(self, y_true) -> None:
+        """Let each compiled metric make the Variables that follow the shape of its output's
+        targets, before a compiled step reads them."""
+        if isinstance(y_true, dict):
+            y_true = list(y_true.values())
+        for metric, index in zip(self.metrics, self.outputs):
+            targets = y_true[index] if isinstance(y_true, (list, tuple)) else y_true
+            metric.build_state(tuple(np.shape(targets)))
         self.variables = [v for metric in self.metrics for v in metric.variables]
 
     def stateless_update(self, state, y_true, y_pred, sample_weight=None):
-        """Every compiled metric updated with the first output (the engine's rule for
-        models with several outputs) and its target."""
-        if isinstance(y_pred, (list, tuple)):
-            y_true, y_pred = y_true[0], y_pred[0]
+        """Every compiled metric updated with its output and that output's targets."""
+        several = isinstance(y_pred, (list, tuple))
         new_state = []
-        for metric, weighted, part in zip(self.metrics, self.weighted, self._split(state)):
+        for metric, weighted, index, part in zip(self.metrics, self.weighted, self.outputs,
+                                                 self._split(state)):
             weights = sample_weight if weighted else None
-            new_state.extend(metric.stateless_update(part, y_true, y_pred, weights))
+            if several and isinstance(weights, (list, tuple)):
+                weights = weights[index]
+            targets, outputs = (y_true[index], y_pred[index]) if several else (y_true, y_pred)
+            new_state.extend(metric.stateless_update(part, targets, outputs, weights))
         return new_state
 
     def stateless_result(self, state) -> dict:

@@ -1,8 +1,7 @@
-"""Metrics with Keras 3's names and numbers, and Keras 3's Metric base for your own.
+"""Keras 3's Metric base for your own and the engine's, and the means every simple metric is.
 
 A metric's state is a list of arrays, one per Variable in `metric.variables` (made by
-`add_variable`; every metric here keeps a weighted `total` and a `count`). A compiled training
-step threads that state through the pure functions
+`add_variable`). A compiled training step threads that state through the pure functions
 
     state = metric.stateless_update(state, y_true, y_pred, sample_weight)
     value = metric.stateless_result(state)
@@ -19,9 +18,9 @@ from __future__ import annotations
 
 import functools
 
-from engine import losses, naming, ops, tree
+from engine import naming, ops, tree
 from engine.errors import EngineError
-from engine.keras_namespaces import missing_attribute
+from engine.layers import masks
 from engine.losses import match_rank
 from engine.variables import Variable, standardize_dtype, state_scope
 
@@ -69,6 +68,11 @@ class Metric:
     def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None):
         """Keras's older name for `add_variable`."""
         return self.add_variable(shape, initializer or "zeros", dtype=dtype, name=name)
+
+    def build_state(self, y_true_shape) -> None:
+        """Make the Variables whose shapes follow the targets' (a metric of one value per
+        class: F1Score, R2Score, ...), before a compiled step reads them; the trainer calls it
+        with the shape of the first batch's y. Most metrics have theirs from __init__."""
 
     # ------------------------------------------------------------------- stateful API
     def update_state(self, *args, **kwargs):
@@ -136,7 +140,7 @@ class Metric:
             )
 
     def get_config(self) -> dict:
-        return {"name": self.name}
+        return {"name": self.name, "dtype": self.dtype}
 
     @classmethod
     def from_config(cls, config: dict):
@@ -158,8 +162,8 @@ def _reading_variables(result):
 class Mean(Metric):
     """The weighted mean of every value seen: total / count (0 before any)."""
 
-    def __init__(self, name="mean"):
-        super().__init__(name=name)
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(dtype=dtype, name=name)
         self.total = self.add_variable((), "zeros", name="total")
         self.count = self.add_variable((), "zeros", name="count")
 
@@ -186,184 +190,82 @@ class Mean(Metric):
         return ops.where(empty, ops.zeros((), "float32"), mean)
 
 
-def _per_sample(values, sample_weight):
+class Sum(Metric):
+    """The weighted sum of every value seen."""
+
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(dtype=dtype, name=name)
+        self.total = self.add_variable((), "zeros", name="total")
+
+    def stateless_update(self, state, values, sample_weight=None):
+        values, _ = _per_sample(values, sample_weight, ops.sum)
+        return [ops.add(state[0], ops.sum(values))]
+
+    def stateless_result(self, state):
+        return state[0]
+
+
+def _per_sample(values, sample_weight, reduce=ops.mean):
     """Keras's reduce_to_samplewise_values: one weighted value (and weight) per sample.
 
-    Axes of `values` beyond the weights' rank are averaged; the weights, broadcast to the
-    values, are then averaged over their axes after the first, as the values are.
+    Axes of `values` beyond the weights' rank are averaged (or reduced by `reduce`: Sum sums);
+    the weights, broadcast to the values, are then reduced over their axes after the first,
+    as the values are.
     """
     values = ops.cast(ops.convert(values), "float32")
     if sample_weight is not None:
         values, sample_weight = match_rank(values, ops.convert(sample_weight, "float32"))
         weight_rank, value_rank = len(ops.shape(sample_weight)), len(ops.shape(values))
         if value_rank > weight_rank:
-            values = ops.mean(values, axis=tuple(range(weight_rank, value_rank)))
+            values = reduce(values, axis=tuple(range(weight_rank, value_rank)))
         sample_weight = ops.broadcast_to(sample_weight, ops.shape(values))
         values = ops.multiply(values, sample_weight)
         if weight_rank > 1:
-            sample_weight = ops.mean(sample_weight, axis=tuple(range(1, weight_rank)))
+            sample_weight = reduce(sample_weight, axis=tuple(range(1, weight_rank)))
     if len(ops.shape(values)) > 1:
-        values = ops.mean(values, axis=tuple(range(1, len(ops.shape(values)))))
+        values = reduce(values, axis=tuple(range(1, len(ops.shape(values)))))
     return values, sample_weight
 
 
 class SampleMean(Mean):
-    """The weighted mean of `values(y_true, y_pred)`, a function giving one value per sample."""
+    """The weighted mean of `values(y_true, y_pred)`, a function giving one value per sample
+    (Keras's MeanMetricWrapper; subclasses name their function by overriding `values`)."""
 
     def values(self, y_true, y_pred):
         raise NotImplementedError
 
     def stateless_update(self, state, y_true, y_pred, sample_weight=None):
-        return super().stateless_update(state, self.values(y_true, y_pred), sample_weight)
+        weights = _masked_weights(sample_weight, masks.get_keras_mask(y_pred))
+        return super().stateless_update(state, self.values(y_true, y_pred), weights)
 
 
-class MeanSquaredError(SampleMean):
-    def __init__(self, name="mean_squared_error"):
-        super().__init__(name)
-
-    def values(self, y_true, y_pred):
-        return losses.mean_squared_error(y_true, y_pred)
-
-
-class MeanAbsoluteError(SampleMean):
-    def __init__(self, name="mean_absolute_error"):
-        super().__init__(name)
-
-    def values(self, y_true, y_pred):
-        return losses.mean_absolute_error(y_true, y_pred)
-
-
-class Accuracy(SampleMean):
-    """How often y_pred equals y_true exactly."""
-
-    def __init__(self, name="accuracy"):
-        super().__init__(name)
-
-    def values(self, y_true, y_pred):
-        y_true, y_pred = losses.paired(type(self).__name__, y_true, y_pred)
-        return _as_float(ops.equal(y_true, y_pred))
-
-
-class BinaryAccuracy(SampleMean):
-    """How often (y_pred > threshold) equals the 0/1 label y_true."""
-
-    def __init__(self, name="binary_accuracy", threshold=0.5):
-        super().__init__(name)
-        self.threshold = threshold
-
-    def values(self, y_true, y_pred):
-        y_true, y_pred = losses.paired(type(self).__name__, y_true, y_pred)
-        predicted = ops.cast(ops.greater(y_pred, self.threshold), ops.dtype(y_true))
-        return _as_float(ops.equal(y_true, predicted))
-
-    def get_config(self):
-        return {**super().get_config(), "threshold": self.threshold}
-
-
-class CategoricalAccuracy(SampleMean):
-    """How often argmax(y_pred) is the class of the one-hot y_true."""
-
-    def __init__(self, name="categorical_accuracy"):
-        super().__init__(name)
-
-    def values(self, y_true, y_pred):
-        y_true, y_pred = losses.one_hot_targets(
-            type(self).__name__, y_true, y_pred, "SparseCategoricalAccuracy")
-        return _as_float(ops.equal(ops.argmax(y_true, axis=-1), ops.argmax(y_pred, axis=-1)))
-
-
-class SparseCategoricalAccuracy(SampleMean):
-    """How often argmax(y_pred) is the integer class label y_true."""
-
-    def __init__(self, name="sparse_categorical_accuracy"):
-        super().__init__(name)
-
-    def values(self, y_true, y_pred):
-        labels, y_pred = losses.class_labels(
-            type(self).__name__, y_true, y_pred, "CategoricalAccuracy")
-        predicted = ops.cast(ops.argmax(y_pred, axis=-1), "float32")
-        return _as_float(ops.equal(ops.cast(labels, "float32"), predicted))
+def _masked_weights(sample_weight, mask):
+    """The sample weights times y_pred's mask (Keras's): padding a layer masked counts 0."""
+    if mask is None:
+        return sample_weight
+    mask = ops.cast(mask, "float32")
+    if sample_weight is None:
+        return mask
+    mask, sample_weight = match_rank(mask, ops.convert(sample_weight, "float32"))
+    return ops.multiply(sample_weight, mask)
 
 
 class MeanMetricWrapper(SampleMean):
-    """A function fn(y_true, y_pred) -> per-sample values, averaged like a metric."""
+    """A function fn(y_true, y_pred, **kwargs) -> per-sample values, averaged like a metric
+    (Keras's signature: the keyword arguments are passed to `fn` on every update)."""
 
-    def __init__(self, fn, name=None):
-        super().__init__(name or getattr(fn, "__name__", type(fn).__name__))
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        super().__init__(name or getattr(fn, "__name__", type(fn).__name__), dtype)
         self.fn = fn
+        self.fn_kwargs = kwargs
 
     def values(self, y_true, y_pred):
-        return self.fn(y_true, y_pred)
+        return self.fn(y_true, y_pred, **self.fn_kwargs)
 
     def get_config(self):
+        if type(self) is not MeanMetricWrapper:
+            return {**super().get_config(), **self.fn_kwargs}
         raise MetricConfigError(
             f"The metric {self.name!r} is a plain function and has no config. Keep the "
             "function in your code and pass it again, or subclass engine.metrics.Metric."
         )
-
-
-def _as_float(matches):
-    return ops.cast(matches, "float32")
-
-
-# ------------------------------------------------------------------------------- lookup
-_CLASSES = (Mean, MeanSquaredError, MeanAbsoluteError, Accuracy, BinaryAccuracy,
-            CategoricalAccuracy, SparseCategoricalAccuracy)
-_NAMES = {
-    **{cls.__name__: cls for cls in _CLASSES},
-    "mean": Mean,
-    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError, "MSE": MeanSquaredError,
-    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
-    "MAE": MeanAbsoluteError,
-    "binary_accuracy": BinaryAccuracy,
-    "categorical_accuracy": CategoricalAccuracy,
-    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
-}
-# What "accuracy" means for each crossentropy loss, as Keras's compile resolves it.
-_ACCURACY_FOR_LOSS = {
-    losses.BinaryCrossentropy: BinaryAccuracy,
-    losses.CategoricalCrossentropy: CategoricalAccuracy,
-    losses.SparseCategoricalCrossentropy: SparseCategoricalAccuracy,
-}
-NAMES = ("accuracy", "acc", *_NAMES)
-
-
-def get(identifier, loss=None) -> Metric:
-    """A Metric from a name, a Metric instance or class, a {"class_name", "config"} dict or a
-    function fn(y_true, y_pred) -> per-sample values. A name becomes the metric's name.
-
-    "accuracy" (or "acc") is the accuracy that fits `loss` (a loss identifier, as
-    losses.get takes it): binary, categorical or sparse categorical.
-    """
-    if isinstance(identifier, Metric):
-        return identifier
-    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
-        return _accuracy_for(loss)(name=identifier)
-    if isinstance(identifier, str) and identifier in _NAMES:
-        return _NAMES[identifier](name=identifier)
-    if isinstance(identifier, dict) and identifier.get("class_name") in _NAMES:
-        return _NAMES[identifier["class_name"]].from_config(identifier.get("config", {}))
-    if isinstance(identifier, type) and issubclass(identifier, Metric):
-        return identifier()
-    if callable(identifier) and not isinstance(identifier, type):
-        return MeanMetricWrapper(identifier)
-    raise MetricConfigError(
-        f"Unknown metric {identifier!r}. Choose one of: {', '.join(NAMES)}; or pass a Metric, "
-        "or a function f(y_true, y_pred) that returns one value per sample."
-    )
-
-
-def _accuracy_for(loss):
-    resolved = losses.get(loss) if loss is not None else None
-    for loss_class, accuracy in _ACCURACY_FOR_LOSS.items():
-        if isinstance(resolved, loss_class):
-            return accuracy
-    raise MetricConfigError(
-        f'"accuracy" is ambiguous with the loss {loss!r}: it is resolved only for the '
-        "crossentropy losses. Pass the accuracy you mean: BinaryAccuracy() for 0/1 labels, "
-        "CategoricalAccuracy() for one-hot targets, SparseCategoricalAccuracy() for integer "
-        "class labels (or Accuracy() for exact equality)."
-    )
-
-
-__getattr__ = missing_attribute(__name__)
