@@ -10,14 +10,25 @@ from __future__ import annotations
 
 from engine.keras_namespaces import missing_attribute
 from engine.optimizers import schedules
+from engine.optimizers.adadelta import Adadelta
+from engine.optimizers.adafactor import Adafactor
 from engine.optimizers.adagrad import Adagrad
 from engine.optimizers.adam import Adam
+from engine.optimizers.adamax import Adamax
 from engine.optimizers.adamw import AdamW
 from engine.optimizers.base import Optimizer, OptimizerConfigError
+from engine.optimizers.ftrl import Ftrl
+from engine.optimizers.lamb import Lamb
+from engine.optimizers.lion import Lion
+from engine.optimizers.nadam import Nadam
 from engine.optimizers.rmsprop import RMSprop
 from engine.optimizers.sgd import SGD
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
+OPTIMIZERS = {
+    cls.__name__.lower(): cls
+    for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adafactor, Adamax, Ftrl, Lamb,
+                Lion, Nadam)
+}
 
 
 def get(identifier) -> Optimizer:
@@ -44,9 +55,16 @@ def serialize(optimizer: Optimizer) -> dict:
 __all__ = [
     "OPTIMIZERS",
     "SGD",
+    "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
+    "Ftrl",
+    "Lamb",
+    "Lion",
+    "Nadam",
     "Optimizer",
     "OptimizerConfigError",
     "RMSprop",

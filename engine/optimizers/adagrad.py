@@ -11,12 +11,9 @@ class Adagrad(Optimizer):
 
     def __init__(
         self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7,
-        weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None,
+        **common,
     ):
-        super().__init__(
-            learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm, name=name,
-        )
+        super().__init__(learning_rate, **common)
         self.initial_accumulator_value = initial_accumulator_value
         self.epsilon = epsilon
 

@@ -20,12 +20,9 @@ class Adam(Optimizer):
 
     def __init__(
         self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
-        weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None,
+        **common,
     ):
-        super().__init__(
-            learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm, name=name,
-        )
+        super().__init__(learning_rate, **common)
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -35,7 +32,7 @@ class Adam(Optimizer):
         names = ["momentum", "velocity"] + (["velocity_hat"] if self.amsgrad else [])
         return dict.fromkeys(names, 0.0)
 
-    def step_size(self, learning_rate, iterations):
+    def step_size(self, learning_rate, iterations, scalars):
         """alpha, the learning rate with the bias correction of step t folded in."""
         if isinstance(learning_rate, float):  # on the host: in float32, as on the device
             t, one = np.float32(iterations + 1), np.float32(1.0)

@@ -11,7 +11,7 @@ class AdamW(Adam):
 
     def __init__(
         self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
-        amsgrad=False, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None,
+        amsgrad=False, **common,
     ):
         if weight_decay is None:
             raise OptimizerConfigError(
@@ -20,6 +20,5 @@ class AdamW(Adam):
             )
         super().__init__(
             learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
-            weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm, name=name,
+            weight_decay=weight_decay, **common,
         )

@@ -15,12 +15,9 @@ class RMSprop(Optimizer):
 
     def __init__(
         self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False,
-        weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None, name=None,
+        **common,
     ):
-        super().__init__(
-            learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm, name=name,
-        )
+        super().__init__(learning_rate, **common)
         self.rho = rho
         self.momentum = momentum
         self.epsilon = epsilon

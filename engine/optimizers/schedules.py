@@ -160,9 +160,100 @@ class CosineDecay(LearningRateSchedule):
         }
 
 
+class PolynomialDecay(LearningRateSchedule):
+    """From `initial_learning_rate` to `end_learning_rate` along (1 - step / decay_steps) **
+    power, then flat; with `cycle`, decay_steps grows to the first multiple above the step."""
+
+    def __init__(
+        self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
+        cycle=False, name="PolynomialDecay",
+    ):
+        _check_decay_steps(decay_steps)
+        self.initial_learning_rate = initial_learning_rate
+        self.decay_steps = decay_steps
+        self.end_learning_rate = end_learning_rate
+        self.power = power
+        self.cycle = cycle
+        self.name = name
+
+    def __call__(self, step):
+        step = _float_step(step)
+        decay_steps = ops.convert(float(self.decay_steps), "float32")
+        if self.cycle:
+            # ceil(step / decay_steps), written as -floor(-x)
+            multiple = ops.negative(ops.floor(ops.divide(ops.negative(step),
+                                                         float(self.decay_steps))))
+            multiple = ops.where(ops.equal(step, 0.0), ops.convert(1.0, "float32"), multiple)
+            decay_steps = ops.multiply(decay_steps, multiple)
+        else:
+            step = ops.minimum(step, decay_steps)
+        remaining = ops.subtract(1.0, ops.divide(step, decay_steps))
+        span = self.initial_learning_rate - self.end_learning_rate
+        decayed = ops.multiply(span, ops.power(remaining, float(self.power)))
+        return ops.add(decayed, self.end_learning_rate)
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "end_learning_rate": self.end_learning_rate,
+            "power": self.power,
+            "cycle": self.cycle,
+            "name": self.name,
+        }
+
+
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR): the i-th period lasts first_decay_steps *
+    t_mul**i steps and starts from initial_learning_rate * m_mul**i."""
+
+    def __init__(
+        self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0,
+        name="SGDRDecay",
+    ):
+        _check_decay_steps(first_decay_steps, "first_decay_steps")
+        self.initial_learning_rate = initial_learning_rate
+        self.first_decay_steps = first_decay_steps
+        self.t_mul = t_mul
+        self.m_mul = m_mul
+        self.alpha = alpha
+        self.name = name
+
+    def _restart_and_fraction(self, fraction):
+        """(index of the current period, fraction of it completed)."""
+        if self.t_mul == 1.0:
+            restart = ops.floor(fraction)
+            return restart, ops.subtract(fraction, restart)
+        t_mul = float(self.t_mul)
+        restart = ops.floor(ops.divide(
+            ops.log(ops.subtract(1.0, ops.multiply(fraction, 1.0 - t_mul))), math.log(t_mul)))
+        t_mul_power = ops.power(t_mul, restart)
+        before = ops.divide(ops.subtract(1.0, t_mul_power), 1.0 - t_mul)
+        return restart, ops.divide(ops.subtract(fraction, before), t_mul_power)
+
+    def __call__(self, step):
+        fraction = ops.divide(_float_step(step), float(self.first_decay_steps))
+        restart, fraction = self._restart_and_fraction(fraction)
+        cosine = ops.add(1.0, ops.cos(ops.multiply(math.pi, fraction)))
+        cosine = ops.multiply(ops.multiply(0.5, ops.power(float(self.m_mul), restart)), cosine)
+        decayed = ops.add(ops.multiply(1 - self.alpha, cosine), self.alpha)
+        return ops.multiply(self.initial_learning_rate, decayed)
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "first_decay_steps": self.first_decay_steps,
+            "t_mul": self.t_mul,
+            "m_mul": self.m_mul,
+            "alpha": self.alpha,
+            "name": self.name,
+        }
+
+
 SCHEDULES = {
     cls.__name__: cls
-    for cls in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, CosineDecay)
+    for cls in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay,
+                CosineDecay, CosineDecayRestarts)
 }
 
 

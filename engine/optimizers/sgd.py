@@ -13,18 +13,14 @@ class SGD(Optimizer):
     (Nesterov: w += momentum * m - lr * g, with the new m)."""
 
     def __init__(
-        self, learning_rate=0.01, momentum=0.0, nesterov=False, weight_decay=None,
-        clipnorm=None, clipvalue=None, global_clipnorm=None, name=None,
+        self, learning_rate=0.01, momentum=0.0, nesterov=False, **common,
     ):
-        super().__init__(
-            learning_rate, weight_decay=weight_decay, clipnorm=clipnorm, clipvalue=clipvalue,
-            global_clipnorm=global_clipnorm, name=name,
-        )
+        super().__init__(learning_rate, **common)
         if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not (
             0 <= momentum <= 1
         ):
             raise OptimizerConfigError(
-                f"`momentum` must be a float in [0, 1]. Received: momentum={momentum!r}."
+                f"SGD: `momentum` must be a float in [0, 1]. Received: momentum={momentum!r}."
             )
         self.momentum = float(momentum)
         self.nesterov = nesterov

@@ -416,8 +416,23 @@ def test_callbacks_say_what_they_do_with_verbose_as_keras(tmp_path, capsys):
         "Restoring model weights from the end of the best epoch: 1.",
     ]
     assert not (tmp_path / "best.wbm").exists()
-    with pytest.raises(NotImplementedError, match="save_weights"):
+    with pytest.raises(ValueError, match=r"must end in `\.weights\.h5`"):
         engine.callbacks.ModelCheckpoint(tmp_path / "w.h5", save_weights_only=True)
+
+
+def test_model_checkpoint_saves_weights_every_few_batches(tmp_path):
+    pytest.importorskip("h5py")
+    x, y = blobs()
+    model = classifier()
+    checkpoint = engine.callbacks.ModelCheckpoint(
+        tmp_path / "w-{epoch}-{batch}.weights.h5", save_weights_only=True, save_freq=2)
+    model.fit(x, y, epochs=2, batch_size=len(x) // 3, verbose=0, callbacks=[checkpoint])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "w-1-2.weights.h5", "w-2-1.weights.h5", "w-2-3.weights.h5"]
+    copy = classifier()
+    copy.load_weights(tmp_path / "w-2-3.weights.h5")
+    for ours, theirs in zip(copy.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(ours, theirs)
 
 
 def test_the_older_batch_hook_names_are_called_as_keras_calls_them():
@@ -588,3 +603,13 @@ def test_adding_a_weighted_scalar_is_the_update_with_that_weight(backend_name):
     np.testing.assert_allclose([backend.to_numpy(v) for v in fast], [2.5, 6.0])
     np.testing.assert_allclose([backend.to_numpy(v) for v in general], [2.5, 6.0])
     assert float(backend.to_numpy(result)) == pytest.approx(2.5 / 6.0)
+
+
+def test_the_progress_bar_shows_a_metric_with_several_thresholds(capsys):
+    x, y = blobs()
+    model = engine.Sequential([engine.Input((x.shape[1],)), engine.layers.Dense(1, "sigmoid")])
+    model.compile("adam", "binary_crossentropy",
+                  metrics=[engine.metrics.Precision(thresholds=[0.3, 0.7])])
+    history = model.fit(x, (y > 0).astype("float32"), epochs=1, verbose=1)
+    assert history.history["precision"][0].shape == (2,)
+    assert "precision=[" in capsys.readouterr().err

@@ -143,15 +143,17 @@ def test_a_fit_in_the_running_cell_is_running_then_finished(session, user_ns):
         verbose=0,
         callbacks=[
             engine.callbacks.LambdaCallback(
-                on_epoch_end=lambda *_: seen.append(session.state()["models"][0]["training"])
+                # at the next epoch's start: History, as in Keras, runs after the user's
+                # callbacks, so at their on_epoch_end it has not recorded the epoch yet
+                on_epoch_begin=lambda *_: seen.append(session.state()["models"][0]["training"])
             )
         ],
     )
-    assert [(t["state"], t["epoch"], t["epochs"]) for t in seen[:2]] == [
+    assert [(t["state"], t["epoch"], t["epochs"]) for t in seen[1:3]] == [
         ("running", 1, 3),
         ("running", 2, 3),
     ]
-    assert seen[1]["source"] == "fit" and len(seen[1]["curve"]) == 2
+    assert seen[2]["source"] == "fit" and len(seen[2]["curve"]) == 2
     session.cell_finished()
     training = session.state()["models"][0]["training"]
     assert (training["state"], training["epoch"], training["epochs"]) == ("finished", 3, 3)
@@ -162,8 +164,9 @@ def test_an_interrupted_fit_is_not_running_once_the_cell_ends(session, user_ns):
     model = user_ns["model"] = mlp()
     model.compile(optimizer="sgd", loss="mse")
 
-    def interrupt(*_):
-        raise KeyboardInterrupt
+    def interrupt(epoch, logs):
+        if epoch == 1:  # one epoch recorded, then Ctrl+C
+            raise KeyboardInterrupt
 
     session.cell_started()
     with pytest.raises(KeyboardInterrupt):
@@ -172,7 +175,7 @@ def test_an_interrupted_fit_is_not_running_once_the_cell_ends(session, user_ns):
             np.zeros((8, 1)),
             epochs=5,
             verbose=0,
-            callbacks=[engine.callbacks.LambdaCallback(on_epoch_end=interrupt)],
+            callbacks=[engine.callbacks.LambdaCallback(on_epoch_begin=interrupt)],
         )
     assert session.state()["models"][0]["training"]["state"] == "running"
     session.cell_finished()
