@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from engine.backend.checks import block_shape, scatter_reduction, segment_count
 from engine.backend.jax.core import convert, dtype_name, jax_dtype, promoted
 
 
@@ -98,6 +99,42 @@ class ArrayOps:
 
     def one_hot(self, x, num_classes, axis=-1, dtype=None):
         return jax.nn.one_hot(x, num_classes, dtype=jax_dtype(dtype or "float32"), axis=axis)
+
+    # -------------------------------------------------------- keras.ops numerics: indexing
+    def scatter(self, indices, values, shape):
+        values = jnp.asarray(values)
+        return jnp.zeros(shape, values.dtype).at[_positions(indices)].add(values)
+
+    def scatter_update(self, inputs, indices, updates, reduction=None):
+        at = jnp.asarray(inputs).at[_positions(indices)]
+        return at.add(updates) if scatter_reduction(reduction) == "add" else at.set(updates)
+
+    def slice(self, inputs, start_indices, shape):
+        return jax.lax.dynamic_slice(inputs, _starts(start_indices), block_shape(shape))
+
+    def slice_update(self, inputs, start_indices, updates):
+        inputs = jnp.asarray(inputs)
+        updates = jnp.asarray(updates, inputs.dtype)
+        return jax.lax.dynamic_update_slice(inputs, updates, _starts(start_indices))
+
+    def segment_sum(self, data, segment_ids, num_segments=None, sorted=False):
+        count = segment_count("segment_sum", num_segments)
+        return jax.ops.segment_sum(data, segment_ids, count, indices_are_sorted=sorted)
+
+    def segment_max(self, data, segment_ids, num_segments=None, sorted=False):
+        count = segment_count("segment_max", num_segments)
+        return jax.ops.segment_max(data, segment_ids, count, indices_are_sorted=sorted)
+
+
+def _positions(indices) -> tuple:
+    """An (..., k) index array as the tuple of k index arrays `.at[...]` takes."""
+    return tuple(jnp.moveaxis(jnp.asarray(indices), -1, 0))
+
+
+def _starts(start_indices) -> list:
+    """One start per axis, as the scalars dynamic_slice takes; XLA moves a start past the end
+    in itself, and one below 0 is taken as 0 (JAX would count it from the end)."""
+    return list(jnp.maximum(jnp.reshape(jnp.asarray(start_indices), (-1,)), 0))
 
 
 def _device_name(device) -> str:

@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 
 from engine.backend.jax import statistics
-from engine.backend.jax.core import operand, promoted
+from engine.backend.jax.core import jax_dtype, operand, promoted
 
 
 class MathOps:
@@ -176,3 +176,64 @@ class MathOps:
 
     def einsum(self, equation, *operands):
         return jnp.einsum(equation, *promoted(*operands))
+
+    # ------------------------------------------- keras.ops numerics: inverse functions, logic
+    def arcsin(self, x):
+        return jnp.arcsin(x)
+
+    def arccos(self, x):
+        return jnp.arccos(x)
+
+    def arctan(self, x):
+        return jnp.arctan(x)
+
+    def arctan2(self, x1, x2):
+        return jnp.arctan2(operand(x1), operand(x2))
+
+    def arcsinh(self, x):
+        return jnp.arcsinh(x)
+
+    def arccosh(self, x):
+        return jnp.arccosh(x)
+
+    def arctanh(self, x):
+        return jnp.arctanh(x)
+
+    def erfinv(self, x):
+        return jax.scipy.special.erfinv(x)
+
+    def signbit(self, x):
+        return jnp.signbit(x)
+
+    def logical_xor(self, x1, x2):
+        return jnp.logical_xor(operand(x1), operand(x2))
+
+    # --------------------------------------------------- keras.ops numerics: scans and sorts
+    def cumsum(self, x, axis=None, dtype=None):
+        return jnp.cumsum(x, axis=axis, dtype=_accumulator(x, dtype))
+
+    def cumprod(self, x, axis=None, dtype=None):
+        return jnp.cumprod(x, axis=axis, dtype=_accumulator(x, dtype))
+
+    def sort(self, x, axis=-1):
+        return jnp.sort(x, axis=axis)
+
+    def argsort(self, x, axis=-1):
+        return jnp.argsort(x, axis=axis, stable=True).astype(jnp.int32)
+
+    def top_k(self, x, k, sorted=True):
+        return jax.lax.top_k(x, k)
+
+    def searchsorted(self, sorted_sequence, values, side="left"):
+        return jnp.searchsorted(sorted_sequence, values, side=side).astype(jnp.int32)
+
+    def prod(self, x, axis=None, keepdims=False, dtype=None):
+        return jnp.prod(x, axis=axis, keepdims=keepdims, dtype=_accumulator(x, dtype))
+
+
+def _accumulator(x, dtype):
+    """The dtype of a running or whole sum or product: `dtype`, or x's (bool as int32)."""
+    if dtype is not None:
+        return jax_dtype(dtype)
+    own = jnp.result_type(x)
+    return jnp.int32 if own == jnp.bool_ else own

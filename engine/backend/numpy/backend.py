@@ -16,6 +16,7 @@ from engine.backend.numpy import (
     elementwise,
     indexing,
     linalg,
+    ordering,
     pooling,
     random,
     reductions,
@@ -137,8 +138,34 @@ class NumpyBackend(Backend):
     take_along_axis = staticmethod(indexing.take_along_axis)
     one_hot = staticmethod(indexing.one_hot)
 
+    # keras.ops numerics: inverse functions, scans, sorts, products, scatters, segments
+    arcsin = staticmethod(elementwise.arcsin)
+    arccos = staticmethod(elementwise.arccos)
+    arctan = staticmethod(elementwise.arctan)
+    arctan2 = staticmethod(elementwise.arctan2)
+    arcsinh = staticmethod(elementwise.arcsinh)
+    arccosh = staticmethod(elementwise.arccosh)
+    arctanh = staticmethod(elementwise.arctanh)
+    erfinv = staticmethod(elementwise.erfinv)
+    signbit = staticmethod(elementwise.signbit)
+    logical_xor = staticmethod(elementwise.logical_xor)
+    cumsum = staticmethod(ordering.cumsum)
+    cumprod = staticmethod(ordering.cumprod)
+    sort = staticmethod(ordering.sort)
+    argsort = staticmethod(ordering.argsort)
+    top_k = staticmethod(ordering.top_k)
+    searchsorted = staticmethod(ordering.searchsorted)
+    prod = staticmethod(ordering.prod)
+    scatter = staticmethod(indexing.scatter)
+    scatter_update = staticmethod(indexing.scatter_update)
+    slice = staticmethod(indexing.slice_block)
+    slice_update = staticmethod(indexing.slice_update)
+    segment_sum = staticmethod(indexing.segment_sum)
+    segment_max = staticmethod(indexing.segment_max)
+
     # neural network ops
     conv = staticmethod(convolution.conv)
+    conv_transpose = staticmethod(convolution.conv_transpose)
     max_pool = staticmethod(pooling.max_pool)
     avg_pool = staticmethod(pooling.avg_pool)
 

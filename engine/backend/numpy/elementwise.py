@@ -90,3 +90,38 @@ logical_and = no_gradient(np.logical_and)
 logical_or = no_gradient(np.logical_or)
 logical_not = no_gradient(np.logical_not)
 isfinite = no_gradient(np.isfinite)
+
+# ------------------------------------------------------------- inverse functions (keras.ops)
+arcsin = primitive(lambda g, out, x: g / np.sqrt(1 - np.square(x)))(np.arcsin)
+arccos = primitive(lambda g, out, x: -g / np.sqrt(1 - np.square(x)))(np.arccos)
+arctan = primitive(lambda g, out, x: g / (1 + np.square(x)))(np.arctan)
+arctan2 = primitive(
+    lambda g, out, a, b: g * b / (np.square(a) + np.square(b)),
+    lambda g, out, a, b: -g * a / (np.square(a) + np.square(b)),
+)(np.arctan2)
+arcsinh = primitive(lambda g, out, x: g / np.sqrt(np.square(x) + 1))(np.arcsinh)
+arccosh = primitive(lambda g, out, x: g / np.sqrt(np.square(x) - 1))(np.arccosh)
+arctanh = primitive(lambda g, out, x: g / (1 - np.square(x)))(np.arctanh)
+
+_SQRT_PI_OVER_TWO = math.sqrt(math.pi) / 2
+
+
+@primitive(lambda g, out, x: g * _SQRT_PI_OVER_TWO * np.exp(np.square(out)))
+def erfinv(x):
+    """The inverse of erf: a closed-form first guess, then Newton steps on erf (each with
+    math.erf's float64 precision); ±1 give ±inf and values outside [-1, 1] NaN."""
+    y = np.asarray(x, dtype=np.float64)
+    inside = np.abs(y) < 1
+    clear = np.where(inside, y, 0.0)
+    w = -np.log((1 - clear) * (1 + clear))
+    t = 2 / (np.pi * 0.147) - w / 2  # Winitzki's approximation, within 2e-3
+    guess = np.sign(clear) * np.sqrt(np.sqrt(np.square(t) + w / 0.147) - t)
+    for _ in range(4):
+        error = np.asarray(_math_erf(guess), dtype=np.float64) - clear
+        guess = guess - error / (_TWO_OVER_SQRT_PI * np.exp(-np.square(guess)))
+    out = np.where(inside, guess, np.where(np.abs(y) == 1, np.copysign(np.inf, y), np.nan))
+    return out.astype(_float_dtype(x))
+
+
+signbit = no_gradient(np.signbit)
+logical_xor = no_gradient(np.logical_xor)

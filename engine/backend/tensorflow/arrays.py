@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.backend.checks import block_shape, scatter_reduction, segment_count
 from engine.backend.tensorflow.core import (
     convert,
     dtype_name,
@@ -108,9 +109,54 @@ class ArrayOps:
     def one_hot(self, x, num_classes, axis=-1, dtype=None):
         return tf.one_hot(x, num_classes, axis=axis, dtype=tf_dtype(dtype or "float32"))
 
+    # -------------------------------------------------------- keras.ops numerics: indexing
+    def scatter(self, indices, values, shape):
+        return tf.scatter_nd(tensor(indices), tensor(values), list(shape))
+
+    def scatter_update(self, inputs, indices, updates, reduction=None):
+        inputs = tensor(inputs)
+        updates = tf.cast(tensor(updates), inputs.dtype)
+        if scatter_reduction(reduction) == "add":
+            return tf.tensor_scatter_nd_add(inputs, tensor(indices), updates)
+        return tf.tensor_scatter_nd_update(inputs, tensor(indices), updates)
+
+    def slice(self, inputs, start_indices, shape):
+        inputs, shape = tensor(inputs), list(block_shape(shape))
+        return tf.slice(inputs, _fitted_starts(inputs, start_indices, shape), shape)
+
+    def slice_update(self, inputs, start_indices, updates):
+        inputs = tensor(inputs)
+        updates = tf.cast(tensor(updates), inputs.dtype)
+        sizes = updates.shape.as_list()
+        starts = _fitted_starts(inputs, start_indices, sizes)
+        ranges = [tf.range(starts[i], starts[i] + size) for i, size in enumerate(sizes)]
+        positions = tf.stack(tf.meshgrid(*ranges, indexing="ij"), axis=-1)
+        return tf.tensor_scatter_nd_update(inputs, positions, updates)
+
+    def segment_sum(self, data, segment_ids, num_segments=None, sorted=False):
+        count = segment_count("segment_sum", num_segments)
+        return tf.math.unsorted_segment_sum(tensor(data), tensor(segment_ids), count)
+
+    def segment_max(self, data, segment_ids, num_segments=None, sorted=False):
+        data, segment_ids = tensor(data), tensor(segment_ids)
+        count = segment_count("segment_max", num_segments)
+        out = tf.math.unsorted_segment_max(data, segment_ids, count)
+        if not data.dtype.is_floating:
+            return out
+        # TensorFlow fills an empty segment with the dtype's lowest value; the contract, -inf
+        sizes = tf.math.unsorted_segment_sum(tf.ones_like(segment_ids), segment_ids, count)
+        filled = tf.reshape(sizes > 0, [count] + [1] * (data.shape.rank - 1))
+        return tf.where(filled, out, tf.constant(-float("inf"), data.dtype))
+
 
 def _axes(axis) -> list:
     return [axis] if isinstance(axis, int) else list(axis)
+
+
+def _fitted_starts(inputs, start_indices, sizes):
+    """One start per axis, each moved in so that the block of `sizes` fits (as XLA does)."""
+    starts = tf.cast(tf.reshape(tensor(start_indices), [-1]), tf.int32)
+    return tf.clip_by_value(starts, 0, tf.shape(inputs, out_type=tf.int32) - sizes)
 
 
 def _device_name(name: str) -> str:

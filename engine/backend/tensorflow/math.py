@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from engine.backend.tensorflow import statistics
 from engine.backend.tensorflow.autodiff import compiling_with_xla
-from engine.backend.tensorflow.core import floating, operands, promoted, tensor, typed_tensor
+from engine.backend.tensorflow.core import (
+    floating,
+    operands,
+    promoted,
+    tensor,
+    tf_dtype,
+    typed_tensor,
+)
 from engine.backend.tensorflow.framework import tf
 
 
@@ -189,6 +196,104 @@ class MathOps:
 
     def einsum(self, equation, *operands):
         return tf.einsum(equation, *promoted(*operands))
+
+
+    # ------------------------------------------- keras.ops numerics: inverse functions, logic
+    def arcsin(self, x):
+        return tf.asin(floating(x))
+
+    def arccos(self, x):
+        return tf.acos(floating(x))
+
+    def arctan(self, x):
+        return tf.atan(floating(x))
+
+    def arctan2(self, x1, x2):
+        x1, x2 = operands(x1, x2)
+        return tf.atan2(floating(x1), floating(x2))
+
+    def arcsinh(self, x):
+        return tf.asinh(floating(x))
+
+    def arccosh(self, x):
+        return tf.acosh(floating(x))
+
+    def arctanh(self, x):
+        return tf.atanh(floating(x))
+
+    def erfinv(self, x):
+        return tf.math.erfinv(floating(x))
+
+    def signbit(self, x):
+        x = tensor(x)
+        if x.dtype == tf.bool or x.dtype.is_unsigned:
+            return tf.zeros_like(x, tf.bool)
+        if not x.dtype.is_floating:
+            return x < 0
+        # the sign bit is the sign of the same bits read as an integer (-0.0 included)
+        return tf.bitcast(x, _SAME_WIDTH_INTEGER[x.dtype]) < 0
+
+    def logical_xor(self, x1, x2):
+        return tf.math.logical_xor(_boolean(x1), _boolean(x2))
+
+    # --------------------------------------------------- keras.ops numerics: scans and sorts
+    def cumsum(self, x, axis=None, dtype=None):
+        x, axis = _scanned(x, axis, dtype)
+        return tf.cumsum(x, axis=axis)
+
+    def cumprod(self, x, axis=None, dtype=None):
+        """Doubling steps (each value times the running product `shift` places before it):
+        multiplications only, so the gradient is exact where x holds zeros (tf.math.cumprod's
+        divides by x)."""
+        x, axis = _scanned(x, axis, dtype)
+        rank = x.shape.rank
+        order = [a for a in range(rank) if a != axis % rank] + [axis % rank]
+        out = tf.transpose(x, order)
+        size, shift = out.shape[-1], 1
+        while shift < size:
+            ones = tf.ones_like(out[..., :shift])
+            out = out * tf.concat([ones, out[..., :-shift]], axis=-1)
+            shift *= 2
+        return tf.transpose(out, [order.index(a) for a in range(rank)])
+
+    def sort(self, x, axis=-1):
+        return tf.sort(tensor(x), axis=axis)
+
+    def argsort(self, x, axis=-1):
+        return tf.argsort(tensor(x), axis=axis, stable=True)
+
+    def top_k(self, x, k, sorted=True):
+        # always sorted: the contract orders them largest first whatever `sorted` says
+        return tuple(tf.math.top_k(tensor(x), k, sorted=True))
+
+    def searchsorted(self, sorted_sequence, values, side="left"):
+        sorted_sequence, values = promoted(sorted_sequence, values)
+        flat = tf.searchsorted(sorted_sequence, tf.reshape(values, [-1]), side=side,
+                               out_type=tf.int32)
+        return tf.reshape(flat, tf.shape(values))
+
+    def prod(self, x, axis=None, keepdims=False, dtype=None):
+        # reduce_prod's gradient multiplies running products: exact where x holds zeros
+        x = tf.cast(tensor(x), _accumulator(tensor(x), dtype))
+        return tf.reduce_prod(x, axis=_axes(axis), keepdims=keepdims)
+
+
+_SAME_WIDTH_INTEGER = {tf.float16: tf.int16, tf.bfloat16: tf.int16, tf.float32: tf.int32,
+                       tf.float64: tf.int64}
+
+
+def _accumulator(x, dtype) -> tf.DType:
+    """The dtype of a running or whole sum or product: `dtype`, or x's (bool as int32)."""
+    if dtype is not None:
+        return tf_dtype(dtype)
+    return tf.int32 if x.dtype == tf.bool else x.dtype
+
+
+def _scanned(x, axis, dtype):
+    """(x in the scan's dtype, axis) for a scan: x flattened when axis is None."""
+    x = tensor(x)
+    x = tf.cast(x, _accumulator(x, dtype))
+    return (tf.reshape(x, [-1]), 0) if axis is None else (x, axis)
 
 
 def _boolean(x):

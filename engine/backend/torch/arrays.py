@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from engine.backend.checks import block_shape, scatter_reduction, segment_count
 from engine.backend.torch.core import (
     DEVICE,
     convert,
@@ -128,6 +129,55 @@ class ArrayOps:
         x = tensor(x)
         hot = x.unsqueeze(-1) == torch.arange(num_classes, device=x.device)
         return hot.movedim(-1, axis).to(torch_dtype(dtype or "float32"))
+
+    # -------------------------------------------------------- keras.ops numerics: indexing
+    def scatter(self, indices, values, shape):
+        values = tensor(values)
+        zeros = torch.zeros(tuple(shape), dtype=values.dtype, device=values.device)
+        return zeros.index_put(_positions(indices), values, accumulate=True)
+
+    def scatter_update(self, inputs, indices, updates, reduction=None):
+        inputs, add = tensor(inputs), scatter_reduction(reduction) == "add"
+        updates = tensor(updates).to(inputs.dtype)
+        return inputs.index_put(_positions(indices), updates, accumulate=add)
+
+    def slice(self, inputs, start_indices, shape):
+        inputs = tensor(inputs)
+        return inputs[_block(inputs.shape, start_indices, block_shape(shape))]
+
+    def slice_update(self, inputs, start_indices, updates):
+        inputs, updates = tensor(inputs), tensor(updates)
+        out = inputs.clone()
+        out[_block(inputs.shape, start_indices, tuple(updates.shape))] = updates.to(inputs.dtype)
+        return out
+
+    def segment_sum(self, data, segment_ids, num_segments=None, sorted=False):
+        data = tensor(data)
+        count = segment_count("segment_sum", num_segments)
+        zeros = data.new_zeros((count, *data.shape[1:]))
+        return zeros.index_add(0, tensor(segment_ids).long(), data)
+
+    def segment_max(self, data, segment_ids, num_segments=None, sorted=False):
+        # scatter_reduce's backward splits the gradient evenly among tied maxima
+        data = tensor(data)
+        count = segment_count("segment_max", num_segments)
+        lowest = -torch.inf if data.is_floating_point() else torch.iinfo(data.dtype).min
+        start = data.new_full((count, *data.shape[1:]), lowest)
+        ids = tensor(segment_ids).long().reshape(-1, *[1] * (data.ndim - 1)).expand_as(data)
+        return start.scatter_reduce(0, ids, data, reduce="amax")
+
+
+def _positions(indices) -> tuple:
+    """An (..., k) index array as the tuple of k index tensors index_put takes."""
+    return tuple(tensor(indices).long().unbind(-1))
+
+
+def _block(shape, start_indices, sizes) -> tuple:
+    """The slices of the block of `sizes` at `start_indices`, each start moved in to fit (as
+    XLA's dynamic slices do); the starts are read on the host."""
+    starts = tensor(start_indices).reshape(-1).tolist()
+    fitted = [min(max(int(s), 0), n - size) for s, n, size in zip(starts, shape, sizes)]
+    return tuple(slice(s, s + size) for s, size in zip(fitted, sizes))
 
 
 def _reverse_negative_steps(x, key):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from engine.backend.torch.core import dims, operands, promoted, tensor, tensors
+from engine.backend.torch.core import dims, operands, promoted, tensor, tensors, torch_dtype
 
 _INTEGER_SUM_DTYPES = (torch.bool, torch.uint8, torch.int8, torch.int16)
 
@@ -182,3 +182,82 @@ class MathOps:
     def vdot(self, a, b):
         a, b = promoted(a, b)
         return torch.dot(a.reshape(-1), b.reshape(-1))
+
+    # ------------------------------------------- keras.ops numerics: inverse functions, logic
+    def arcsin(self, x):
+        return torch.asin(tensor(x))
+
+    def arccos(self, x):
+        return torch.acos(tensor(x))
+
+    def arctan(self, x):
+        return torch.atan(tensor(x))
+
+    def arctan2(self, x1, x2):
+        return torch.atan2(*tensors(x1, x2))
+
+    def arcsinh(self, x):
+        return torch.asinh(tensor(x))
+
+    def arccosh(self, x):
+        return torch.acosh(tensor(x))
+
+    def arctanh(self, x):
+        return torch.atanh(tensor(x))
+
+    def erfinv(self, x):
+        return torch.erfinv(tensor(x))
+
+    def signbit(self, x):
+        return torch.signbit(tensor(x))
+
+    def logical_xor(self, x1, x2):
+        return torch.logical_xor(*tensors(x1, x2))
+
+    # --------------------------------------------------- keras.ops numerics: scans and sorts
+    def cumsum(self, x, axis=None, dtype=None):
+        x, axis = _scanned(x, axis)
+        return torch.cumsum(x, dim=axis, dtype=_accumulator(x, dtype))
+
+    def cumprod(self, x, axis=None, dtype=None):
+        # torch's backward of cumprod is exact where x holds zeros
+        x, axis = _scanned(x, axis)
+        return torch.cumprod(x, dim=axis, dtype=_accumulator(x, dtype))
+
+    def sort(self, x, axis=-1):
+        return torch.sort(tensor(x), dim=axis, stable=True).values
+
+    def argsort(self, x, axis=-1):
+        return torch.argsort(tensor(x), dim=axis, stable=True).to(torch.int32)
+
+    def top_k(self, x, k, sorted=True):
+        # a stable descending sort, not topk: ties must come earlier index first
+        values, indices = torch.sort(tensor(x), dim=-1, descending=True, stable=True)
+        return values[..., :k], indices[..., :k].to(torch.int32)
+
+    def searchsorted(self, sorted_sequence, values, side="left"):
+        sorted_sequence, values = promoted(sorted_sequence, values)
+        return torch.searchsorted(sorted_sequence, values, side=side, out_int32=True)
+
+    def prod(self, x, axis=None, keepdims=False, dtype=None):
+        # torch.prod reduces one dim at a time
+        x = tensor(x)
+        accumulator = _accumulator(x, dtype)
+        out = x.to(accumulator)
+        for dim in sorted((d % x.ndim for d in dims(x, axis)), reverse=True):
+            out = torch.prod(out, dim=dim, keepdim=keepdims, dtype=accumulator)
+        return out
+
+
+def _scanned(x, axis):
+    """(x, dim) for a scan: x flattened when axis is None."""
+    x = tensor(x)
+    return (x.reshape(-1), 0) if axis is None else (x, axis)
+
+
+def _accumulator(x, dtype):
+    """The dtype of a running or whole sum or product: `dtype`, or x's (bool as int32);
+    torch would widen integers to int64."""
+    if dtype is not None:
+        return torch_dtype(dtype)
+    return torch.int32 if x.dtype in _INTEGER_SUM_DTYPES else x.dtype
