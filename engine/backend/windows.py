@@ -1,6 +1,6 @@
 """Window geometry every backend's convolution and pooling share (no framework imports).
 
-Inputs are channels-last: (batch, width, channels) or (batch, height, width, channels).
+Inputs are channels-last: (batch, *spatial, channels) with one, two or three spatial axes.
 "same" padding follows TensorFlow's rule, which puts the odd cell after.
 """
 
@@ -10,11 +10,12 @@ import math
 
 
 def spatial_rank(x_shape: tuple, op: str) -> int:
-    """1 for (batch, width, channels) inputs, 2 for (batch, height, width, channels)."""
-    if len(x_shape) not in (3, 4):
+    """1 for (batch, width, channels) inputs, 2 for (batch, height, width, channels), 3 for
+    (batch, depth, height, width, channels)."""
+    if len(x_shape) not in (3, 4, 5):
         raise ValueError(
-            f"{op} takes (batch, width, channels) or (batch, height, width, channels) inputs, "
-            f"got shape {tuple(x_shape)}."
+            f"{op} takes (batch, width, channels), (batch, height, width, channels) or "
+            f"(batch, depth, height, width, channels) inputs, got shape {tuple(x_shape)}."
         )
     return len(x_shape) - 2
 

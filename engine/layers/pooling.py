@@ -1,5 +1,5 @@
-"""Pooling of channels-last inputs: 2-D max and average windows, and global average and max
-over every spatial axis in 1, 2 and 3 dimensions."""
+"""Pooling of channels-last inputs: max and average windows, and global average and max over
+every spatial axis, in 1, 2 and 3 dimensions."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from engine.layers.layer import Layer
 from engine.layers.windows import PADDINGS, check_rank, spatial_output_shape
 
 
-class Pooling2D(Layer):
-    """A window of `pool_size` moved by `strides` (pool_size when None) reduced to one value."""
+class Pooling(Layer):
+    """A window of `pool_size` moved by `strides` (pool_size when None) over the `rank`
+    spatial axes, each window reduced to one value by `op` (engine.ops.max_pool or avg_pool)."""
 
-    rank = 2
-    pool_size = Window((2, 2))
+    rank: int
+    op: str
+    pool_size = Window(2)  # each class redeclares it with Keras's default for its rank
     strides = Window(None)
     padding = Choice("valid", choices=PADDINGS)
 
@@ -24,25 +26,67 @@ class Pooling2D(Layer):
             self.strides = self.pool_size
 
     def compute_output_shape(self, input_shape):
-        check_rank(self, input_shape, 4)
+        check_rank(self, input_shape, self.rank + 2)
         spatial = spatial_output_shape(self, input_shape, self.pool_size, self.strides,
-                                       self.padding, (1, 1), "pool")
+                                       self.padding, (1,) * self.rank, "pool")
         return (input_shape[0], *spatial, input_shape[-1])
 
+    def call(self, inputs):
+        return getattr(ops, self.op)(inputs, self.pool_size, self.strides, self.padding)
+
+
 @declare("pooling")
-class MaxPooling2D(Pooling2D):
+class MaxPooling1D(Pooling):
+    """The largest value of each window of steps."""
+
+    rank, op = 1, "max_pool"
+    pool_size = Window(2)
+
+
+@declare("pooling")
+class MaxPooling2D(Pooling):
     """The largest value of each window."""
 
-    def call(self, inputs):
-        return ops.max_pool(inputs, self.pool_size, self.strides, self.padding)
+    rank, op = 2, "max_pool"
+    pool_size = Window((2, 2))
 
 
 @declare("pooling")
-class AveragePooling2D(Pooling2D):
+class MaxPooling3D(Pooling):
+    """The largest value of each (depth, height, width) window."""
+
+    rank, op = 3, "max_pool"
+    pool_size = Window((2, 2, 2))
+
+
+@declare("pooling")
+class AveragePooling1D(Pooling):
+    """The mean of each window of steps; with padding="same" the padded cells are left out."""
+
+    rank, op = 1, "avg_pool"
+    pool_size = Window(suggested=2)  # required, as in Keras
+
+
+@declare("pooling")
+class AveragePooling2D(Pooling):
     """The mean of each window; with padding="same" the padded cells are left out."""
 
-    def call(self, inputs):
-        return ops.avg_pool(inputs, self.pool_size, self.strides, self.padding)
+    rank, op = 2, "avg_pool"
+    pool_size = Window((2, 2))
+
+
+@declare("pooling")
+class AveragePooling3D(Pooling):
+    """The mean of each (depth, height, width) window; with padding="same" the padded cells
+    are left out."""
+
+    rank, op = 3, "avg_pool"
+    pool_size = Window(suggested=(2, 2, 2))  # required, as in Keras
+
+
+# Keras's other names for the same classes
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
 
 
 class DataFormat(Choice):
@@ -83,9 +127,22 @@ class GlobalPooling(Layer):
 
 @declare("pooling")
 class GlobalAveragePooling1D(GlobalPooling):
-    """The mean over steps: (batch, channels), or (batch, 1, channels)."""
+    """The mean over steps: (batch, channels), or (batch, 1, channels). With a mask (batch,
+    steps) the mean of the unmasked steps; the output has no mask, as Keras's."""
 
     rank, reduction = 1, "mean"
+    supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        keep = ops.expand_dims(ops.cast(mask, "bool"), 2)
+        total = ops.sum(ops.where(keep, inputs, 0.0), axis=1, keepdims=self.keepdims)
+        count = ops.sum(ops.cast(keep, ops.dtype(inputs)), axis=1, keepdims=self.keepdims)
+        return ops.divide(total, count)
+
+    def compute_mask(self, inputs, previous_mask):
+        return None
 
 
 @declare("pooling")
@@ -133,23 +190,23 @@ GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (
 
 # ---------------------------------------------------------------------------------- exports
 def pooling_to_torch(step, torch, maximum):
-    """F.max_pool2d / F.avg_pool2d between permutes; "same" padding as an explicit pad (-inf
+    """F.max_poolNd / F.avg_poolNd between permutes; "same" padding as an explicit pad (-inf
     for max, left out of the mean for average: the generated `average_pool`)."""
     layer = step.layer
-    first, last = torch.CHANNELS[2]
+    first, last = torch.CHANNELS[layer.rank]
     window, stride = torch.size(layer.pool_size), torch.size(layer.strides)
     pads = ()
     if layer.padding == "same":
-        pads = torch.same_padding(step, layer.pool_size, layer.strides, (1, 1))
+        pads = torch.same_padding(step, layer.pool_size, layer.strides, (1,) * layer.rank)
     padding = torch.literal(pads)
     helpers = ()
     if maximum:
         fill = [f'F.pad({{}}, {padding}, value=float("-inf"))'] if any(pads) else []
-        pool = [*fill, f"F.max_pool2d({{}}, {window}, {stride})"]
+        pool = [*fill, f"F.max_pool{layer.rank}d({{}}, {window}, {stride})"]
     elif any(pads):
         pool, helpers = [f"average_pool({{}}, {window}, {stride}, {padding})"], ("average_pool",)
     else:
-        pool = [f"F.avg_pool2d({{}}, {window}, {stride})"]
+        pool = [f"F.avg_pool{layer.rank}d({{}}, {window}, {stride})"]
     wrappers = [f"{{}}.permute{first}", *pool, f"{{}}.permute{last}"]
     return torch.Emitted([], torch.chain(step, wrappers), helpers)
 
@@ -164,18 +221,20 @@ def pooling_to_arrays(step, code, template):
 
 def pooling_to_onnx(b, step, onnx, op_type, **attributes):
     layer = step.layer
-    x = onnx.channels_first(b, step.args[0], 4, step.name)
+    rank = layer.rank + 2
+    x = onnx.channels_first(b, step.args[0], rank, step.name)
     y = b.op(op_type, [x], f"{step.name}/pool", kernel_shape=list(layer.pool_size),
              strides=list(layer.strides),
-             **onnx.padding(step, layer.pool_size, layer.strides, (1, 1)), **attributes)
-    return [onnx.channels_last(b, y, 4, step.name)]
+             **onnx.padding(step, layer.pool_size, layer.strides, (1,) * layer.rank),
+             **attributes)
+    return [onnx.channels_last(b, y, rank, step.name)]
 
 
-exports(MaxPooling2D,
+exports(MaxPooling1D, MaxPooling2D, MaxPooling3D,
         torch=functools.partial(pooling_to_torch, maximum=True),
         arrays=functools.partial(pooling_to_arrays, template="max_pool"),
         onnx=functools.partial(pooling_to_onnx, op_type="MaxPool"))
-exports(AveragePooling2D,
+exports(AveragePooling1D, AveragePooling2D, AveragePooling3D,
         torch=functools.partial(pooling_to_torch, maximum=False),
         arrays=functools.partial(pooling_to_arrays, template="average_pool"),
         onnx=functools.partial(pooling_to_onnx, op_type="AveragePool", count_include_pad=0))

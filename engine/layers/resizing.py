@@ -1,5 +1,5 @@
 """Resizing channels-last inputs without weights: UpSampling (repeat each step or pixel),
-ZeroPadding (zeros at the edges), Cropping (edges cut off), in 1 and 2 dimensions."""
+ZeroPadding (zeros at the edges), Cropping (edges cut off), in 1, 2 and 3 dimensions."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def linear_weights(length: int, scale: int) -> np.ndarray:
 
 class Edges(Argument):
     """Amounts at the start and end of each spatial axis: an int (the same everywhere), one
-    per axis (both ends), or in 2-D a (start, end) pair per axis. Kept as Keras keeps them:
-    (start, end) in 1-D, ((top, bottom), (left, right)) in 2-D."""
+    per axis (both ends), or in 2-D and 3-D a (start, end) pair per axis. Kept as Keras keeps
+    them: (start, end) in 1-D, ((top, bottom), (left, right)) in 2-D, three pairs in 3-D."""
 
     type = "int_or_int_list"
 
@@ -70,7 +70,8 @@ def _sequence(value, length) -> bool:
 
 # ---------------------------------------------------------------------------------- layers
 class UpSampling(Layer):
-    """Each step (1-D) or pixel (2-D) repeated `size` times along each spatial axis."""
+    """Each step (1-D), pixel (2-D) or voxel (3-D) repeated `size` times along each spatial
+    axis."""
 
     rank: int
     interpolation = "nearest"  # UpSampling2D's argument; UpSampling1D only repeats
@@ -115,6 +116,16 @@ class UpSampling2D(UpSampling):
         rows = linear_weights(height, self.size[0])
         columns = linear_weights(width, self.size[1])
         return ops.einsum("ph,qw,bhwc->bpqc", rows, columns, inputs)
+
+
+@declare("reshaping")
+class UpSampling3D(UpSampling):
+    """(batch, depth, height, width, channels) -> (batch, depth * size[0], height * size[1],
+    width * size[2], channels), each voxel repeated."""
+
+    rank = 3
+    size = Window((2, 2, 2))
+    data_format = DataFormat(None, choices=("channels_last",))
 
 
 class EdgeLayer(Layer):
@@ -183,6 +194,15 @@ class ZeroPadding2D(ZeroPadding):
 
 
 @declare("reshaping")
+class ZeroPadding3D(ZeroPadding):
+    """(batch, depth, height, width, channels), zeros added around depth, height and width."""
+
+    rank = 3
+    padding = Edges(((1, 1), (1, 1), (1, 1)))
+    data_format = DataFormat(None, choices=("channels_last",))
+
+
+@declare("reshaping")
 class Cropping1D(Cropping):
     """(batch, steps, features) -> (batch, steps - start - end, features)."""
 
@@ -196,6 +216,16 @@ class Cropping2D(Cropping):
 
     rank = 2
     cropping = Edges(((0, 0), (0, 0)))
+    data_format = DataFormat(None, choices=("channels_last",))
+
+
+@declare("reshaping")
+class Cropping3D(Cropping):
+    """(batch, depth, height, width, channels), slices cut off at the edges of depth, height
+    and width."""
+
+    rank = 3
+    cropping = Edges(((1, 1), (1, 1), (1, 1)))
     data_format = DataFormat(None, choices=("channels_last",))
 
 
@@ -240,8 +270,8 @@ def upsampling_to_onnx(b, step, onnx):
     return [onnx.channels_last(b, y, rank, step.name)]
 
 
-exports(UpSampling1D, UpSampling2D, torch=upsampling_to_torch, arrays=upsampling_to_arrays,
-        onnx=upsampling_to_onnx)
+exports(UpSampling1D, UpSampling2D, UpSampling3D, torch=upsampling_to_torch,
+        arrays=upsampling_to_arrays, onnx=upsampling_to_onnx)
 
 
 def zero_padding_to_torch(step, torch):
@@ -261,7 +291,7 @@ def zero_padding_to_onnx(b, step, onnx):
     return [b.op("Pad", [step.args[0], pads], step.name, mode="constant")]
 
 
-exports(ZeroPadding1D, ZeroPadding2D, torch=zero_padding_to_torch,
+exports(ZeroPadding1D, ZeroPadding2D, ZeroPadding3D, torch=zero_padding_to_torch,
         arrays=zero_padding_to_arrays, onnx=zero_padding_to_onnx)
 
 
@@ -288,5 +318,5 @@ def cropping_to_onnx(b, step, onnx):
     return [b.op("Slice", [step.args[0], starts, ends, axes], step.name)]
 
 
-exports(Cropping1D, Cropping2D, torch=cropping_to_torch, arrays=cropping_to_arrays,
-        onnx=cropping_to_onnx)
+exports(Cropping1D, Cropping2D, Cropping3D, torch=cropping_to_torch,
+        arrays=cropping_to_arrays, onnx=cropping_to_onnx)

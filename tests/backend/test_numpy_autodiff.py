@@ -182,6 +182,34 @@ CASES = {
         lambda: (normal(2, 5, 6, 2), normal(3, 2, 2, 3)),
     ),
     "conv2d_valid": (lambda x, k: nb.conv(x, k), lambda: (normal(1, 4, 5, 3), normal(2, 3, 3, 2))),
+    "conv1d_grouped": (
+        lambda x, k: nb.conv(x, k, strides=2, padding="same"),
+        lambda: (normal(2, 7, 4), normal(3, 2, 6)),
+    ),
+    "conv3d_same_stride": (
+        lambda x, k: nb.conv(x, k, strides=(1, 2, 2), padding="same"),
+        lambda: (normal(1, 3, 4, 3, 2), normal(2, 2, 3, 2, 2)),
+    ),
+    "conv_transpose1d_same_stride": (
+        lambda x, k: nb.conv_transpose(x, k, strides=3, padding="same"),
+        lambda: (normal(2, 4, 3), normal(4, 2, 3)),
+    ),
+    "conv_transpose1d_output_padding_dilation": (
+        lambda x, k: nb.conv_transpose(x, k, output_padding=0, dilation_rate=2),
+        lambda: (normal(2, 4, 3), normal(3, 2, 3)),
+    ),
+    "conv_transpose2d_valid_output_padding": (
+        lambda x, k: nb.conv_transpose(x, k, strides=(2, 3), output_padding=(1, 2)),
+        lambda: (normal(1, 3, 2, 2), normal(2, 3, 3, 2)),
+    ),
+    "conv_transpose3d_same": (
+        lambda x, k: nb.conv_transpose(x, k, strides=2, padding="same"),
+        lambda: (normal(1, 2, 2, 3, 2), normal(3, 2, 2, 2, 2)),
+    ),
+    "separable_conv2d": (
+        lambda x, d, p: nb.separable_conv(x, d, p, strides=2, padding="same"),
+        lambda: (normal(1, 5, 4, 2), normal(3, 2, 2, 2), normal(1, 1, 4, 3)),
+    ),
     "max_pool2d_same": (
         lambda x: nb.max_pool(x, 3, strides=2, padding="same"),
         lambda: (distinct(2, 5, 6, 2),),

@@ -1,5 +1,5 @@
-"""UpSampling, RepeatVector, Permute, ZeroPadding and Cropping: the layer harness on several
-configs each (Keras parity included), then config and shape errors."""
+"""UpSampling, RepeatVector, Permute, ZeroPadding and Cropping (1-D, 2-D and 3-D): the layer
+harness on several configs each (Keras parity included), then config and shape errors."""
 
 from __future__ import annotations
 
@@ -33,6 +33,15 @@ CASES = [
     (layers.Cropping2D, {}, (2, 4, 3, 2), (2, 4, 3, 2)),
     (layers.Cropping2D, {"cropping": 1}, (2, 4, 3, 2), (2, 2, 1, 2)),
     (layers.Cropping2D, {"cropping": ((2, 1), (0, 1))}, (2, 4, 3, 2), (2, 1, 2, 2)),
+    (layers.UpSampling3D, {}, (2, 3, 2, 4, 2), (2, 6, 4, 8, 2)),
+    (layers.UpSampling3D, {"size": (1, 3, 2)}, (2, 3, 2, 4, 2), (2, 3, 6, 8, 2)),
+    (layers.ZeroPadding3D, {}, (2, 3, 2, 4, 2), (2, 5, 4, 6, 2)),
+    (layers.ZeroPadding3D, {"padding": (2, 0, 1)}, (2, 3, 2, 4, 2), (2, 7, 2, 6, 2)),
+    (layers.ZeroPadding3D, {"padding": ((1, 0), (0, 2), (3, 1))}, (2, 3, 2, 4, 2),
+     (2, 4, 4, 8, 2)),
+    (layers.Cropping3D, {"cropping": ((1, 0), (0, 1), (1, 2))}, (2, 3, 2, 4, 2),
+     (2, 2, 1, 1, 2)),
+    (layers.Cropping3D, {"cropping": (1, 0, 1)}, (2, 3, 2, 4, 2), (2, 1, 2, 2, 2)),
 ]
 
 
@@ -68,6 +77,10 @@ def test_unknown_spatial_sizes_stay_unknown_and_compute(cls, config):
     (lambda: layers.ZeroPadding1D(-1), "ZeroPadding1D: `padding` must be an int >= 0"),
     (lambda: layers.ZeroPadding2D((1, 2, 3)), "or 2 (start, end) pairs, got (1, 2, 3)"),
     (lambda: layers.Cropping1D((1, 2, 3)), "a (start, end) pair of them"),
+    (lambda: layers.ZeroPadding3D((1, 2)), "ZeroPadding3D: `padding` must be an int >= 0, a "
+     "tuple of 3 of them, or 3 (start, end) pairs"),
+    (lambda: layers.UpSampling3D(data_format="channels_first"), "channels-last inputs only"),
+    (lambda: layers.UpSampling3D((2, 2)), "UpSampling3D: `size` must be a positive int"),
 ])
 def test_a_bad_argument_names_layer_and_argument(make, message):
     with pytest.raises(LayerConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -79,6 +92,9 @@ def test_a_bad_argument_names_layer_and_argument(make, message):
      "cropping=((2, 2), (0, 0)) removes 4 along axis 1 but the input has only 4 there"),
     (layers.Cropping1D((3, 2)), (None, 5, 3), "removes 5 along axis 1"),
     (layers.UpSampling2D(), (None, 4, 2), "expects inputs of rank 4"),
+    (layers.Cropping3D(((0, 0), (1, 1), (0, 0))), (None, 3, 2, 4, 2),
+     "removes 2 along axis 2 but the input has only 2 there"),
+    (layers.ZeroPadding3D(), (None, 3, 2, 4), "expects inputs of rank 5"),
     (layers.RepeatVector(2), (None, 4, 2), "expects inputs of rank 2"),
     (layers.Permute((2, 1)), (None, 4, 2, 3), "dims=(2, 1) orders 2 axes but the input has 3"),
 ])

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from engine.backend.convolution import feature_groups, transposed_geometry
 from engine.backend.jax.core import promoted
 from engine.backend.jax.dense import dense_matmul
 from engine.backend.windows import (
@@ -24,7 +25,13 @@ from engine.backend.windows import (
     window_axes,
 )
 
-_DIMENSION_NUMBERS = {1: ("NWC", "WIO", "NWC"), 2: ("NHWC", "HWIO", "NHWC")}
+_SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
+
+
+def _dimension_numbers(rank, kernel_layout="IO"):
+    """lax's layout strings for channels-last inputs and a (*window, *kernel_layout) kernel."""
+    spatial = _SPATIAL[rank]
+    return f"N{spatial}C", spatial + kernel_layout, f"N{spatial}C"
 
 
 class NNOps:
@@ -43,7 +50,28 @@ class NNOps:
             window_strides=spatial_tuple(strides, rank, "strides"),
             padding=check_padding(padding).upper(),
             rhs_dilation=spatial_tuple(dilation_rate, rank, "dilation_rate"),
-            dimension_numbers=_DIMENSION_NUMBERS[rank],
+            dimension_numbers=_dimension_numbers(rank),
+            feature_group_count=feature_groups(x.shape, kernel.shape),
+        )
+
+    def conv_transpose(self, x, kernel, strides=1, padding="valid", output_padding=None,
+                       dilation_rate=1):
+        x, kernel = promoted(x, kernel)
+        strides, dilation, sizes, befores = transposed_geometry(
+            x.shape, kernel.shape, strides, padding, output_padding, dilation_rate)
+        rank = len(strides)
+        # a stride-1 convolution of x spread out by the strides, by the flipped kernel
+        spans = [(k - 1) * d for k, d in zip(kernel.shape[:rank], dilation)]
+        pads = [(span - before, n + before - (m - 1) * s - 1) for span, before, n, m, s in
+                zip(spans, befores, sizes, x.shape[1:-1], strides)]
+        return lax.conv_general_dilated(
+            x,
+            jnp.flip(kernel, tuple(range(rank))),
+            window_strides=(1,) * rank,
+            padding=pads,
+            lhs_dilation=strides,
+            rhs_dilation=dilation,
+            dimension_numbers=_dimension_numbers(rank, "OI"),
         )
 
     def max_pool(self, x, pool_size, strides=None, padding="valid"):

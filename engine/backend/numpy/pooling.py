@@ -1,4 +1,4 @@
-"""Max and average pooling, 1-D and 2-D, channels-last (1-D runs as 2-D of height 1)."""
+"""Max and average pooling, 1-D, 2-D and 3-D, channels-last (1-D runs as 2-D of height 1)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _max_pool_gradient(g, out, x, windows):
 
 
 @primitive(_max_pool_gradient)
-def _max_pool2d(x, windows):
+def _max_pool_windows(x, windows):
     padded = windows.pad(x, -np.inf)
     return np.max([padded[reads] for _, reads in windows.taps()], axis=0)
 
@@ -43,7 +43,7 @@ def _avg_pool_gradient(g, out, x, windows):
 
 
 @primitive(_avg_pool_gradient)
-def _avg_pool2d(x, windows):
+def _avg_pool_windows(x, windows):
     padded = windows.pad(x)
     return sum(padded[reads] for _, reads in windows.taps()) / _window_counts(x, windows)
 
@@ -56,13 +56,13 @@ def _pool(op, name, x, pool_size, strides, padding):
     if rank == 1:
         out = _pool(op, name, expand_dims(x, 1), (1, *pool_size), (1, *strides), padding)
         return squeeze(out, 1)
-    windows = Windows.of(x_shape[1:3], pool_size, strides, (1, 1), padding)
+    windows = Windows.of(x_shape[1:-1], pool_size, strides, (1,) * rank, padding)
     return op(x, windows=windows)
 
 
 def max_pool(x, pool_size, strides=None, padding="valid"):
-    return _pool(_max_pool2d, "max_pool", x, pool_size, strides, padding)
+    return _pool(_max_pool_windows, "max_pool", x, pool_size, strides, padding)
 
 
 def avg_pool(x, pool_size, strides=None, padding="valid"):
-    return _pool(_avg_pool2d, "avg_pool", x, pool_size, strides, padding)
+    return _pool(_avg_pool_windows, "avg_pool", x, pool_size, strides, padding)

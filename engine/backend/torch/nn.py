@@ -12,12 +12,14 @@ import math
 import torch
 import torch.nn.functional as F
 
+from engine.backend.convolution import feature_groups, transposed_geometry
 from engine.backend.torch.core import promoted, tensor
 from engine.backend.windows import check_padding, same_padding, spatial_rank, spatial_tuple
 
-_CONV = {1: F.conv1d, 2: F.conv2d}
-_MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d}
-_AVG_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d}
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+_MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+_AVG_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 
 
 class NNOps:
@@ -28,10 +30,26 @@ class NNOps:
         rank = spatial_rank(x.shape, "conv/pool")
         strides = spatial_tuple(strides, rank, "strides")
         dilation = spatial_tuple(dilation_rate, rank, "dilation_rate")
-        size = kernel.shape[:rank]
+        size, groups = kernel.shape[:rank], feature_groups(x.shape, kernel.shape)
         x = _pad_same(_channels_first(x), size, strides, dilation, padding, value=0.0)
         weight = kernel.permute(rank + 1, rank, *range(rank))  # (*k, in, out) -> (out, in, *k)
-        return _channels_last(_CONV[rank](x, weight, stride=strides, dilation=dilation))
+        return _channels_last(
+            _CONV[rank](x, weight, stride=strides, dilation=dilation, groups=groups)
+        )
+
+    def conv_transpose(self, x, kernel, strides=1, padding="valid", output_padding=None,
+                       dilation_rate=1):
+        x, kernel = promoted(x, kernel)
+        strides, dilation, sizes, befores = transposed_geometry(
+            x.shape, kernel.shape, strides, padding, output_padding, dilation_rate)
+        rank = len(strides)
+        weight = kernel.permute(rank + 1, rank, *range(rank))  # (*k, out, in) -> (in, out, *k)
+        full = _CONV_TRANSPOSE[rank](_channels_first(x), weight, stride=strides,
+                                     dilation=dilation)
+        # keep `size` cells from `before` on: negative padding crops, positive adds zeros
+        pairs = [(-before, size + before - whole) for before, size, whole in
+                 zip(befores, sizes, full.shape[2:])]
+        return _channels_last(F.pad(full, [amount for pair in reversed(pairs) for amount in pair]))
 
     def max_pool(self, x, pool_size, strides=None, padding="valid"):
         return _pool(_MAX_POOL, tensor(x), pool_size, strides, padding, -math.inf)
