@@ -138,7 +138,7 @@ def initialize(initializer, shape, dtype: str = "float32") -> np.ndarray:
         values = initializer(shape, dtype)
     else:
         values = _INITIALIZERS[check(initializer)](shape, _generator[0])
-    return np.ascontiguousarray(values, dtype=dtype)
+    return np.ascontiguousarray(values, dtype=dtype).reshape(shape)  # () stays ()
 
 
 __getattr__ = missing_attribute(__name__)
