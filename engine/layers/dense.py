@@ -6,8 +6,10 @@ from engine import activations, ops
 from engine.layers.declaration import (
     ActivationName,
     Bool,
+    ConstraintName,
     InitializerName,
     Int,
+    RegularizerName,
     declare,
     exports,
 )
@@ -18,11 +20,18 @@ from engine.layers.layer import Layer
 class Dense(Layer):
     """activation(inputs @ kernel + bias), applied to the last axis of inputs of any rank."""
 
+    supports_masking = True  # passes its input's mask on, as Keras's does
+
     units = Int(minimum=1, suggested=32)
     activation = ActivationName(None)
     use_bias = Bool(True)
     kernel_initializer = InitializerName("glorot_uniform")
     bias_initializer = InitializerName("zeros")
+    kernel_regularizer = RegularizerName(None)
+    bias_regularizer = RegularizerName(None)
+    activity_regularizer = RegularizerName(None)
+    kernel_constraint = ConstraintName(None)
+    bias_constraint = ConstraintName(None)
 
     def build(self, input_shape):
         if len(input_shape) < 2 or input_shape[-1] is None:
@@ -32,11 +41,14 @@ class Dense(Layer):
                 input_shape,
             )
         self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
-                                      initializer=self.kernel_initializer, name="kernel")
+                                      initializer=self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
-                                        name="bias")
+                                        name="bias", regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
 
     def call(self, inputs):
         return activations.apply(self.activation, ops.dense(inputs, self.kernel, self.bias))

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from engine import ops
-from engine.layers.declaration import InitializerName, Int, declare, exports
+from engine.layers.declaration import (
+    Bool,
+    ConstraintName,
+    InitializerName,
+    Int,
+    RegularizerName,
+    declare,
+    exports,
+)
 from engine.layers.layer import Layer
 
 
@@ -14,17 +22,26 @@ class Embedding(Layer):
     input_dim = Int(minimum=1, suggested=1000)
     output_dim = Int(minimum=1, suggested=64)
     embeddings_initializer = InitializerName("random_uniform")
+    embeddings_regularizer = RegularizerName(None)
+    embeddings_constraint = ConstraintName(None)
+    mask_zero = Bool(False)  # id 0 is padding: the outputs carry a mask of the other ids
 
     def build(self, input_shape):
         self.embeddings = self.add_weight(shape=(self.input_dim, self.output_dim),
                                           initializer=self.embeddings_initializer,
-                                          name="embeddings")
+                                          name="embeddings",
+                                          regularizer=self.embeddings_regularizer,
+                                          constraint=self.embeddings_constraint)
 
     def check_input_shapes(self, input_shape):
         """The table fits ids of any shape."""
 
     def call(self, inputs):
         return ops.take(self.embeddings, ops.cast(inputs, "int32"), axis=0)
+
+    def compute_mask(self, inputs, previous_mask):
+        """Where the ids are not 0, with mask_zero (engine/layers/masks.py); else none."""
+        return ops.not_equal(inputs, 0) if self.mask_zero else None
 
     def compute_output_shape(self, input_shape):
         return (*input_shape, self.output_dim)

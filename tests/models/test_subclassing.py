@@ -141,8 +141,12 @@ def test_add_weight_takes_keras_arguments_and_refuses_what_it_cannot_do():
     np.testing.assert_array_equal(init.numpy(), [0.0, 1.0, 2.0])
     with pytest.raises(LayerConfigError, match="name by keyword"):
         layer.add_weight("kernel", (2, 2))
-    with pytest.raises(NotImplementedError, match="keras-compatibility.md"):
-        layer.add_weight(shape=(2,), regularizer="l2")
+    penalised = layer.add_weight(shape=(2,), initializer="ones", regularizer="l2",
+                                 constraint="non_neg")
+    assert isinstance(penalised.constraint, engine.constraints.NonNeg)
+    np.testing.assert_allclose([float(np.asarray(v)) for v in layer.losses], [0.02])
+    with pytest.raises(ValueError, match="Unknown regularizer 'l3'"):
+        layer.add_weight(shape=(2,), regularizer="l3")
 
 
 def test_mlp_block_tracks_its_nested_layers(backend_name):
