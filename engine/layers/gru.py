@@ -1,4 +1,4 @@
-"""GRU: Keras 3's gated recurrent unit (gates z, r, h)."""
+"""GRU and GRUCell: Keras 3's gated recurrent unit (gates z, r, h)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,19 @@ import numpy as np
 
 from engine import activations, ops
 from engine.layers.declaration import ActivationName, Bool, declare, exports
-from engine.layers.recurrent import Recurrent, RecurrentExports, project
+from engine.layers.recurrent import (
+    CELL_ALONE,
+    CELL_PORTS,
+    Cell,
+    Gated,
+    Recurrent,
+    RecurrentExports,
+    project,
+)
 
 
-@declare("recurrent")
-class GRU(Recurrent):
-    """h_t = z * h_{t-1} + (1 - z) * candidate.
+class GRUStep(Gated):
+    """The step GRU and GRUCell share: h_t = z * h_{t-1} + (1 - z) * candidate.
 
     With reset_after (Keras's default, cuDNN's form) the reset gate scales the recurrent
     projection, which has its own bias: the bias is (2, 3*units), input bias then recurrent
@@ -27,7 +34,7 @@ class GRU(Recurrent):
         if not self.reset_after:
             return super().make_bias()
         return self.add_weight(shape=(2, 3 * self.units), initializer=self.bias_initializer,
-                               name=f"{self.cell_name}/bias")
+                               name=f"{self.weight_prefix}bias")
 
     def step(self, x, states):
         (h,) = states
@@ -54,6 +61,16 @@ class GRU(Recurrent):
         if self.reset_after:
             return ops.getitem(self.bias, 0), ops.getitem(self.bias, 1)
         return self.bias, None
+
+
+@declare("recurrent")
+class GRU(GRUStep, Recurrent):
+    """Keras 3's GRU: layers.RNN(GRUCell(...)) in one layer."""
+
+
+@declare("recurrent", CELL_PORTS)
+class GRUCell(GRUStep, Cell):
+    """Keras 3's GRUCell: one step, state_size units."""
 
 
 # ---------------------------------------------------------------------------------- exports
@@ -102,3 +119,4 @@ exports(GRU, **RecurrentExports(
     onnx_cell=onnx_cell,
     onnx_attributes=lambda layer: {"linear_before_reset": int(layer.reset_after)},
 ).translations())
+exports(GRUCell, **CELL_ALONE)

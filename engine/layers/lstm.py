@@ -1,15 +1,23 @@
-"""LSTM: Keras 3's long short-term memory layer (gates i, f, c, o)."""
+"""LSTM and LSTMCell: Keras 3's long short-term memory (gates i, f, c, o)."""
 
 from __future__ import annotations
 
 from engine import activations, initializers, ops
 from engine.layers.declaration import ActivationName, Bool, declare, exports
-from engine.layers.recurrent import Recurrent, RecurrentExports, project
+from engine.layers.recurrent import (
+    CELL_ALONE,
+    CELL_PORTS,
+    Cell,
+    Gated,
+    Recurrent,
+    RecurrentExports,
+    project,
+)
 
 
-@declare("recurrent")
-class LSTM(Recurrent):
-    """States are (h, c); with unit_forget_bias the forget gate's bias starts at one."""
+class LSTMStep(Gated):
+    """The step LSTM and LSTMCell share. States are (h, c); with unit_forget_bias the forget
+    gate's bias starts at one."""
 
     gates = 4
     state_count = 2
@@ -34,6 +42,16 @@ class LSTM(Recurrent):
         c = ops.add(ops.multiply(f, c), ops.multiply(i, activations.apply(self.activation, g)))
         h = ops.multiply(o, activations.apply(self.activation, c))
         return [h, c]
+
+
+@declare("recurrent")
+class LSTM(LSTMStep, Recurrent):
+    """Keras 3's LSTM: layers.RNN(LSTMCell(...)) in one layer."""
+
+
+@declare("recurrent", CELL_PORTS)
+class LSTMCell(LSTMStep, Cell):
+    """Keras 3's LSTMCell: one step, state_size [units, units]."""
 
 
 # ---------------------------------------------------------------------------------- exports
@@ -67,3 +85,4 @@ exports(LSTM, **RecurrentExports(
                                     layer.activation],
     onnx_cell=onnx_cell,
 ).translations())
+exports(LSTMCell, **CELL_ALONE)

@@ -25,13 +25,15 @@ class Node:
     query, value and key as separate arguments); an op's are its tensors, in the order its
     Operation takes them. `outputs` is the flat list of tensors the call returned;
     `returns_list` says whether the call returned them as a list. `dtype` is every output's
-    dtype, or a list of one per output.
+    dtype, or a list of one per output. `kwargs` are the tensor keyword arguments, by name
+    (LSTM's initial_state=[h, c]), each a tensor or a list of them.
     """
 
-    def __init__(self, layer, args, output_shapes, dtype, returns_list):
+    def __init__(self, layer, args, output_shapes, dtype, returns_list, kwargs=None):
         self.id = next(_node_ids)
         self.layer = layer
         self.args = tuple(args)
+        self.kwargs = dict(kwargs or {})
         self.returns_list = returns_list
         dtypes = dtype if isinstance(dtype, list) else [dtype] * len(output_shapes)
         self.outputs = [
@@ -41,7 +43,7 @@ class Node:
 
     @property
     def input_tensors(self) -> list[SymbolicTensor]:
-        return tree.flatten(list(self.args))
+        return tree.flatten([*self.args, *self.kwargs.values()])
 
     @property
     def parents(self) -> list[Node]:

@@ -1,4 +1,9 @@
-"""The base of SimpleRNN, LSTM and GRU: one cell step scanned over the time axis."""
+"""The base of SimpleRNN, LSTM, GRU and their cells: one cell step, scanned over time.
+
+`Gated` holds what a layer and its cell share (arguments, weights, gate blocks);
+`Recurrent` is a layer that runs its own step over a sequence (SimpleRNN, LSTM, GRU);
+`run` is the scan over time that it and `layers.RNN` share, with Keras's masking.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,25 @@ from collections.abc import Callable
 
 import numpy as np
 
-from engine import naming, ops
+from engine import naming, ops, tree
 from engine.errors import LayerConfigError
-from engine.layers.declaration import ActivationName, Bool, Float, InitializerName, Int
+from engine.layers import masks
+from engine.layers.declaration import ActivationName, Bool, Float, InitializerName, Int, Port
 from engine.layers.layer import Layer
 
 
-class Recurrent(Layer):
-    """Runs a cell over (batch, time, features) inputs from zero states, as Keras's RNN does.
+class Gated(Layer):
+    """A recurrence of `gates` blocks of `units`: its arguments, weights and step.
 
-    A subclass sets `gates` (how many blocks of `units` its kernels hold) and `state_count`,
-    and implements `step(x, states) -> new states`, the first state being the cell's output.
-    Weights are Keras's: kernel (features, gates*units), recurrent_kernel (units,
-    gates*units), bias; their names carry Keras's cell name ("lstm_cell/kernel").
+    A subclass sets `gates` and `state_count` and implements `step(x, states) -> new
+    states`, the first state being the output. Weights are Keras's: kernel (features,
+    gates*units), recurrent_kernel (units, gates*units), bias, their names after
+    `weight_prefix` ("lstm_cell/" in a layer, nothing in a cell, whose name is "lstm_cell").
     """
 
     gates = 1
     state_count = 1
+    weight_prefix = ""
 
     units = Int(minimum=1, suggested=32)
     activation = ActivationName("tanh")
@@ -33,9 +40,6 @@ class Recurrent(Layer):
     bias_initializer = InitializerName("zeros", keyword_only=True)
     dropout = Float(0.0, keyword_only=True)
     recurrent_dropout = Float(0.0, keyword_only=True)
-    return_sequences = Bool(False, keyword_only=True)
-    return_state = Bool(False, keyword_only=True)
-    go_backwards = Bool(False, keyword_only=True)
 
     def configure(self):
         for name in ("dropout", "recurrent_dropout"):
@@ -46,24 +50,14 @@ class Recurrent(Layer):
                     "layer instead."
                 )
 
-    @property
-    def cell_name(self):
-        return f"{naming.snake_case(type(self).__name__)}_cell"
-
-    def build(self, input_shape):
-        if len(input_shape) != 3 or input_shape[-1] is None:
-            raise self.shape_error(
-                "expects inputs of shape (batch, time, features) with a known feature size; "
-                "add a time axis (e.g. layers.Reshape((1, features))) for a single step.",
-                tuple(input_shape),
-            )
+    def make_weights(self, features):
         width = self.gates * self.units
-        self.kernel = self.add_weight(shape=(input_shape[-1], width),
+        self.kernel = self.add_weight(shape=(features, width),
                                       initializer=self.kernel_initializer,
-                                      name=f"{self.cell_name}/kernel")
+                                      name=f"{self.weight_prefix}kernel")
         self.recurrent_kernel = self.add_weight(shape=(self.units, width),
                                                 initializer=self.recurrent_initializer,
-                                                name=f"{self.cell_name}/recurrent_kernel")
+                                                name=f"{self.weight_prefix}recurrent_kernel")
         self.bias = self.make_bias() if self.use_bias else None
 
     def make_bias(self, initializer=None):
@@ -71,32 +65,10 @@ class Recurrent(Layer):
         cells whose bias has another shape override it."""
         return self.add_weight(shape=(self.gates * self.units,),
                                initializer=initializer or self.bias_initializer,
-                               name=f"{self.cell_name}/bias")
+                               name=f"{self.weight_prefix}bias")
 
     def step(self, x, states):
         raise NotImplementedError(f"{type(self).__name__} does not implement step().")
-
-    def call(self, inputs):
-        sequence = ops.transpose(inputs, (1, 0, 2))  # time first: the scan runs over axis 0
-        if self.go_backwards:
-            sequence = ops.getitem(sequence, slice(None, None, -1))
-        batch = ops.shape(inputs)[0]
-        initial = [ops.zeros((batch, self.units), self.dtype) for _ in range(self.state_count)]
-
-        def advance(states, x):
-            states = self.step(x, states)
-            return states, states[0]
-
-        states, outputs = ops.scan(advance, initial, sequence)
-        output = ops.transpose(outputs, (1, 0, 2)) if self.return_sequences else states[0]
-        return [output, *states] if self.return_state else output
-
-    def compute_output_shape(self, input_shape):
-        batch, time = input_shape[0], input_shape[1]
-        output = (batch, time, self.units) if self.return_sequences else (batch, self.units)
-        if self.return_state:
-            return [output, *[(batch, self.units)] * self.state_count]
-        return output
 
     def blocks(self, z):
         """z's last axis cut into its `gates` blocks of `units` (Keras's gate order)."""
@@ -107,6 +79,160 @@ class Recurrent(Layer):
         """x @ kernel (+ bias)."""
         y = ops.matmul(x, kernel)
         return y if bias is None else ops.add(y, bias)
+
+
+class Recurrent(Gated):
+    """A layer running its own step over (batch, time, features) inputs, as Keras's RNN does
+    over the layer's cell; its weights carry Keras's cell name ("lstm_cell/kernel")."""
+
+    return_sequences = Bool(False, keyword_only=True)
+    return_state = Bool(False, keyword_only=True)
+    go_backwards = Bool(False, keyword_only=True)
+    zero_output_for_mask = False  # not an argument: Bidirectional sets it, as Keras does
+
+    @property
+    def cell_name(self):
+        return f"{naming.snake_case(type(self).__name__)}_cell"
+
+    @property
+    def weight_prefix(self):
+        return f"{self.cell_name}/"
+
+    def build(self, sequences_shape):
+        check_sequences(self, sequences_shape)
+        self.make_weights(sequences_shape[-1])
+
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        batch = ops.shape(sequences)[0]
+        states = initial_states(self, initial_state, [self.units] * self.state_count, batch)
+
+        def step(x, states):
+            states = self.step(x, states)
+            return states[0], states
+
+        output, states = run(step, sequences, states, mask, self.go_backwards,
+                             self.return_sequences, self.units, self.zero_output_for_mask)
+        return [output, *states] if self.return_state else output
+
+    def compute_output_shape(self, sequences_shape):
+        return output_shapes(self, sequences_shape, self.units,
+                             [self.units] * self.state_count)
+
+    def compute_mask(self, sequences, previous_mask):
+        return masks.recurrent_output_masks(self, previous_mask, self.state_count)
+
+
+CELL_PORTS = (Port("inputs"), Port("states", "list"))
+
+
+class Cell(Gated):
+    """One step of the recurrence, as Keras's cells: `cell(x, states) -> (output, new
+    states)` alone, or run over a sequence by layers.RNN. On symbolic tensors a call gives
+    the flat list [output, *states]."""
+
+    @property
+    def state_size(self):
+        return self.units if self.state_count == 1 else [self.units] * self.state_count
+
+    @property
+    def output_size(self):
+        return self.units
+
+    def build(self, inputs_shape, states_shape=None):
+        if len(inputs_shape) != 2 or inputs_shape[-1] is None:
+            raise self.shape_error(
+                "takes one time step, inputs of shape (batch, features) with a known feature "
+                "size; run it over a sequence with layers.RNN(cell).", tuple(inputs_shape))
+        self.make_weights(inputs_shape[-1])
+
+    def check_input_shapes(self, inputs_shape, states_shape=None):
+        features = self.kernel.shape[0]
+        if len(inputs_shape) != 2 or inputs_shape[-1] != features:
+            raise self.shape_error(
+                f"was built for steps of {features} features, shape (batch, {features}); "
+                f"got shape {tuple(inputs_shape)}.")
+
+    def call(self, inputs, states, training=None):
+        nested = isinstance(states, (list, tuple))
+        new = self.step(inputs, list(states) if nested else [states])
+        return new[0], (new if nested or self.state_count > 1 else new[0])
+
+    def compute_output_shape(self, inputs_shape, states_shape=None):
+        return [(inputs_shape[0], self.units)] * (1 + self.state_count)
+
+    def get_initial_state(self, batch_size=None):
+        return [ops.zeros((batch_size, self.units), self.dtype) for _ in range(self.state_count)]
+
+
+def check_sequences(layer, sequences_shape):
+    if len(sequences_shape) != 3 or sequences_shape[-1] is None:
+        raise layer.shape_error(
+            "expects inputs of shape (batch, time, features) with a known feature size; "
+            "add a time axis (e.g. layers.Reshape((1, features))) for a single step.",
+            tuple(sequences_shape),
+        )
+
+
+def initial_states(layer, given, sizes, batch, zeros=None):
+    """The flat list of states to start from: `given` (a tensor or a list of them, one per
+    state), else `zeros()` or zeros of `sizes`."""
+    if given is None:
+        return zeros() if zeros is not None else [
+            ops.zeros((batch, size), layer.dtype) for size in sizes]
+    given = tree.flatten(given)
+    if len(given) != len(sizes):
+        raise layer.shape_error(
+            f"takes {len(sizes)} initial state tensor(s) (of sizes {sizes}), got {len(given)}; "
+            "pass initial_state=[...] with one (batch, size) tensor per state."
+        )
+    return given
+
+
+def run(step, sequences, states, mask, go_backwards, return_sequences, output_size,
+        zero_output=False):
+    """(output, final states) of `step(x_t, states) -> (output_t, states)` scanned over the
+    time axis of `sequences`: the last output, or every step's when `return_sequences`.
+
+    Where mask[b, t] is False, Keras's semantics: the states carry over unchanged and the
+    output repeats the previous one (zeros with `zero_output`, and before the first step)."""
+    xs = ops.transpose(sequences, (1, 0, 2))  # time first: the scan runs over axis 0
+    if mask is not None:
+        xs = (xs, ops.transpose(ops.cast(mask, "bool"), (1, 0)))
+    if go_backwards:
+        xs = tree.map_structure(lambda a: ops.getitem(a, slice(None, None, -1)), xs)
+
+    if mask is None:
+        def advance(states, x):
+            output, states = step(x, states)
+            return states, output
+
+        states, outputs = ops.scan(advance, states, xs)
+        last = ops.getitem(outputs, -1)
+    else:
+        def advance(carry, x_and_mask):
+            states, previous = carry
+            x, keep = x_and_mask
+            output, new = step(x, states)
+            keep = ops.expand_dims(keep, -1)
+            states = [ops.where(keep, n, s) for n, s in zip(new, states)]
+            output = ops.where(keep, output, ops.multiply(previous, 0.0) if zero_output
+                               else previous)
+            return (states, output), output
+
+        before = ops.zeros((ops.shape(sequences)[0], output_size), ops.dtype(sequences))
+        (states, last), outputs = ops.scan(advance, (states, before), xs)
+    output = ops.transpose(outputs, (1, 0, 2)) if return_sequences else last
+    return output, list(states)
+
+
+def output_shapes(layer, sequences_shape, output_size, state_sizes):
+    """The output shape (with the time axis when return_sequences), then with return_state
+    one (batch, size) per state."""
+    batch, time = sequences_shape[0], sequences_shape[1]
+    output = (batch, time, output_size) if layer.return_sequences else (batch, output_size)
+    if layer.return_state:
+        return [output, *[(batch, size) for size in state_sizes]]
+    return output
 
 
 # ---------------------------------------------------------------------------------- exports
@@ -140,15 +266,16 @@ class RecurrentExports:
         arguments += [*torch.bias_flag(layer), "batch_first=True"]
         init = torch.module(step, self.torch_layer, arguments)
         x = f"torch.flip({step.args[0]}, (1,))" if layer.go_backwards else step.args[0]
-        call = f"self.{step.name}({x})"
-        if not layer.return_state:
-            last = "" if layer.return_sequences else "[:, -1]"
-            return torch.Emitted(init, torch.assign(step, f"{call}[0]{last}"))
         output, *states = step.outputs
+        pad = torch.INDENT
+        if not layer.return_state:
+            forward = torch.lines(f"{output}, _ = self.{step.name}", [x])
+            if not layer.return_sequences:
+                forward.append(f"{pad}{output} = {output}[:, -1]")
+            return torch.Emitted(init, forward)
         sequence = output if layer.return_sequences else "_"
         held = states[0] if len(states) == 1 else f"({', '.join(states)})"
-        pad = torch.INDENT
-        forward = [f"{pad}{sequence}, {held} = {call}"]
+        forward = torch.lines(f"{sequence}, {held} = self.{step.name}", [x])
         forward += [f"{pad}{', '.join(states)} = {', '.join(f'{s}[0]' for s in states)}"]
         if not layer.return_sequences:
             forward.append(f"{pad}{output} = {states[0]}")
@@ -244,10 +371,24 @@ class RecurrentExports:
         return [output, *states] if layer.return_state else [output]
 
 
+def _cell_alone(*arguments):
+    from engine.export.errors import ExportError
+
+    step = arguments[-2]
+    raise ExportError(
+        f"Cell {step.layer.name!r} ({type(step.layer).__name__}) is called alone on symbolic "
+        "tensors, which exports do not translate; run it over a sequence with layers.RNN(cell)."
+    )
+
+
+# The exports of a cell called alone in a graph: a clear refusal.
+CELL_ALONE = {"torch": _cell_alone, "arrays": _cell_alone, "onnx": _cell_alone}
+
+
 def _loop_to_torch(step, torch):
     """The layer as the generated `<Kind>Loop` module, for settings torch's layers lack."""
     layer = step.layer
-    kind = type(layer).__name__
+    kind = recurrent_kind(layer)
     arguments = [str(step.input_shape[-1]), str(layer.units),
                  *_keywords(layer, torch.function, use_bias=True)]
     init = torch.module(step, f"{kind}Loop", arguments)
@@ -263,8 +404,14 @@ def _to_arrays(step, code):
     arguments = [code.params(step), step.args[0],
                  *_keywords(layer, code.function, use_bias=False)]
     target, after = _targets(layer, step.outputs)
-    lines = code.lines(f"{target} = apply_{naming.snake_case(type(layer).__name__)}", arguments)
+    lines = code.lines(f"{target} = apply_{naming.snake_case(recurrent_kind(layer))}", arguments)
     return lines + [f"{code.indent}{line}" for line in after]
+
+
+def recurrent_kind(layer) -> str:
+    """"LSTM" for an LSTM, and for an RNN over an LSTMCell, which computes the same."""
+    cell = getattr(layer, "cell", None)
+    return type(layer).__name__ if cell is None else type(cell).__name__.removesuffix("Cell")
 
 
 def _keywords(layer, function, use_bias: bool) -> list[str]:

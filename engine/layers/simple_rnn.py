@@ -1,20 +1,38 @@
-"""SimpleRNN: h_t = activation(x_t W + h_{t-1} U + b)."""
+"""SimpleRNN and SimpleRNNCell: h_t = activation(x_t W + h_{t-1} U + b)."""
 
 from __future__ import annotations
 
 from engine import activations, ops
 from engine.layers.declaration import declare, exports
-from engine.layers.recurrent import Recurrent, RecurrentExports, project
+from engine.layers.recurrent import (
+    CELL_ALONE,
+    CELL_PORTS,
+    Cell,
+    Gated,
+    Recurrent,
+    RecurrentExports,
+    project,
+)
 
 
-@declare("recurrent")
-class SimpleRNN(Recurrent):
-    """Keras 3's SimpleRNN: a fully connected recurrence whose state is its output."""
+class SimpleRNNStep(Gated):
+    """The step SimpleRNN and SimpleRNNCell share: a fully connected recurrence whose state
+    is its output."""
 
     def step(self, x, states):
         (h,) = states
         z = ops.add(self.affine(x, self.kernel, self.bias), ops.matmul(h, self.recurrent_kernel))
         return [activations.apply(self.activation, z)]
+
+
+@declare("recurrent")
+class SimpleRNN(SimpleRNNStep, Recurrent):
+    """Keras 3's SimpleRNN: layers.RNN(SimpleRNNCell(...)) in one layer."""
+
+
+@declare("recurrent", CELL_PORTS)
+class SimpleRNNCell(SimpleRNNStep, Cell):
+    """Keras 3's SimpleRNNCell: one step, state_size units."""
 
 
 # ---------------------------------------------------------------------------------- exports
@@ -34,3 +52,4 @@ exports(SimpleRNN, **RecurrentExports(
     onnx_activations=lambda layer: [layer.activation],
     onnx_cell=onnx_cell,
 ).translations())
+exports(SimpleRNNCell, **CELL_ALONE)
