@@ -20,6 +20,8 @@ class SymbolicTensor:
 
     # NumPy hands `array + tensor` to the tensor's reflected operator instead of looping
     __array_ufunc__ = None
+    # the bool SymbolicTensor of its mask, where a layer gave it one (engine/layers/masks.py)
+    _keras_mask = None
 
     def __init__(self, shape, dtype="float32", node=None, index=0):
         self.shape = tuple(None if d is None else int(d) for d in shape)

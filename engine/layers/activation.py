@@ -11,6 +11,8 @@ from engine.layers.layer import Layer
 class Activation(Layer):
     """activation(inputs), elementwise (softmax: over the last axis)."""
 
+    supports_masking = True  # passes its input's mask on, as Keras's does
+
     activation = ActivationName(suggested="relu")
 
     def call(self, inputs):

@@ -11,6 +11,8 @@ from engine.layers.layer import Layer
 class Elementwise(Layer):
     """An activation applied value by value (Softmax: along its axes); shapes are kept."""
 
+    supports_masking = True  # passes its input's mask on, as Keras's does
+
     def compute_output_shape(self, input_shape):
         return input_shape
 
@@ -60,16 +62,33 @@ class ELU(Elementwise):
 
 @declare("activation")
 class Softmax(Elementwise):
-    """exp(x) / sum(exp(x)) over `axis` (an axis or a list of them). Keras's call also takes
-    a `mask`; this one does not."""
+    """exp(x) / sum(exp(x)) over `axis` (an axis or a list of them). A `mask` (True or > 0.5:
+    keep; broadcastable to the inputs) leaves masked values out and gives them 0, as Keras's."""
 
     axis = Axes(-1, several=True)
 
-    def call(self, inputs):
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            mask = self._checked_mask(inputs, mask)
+            inputs = ops.where(mask, inputs, -3e4 if ops.dtype(inputs) == "float16" else -1e9)
         if isinstance(self.axis, list):
             axes = tuple(self.axis)
-            return ops.exp(inputs - ops.logsumexp(inputs, axis=axes, keepdims=True))
-        return ops.softmax(inputs, axis=self.axis)
+            outputs = ops.exp(inputs - ops.logsumexp(inputs, axis=axes, keepdims=True))
+        else:
+            outputs = ops.softmax(inputs, axis=self.axis)
+        # a fully masked axis would otherwise be uniform
+        return outputs if mask is None else ops.where(mask, outputs, 0.0)
+
+    def _checked_mask(self, inputs, mask):
+        """`mask` as bools, or a shape error when it does not broadcast to the inputs."""
+        shape, mask_shape = ops.shape(inputs), ops.shape(mask)
+        if len(mask_shape) > len(shape) or any(
+                m not in (1, i) for m, i in zip(mask_shape[::-1], shape[::-1])
+                if m is not None and i is not None):
+            raise self.shape_error(
+                f"takes a mask that broadcasts to its inputs (each size 1 or the input's, no "
+                f"more axes); got a mask of shape {mask_shape}.", shape)
+        return mask if ops.dtype(mask) == "bool" else ops.greater(mask, 0.5)
 
 
 @declare("activation")

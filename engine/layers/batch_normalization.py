@@ -18,6 +18,8 @@ class BatchNormalization(Layer):
     of a frozen layer (trainable=False), use the moving statistics.
     """
 
+    supports_masking = True  # passes its input's mask on, as Keras's does
+
     axis = Axes(-1)
     momentum = Float(0.99)
     epsilon = Float(1e-3, minimum=0.0, above=True)

@@ -15,6 +15,8 @@ class Dropout(Layer):
     sequence of masks reproducible.
     """
 
+    supports_masking = True  # passes its input's mask on, as Keras's does
+
     rate = Float(minimum=0.0, maximum=1.0, below=True, suggested=0.5)
     seed = Int(None)
 

@@ -25,9 +25,9 @@ import inspect
 import numpy as np
 
 from engine import backend as backends
-from engine import initializers, naming, random, tree
+from engine import constraints, initializers, naming, ops, random, regularizers, tree
 from engine.errors import EngineError, LayerConfigError, LayerShapeError
-from engine.layers import call_context, shape_inference, tracking, trial_call
+from engine.layers import call_context, masks, shape_inference, tracking, trial_call
 from engine.layers.node import Node, SymbolicTensor, is_symbolic
 from engine.variables import Variable, holding_one_step_state
 
@@ -45,7 +45,8 @@ class Layer:
             tracking.changed()  # what the layer holds may change: cached lists are stale
         object.__setattr__(self, name, value)
 
-    def __init__(self, *, name=None, trainable=True, dtype="float32", input_shape=None):
+    def __init__(self, *, name=None, trainable=True, dtype="float32", input_shape=None,
+                 activity_regularizer=None):
         if name is not None and (not isinstance(name, str) or not name or "/" in name
                                  or not naming.encodable(name)):
             raise LayerConfigError(
@@ -61,6 +62,8 @@ class Layer:
         self._weights: list[Variable] = []
         self._seed_states: list[Variable] = []
         self._build_shapes = None
+        # Keras's: a penalty on each output, divided by the batch size, added to the losses
+        self.activity_regularizer = regularizers.get(activity_regularizer)
 
     # ------------------------------------------------------------------ subclass interface
     def build(self, *input_shapes):
@@ -76,11 +79,30 @@ class Layer:
         )
 
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        return config
 
     @classmethod
     def from_config(cls, config: dict):
         return cls(**config)
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs (engine/layers/masks.py): by default the input's, which a
+        layer that `supports_masking` passes on."""
+        return previous_mask
+
+    @property
+    def supports_masking(self) -> bool:
+        """Whether the layer passes on (or makes) a mask: as Keras, True where the class has
+        its own compute_mask; a class or an instance may set it."""
+        explicit = self.__dict__.get("_supports_masking")
+        return masks.makes_masks(self) if explicit is None else explicit
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self.__dict__["_supports_masking"] = bool(value)
 
     def shape_error(self, message: str, input_shape=None) -> LayerShapeError:
         """An error naming this layer; `raise self.shape_error("expects rank 4 ...", shape)`."""
@@ -92,8 +114,11 @@ class Layer:
                    overwrite_with_gradient=False, name=None):
         """A new weight made by `initializer` (Keras 3's signature): a name from
         engine.initializers (default glorot_uniform for floats, zeros otherwise), or a callable
-        (shape, dtype) -> array. Under shape inference only its WeightSpec is recorded."""
-        _check_weight_arguments(self, shape, regularizer, constraint)
+        (shape, dtype) -> array. `regularizer` adds a penalty on it to the layer's losses;
+        `constraint` projects it after each optimizer update (engine.regularizers,
+        engine.constraints). Under shape inference only its WeightSpec is recorded."""
+        _check_weight_arguments(self, shape)
+        regularizer, constraint = regularizers.get(regularizer), constraints.get(constraint)
         dtype = dtype or self.dtype
         if initializer is None:
             initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
@@ -103,6 +128,7 @@ class Layer:
         else:
             value = initializers.initialize(initializer, shape, dtype)
             weight = Variable(value, name=name, trainable=trainable, dtype=dtype)
+            weight.regularizer, weight.constraint = regularizer, constraint
         self._weights.append(weight)
         tracking.changed()
         return weight
@@ -220,7 +246,11 @@ class Layer:
     @property
     def losses(self) -> list:
         """The losses this layer and the layers it holds added in their last call (inside a
-        call or a step: those added so far in it)."""
+        call or a step: those added so far in it), then the penalties of their weight
+        regularizers on the weights' current values, as Keras lists them."""
+        return [*self._added_losses(), *self._regularization_losses()]
+
+    def _added_losses(self) -> list:
         if call_context.collecting_losses():
             collected = call_context.collected_losses()
             if not collected:  # most steps: no layer adds losses, no need to walk the layers
@@ -229,6 +259,10 @@ class Layer:
             return [value for layer, value in collected if id(layer) in owners]
         return [value for layer in _layer_tree(self)
                 for value in layer.__dict__.get("_losses", ())]
+
+    def _regularization_losses(self) -> list:
+        return [weight.regularizer(weight.value) for weight in self.trainable_weights
+                if getattr(weight, "regularizer", None) is not None]
 
     def _keep_losses(self, collected) -> None:
         """After an outermost call: each layer keeps the losses it added in it, no others."""
@@ -252,11 +286,10 @@ class Layer:
         return outputs
 
     def _call_symbolic(self, inputs, kwargs):
-        if is_symbolic(kwargs):
-            raise LayerConfigError(
-                f"Layer {self.name!r}: pass tensors as positional arguments, not keywords."
-            )
-        for leaf in tree.flatten(list(inputs)):
+        # tensor keywords (initial_state=[h, c]) join the node; the shapes are the positional's
+        tensor_kwargs = {key: value for key, value in kwargs.items() if is_symbolic(value)}
+        _refuse_unkept_options(self, {k: v for k, v in kwargs.items() if k not in tensor_kwargs})
+        for leaf in tree.flatten([*inputs, *tensor_kwargs.values()]):
             if not isinstance(leaf, SymbolicTensor):
                 raise LayerConfigError(
                     f"Layer {self.name!r} was called on a mix of symbolic tensors and "
@@ -273,7 +306,13 @@ class Layer:
             output_shapes if returns_list else [output_shapes],
             self.dtype,
             returns_list,
+            tensor_kwargs,
         )
+        arg_masks = [masks.masks_of(a) for a in inputs]
+        output_masks = masks.symbolic_masks(
+            self, inputs[0], masks.previous_mask(arg_masks, tensor_kwargs), len(node.outputs))
+        for tensor, mask in zip(node.outputs, output_masks):
+            tensor._keras_mask = mask
         self.inbound_nodes.append(node)
         return node.returned()
 
@@ -282,12 +321,17 @@ class Layer:
         # an explicit training flag wins; else the enclosing call's, as Keras passes it down
         training = call_context.resolve_training(kwargs.get("training"))
         kwargs = {**kwargs, "training": training} if training is not None else kwargs
+        arg_masks = [masks.masks_of(a) for a in inputs]
         with backends.using(backend), call_context.training_scope(training):
             inputs = tree.map_structure(
-                lambda x: to_backend_array(backend, x, self.dtype), list(inputs)
+                lambda x: to_backend_array(backend, masks.plain(x), self.dtype), list(inputs)
             )
             self._build_and_infer(tree.map_structure(backend.shape, inputs))
-            return self.call(*inputs, **self.call_kwargs(kwargs))
+            kwargs = masks.call_kwargs(self, arg_masks, self.call_kwargs(kwargs))
+            outputs = add_activity_losses(self, self.call(*inputs, **kwargs))
+            returned = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+            return masks.attach(outputs, masks.output_masks(
+                self, inputs[0], masks.previous_mask(arg_masks, kwargs), returned))
 
     def call_kwargs(self, kwargs: dict) -> dict:
         """`kwargs` without `training` when this layer's call() does not take it, or when it
@@ -371,6 +415,23 @@ class Layer:
         return f"<{type(self).__name__} name={self.name!r} built={self.built}>"
 
 
+def _refuse_unkept_options(layer, options: dict) -> None:
+    """A graph node keeps a call's tensors, not its other keyword arguments: one that is not
+    `training` or None and differs from call()'s default (use_causal_mask=True) would be
+    lost, so it is refused rather than silently dropped."""
+    parameters = inspect.signature(type(layer).call).parameters
+    for key, value in options.items():
+        default = parameters[key].default if key in parameters else inspect.Parameter.empty
+        if key != "training" and value is not None and not (value is default or (
+                isinstance(value, (bool, int, float, str, type(None))) and value == default)):
+            raise LayerConfigError(
+                f"Layer {layer.name!r} was called on symbolic tensors with {key}={value!r}: a "
+                "functional graph keeps only tensor arguments yet, so it would run without "
+                f"it. Leave {key} out in the graph, or call the layer in a subclassed model's "
+                "call()."
+            )
+
+
 def _layer_tree(layer) -> list:
     """`layer` and every layer it holds, at any depth, each once."""
     found, pending = {}, [layer]
@@ -409,22 +470,30 @@ def _marking_built(build):
     return build_and_mark
 
 
-def _check_weight_arguments(layer, shape, regularizer, constraint):
-    """Keras's add_weight takes the shape first and the name by keyword only; the engine has
-    no regularizers or constraints yet."""
+def add_activity_losses(layer, outputs):
+    """Keras's activity regularization, after a call: the penalty of each output divided by
+    its batch size joins the layer's losses, where the layer has an `activity_regularizer`.
+    Returns `outputs`."""
+    regularizer = getattr(layer, "activity_regularizer", None)
+    if regularizer is None:
+        return outputs
+    for output in tree.flatten(outputs):
+        penalty = regularizer(output)
+        shape = ops.shape(output)
+        if shape:  # an empty batch's penalty is 0: dividing it by 1 keeps it so
+            penalty = ops.divide(penalty, float(max(shape[0], 1)))
+        layer.add_loss(penalty)
+    return outputs
+
+
+def _check_weight_arguments(layer, shape):
+    """Keras's add_weight takes the shape first and the name by keyword only."""
     if shape is None or isinstance(shape, str):
         raise LayerConfigError(
             f"Layer {layer.name!r}: add_weight needs shape= (a tuple of ints) and takes the "
             f"name by keyword, as Keras 3 does: add_weight(shape=(3, 4), name='kernel'); "
             f"got shape={shape!r}."
         )
-    for argument, value in (("regularizer", regularizer), ("constraint", constraint)):
-        if value is not None:
-            raise NotImplementedError(
-                f"Layer {layer.name!r}: add_weight({argument}=...) is not supported by the "
-                "engine yet (see docs/keras-compatibility.md); leave it out or apply it in "
-                "the loss."
-            )
 
 
 def _unnamed(weights) -> str:

@@ -17,6 +17,8 @@ class LayerNormalization(Layer):
     sizes of those axes.
     """
 
+    supports_masking = True  # passes its input's mask on, as Keras's does
+
     axis = Axes(-1, several=True)
     epsilon = Float(1e-3, minimum=0.0, above=True)
     center = Bool(True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -54,6 +55,8 @@ class MultiHeadAttention(Layer):
     softmax(q·k / sqrt(key_dim)), and the heads are projected together to the output.
     """
 
+    supports_masking = True  # passes its input's mask on, as Keras's does
+
     num_heads = Int(minimum=1, suggested=2)
     key_dim = Int(minimum=1, suggested=16)
     value_dim = Int(None, minimum=1)
@@ -93,15 +96,58 @@ class MultiHeadAttention(Layer):
         return kernel, self.add_weight(shape=bias_shape, initializer=self.bias_initializer,
                                              name=f"{name}/bias")
 
-    def call(self, query, value, key=None, training=False):
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, training=False, use_causal_mask=False):
+        """Keras's masks: `attention_mask` (batch, target, source), True where a target step
+        may attend to a source step, joined (and) with the query's, value's and key's masks
+        (batch, steps; engine/layers/masks.py passes them) and a causal mask."""
         key = value if key is None else key
+        mask = self._attention_mask(query, value, query_mask, value_mask, key_mask,
+                                    attention_mask, use_causal_mask)
         q = self._project(query, self.query_kernel, self.query_bias, 1)
         k = self._project(key, self.key_kernel, self.key_bias, 1)
         v = self._project(value, self.value_kernel, self.value_bias, 1)
         dropout = self.dropout if training else 0.0
         seed = self.next_seed(self.seed_state) if dropout > 0.0 else None
-        heads = ops.dot_product_attention(q, k, v, 1.0 / math.sqrt(self.key_dim), dropout, seed)
+        scale = 1.0 / math.sqrt(self.key_dim)
+        if mask is None:
+            heads = ops.dot_product_attention(q, k, v, scale, dropout, seed)
+        else:
+            heads = self._masked_attention(q, k, v, mask, scale, dropout, seed)
         return self._project(heads, self.output_kernel, self.output_bias, 2)
+
+    @staticmethod
+    def _attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask,
+                        causal):
+        """The (batch, target, source) bool mask of the attention weights, or None."""
+        parts = [None if attention_mask is None else ops.cast(attention_mask, "bool")]
+        if query_mask is not None:
+            parts.append(ops.expand_dims(ops.cast(query_mask, "bool"), -1))
+        for source_mask in (value_mask, key_mask):
+            if source_mask is not None:
+                parts.append(ops.expand_dims(ops.cast(source_mask, "bool"), -2))
+        if causal:
+            target, source = ops.shape(query)[1], ops.shape(value)[1]
+            parts.append(ops.expand_dims(ops.greater_equal(
+                ops.expand_dims(ops.arange(target), 1), ops.expand_dims(ops.arange(source), 0)),
+                0))
+        parts = [p for p in parts if p is not None]
+        return functools.reduce(ops.logical_and, parts) if parts else None
+
+    def _masked_attention(self, q, k, v, mask, scale, dropout, seed):
+        """Attention whose weights are 0 where `mask` is False, as Keras's: a target step
+        with no source left attends evenly (Keras's fused path), or, with dropout (Keras's
+        softmax-layer path), not at all."""
+        logits = ops.einsum("bthk,bshk->bhts", ops.multiply(q, scale), k)
+        mask = ops.expand_dims(mask, 1)  # one mask for every head
+        weights = ops.softmax(ops.where(mask, logits, -1e9), axis=-1)
+        if self.dropout > 0.0:
+            weights = ops.where(mask, weights, 0.0)
+        if dropout > 0.0:
+            noise = ops.random_uniform(ops.shape(weights), seed, dtype=ops.dtype(weights))
+            keep = ops.cast(ops.greater_equal(noise, dropout), ops.dtype(weights))
+            weights = ops.multiply(weights, ops.multiply(keep, 1.0 / (1.0 - dropout)))
+        return ops.einsum("bhts,bshk->bthk", weights, v)
 
     @staticmethod
     def _project(x, kernel, bias, contracted):
