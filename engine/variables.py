@@ -63,6 +63,10 @@ class Variable:
     # NumPy must hand `ndarray + Variable` to Variable.__radd__ (a backend array, read from the
     # active state scope), not make an object array or a NumPy array of the stored value.
     __array_ufunc__ = None
+    # A layer's add_weight sets these (Keras's attributes): a penalty that joins the layer's
+    # losses, and a projection applied after each optimizer update.
+    regularizer = None
+    constraint = None
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
                  aggregation="none", synchronization="auto", name=None, *, backend=None):
@@ -79,6 +83,16 @@ class Variable:
         self.aggregation = aggregation
         self.synchronization = synchronization
         _live.add(self)
+
+    # TensorFlow's nest sees a Variable as its value: tf.GradientTape.gradient(loss,
+    # self.trainable_variables) in a train_step written for TensorFlow then differentiates with
+    # respect to the values the step computed with, and gives back those gradients.
+    def __tf_flatten__(self):
+        return None, (self.value,)
+
+    @classmethod
+    def __tf_unflatten__(cls, metadata, components):
+        return components[0]
 
     @property
     def value(self):

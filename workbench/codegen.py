@@ -41,6 +41,7 @@ def _arguments(entry: dict) -> str:
         for a in arguments
         if a["name"] in entry["config"]
     }
+    implied = _implied_config(entry["class"], entry["config"], arguments)
     positional, keywords = [], []
     for argument in arguments:
         name = argument["name"]
@@ -49,9 +50,23 @@ def _arguments(entry: dict) -> str:
         value = _literal(config[name])
         if argument["required"] and entry["class"] != "InputLayer":
             positional.append(value)
-        elif argument["required"] or not _is_default(argument, config):
+        elif argument["required"] or not (
+                _is_default(argument, config) or implied.get(name) == entry["config"][name]):
             keywords.append(f"{name}={value}")
     return ", ".join([*positional, *keywords, f"name={entry['name']!r}"])
+
+
+def _implied_config(class_name, config, arguments) -> dict:
+    """The config of the layer made from its required arguments alone: what leaving the
+    others out gives (Conv2D's data_format None becomes "channels_last")."""
+    from engine.layers import LAYERS
+
+    required = {a["name"]: config[a["name"]] for a in arguments
+                if a["required"] and a["name"] in config}
+    try:
+        return LAYERS[class_name](**required).get_config()
+    except Exception:  # noqa: BLE001 (a draft's config may not build yet: palette defaults)
+        return {}
 
 
 def _compact(argument, value):

@@ -11,7 +11,8 @@ Conventions shared by every method:
 - shapes are tuples of Python ints; `axis` may be an int, a tuple of ints or None (all axes).
 - binary elementwise ops broadcast like NumPy and accept Python scalars on either side.
 - layouts are channels-last: 1-D inputs are (batch, width, channels), 2-D inputs are
-  (batch, height, width, channels); kernels are (*kernel_size, in_channels, out_channels).
+  (batch, height, width, channels), 3-D (batch, depth, height, width, channels); kernels are
+  (*kernel_size, in_channels, out_channels) (see each convolution for its own).
 - `padding` is "valid" or "same" (TensorFlow's rule: output = ceil(input / stride)).
 - a structure is a nest of dicts, lists and tuples whose leaves are arrays (see engine.tree).
 
@@ -24,6 +25,9 @@ import functools
 import math
 
 import numpy as np
+
+from engine.backend import images as images_ops
+from engine.backend.quantiles import quantile as _quantile
 
 DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "uint32", "bool")
 
@@ -263,6 +267,197 @@ class Backend:
         where the backend has one (NumPy, PyTorch)."""
         return self.sum(self.multiply(self.reshape(a, (-1,)), self.reshape(b, (-1,))))
 
+    # ------------------------------------------- keras.ops numerics: inverse functions, logic
+    # Keras's names and arguments; integer inputs to the float functions compute in float.
+    def arcsin(self, x):
+        raise NotImplementedError
+
+    def arccos(self, x):
+        raise NotImplementedError
+
+    def arctan(self, x):
+        raise NotImplementedError
+
+    def arctan2(self, x1, x2):
+        """The angle of the point (x2, x1), in [-pi, pi], elementwise."""
+        raise NotImplementedError
+
+    def arcsinh(self, x):
+        raise NotImplementedError
+
+    def arccosh(self, x):
+        raise NotImplementedError
+
+    def arctanh(self, x):
+        raise NotImplementedError
+
+    def erfinv(self, x):
+        """The inverse of erf on (-1, 1)."""
+        raise NotImplementedError
+
+    def signbit(self, x):
+        """Whether the sign bit of each value is set (True for -0.0 and negative values)."""
+        raise NotImplementedError
+
+    def logical_xor(self, x1, x2):
+        raise NotImplementedError
+
+    # --------------------------------------------------- keras.ops numerics: scans and sorts
+    def cumsum(self, x, axis=None, dtype=None):
+        """Running sums along `axis` (None: over the flattened array), in `dtype` (None: x's,
+        bool counting as int32)."""
+        raise NotImplementedError
+
+    def cumprod(self, x, axis=None, dtype=None):
+        """Running products along `axis`, as cumsum; the gradient is exact where x holds
+        zeros."""
+        raise NotImplementedError
+
+    def sort(self, x, axis=-1):
+        """Values sorted ascending along `axis`; the gradient goes back to where each came
+        from."""
+        raise NotImplementedError
+
+    def argsort(self, x, axis=-1):
+        """int32 positions that sort x ascending along `axis` (ties: the earlier first)."""
+        raise NotImplementedError
+
+    def top_k(self, x, k, sorted=True):
+        """(values, int32 indices) of the k largest values along the last axis, largest first
+        (ties: the earlier first); the values' gradient goes back to those positions."""
+        raise NotImplementedError
+
+    def in_top_k(self, targets, predictions, k):
+        """Whether each row's target class (`targets` (batch,) ints) scores at least the k-th
+        largest of its row of `predictions` (batch, classes): ties with it count as in."""
+        kth = self.getitem(self.top_k(predictions, k)[0], (slice(None), slice(k - 1, k)))
+        target = self.take_along_axis(predictions, self.expand_dims(targets, -1), axis=-1)
+        return self.squeeze(self.greater_equal(target, kth), -1)
+
+    def searchsorted(self, sorted_sequence, values, side="left"):
+        """int32 positions at which `values` (any shape) would go into the ascending 1-D
+        `sorted_sequence` to keep it sorted: before equal values ("left") or after ("right")."""
+        raise NotImplementedError
+
+    def bincount(self, x, weights=None, minlength=0, sparse=False):
+        """Per value v, how many times it occurs in the non-negative ints x (or the sum of
+        their `weights`, x's shape), over the last axis of a 1-D or 2-D x: a vector (a row
+        per row of x) of length max(minlength, max(x) + 1), int32 counts or weights' dtype.
+        The length is read from x's values, so not under jit (as in Keras). Written from
+        one_hot (x.size * length values); differentiable with respect to `weights`."""
+        if sparse:
+            raise ValueError("bincount: sparse=True is not supported; leave sparse=False.")
+        if len(self.shape(x)) not in (1, 2):
+            raise ValueError(f"bincount: x must be 1-D or 2-D, got shape {self.shape(x)}.")
+        largest = int(self.to_numpy(self.max(x))) if math.prod(self.shape(x)) else -1
+        length = max(int(minlength), largest + 1)
+        if weights is None:
+            return self.cast(self.sum(self.one_hot(x, length, dtype="int32"), axis=-2), "int32")
+        hot = self.one_hot(x, length, dtype=self.dtype(weights))
+        return self.sum(self.multiply(hot, self.expand_dims(weights, -1)), axis=-2)
+
+    def digitize(self, x, bins):
+        """The int32 index of the bin of each value of x: i with bins[i-1] <= x < bins[i], for
+        ascending 1-D `bins` (0 below the first edge, len(bins) from the last on)."""
+        return self.searchsorted(bins, x, side="right")
+
+    # ------------------------------------------------------ keras.ops numerics: reductions
+    def prod(self, x, axis=None, keepdims=False, dtype=None):
+        """The product over `axis`, in `dtype` (None: x's, bool counting as int32); the
+        gradient is exact where x holds zeros."""
+        raise NotImplementedError
+
+    def quantile(self, x, q, axis=None, method="linear", keepdims=False):
+        """The q-th quantiles (q in [0, 1], a scalar or 1-D) over `axis` (None: all), as
+        NumPy computes them: position q * (n - 1) of the sorted values, between the two
+        values around it by `method` ("linear", "lower", "higher", "midpoint" or "nearest",
+        which rounds half to even). A 1-D q adds a leading axis of its size. Written once
+        from sort; differentiable with respect to x."""
+        return _quantile(self, x, q, axis, method, keepdims)
+
+    def percentile(self, x, q, axis=None, method="linear", keepdims=False):
+        """quantile with q in [0, 100]."""
+        return self.quantile(x, self.divide(self.convert(q, "float32"), 100.0), axis, method,
+                             keepdims)
+
+    def median(self, x, axis=None, keepdims=False):
+        return self.quantile(x, 0.5, axis=axis, keepdims=keepdims)
+
+    # NaN-ignoring reductions, written once from where and the plain reductions.
+    def nansum(self, x, axis=None, keepdims=False):
+        """sum with NaN counted as 0."""
+        return self.sum(self._without_nan(x, 0.0), axis=axis, keepdims=keepdims)
+
+    def nanmean(self, x, axis=None, keepdims=False):
+        """The mean of the values that are not NaN (NaN where all are)."""
+        counted = self.cast(self.equal(x, x), self.dtype(x))
+        return self.divide(self.nansum(x, axis=axis, keepdims=keepdims),
+                           self.sum(counted, axis=axis, keepdims=keepdims))
+
+    def nanmax(self, x, axis=None, keepdims=False):
+        """max of the values that are not NaN (NaN where all are)."""
+        return self._nan_extremum(self.max, x, -float("inf"), axis, keepdims)
+
+    def nanmin(self, x, axis=None, keepdims=False):
+        """min of the values that are not NaN (NaN where all are)."""
+        return self._nan_extremum(self.min, x, float("inf"), axis, keepdims)
+
+    def _without_nan(self, x, fill):
+        return self.where(self.equal(x, x), x, fill) if self._is_float(x) else x
+
+    def _nan_extremum(self, reduce, x, fill, axis, keepdims):
+        out = reduce(self._without_nan(x, fill), axis=axis, keepdims=keepdims)
+        if not self._is_float(x):
+            return out
+        some = self.max(self.cast(self.equal(x, x), "int32"), axis=axis, keepdims=keepdims)
+        return self.where(self.greater(some, 0), out, float("nan"))
+
+    def _is_float(self, x) -> bool:
+        return self.dtype(x).startswith(("float", "bfloat"))
+
+    # -------------------------------------------------------- keras.ops numerics: indexing
+    def scatter(self, indices, values, shape):
+        """Zeros of `shape` with values[i] added at the position indices[i] (int, (n, k),
+        k <= len(shape): values[i] fills x[tuple(indices[i])], of shape shape[k:]);
+        repeated positions add up."""
+        raise NotImplementedError
+
+    def scatter_update(self, inputs, indices, updates, reduction=None):
+        """`inputs` with updates[i] written at position indices[i] (as scatter places them;
+        which of several updates to one position wins is unspecified), or added there with
+        reduction="add" (repeated positions add up); Keras's "max", "min" and "mul" are
+        refused."""
+        raise NotImplementedError
+
+    def slice(self, inputs, start_indices, shape):
+        """The block of `shape` (sizes >= 0) starting at `start_indices` (one int, or an int
+        array, per axis) of `inputs`; a start is moved in so that the block fits, as XLA
+        does."""
+        raise NotImplementedError
+
+    def slice_update(self, inputs, start_indices, updates):
+        """`inputs` with the block at `start_indices` (as slice moves them in) replaced by
+        `updates`."""
+        raise NotImplementedError
+
+    def segment_sum(self, data, segment_ids, num_segments=None, sorted=False):
+        """Row i of the (num_segments, *data.shape[1:]) result sums the rows of `data` whose
+        `segment_ids` (int, (data.shape[0],), in [0, num_segments)) is i. num_segments is
+        needed (the shape must be known before the values); `sorted` is a hint, ignored."""
+        raise NotImplementedError
+
+    def segment_max(self, data, segment_ids, num_segments=None, sorted=False):
+        """The maximum over each segment, as segment_sum sums (-inf for an empty segment);
+        the gradient goes to the maximum (a tie's share is unspecified)."""
+        raise NotImplementedError
+
+    def select(self, condlist, choicelist, default=0):
+        """choicelist[i] where condlist[i] is the first true condition, else `default`."""
+        out = default
+        for condition, choice in zip(reversed(condlist), reversed(choicelist)):
+            out = self.where(condition, choice, out)
+        return out
+
     # ------------------------------------------------------------------------ shape ops
     def reshape(self, x, shape):
         """`shape` may hold one -1."""
@@ -309,19 +504,30 @@ class Backend:
 
     # ----------------------------------------------------------------- neural network ops
     def conv(self, x, kernel, strides=1, padding="valid", dilation_rate=1):
-        """1-D or 2-D convolution (cross-correlation, as every framework computes it).
+        """1-D, 2-D or 3-D convolution (cross-correlation, as every framework computes it).
 
-        x: (batch, *spatial, in_channels); kernel: (*kernel_size, in_channels, out_channels);
-        strides and dilation_rate: an int or one int per spatial axis.
+        x: (batch, *spatial, in_channels); kernel: (*kernel_size, in_channels / groups,
+        out_channels): with groups > 1 (read off the kernel, as keras.ops.conv does) output
+        channel group g sees only input channel group g; strides and dilation_rate: an int or
+        one int per spatial axis.
         """
         raise NotImplementedError
 
+    def conv_transpose(self, x, kernel, strides=1, padding="valid", output_padding=None,
+                       dilation_rate=1):
+        """1-D, 2-D or 3-D transposed convolution, sized as Keras sizes it: the adjoint of a
+        convolution (its input gradient). kernel: (*kernel_size, out_channels, in_channels);
+        output_padding: None (Keras's default size) or an int or one int per axis, each below
+        its stride, added to the output's size."""
+        raise NotImplementedError
+
     def max_pool(self, x, pool_size, strides=None, padding="valid"):
-        """1-D or 2-D max pooling; strides default to pool_size."""
+        """1-D, 2-D or 3-D max pooling; strides default to pool_size."""
         raise NotImplementedError
 
     def avg_pool(self, x, pool_size, strides=None, padding="valid"):
-        """1-D or 2-D average pooling; with "same", padded cells are left out of the mean."""
+        """1-D, 2-D or 3-D average pooling; with "same", padded cells are left out of the
+        mean."""
         raise NotImplementedError
 
     # ------------------------------------------------------- layer math, fusable by a backend
@@ -331,6 +537,20 @@ class Backend:
         (out,) or None. PyTorch runs it as one addmm, as nn.Linear does."""
         out = self.matmul(x, kernel)
         return out if bias is None else self.add(out, bias)
+
+    def depthwise_conv(self, x, kernel, strides=1, padding="valid", dilation_rate=1):
+        """Each input channel convolved on its own by kernel (*kernel_size, in_channels,
+        multiplier); output channel c * multiplier + m (keras.ops.depthwise_conv)."""
+        *window, channels, multiplier = self.shape(kernel)
+        grouped = self.reshape(kernel, (*window, 1, channels * multiplier))
+        return self.conv(x, grouped, strides, padding, dilation_rate)
+
+    def separable_conv(self, x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                       dilation_rate=1):
+        """depthwise_conv, then a convolution by pointwise_kernel (1, ..., in * multiplier,
+        out_channels) (keras.ops.separable_conv)."""
+        depthwise = self.depthwise_conv(x, depthwise_kernel, strides, padding, dilation_rate)
+        return self.conv(depthwise, pointwise_kernel)
 
     def layer_norm(self, x, axis, epsilon, scale=None, offset=None):
         """(x - mean) / sqrt(variance + epsilon) * scale + offset, with the mean and the
@@ -462,6 +682,25 @@ class Backend:
         ks = self.convert(np.arange(count, dtype=np.float32).reshape(shape))
         distance = self.abs(self.subtract(self.expand_dims(values, axis), ks))
         return self.relu(self.subtract(1.0, distance))
+
+    # ------------------------------------------------------------------- images (ops.image)
+    # Written once from the other ops (engine/backend/images.py); a backend may run its own.
+    def resize(self, images, size, interpolation="bilinear"):
+        """Channels-last `images` (batch, height, width, channels) resized to `size` (new
+        height, new width) by "bilinear" (half-pixel centres, no antialiasing) or "nearest"
+        interpolation, as Keras's image.resize with its defaults."""
+        return images_ops.resize(self, images, tuple(size), interpolation)
+
+    def affine_transform(self, images, transform, interpolation="bilinear",
+                         fill_mode="constant", fill_value=0.0):
+        """Each output point (x, y) of channels-last `images` sampled at input point
+        ((a0 x + a1 y + a2) / k, (b0 x + b1 y + b2) / k), k = c0 x + c1 y + 1, from the
+        image's row of `transform` (batch, 8) [a0, a1, a2, b0, b1, b2, c0, c1];
+        "bilinear" or "nearest" interpolation; points outside filled as scipy.ndimage's
+        "constant" (`fill_value`), "nearest", "wrap", "mirror" or "reflect" modes do (Keras's
+        image.affine_transform). Differentiable with respect to `images`."""
+        return images_ops.affine_transform(self, images, transform, interpolation, fill_mode,
+                                           fill_value)
 
     # ------------------------------------------------------------------------ optimizers
     def adam_update(

@@ -3,9 +3,10 @@
 Only data is read: every layer's class must be a Keras built-in that the engine has
 (engine.layers.LAYERS), named by Keras's own module, and its config values are copied as JSON
 values. Nothing named in the config is imported or called, so a hostile config can only be
-refused. Settings that change only training (regularizers, constraints) or only fresh
-weights (an initializer the engine cannot draw) are dropped with a warning; anything that
-would change what the model computes is refused with a KerasFileError naming it.
+refused. Settings that change only training (regularizers, constraints the engine's layer
+lacks) or only fresh weights (an initializer the engine cannot draw) are dropped with a
+warning; anything that would change what the model computes is refused with a KerasFileError
+naming it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import warnings
 from engine import activations
 from engine.export.errors import KerasFileError
 from engine.layers import LAYERS
+from engine.layers.declaration import DECLARED
 from engine.layers.layer import Layer
+from engine.layers.layer_argument import LayerArgument
 from engine.models.spec import FORMAT, VERSION
 
 MODEL_CLASSES = {"Functional", "Sequential"}
@@ -32,6 +35,7 @@ _CANONICAL = {
     ("LayerNormalization", "axis"): lambda v: v[0] if isinstance(v, list) and len(v) == 1 else v,
     ("MultiHeadAttention", "attention_axes"): lambda v: None if v in ([1], 1) else v,
 }
+_KEYWORD_TENSORS = {"initial_state"}  # tensor keyword arguments the engine's layers take
 _CALL_FLAGS = {"training", "mask", "attention_mask", "return_attention_scores",
                "use_causal_mask", "initial_state"}
 
@@ -74,6 +78,7 @@ def spec_from_keras(document) -> dict:
 
 # ------------------------------------------------------------------------------ models
 def _functional_spec(config, entries):
+    entries = _without_mask_ops(entries)
     layers, nodes = [], []
     for entry in entries:
         name, layer = _layer(entry)
@@ -86,12 +91,65 @@ def _functional_spec(config, entries):
             raise KerasFileError(f"Layer {name!r} is not connected (it has no inbound nodes).")
         for index, call in enumerate(calls):
             node_id = name if index == 0 else f"{name}#{index}"
-            args = _call_arguments(name, LAYERS[layer["class"]], call)
-            nodes.append({"id": node_id, "layer": name, "args": args})
+            args, keywords = _call_arguments(name, LAYERS[layer["class"]], call)
+            node = {"id": node_id, "layer": name, "args": args}
+            nodes.append({**node, "kwargs": keywords} if keywords else node)
     inputs, single_input = _endpoints(config.get("input_layers"), "input_layers")
     outputs, single_output = _endpoints(config.get("output_layers"), "output_layers")
     return _spec(config, "Model", layers, _in_order(nodes), inputs, outputs,
                  single_input, single_output)
+
+
+def _without_mask_ops(entries):
+    """The entries without the masks Keras writes into a graph: the ops that compute the
+    masks layers make (Embedding(mask_zero=True)'s NotEqual, Masking's) and the `mask=`
+    arguments they feed. The engine's layers make those masks again themselves."""
+    ops = {entry.get("name") for entry in entries if isinstance(entry, dict)
+           and str(entry.get("module")).startswith("keras.src.ops")}
+    uses = {}  # op name -> [(user, whether through a mask argument)]
+    for entry in entries:
+        for key, tensor in _call_tensors(entry):
+            if _source(tensor) in ops:
+                uses.setdefault(_source(tensor), []).append(
+                    (entry.get("name"), str(key).endswith("mask")))
+    mask_ops, grown = set(), True
+    while grown:
+        found = {name for name in ops - mask_ops if uses.get(name) and all(
+            through or user in mask_ops for user, through in uses[name])}
+        mask_ops |= found
+        grown = bool(found)
+    if not mask_ops:
+        return entries
+    kept = []
+    for entry in entries:
+        if entry.get("name") in mask_ops:
+            continue
+        calls = [{**call, "kwargs": {
+            key: value for key, value in (call.get("kwargs") or {}).items()
+            if not (key.endswith("mask") and _source(value) in mask_ops)}}
+            for call in entry.get("inbound_nodes") or [] if isinstance(call, dict)]
+        kept.append({**entry, "inbound_nodes": calls})
+    return kept
+
+
+def _call_tensors(entry):
+    """(keyword or None, tensor) for every tensor an entry's calls take."""
+    calls = entry.get("inbound_nodes") if isinstance(entry, dict) else None
+    for call in calls if isinstance(calls, list) else []:
+        if not isinstance(call, dict):
+            continue
+        named = [(None, a) for a in call.get("args") or []]
+        named += list((call.get("kwargs") or {}).items())
+        for key, value in named:
+            for tensor in value if isinstance(value, list) else [value]:
+                if _is_tensor(tensor):
+                    yield key, tensor
+
+
+def _source(tensor):
+    """The name of the layer or op that made a Keras tensor, or None."""
+    history = tensor["config"].get("keras_history") if _is_tensor(tensor) else None
+    return history[0] if isinstance(history, list) and history else None
 
 
 def _sequential_spec(config, entries):
@@ -128,9 +186,9 @@ def _in_order(nodes):
     """The nodes with each after the nodes it uses (a shared layer's later call may come late)."""
     done, ordered, pending = set(), [], list(nodes)
     while pending:
-        ready = [n for n in pending if all(r["node"] in done for r in _references(n["args"]))]
+        ready = [n for n in pending if all(r["node"] in done for r in _node_references(n))]
         if not ready:
-            missing = sorted({r["node"] for n in pending for r in _references(n["args"])} - done
+            missing = sorted({r["node"] for n in pending for r in _node_references(n)} - done
                              - {n["id"] for n in pending})
             raise KerasFileError(
                 f"The graph refers to layer calls that are not in it ({', '.join(missing)}) "
@@ -144,6 +202,11 @@ def _in_order(nodes):
 
 def _references(args):
     return [r for a in args for r in (a if isinstance(a, list) else [a])]
+
+
+def _node_references(node):
+    """The tensors a node uses: its arguments' and its keyword arguments'."""
+    return _references([*node["args"], *node.get("kwargs", {}).values()])
 
 
 def _endpoints(value, what):
@@ -165,14 +228,18 @@ def _history(value, where):
 
 
 def _call_arguments(name, layer_class, call):
-    """The positional tensor arguments of one call, in the order the engine's layer takes."""
+    """(the positional tensor arguments of one call, in the order the engine's layer takes,
+    and its tensor keyword arguments that stay keywords: initial_state=[h, c])."""
     if not isinstance(call, dict):
         raise KerasFileError(f"Layer {name!r} has a malformed inbound node {call!r}.")
     args = [_tensor_argument(name, a) for a in call.get("args") or []]
     parameters = [p for p in inspect.signature(layer_class.call).parameters
                   if p not in ("self", "training")]
+    keywords = {}
     for key, value in (call.get("kwargs") or {}).items():
-        if _is_tensor(value) and key in parameters:
+        if key in _KEYWORD_TENSORS and value is not None:
+            keywords[key] = _tensor_argument(name, value)
+        elif _is_tensor(value) and key in parameters:
             index = parameters.index(key)
             args += [None] * (index + 1 - len(args))
             args[index] = _tensor_argument(name, value)
@@ -183,7 +250,7 @@ def _call_arguments(name, layer_class, call):
             )
     if None in args:
         raise KerasFileError(f"Layer {name!r} is called without some of its tensor arguments.")
-    return args
+    return args, keywords
 
 
 def _tensor_argument(name, value):
@@ -261,6 +328,10 @@ def _layer_config(class_name, name, config) -> dict:
                 result[key] = initializer
         elif key == "activation" or key == "recurrent_activation":
             result[key] = _activation(value, where, key)
+        elif key.endswith(("_regularizer", "_constraint")) and key in accepted:
+            result[key] = value  # Keras's dict, read by name from a fixed table by the layer
+        elif key in _layer_arguments(class_name):
+            result[key] = _held_layers(value)
         elif key in accepted:
             if isinstance(value, dict):
                 raise KerasFileError(f"{where} has {key}={_short(value)}, an object the engine "
@@ -268,8 +339,9 @@ def _layer_config(class_name, name, config) -> dict:
             result[key] = _CANONICAL.get((class_name, key), lambda v: v)(value)
         elif key.endswith(("_regularizer", "_constraint")):
             if value is not None:
-                warnings.warn(f"{where}: {key} is dropped (the engine has none); it changes "
-                              "training only, not predictions.", stacklevel=4)
+                warnings.warn(f"{where}: {key} is dropped (the engine's {class_name} has "
+                              "none); it changes training only, not predictions.",
+                              stacklevel=4)
         elif key in _NEUTRAL:
             if value not in _NEUTRAL[key]:
                 raise KerasFileError(f"{where} has {key}={value!r}; the engine computes only "
@@ -280,6 +352,22 @@ def _layer_config(class_name, name, config) -> dict:
                 "support; save the model without it."
             )
     return result
+
+
+def _layer_arguments(class_name) -> set:
+    """The arguments of `class_name` that hold layers (RNN's cell, Bidirectional's layer)."""
+    return {a.name for a in DECLARED[class_name].arguments if isinstance(a, LayerArgument)}
+
+
+def _held_layers(value):
+    """A layer held in a config (or a list of them), read as the model's own layers are:
+    a built-in Keras layer the engine has, with plain values."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [_held_layers(v) for v in value]
+    _, entry = _layer(value)
+    return {"class_name": entry["class"], "config": entry["config"]}
 
 
 def _parameters(layer_class) -> set:

@@ -57,7 +57,7 @@ def read_weights(archive: zipfile.ZipFile, config: dict) -> dict:
             shutil.copyfileobj(member, copy)
         try:
             with h5py.File(path, "r") as weights:
-                return _layer_weights(weights, config)
+                return layer_weights(weights, config)
         except OSError as error:
             raise KerasFileError(f"Its {WEIGHTS} is not a readable HDF5 file: {error}.") from error
 
@@ -71,7 +71,7 @@ def _member(archive, name):
         ) from None
 
 
-def _layer_weights(weights, document):
+def layer_weights(weights, document):
     """Each layer's arrays, found where Keras saves them: layers/<snake_case class>[_n]."""
     config = document["config"]
     sequential = document.get("class_name") == "Sequential"
@@ -97,10 +97,33 @@ def _layer_weights(weights, document):
             )
         result[name] = [
             array
-            for sub in WEIGHT_GROUPS.get(class_name, ["vars"])
+            for sub in weight_groups(class_name, entry["config"])
             for array in _arrays(group, sub, f"{group_path}/{sub}")
         ]
     return result
+
+
+def weight_groups(class_name, config) -> list[str]:
+    """Where a layer's variables sit below its group, in the order of its weights: a layer
+    holding layers (RNN's cell, Bidirectional's two) has them in the groups Keras names
+    after its attributes, StackedRNNCells' cells each under its name."""
+    held = {"RNN": ["cell"], "Bidirectional": ["layer", "backward_layer"],
+            "TimeDistributed": ["layer"], "StackedRNNCells": ["cells"]}.get(class_name)
+    if held is None or not isinstance(config, dict):
+        return WEIGHT_GROUPS.get(class_name, ["vars"])
+    groups = []
+    for key in held:
+        value = config.get(key)
+        if class_name == "Bidirectional":  # Keras names its layers' groups after its attributes
+            key = "forward_layer" if key == "layer" else key
+            value = value or config.get("layer")
+        for entry in value if isinstance(value, list) else [value]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
+                raise KerasFileError(f"A {class_name} holds a malformed layer {entry!r}.")
+            place = f"{key}/{entry['config'].get('name')}" if key == "cells" else key
+            groups += [f"{place}/{sub}" for sub in weight_groups(entry.get("class_name"),
+                                                                  entry["config"])]
+    return groups
 
 
 def _arrays(group, path, where):

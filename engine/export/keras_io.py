@@ -56,7 +56,8 @@ def to_keras(model):
     spec = model.to_spec()
     inputs = {entry["name"]: _keras_input(keras, entry["config"])
               for entry in spec["layers"] if entry["class"] == "InputLayer"}
-    layers = {entry["name"]: getattr(keras.layers, entry["class"])(**entry["config"])
+    # from_config: a layer held in a config (RNN's cell) is built from its entry, as Keras does
+    layers = {entry["name"]: getattr(keras.layers, entry["class"]).from_config(entry["config"])
               for entry in spec["layers"] if entry["class"] != "InputLayer"}
     if spec["model_class"] == "Sequential":
         result = keras.Sequential([*inputs.values(), *layers.values()], name=spec["name"])
@@ -111,9 +112,11 @@ def _connect(keras, spec, inputs, layers):
         if node["layer"] in inputs:
             tensors[node["id"]] = [inputs[node["layer"]]]
             continue
-        args = [[_tensor(tensors, r) for r in a] if isinstance(a, list) else _tensor(tensors, a)
-                for a in node["args"]]
-        result = layers[node["layer"]](*args)
+        def argument(a):
+            return [_tensor(tensors, r) for r in a] if isinstance(a, list) else _tensor(tensors, a)
+
+        keywords = {key: argument(a) for key, a in node.get("kwargs", {}).items()}
+        result = layers[node["layer"]](*map(argument, node["args"]), **keywords)
         tensors[node["id"]] = list(result) if isinstance(result, (list, tuple)) else [result]
     ins = [_tensor(tensors, r) for r in spec["inputs"]]
     outs = [_tensor(tensors, r) for r in spec["outputs"]]

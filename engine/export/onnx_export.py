@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from engine.export.errors import ExportError
-from engine.export.program import build_program, refuse_op_nodes
+from engine.export.program import build_program, refuse_masks, refuse_op_nodes
 from engine.variables import one_step_state
 
 OPSET = 17
@@ -60,6 +60,7 @@ def export_onnx(model, path) -> str:
     from engine.export.onnx_layers import layer_ops
 
     refuse_op_nodes(model, "ONNX export")
+    refuse_masks(model, "ONNX export")
     program = build_program(model)
     builder = GraphBuilder(onnx)
     # the graph's own tensor names first, so no intermediate takes one

@@ -8,15 +8,15 @@ first for ONNX's Conv and pooling and back.
 
 from __future__ import annotations
 
-import math
 import types
-from engine.export import activation_code
 
+from engine.export import activation_code
 from engine.export.errors import ExportError
 from engine.export.program import named_weights, same_padding
 from engine.layers.declaration import translation
 
-_CHANNELS = {3: ([0, 2, 1], [0, 2, 1]), 4: ([0, 3, 1, 2], [0, 2, 3, 1])}
+_CHANNELS = {3: ([0, 2, 1], [0, 2, 1]), 4: ([0, 3, 1, 2], [0, 2, 3, 1]),
+             5: ([0, 4, 1, 2, 3], [0, 2, 3, 4, 1])}
 # Activations ONNX's recurrent ops take, by engine name.
 _RECURRENT_ACTIVATIONS = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu",
                           "softplus": "Softplus"}

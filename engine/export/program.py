@@ -24,9 +24,13 @@ RESERVED = activation_code.HELPER_NAMES | frozenset({
     "np", "jax", "jnp", "tf", "torch", "nn", "F", "keras", "layers", "engine", "init", "apply",
     "build_model", "super", "float", "linear", "gelu", "leaky_relu", "variance_scaling",
     "orthogonal", "average_pool", "scan_over_time", "apply_dense", "apply_conv",
+    "apply_conv_transpose", "apply_depthwise_conv", "apply_separable_conv",
     "apply_max_pooling", "apply_average_pooling", "apply_batch_normalization",
     "apply_layer_normalization", "apply_multi_head_attention", "apply_simple_rnn", "apply_lstm",
     "apply_gru", "upsample_bilinear", "apply_relu", "apply_prelu", "apply_elu", "apply_softmax",
+    "l2_normalize", "apply_einsum_dense", "NormalizeBy", "apply_normalization",
+    "resize_images", "bucketize", "apply_unit_normalization", "apply_rms_normalization",
+    "apply_group_normalization",
 })
 
 
@@ -64,6 +68,17 @@ class Program:
         """Every called layer once, in call order."""
         return [step.layer for step in self.steps if step.first_call]
 
+    @property
+    def weighted_layers(self) -> list:
+        """The layers whose weights the JAX and TensorFlow code holds, each under its own name:
+        `layers`, a wrapper (Bidirectional, TimeDistributed) as the `wrapped_layers` it runs."""
+
+        def holders(layer):
+            inner = getattr(layer, "wrapped_layers", None)
+            return [layer] if inner is None else [h for i in inner for h in holders(i)]
+
+        return [holder for layer in self.layers for holder in holders(layer)]
+
 
 def identifier(text: str) -> str:
     """A lower-case Python identifier that reads like `text`: "Dense-1" -> "dense_1"."""
@@ -89,11 +104,14 @@ class Namer:
         return name
 
 
-def output_labels(layer) -> list[str]:
-    """Suffixes for a call's outputs: "" for the main one, then the state names."""
-    if not getattr(layer, "return_state", False):
+def output_labels(layer, count: int = 1) -> list[str]:
+    """Suffixes for a call's `count` outputs: "" for the main one, then the state names of a
+    recurrent layer ("h", "c"), else their positions (Bidirectional's)."""
+    if count == 1:
         return [""]
-    return ["", "h", "c"][: 1 + layer.state_count]
+    if getattr(layer, "return_state", False) and count <= 3:
+        return ["", "h", "c"][:count]
+    return ["", *(str(i) for i in range(1, count))]
 
 
 def build_program(model) -> Program:
@@ -110,14 +128,19 @@ def build_program(model) -> Program:
     steps, calls, idents = [], {}, {}
     for node in model._nodes:
         layer = node.layer
+        if node.kwargs:
+            raise ExportError(
+                f"Layer {layer.name!r} is called with tensor keyword arguments "
+                f"({', '.join(node.kwargs)}), which code and ONNX exports do not translate yet; "
+                "model.save, model.to_spec() and model.to_keras() keep them."
+            )
         count = calls.get(id(layer), 0)
         calls[id(layer)] = count + 1
         if count == 0:
             idents[id(layer)] = layer_names(layer.name)
         base = layer.name if count == 0 else f"{layer.name}_call{count}"
-        outputs = [
-            tensor_names(f"{base}_{label}" if label else base) for label in output_labels(layer)
-        ]
+        outputs = [tensor_names(f"{base}_{label}" if label else base)
+                   for label in output_labels(layer, len(node.outputs))]
         for tensor, name in zip(node.outputs, outputs):
             names[id(tensor)] = name
         args = [[names[id(t)] for t in a] if isinstance(a, list) else names[id(a)]
@@ -173,6 +196,24 @@ def refuse_op_nodes(model, export: str) -> None:
                 "by model.save / engine.load_model, model.to_spec() and model.to_code('engine'), "
                 "and written by model.to_code('keras') and model.to_keras() where keras.ops has "
                 "the op; or write the op as a layer (layers.Add()([a, b]) for a + b)."
+            )
+
+
+def refuse_masks(model, export: str) -> None:
+    """An ExportError naming the first layer that would use a mask (engine/layers/masks.py:
+    Embedding(mask_zero=True), Masking): the exported code carries no masks, so it would
+    compute other numbers. Masks that no layer uses change nothing and export."""
+    from engine.layers import masks
+
+    for node in model.nodes:
+        used = masks.used_masks(node)
+        if used:
+            raise ExportError(
+                f"{export} cannot translate layer {node.layer.name!r}: it uses the mask of its "
+                f"input {', '.join(used)} (from Embedding(mask_zero=True) or Masking), and the "
+                "exported code carries no masks. model.save / engine.load_model, "
+                "model.to_code('keras') and model.to_keras() keep masks; or drop mask_zero / "
+                "the Masking layer and pad with values the model can learn to ignore."
             )
 
 

@@ -9,21 +9,49 @@ from engine.keras_namespaces import missing_attribute
 from engine.layers.activation import Activation
 from engine.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from engine.layers.batch_normalization import BatchNormalization
-from engine.layers.convolution import Conv1D, Conv2D
+from engine.layers.bidirectional import Bidirectional
+from engine.layers.convolution import Conv1D, Conv2D, Conv3D
+from engine.layers.convolution_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
 from engine.layers.declaration import DECLARED
 from engine.layers.dense import Dense
 from engine.layers.dropout import Dropout
+from engine.layers.einsum_dense import EinsumDense
 from engine.layers.embedding import Embedding
-from engine.layers.gru import GRU
+from engine.layers.gru import GRU, GRUCell
+from engine.layers.identity import Identity
 from engine.layers.input_layer import Input, InputLayer
 from engine.layers.layer import Layer
 from engine.layers.layer_normalization import LayerNormalization
-from engine.layers.lstm import LSTM
-from engine.layers.merging import Add, Concatenate, Multiply, add, concatenate, multiply
+from engine.layers.lstm import LSTM, LSTMCell
+from engine.layers.masking import Masking
+from engine.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    dot,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from engine.layers.multi_head_attention import MultiHeadAttention
 from engine.layers.node import SymbolicTensor
+from engine.layers.normalization import GroupNormalization, RMSNormalization, UnitNormalization
 from engine.layers.pooling import (
+    AveragePooling1D,
     AveragePooling2D,
+    AveragePooling3D,
+    AvgPool1D,
+    AvgPool2D,
+    AvgPool3D,
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
     GlobalAveragePooling3D,
@@ -36,21 +64,59 @@ from engine.layers.pooling import (
     GlobalMaxPooling1D,
     GlobalMaxPooling2D,
     GlobalMaxPooling3D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPool3D,
+    MaxPooling1D,
     MaxPooling2D,
+    MaxPooling3D,
+)
+from engine.layers.preprocessing.augmentation import (
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
+from engine.layers.preprocessing.categorical import CategoryEncoding, Discretization
+from engine.layers.preprocessing.images import CenterCrop, Resizing
+from engine.layers.preprocessing.numerical import Normalization, Rescaling
+from engine.layers.regularization import (
+    ActivityRegularization,
+    AlphaDropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
 )
 from engine.layers.reshaping import Flatten, Permute, RepeatVector, Reshape
 from engine.layers.resizing import (
     Cropping1D,
     Cropping2D,
+    Cropping3D,
     UpSampling1D,
     UpSampling2D,
+    UpSampling3D,
     ZeroPadding1D,
     ZeroPadding2D,
+    ZeroPadding3D,
 )
-from engine.layers.simple_rnn import SimpleRNN
+from engine.layers.rnn import RNN, StackedRNNCells
+from engine.layers.separable_convolution import (
+    DepthwiseConv1D,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+)
+from engine.layers.simple_rnn import SimpleRNN, SimpleRNNCell
+from engine.layers.time_distributed import TimeDistributed
 
 LAYERS = {name: declaration.cls for name, declaration in DECLARED.items()}
 
-__all__ = ["Input", "Layer", "SymbolicTensor", "add", "concatenate", "multiply", *LAYERS]
+__all__ = ["Input", "Layer", "SymbolicTensor", "add", "average", "concatenate", "dot", "maximum",
+           "minimum", "multiply", "subtract", *LAYERS]
 
 __getattr__ = missing_attribute(__name__)

@@ -36,12 +36,12 @@ from typing import Any, ClassVar, dataclass_transform
 
 import numpy as np
 
-from engine import activations, initializers
+from engine import activations, constraints, initializers, regularizers
 from engine.errors import LayerConfigError
 
 CATEGORIES = (
     "input", "core", "activation", "convolution", "pooling", "reshaping", "normalization",
-    "regularization", "merging", "recurrent", "attention",
+    "regularization", "merging", "recurrent", "attention", "preprocessing",
 )
 REQUIRED = inspect.Parameter.empty  # the default of an argument that has none
 
@@ -87,6 +87,10 @@ class Argument:
     def convert(self, layer, value):
         if not isinstance(value, str):
             raise self.error(layer, "must be a string", value)
+        return value
+
+    def config_value(self, value):
+        """The value as get_config gives it (JSON)."""
         return value
 
     def error(self, layer, must: str, value) -> LayerConfigError:
@@ -225,6 +229,48 @@ class InitializerName(Argument):
 
     def form_fields(self, cls):
         return {"choices": list(initializers.NAMES)}
+
+
+@dataclasses.dataclass
+class RegularizerName(Argument):
+    """A regularizer as Keras takes one (engine.regularizers.get): a name, a Keras config
+    dict, an object or a function; get_config gives Keras's dict."""
+
+    type: ClassVar[str] = "choice"
+
+    def convert(self, layer, value):
+        try:
+            return regularizers.get(value)
+        except ValueError as error:
+            raise self.error(layer, f"must be one of {', '.join(regularizers.NAMES)}, a "
+                             f"Keras config dict or a regularizer ({error})", value) from None
+
+    def config_value(self, value):
+        return regularizers.serialize(value)
+
+    def form_fields(self, cls):
+        return {"choices": list(regularizers.NAMES)}
+
+
+@dataclasses.dataclass
+class ConstraintName(Argument):
+    """A weight constraint as Keras takes one (engine.constraints.get): a name, a Keras
+    config dict, an object or a function; get_config gives Keras's dict."""
+
+    type: ClassVar[str] = "choice"
+
+    def convert(self, layer, value):
+        try:
+            return constraints.get(value)
+        except ValueError as error:
+            raise self.error(layer, f"must be one of {', '.join(constraints.NAMES)}, a Keras "
+                             f"config dict or a constraint ({error})", value) from None
+
+    def config_value(self, value):
+        return constraints.serialize(value)
+
+    def form_fields(self, cls):
+        return {"choices": list(constraints.NAMES)}
 
 
 @dataclasses.dataclass
@@ -441,7 +487,7 @@ def _init(cls, arguments):
 def _get_config(cls, arguments):
     def get_config(self) -> dict:
         config = super(cls, self).get_config()
-        config.update({a.name: getattr(self, a.name) for a in arguments})
+        config.update({a.name: a.config_value(getattr(self, a.name)) for a in arguments})
         return config
 
     get_config.__qualname__ = f"{cls.__qualname__}.get_config"

@@ -27,8 +27,8 @@ from engine import backend as backends
 from engine import naming, tree
 from engine.errors import EngineError
 from engine.export.mixin import Exportable
-from engine.layers import call_context, trial_call
-from engine.layers.layer import Layer, to_backend_array
+from engine.layers import call_context, masks, trial_call
+from engine.layers.layer import Layer, add_activity_losses, to_backend_array
 from engine.layers.node import SymbolicTensor
 from engine.models import graph
 from engine.training.trainer import Trainer
@@ -51,6 +51,7 @@ class Model(Exportable, Trainer, Layer):
         flat_inputs = graph.check_tensors(inputs, "inputs")
         flat_outputs = graph.check_tensors(outputs, "outputs")
         self._nodes, self._layers = graph.walk(flat_inputs, flat_outputs)
+        self._has_masks = masks.graph_has_masks(self._nodes)
         self.inputs, self.outputs = flat_inputs, flat_outputs
         self._single_input = not isinstance(inputs, (list, tuple))
         self._single_output = not isinstance(outputs, (list, tuple))
@@ -123,47 +124,70 @@ class Model(Exportable, Trainer, Layer):
     def build_on_batch(self, inputs) -> None:
         """Build a subclassed model by calling it on the first rows of a batch (NumPy arrays,
         nested as its call takes them), as Keras builds on fit's or predict's first batch;
-        no existing value changes."""
-        if self.built or not self.subclassed:
+        no existing value changes. A model without a call of its own (a GAN whose train_step
+        calls its parts) is left to build its parts as its steps call them, as in Keras."""
+        if self.built or not self.subclassed or type(self).call is Model.call:
             return
         backend = self.backend
         rows = tree.map_structure(lambda a: to_backend_array(backend, a[:2]), inputs)
         with trial_call.unchanged_state(self):
             self(rows)
 
-    def call(self, inputs, training=False, node_hook=None):
+    def call(self, inputs, training=False, node_hook=None, mask=None):
         """Run the nodes in order. `node_hook(node, result)`, when given, sees what each node
-        returned and may replace it (engine.inspection records outputs and adds taps there)."""
+        returned and may replace it (engine.inspection records outputs and adds taps there).
+        `mask`: the inputs' masks (a list, None where none), as Keras's; masks that layers make
+        go from node to node, and the outputs carry theirs (engine/layers/masks.py)."""
         if self.subclassed:
             raise NotImplementedError(
                 f"{type(self).__name__} subclasses Model without inputs and outputs, so it "
                 "must define call(self, inputs, training=None)."
             )
 
-        def run(node, args):
-            return node.layer.call(*args, **node.layer.call_kwargs({"training": training}))
+        if mask is None and not self._has_masks:
 
-        return self._run_nodes(self._flat_inputs(inputs), run, node_hook)
+            def run(node, args, tensors):
+                return add_activity_losses(node.layer, node.layer.call(
+                    *args, **tensors, **node.layer.call_kwargs({"training": training})))
+
+            return self._run_nodes(self._flat_inputs(inputs), run, node_hook)
+        flow = masks.MaskFlow(self.inputs, mask)
+
+        def run_masked(node, args, tensors):
+            kwargs = {**tensors, **node.layer.call_kwargs({"training": training})}
+            if not isinstance(node.layer, Layer):  # an op node: ops drop masks, as Keras's
+                return node.layer.call(*args, **kwargs)
+            arg_masks = flow.arg_masks(node)
+            kwargs = masks.call_kwargs(node.layer, arg_masks, kwargs)
+            result = add_activity_losses(node.layer, node.layer.call(*args, **kwargs))
+            flow.record(node, arg_masks, kwargs, args, result)
+            return result
+
+        outputs = self._run_nodes(self._flat_inputs(inputs), run_masked, node_hook)
+        return masks.attach(outputs, [flow.mask(t) for t in self.outputs])
 
     def compute_output_shape(self, input_shape, node_hook=None):
         if self.subclassed:  # found by a trial call (engine/layers/trial_call.py)
             raise NotImplementedError(f"{type(self).__name__} has no compute_output_shape().")
 
-        def infer(node, args):
+        def infer(node, args, tensors):
             return node.layer.compute_output_shape(*args)
 
         return self._run_nodes(self._flat_inputs(input_shape, shape=True), infer, node_hook)
 
     def _run_nodes(self, flat_inputs, run, node_hook):
-        """Values (arrays or shapes) flow from the inputs through `run(node, args)` per node."""
+        """Values (arrays or shapes) flow from the inputs through `run(node, args, tensors)`
+        per node, `tensors` being the values of its tensor keyword arguments by name."""
         values = {id(tensor): value for tensor, value in zip(self.inputs, flat_inputs)}
+
+        def resolve(a):  # one tensor or a list of them (Node's docstring): no tree walk
+            return values[id(a)] if isinstance(a, SymbolicTensor) else [values[id(t)] for t in a]
+
         for node in self._nodes:
-            # each argument is one tensor or a list of them (Node's docstring): no tree walk
-            args = [
-                values[id(a)] if isinstance(a, SymbolicTensor) else [values[id(t)] for t in a]
-                for a in node.args
-            ]
-            result = run(node, args)
+            args = [resolve(a) for a in node.args]
+            result = run(node, args, {key: resolve(a) for key, a in node.kwargs.items()})
+            if node.returns_list and len(result) != len(node.outputs):
+                result = _flat_list(result)  # a cell's (output, [h, c]): its node has 3
             if node_hook is not None:
                 result = node_hook(node, result)
             for tensor, value in zip(node.outputs, result if node.returns_list else [result]):
@@ -287,6 +311,12 @@ class Model(Exportable, Trainer, Layer):
             variables += [v for metric in self.metrics for v in metric.variables]
         move_variables(variables, name)
         return self
+
+
+def _flat_list(result) -> list:
+    """A call's outputs as its node lists them: a cell's (output, [h, c]) as [output, h, c]."""
+    return [leaf for item in result
+            for leaf in (_flat_list(item) if isinstance(item, list) else [item])]
 
 
 def _map_shapes(fn, shapes):

@@ -48,7 +48,10 @@ def to_spec(model) -> dict:
     def entry(node):
         if isinstance(node.layer, op_node.Operation):
             return {"id": ids[node], **node.layer.to_json(ref)}
-        return {"id": ids[node], "layer": node.layer.name, "args": [arg(a) for a in node.args]}
+        entry = {"id": ids[node], "layer": node.layer.name, "args": [arg(a) for a in node.args]}
+        if node.kwargs:  # tensor keyword arguments: LSTM's initial_state=[h, c]
+            entry["kwargs"] = {key: arg(a) for key, a in node.kwargs.items()}
+        return entry
 
     nodes = [{"id": ids[t.node], "layer": t.node.layer.name, "args": []} for t in model.inputs] + [
         entry(node) for node in model._nodes
@@ -199,14 +202,12 @@ def _connect(nodes, layers) -> dict:
         if isinstance(layer, InputLayer):
             tensors[node_id] = [layer.output]
             continue
-        resolved = [
-            [_lookup(tensors, r, node_id) for r in a]
-            if isinstance(a, list)
-            else _lookup(tensors, a, node_id)
-            for a in args
-        ]
+        keywords = entry.get("kwargs", {})  # tensor keyword arguments: initial_state=[h, c]
+        if not isinstance(keywords, dict):
+            raise SpecError(f"Node {node_id!r} needs 'kwargs' as a dict, got {keywords!r}.")
         try:
-            result = layer(*resolved)
+            result = layer(*(_argument(tensors, a, node_id) for a in args),
+                           **{k: _argument(tensors, a, node_id) for k, a in keywords.items()})
         except EngineError as error:
             raise SpecError(f"Node {node_id!r} cannot be connected: {error}") from error
         tensors[node_id] = result if isinstance(result, list) else [result]

@@ -12,8 +12,8 @@ written in, where it can run, and what it must return.
   it: run eagerly between steps, on the Variables themselves (`self(x)`,
   `optimizer.apply`, `metric.update_state`). Each trainable Variable's `.value` is then a
   gradient leaf of the framework (`backend.gradient_leaf`: PyTorch's `loss.backward()`
-  fills `v.value.grad`; a tf.Variable that a GradientTape watches, differentiated as
-  `tape.gradient(loss, [v.value for v in self.trainable_variables])`).
+  fills `v.value.grad`; a tf.Variable that a GradientTape watches, so that
+  `tape.gradient(loss, self.trainable_variables)` differentiates with respect to them).
 Either runs inside one loss collection (engine/layers/call_context.py): `self.losses` in it
 holds what `add_loss` added so far in that step, and nothing of it outlives the step.
 A step whose code uses a framework (jax, tensorflow, torch) runs only with the model on that
@@ -85,9 +85,9 @@ def explain_framework_failure(model, name: str, error: Exception) -> None:
         f"{type(model).__name__}.{name}, written for {used[0]}, failed: "
         f"{type(error).__name__}: {error}. The engine runs it eagerly on its Variables, each "
         f"trainable one's `.value` a {used[0]} tensor that records gradients (PyTorch fills "
-        "`v.value.grad`); a TensorFlow GradientTape differentiates with respect to those "
-        "values: tape.gradient(loss, [v.value for v in self.trainable_variables]). The model "
-        "is as it was before the step."
+        "`v.value.grad`; a TensorFlow GradientTape differentiates with respect to them: "
+        "tape.gradient(loss, self.trainable_variables)). The model is as it was before the "
+        "step."
     ) from error
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from engine import ops, tree
 from engine.layers import call_context
 from engine.training import custom_steps
+from engine.variables import state_scope
 
 
 class Steps:
@@ -130,9 +131,13 @@ class Steps:
             y_pred, non_trainable = self.model.stateless_call(
                 trainable, non_trainable, x, training=True, node_hook=tapping
             )
-            loss = self.model.call_compute_loss(x, y, y_pred, sample_weight, training=True)
+            # weight regularizers (model.losses) read the weights: this step's values
+            with state_scope(dict(zip(self.model.trainable_weights, trainable))):
+                loss = self.model.call_compute_loss(x, y, y_pred, sample_weight,
+                                                    training=True)
         seen = [] if tapping is None else tapping.outputs
-        return loss, (y_pred, non_trainable, seen)
+        # the optimizer's loss_scale_factor scales what is differentiated, not what is logged
+        return self.model.optimizer.scale_loss(loss), (loss, y_pred, non_trainable, seen)
 
     def _train_step(self, state, x, y, sample_weight, probe=None, may_update_in_place=True):
         trainable, non_trainable, optimizer_state, metric_states = state
@@ -140,7 +145,7 @@ class Steps:
         # are the gradients with respect to the node outputs.
         taps = [] if probe is None else probe.zero_taps(x)
         gradient_fn = self.backend.value_and_grad(self._loss, has_aux=True)
-        (loss, (y_pred, non_trainable, seen)), (grads, tap_grads) = gradient_fn(
+        (_, (loss, y_pred, non_trainable, seen)), (grads, tap_grads) = gradient_fn(
             (trainable, taps), non_trainable, x, y, sample_weight, probe
         )
         # On a synchronous backend reading the loss costs nothing: a plain step whose loss is
@@ -163,6 +168,7 @@ class Steps:
         new_trainable, optimizer_state = self.model.optimizer.stateless_apply(
             optimizer_state, grads, trainable, in_place=in_place
         )
+        new_trainable = constrained(self.model.trainable_weights, new_trainable)
         new_state = (new_trainable, non_trainable, optimizer_state, metric_states)
         if probe is None:
             return new_state, loss
@@ -202,6 +208,13 @@ class Steps:
                 "non_trainable_variables)."
             )
         return returned[0]
+
+
+def constrained(variables, values) -> list:
+    """`values` of `variables` after each variable's constraint (Keras applies them after
+    every optimizer update)."""
+    return [value if variable.constraint is None else variable.constraint(value)
+            for variable, value in zip(variables, values)]
 
 
 def is_finite(backend, loss) -> bool:

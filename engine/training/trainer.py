@@ -75,21 +75,25 @@ class Trainer:
         with backends.using(self.backend):
             optimizer_ = optimizers.get(optimizer)
             loss_ = self._resolve_loss(loss)
-            metric_list = [metric_library.get(m, loss=loss) for m in metrics or []]
-            weighted_list = [metric_library.get(m, loss=loss) for m in weighted_metrics or []]
+            metric_list, outputs = self._metrics_by_output(metrics, loss)
+            weighted_list, weighted_outputs = self._metrics_by_output(weighted_metrics, loss)
             tracker = metric_library.Mean(name="loss")
-        self.optimizer, self.loss = optimizer_, loss_
-        self.loss_weights = self._resolve_loss_weights(loss_weights)
+        self.optimizer = optimizer_
+        if loss is not None or getattr(self, "loss", None) is None:
+            # as Keras, a compile without a loss keeps an earlier compile's loss and weights
+            self.loss = loss_
+            self.loss_weights = self._resolve_loss_weights(loss_weights)
         self._loss_tracker = tracker
         self._compile_metrics = (
-            CompiledMetrics(metric_list, weighted_list) if metric_list or weighted_list else None
+            CompiledMetrics(metric_list, weighted_list, outputs + weighted_outputs)
+            if metric_list or weighted_list else None
         )
         self._compile_config = {
             "optimizer": optimizers.serialize(optimizer_),
             "loss": _config_of(loss),
             "loss_weights": loss_weights,
-            "metrics": [_config_of(m) for m in metrics or []],
-            "weighted_metrics": [_config_of(m) for m in weighted_metrics or []],
+            "metrics": _config_of(metrics or []),
+            "weighted_metrics": _config_of(weighted_metrics or []),
         }
         self._steps = {}
         self.history = None
@@ -106,6 +110,34 @@ class Trainer:
             metrics=config.get("metrics") or [],
             weighted_metrics=config.get("weighted_metrics") or [],
         )
+
+    def _metrics_by_output(self, metrics, loss) -> tuple[list, list]:
+        """compile's `metrics` as (metrics, the output each reads: None for the first).
+        A flat list reads the first output (the engine's rule); a dict by output name or a
+        list of lists, one per output, gives each output its own, named "<output>_<metric>"
+        where the model has several outputs, as Keras names them."""
+        if metrics is None:
+            return [], []
+        per_output = isinstance(metrics, dict) and "class_name" not in metrics or (
+            isinstance(metrics, (list, tuple)) and any(isinstance(m, (list, tuple))
+                                                       for m in metrics))
+        if not per_output:
+            return [metric_library.get(m, loss=loss) for m in metrics], [None] * len(metrics)
+        groups = self._by_output(metrics, "metrics")
+        names = self._data_names().outputs or [f"output_{i + 1}" for i in range(len(groups))]
+        if len(groups) != len(names):
+            raise ValueError(f"metrics given per output has {len(groups)} entries, but model "
+                             f"{self.name!r} has {len(names)} outputs.")
+        found, outputs = [], []
+        for index, group in enumerate(groups):
+            group = [] if group is None else group if isinstance(group, (list, tuple)) else [group]
+            for item in group:
+                metric = metric_library.get(item, loss=loss)
+                if len(names) > 1:
+                    metric.name = f"{names[index]}_{metric.name}"
+                found.append(metric)
+                outputs.append(index)
+        return found, outputs
 
     def _by_output(self, value, what):
         """A dict keyed by output names (Keras's: the output layers' names) as a list in the
@@ -189,6 +221,18 @@ class Trainer:
         from engine.saving import save_model
 
         save_model(self, path)
+
+    def save_weights(self, filepath, overwrite=True) -> None:
+        """Write the weights alone as Keras 3's .weights.h5 file (Keras loads it too)."""
+        from engine.saving.keras_weights import save_weights
+
+        save_weights(self, filepath, overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False) -> None:
+        """Set the weights from a .weights.h5 file of this architecture (Keras's or ours)."""
+        from engine.saving.keras_weights import load_weights
+
+        load_weights(self, filepath, skip_mismatch)
 
     @property
     def metrics(self) -> list:
@@ -367,13 +411,15 @@ class Trainer:
         )
         self.history = history
         self._train_epochs(training, range(initial_epoch, epochs), callback_list, validating,
-                           validation_freq)
+                           validation_freq, finalize=True)
         return history
 
     def _train_epochs(self, training, epochs, callback_list, validating=None,
-                      validation_freq=1) -> dict:
+                      validation_freq=1, finalize=False) -> dict:
         """Train on the batches of `training` (an Epochs) for each epoch in `epochs`,
-        validating on `validating` every `validation_freq`; returns the last epoch's logs."""
+        validating on `validating` every `validation_freq`; returns the last epoch's logs.
+        With `finalize` (fit), an optimizer with use_ema then sets the weights to their
+        moving averages, before on_train_end, as Keras's fit does."""
         self.stop_training = False
         self._unchecked_steps = collections.deque()
         self._steps_ahead = None
@@ -386,6 +432,9 @@ class Trainer:
         )
         self._commit = StepCommit()
         callback_list.on_train_begin()
+        resume_at = self.__dict__.pop("_initial_epoch", None)  # set by BackupAndRestore
+        if resume_at is not None:
+            epochs = range(max(epochs.start, resume_at), epochs.stop)
         with self._commit.deferring_interrupts():
             try:
                 epoch_logs = self._fit_epochs(
@@ -395,6 +444,8 @@ class Trainer:
             except BaseException:
                 self._check_unchecked_steps(raise_error=False)
                 raise
+        if finalize:
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         callback_list.on_train_end(epoch_logs)
         return epoch_logs
 
@@ -429,6 +480,7 @@ class Trainer:
                 break
             self._check_unchecked_steps()
             epoch_logs = self._logs()
+            _check_metric_logs(epoch_logs, epoch)
             if validating is not None and _validates(epoch, validation_freq):
                 # fit's callbacks see the validation's test hooks, as in Keras
                 validation_logs = self._evaluate_data(validating, callback_list)
@@ -851,9 +903,14 @@ class Trainer:
 
     def _build_from(self, epochs) -> None:
         """Build a model not built yet (subclassed, or a Sequential without its input shape)
-        on the inputs of the data's first batch, as Keras does."""
+        on the inputs of the data's first batch, as Keras does; and the compiled metrics
+        whose Variables follow the targets' shape (F1Score, R2Score, ...) on its targets."""
         if not self.built:
             self.build_on_batch(epochs.peek()[0])
+        if self._compile_metrics is not None and self.optimizer is not None:
+            targets = epochs.peek()[1]
+            if targets is not None:
+                self._compile_metrics.build_state(targets)
 
     def _check_targets(self, batch, style) -> None:
         """A clear error for a batch without targets where the compiled loss needs them (the
@@ -885,11 +942,27 @@ def _attribute_metrics(model) -> list:
 
 
 def _as_float(value) -> float:
-    """A log value (a scalar array of any backend, or a number) as a Python float."""
+    """A log value (a scalar array of any backend, or a number) as a Python float; a metric
+    of several values (one per threshold) as a NumPy array, as Keras logs it."""
     if isinstance(value, (int, float)):
         return float(value)
     backend = getattr(value, "backend", None) or backends.active()  # a Variable has one
-    return float(backend.to_numpy(getattr(value, "value", value)))
+    array = np.asarray(backend.to_numpy(getattr(value, "value", value)))
+    return float(array) if array.ndim == 0 else array
+
+
+def _check_metric_logs(logs, epoch) -> None:
+    """Raise TrainingDivergedError if a metric's value for the epoch is NaN, as for a loss
+    that is not finite (the loss itself is checked every step)."""
+    for name, value in logs.items():
+        if name != "loss" and np.isnan(value).any():
+            raise TrainingDivergedError(
+                f"The metric {name!r} became nan at epoch {epoch + 1}, so training stopped. "
+                "The loss stayed finite and the model keeps the weights of that epoch. A "
+                "metric is NaN when y or the model's outputs hold NaN, or when it divides 0 "
+                "by 0 (R2Score of constant targets): check the data and the metric's "
+                "arguments."
+            )
 
 
 @functools.cache

@@ -296,6 +296,186 @@ def pad(x, pad_width, value=0):
     return np.pad(x, pad_width, constant_values=value)
 
 
+# ------------------------------------------------- keras.ops numerics (inverse functions, ...)
+
+
+def arcsin(x):
+    return np.arcsin(x)
+
+
+def arccos(x):
+    return np.arccos(x)
+
+
+def arctan(x):
+    return np.arctan(x)
+
+
+def arctan2(x1, x2):
+    return np.arctan2(x1, x2)
+
+
+def arcsinh(x):
+    return np.arcsinh(x)
+
+
+def arccosh(x):
+    return np.arccosh(x)
+
+
+def arctanh(x):
+    return np.arctanh(x)
+
+
+def erfinv(x):
+    """Bisection on erf over [-6, 6] to float64 resolution (inputs in (-1, 1))."""
+    low, high = np.full(np.shape(x), -6.0), np.full(np.shape(x), 6.0)
+    for _ in range(80):
+        middle = (low + high) / 2
+        below = erf(middle) < x
+        low, high = np.where(below, middle, low), np.where(below, high, middle)
+    return (low + high) / 2
+
+
+def signbit(x):
+    return np.signbit(x)
+
+
+def logical_xor(x1, x2):
+    return np.logical_xor(x1, x2)
+
+
+def cumsum(x, axis=None, dtype=None):
+    return np.cumsum(x, axis=axis, dtype=dtype)
+
+
+def cumprod(x, axis=None, dtype=None):
+    return np.cumprod(x, axis=axis, dtype=dtype)
+
+
+def sort(x, axis=-1):
+    return np.sort(x, axis=axis)
+
+
+def argsort(x, axis=-1):
+    return np.argsort(x, axis=axis, kind="stable")
+
+
+def top_k(x, k, sorted=True):
+    indices = np.argsort(-x, axis=-1, kind="stable")[..., :k]
+    return np.take_along_axis(x, indices, axis=-1), indices
+
+
+def in_top_k(targets, predictions, k):
+    kth = np.sort(predictions, axis=-1)[:, -k]
+    return predictions[np.arange(len(targets)), targets] >= kth
+
+
+def searchsorted(sorted_sequence, values, side="left"):
+    return np.searchsorted(sorted_sequence, values, side=side)
+
+
+def bincount(x, weights=None, minlength=0, sparse=False):
+    length = builtins.max(minlength, int(np.max(x)) + 1)
+    if x.ndim == 2:
+        rows = [bincount(r, None if weights is None else w, length) for r, w in
+                zip(x, x if weights is None else weights)]
+        return np.stack(rows)
+    return np.bincount(x, weights, length)
+
+
+def digitize(x, bins):
+    return np.digitize(x, bins)
+
+
+def prod(x, axis=None, keepdims=False, dtype=None):
+    return np.prod(x, axis=axis, keepdims=keepdims, dtype=dtype)
+
+
+def quantile(x, q, axis=None, method="linear", keepdims=False):
+    return np.quantile(x, q, axis=axis, method=method, keepdims=keepdims)
+
+
+def percentile(x, q, axis=None, method="linear", keepdims=False):
+    return np.percentile(x, q, axis=axis, method=method, keepdims=keepdims)
+
+
+def median(x, axis=None, keepdims=False):
+    return np.median(x, axis=axis, keepdims=keepdims)
+
+
+def nansum(x, axis=None, keepdims=False):
+    return np.nansum(x, axis=axis, keepdims=keepdims)
+
+
+def nanmean(x, axis=None, keepdims=False):
+    return np.nanmean(x, axis=axis, keepdims=keepdims)
+
+
+def nanmax(x, axis=None, keepdims=False):
+    return np.nanmax(x, axis=axis, keepdims=keepdims)
+
+
+def nanmin(x, axis=None, keepdims=False):
+    return np.nanmin(x, axis=axis, keepdims=keepdims)
+
+
+def scatter(indices, values, shape):
+    out = np.zeros(shape, np.asarray(values).dtype)
+    for index, value in zip(indices, values):
+        out[tuple(index)] += value
+    return out
+
+
+def scatter_update(inputs, indices, updates, reduction=None):
+    out = np.array(inputs)
+    for index, update in zip(indices, updates):
+        out[tuple(index)] = out[tuple(index)] + update if reduction == "add" else update
+    return out
+
+
+def _block(shape, start_indices, sizes):
+    starts = [builtins.min(builtins.max(int(s), 0), n - size)
+              for s, n, size in zip(start_indices, shape, sizes)]
+    return tuple(builtins.slice(s, s + size) for s, size in zip(starts, sizes))
+
+
+def _slice_block(inputs, start_indices, shape):
+    return inputs[_block(inputs.shape, start_indices, shape)]
+
+
+def __getattr__(name):
+    """keras.ops's `slice`, served as an attribute: a global of that name would hide Python's
+    slice from the functions of this module."""
+    if name == "slice":
+        return _slice_block
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def slice_update(inputs, start_indices, updates):
+    out = np.array(inputs)
+    out[_block(inputs.shape, start_indices, updates.shape)] = updates
+    return out
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False):
+    out = np.zeros((num_segments, *data.shape[1:]), data.dtype)
+    for row, segment in zip(data, segment_ids):
+        out[segment] += row
+    return out
+
+
+def segment_max(data, segment_ids, num_segments=None, sorted=False):
+    out = np.full((num_segments, *data.shape[1:]), -np.inf)
+    for row, segment in zip(data, segment_ids):
+        out[segment] = np.maximum(out[segment], row)
+    return out
+
+
+def select(condlist, choicelist, default=0):
+    return np.select(condlist, choicelist, default)
+
+
 # ------------------------------------------------------------------------------ indexing
 
 
@@ -347,12 +527,66 @@ def _windows(x, window, strides, dilation, padding, pad_value):
 
 def conv(x, kernel, strides=1, padding="valid", dilation_rate=1):
     rank = x.ndim - 2
+    groups = x.shape[-1] // kernel.shape[-2]
+    if groups > 1:  # each group of output channels sees its own group of input channels
+        pairs = zip(np.split(x, groups, axis=-1), np.split(kernel, groups, axis=-1))
+        return np.concatenate(
+            [conv(part, weights, strides, padding, dilation_rate) for part, weights in pairs],
+            axis=-1,
+        )
     window = kernel.shape[:rank]
     views = _windows(
         x, window, _per_axis(strides, rank), _per_axis(dilation_rate, rank), padding, 0.0
     )
-    spatial, taps = "pq"[:rank], "kl"[:rank]
+    spatial, taps = "pqr"[:rank], "klm"[:rank]
     return np.einsum(f"b{spatial}c{taps},{taps}cf->b{spatial}f", views, kernel)
+
+
+def _transposed_axis(size, kernel, stride, dilation, padding, extra):
+    """Keras's output size of one axis of conv_transpose, and where input cell 0's first tap
+    lands (minus the cells cropped before)."""
+    span = (kernel - 1) * dilation + 1
+    if padding == "valid":
+        return (size - 1) * stride + span + (builtins.max(span, stride) - span
+                                              if extra is None else extra), 0
+    if extra is None:
+        out, total = size * stride, stride + span - 2
+    else:
+        out, total = (size - 1) * stride + span % 2 + extra, span + span % 2 - 2 + extra
+    return out, span - 1 - builtins.min(math.ceil(total / 2), span - 1)
+
+
+def conv_transpose(x, kernel, strides=1, padding="valid", output_padding=None, dilation_rate=1):
+    """Every input cell scattered through every kernel tap (*kernel, out, in)."""
+    rank = x.ndim - 2
+    strides, dilation = _per_axis(strides, rank), _per_axis(dilation_rate, rank)
+    extras = (output_padding,) * rank if output_padding is None else _per_axis(output_padding,
+                                                                              rank)
+    axes = [_transposed_axis(x.shape[1 + a], kernel.shape[a], strides[a], dilation[a], padding,
+                             extras[a]) for a in range(rank)]
+    out = np.zeros((x.shape[0], *(size for size, _ in axes), kernel.shape[-2]))
+    for cell in np.ndindex(*x.shape[1:-1]):
+        for tap in np.ndindex(*kernel.shape[:rank]):
+            target = tuple(c * s + t * d - before for c, s, t, d, (_, before) in
+                           zip(cell, strides, tap, dilation, axes))
+            if all(0 <= i < size for i, (size, _) in zip(target, axes)):
+                out[(slice(None), *target)] += x[(slice(None), *cell)] @ kernel[tap].T
+    return out
+
+
+def depthwise_conv(x, kernel, strides=1, padding="valid", dilation_rate=1):
+    """Channel c convolved by kernel[..., c, m] gives output channel c * multiplier + m."""
+    channels = [
+        conv(x[..., c : c + 1], kernel[..., c : c + 1, :], strides, padding, dilation_rate)
+        for c in range(x.shape[-1])
+    ]
+    return np.concatenate(channels, axis=-1)
+
+
+def separable_conv(x, depthwise_kernel, pointwise_kernel, strides=1, padding="valid",
+                   dilation_rate=1):
+    return conv(depthwise_conv(x, depthwise_kernel, strides, padding, dilation_rate),
+                pointwise_kernel)
 
 
 def _pool(x, pool_size, strides, padding, pad_value, reduce):
@@ -438,6 +672,74 @@ def dot_product_attention(query, key, value, scale, dropout=0.0, seed=None, keep
     if keep is not None:
         weights = weights * keep / (1.0 - dropout)
     return np.einsum("bhts,bshv->bthv", weights, value)
+
+
+# -------------------------------------------------------------------------------- images
+
+
+def resize(images, size, interpolation="bilinear"):
+    """Point by point: bilinear between the two nearest half-pixel centres (edges clamped),
+    or the pixel holding the centre."""
+    batch, height, width, channels = images.shape
+    out = np.zeros((batch, *size, channels), images.dtype)
+    for i in range(size[0]):
+        for j in range(size[1]):
+            y = (i + 0.5) * height / size[0]
+            x = (j + 0.5) * width / size[1]
+            if interpolation == "nearest":
+                out[:, i, j] = images[:, builtins.min(int(y), height - 1),
+                                      builtins.min(int(x), width - 1)]
+                continue
+            y, x = np.clip(y - 0.5, 0, height - 1), np.clip(x - 0.5, 0, width - 1)
+            y0, x0 = int(y), int(x)
+            y1, x1 = builtins.min(y0 + 1, height - 1), builtins.min(x0 + 1, width - 1)
+            fy, fx = y - y0, x - x0
+            out[:, i, j] = ((1 - fy) * ((1 - fx) * images[:, y0, x0] + fx * images[:, y0, x1])
+                            + fy * ((1 - fx) * images[:, y1, x0] + fx * images[:, y1, x1]))
+    return out
+
+
+def _fill_index(i, size, mode):
+    """Integer index `i` mapped into the image by a scipy.ndimage mode; None: outside."""
+    if 0 <= i < size:
+        return i
+    if mode == "constant":
+        return None
+    if mode == "nearest":
+        return builtins.min(builtins.max(i, 0), size - 1)
+    if mode == "wrap":
+        return i % size
+    period = 2 * size if mode == "reflect" else builtins.max(2 * size - 2, 1)
+    i %= period
+    if mode == "reflect":
+        return i if i < size else period - 1 - i
+    return i if i < size else period - i
+
+
+def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant",
+                     fill_value=0.0):
+    batch, height, width, channels = images.shape
+    out = np.zeros_like(images)
+    for n in range(batch):
+        a0, a1, a2, b0, b1, b2, c0, c1 = transform[n]
+        for y in range(height):
+            for x in range(width):
+                k = c0 * x + c1 * y + 1
+                sx, sy = (a0 * x + a1 * y + a2) / k, (b0 * x + b1 * y + b2) / k
+                if interpolation == "nearest":
+                    points = [(math.floor(abs(sx) + 0.5) * np.sign(sx),
+                               math.floor(abs(sy) + 0.5) * np.sign(sy), 1.0)]
+                else:
+                    x0, y0 = math.floor(sx), math.floor(sy)
+                    fx, fy = sx - x0, sy - y0
+                    points = [(x0, y0, (1 - fx) * (1 - fy)), (x0 + 1, y0, fx * (1 - fy)),
+                              (x0, y0 + 1, (1 - fx) * fy), (x0 + 1, y0 + 1, fx * fy)]
+                for px, py, weight in points:
+                    i = _fill_index(int(py), height, fill_mode)
+                    j = _fill_index(int(px), width, fill_mode)
+                    value = fill_value if i is None or j is None else images[n, i, j]
+                    out[n, y, x] += weight * value
+    return out
 
 
 # ---------------------------------------------------------------------------- optimizers

@@ -77,6 +77,11 @@ def tied_rows(rows, width):
     return np.stack([row if i % 2 == 0 else normal(width) for i in range(rows)]), row
 
 
+def with_nan(x):
+    """x with NaN in about a fifth of its positions (the same positions every run)."""
+    return np.where(np.random.default_rng(1).random(x.shape) < 0.2, np.nan, x).astype(x.dtype)
+
+
 def ints(high, *shape):
     return RNG.integers(0, high, shape).astype(np.int32)
 
@@ -125,6 +130,15 @@ def adam_arguments():
         0.999,
         1e-7,
     )
+
+
+# Two transforms that rotate, scale, shift by fractions (no sampled point on a pixel edge)
+# and reach past every edge, so each fill mode is used; the second is slightly projective.
+SKEWED = f32([[0.9, -0.3, 1.37, 0.25, 1.1, -1.21, 0.0, 0.0],
+              [1.3, 0.15, -2.13, -0.2, 0.8, 1.59, 0.01, -0.02]])
+
+AFFINE_TOL = {"tol": 1e-5, "grad_tol": 1e-5,
+              "why": "the sampled points' coordinates are float32 sums of products"}
 
 
 def histogram_arguments():
@@ -386,6 +400,87 @@ CASES = [
     case("one_hot", i32([1, 0]), 3, dtype="float32"),
     case("one_hot", ints(5, 2, 3), 5, axis=1),
     case("one_hot", i32([0, 2, 1, 7]), num_classes=3, axis=0),
+    # --------------------------------- keras.ops numerics: inverse functions, logic (#29)
+    *[case(op, uniform(-0.9, 0.9, 3, 4)) for op in ("arcsin", "arccos", "arctanh", "erfinv")],
+    case("arctan", normal(3, 4) * 2),
+    case("arctan2", away_from_zero(3, 4), away_from_zero(4)),
+    case("arctan2", normal(2, 3), 1.5),
+    case("arcsinh", normal(3, 4) * 2),
+    case("arccosh", uniform(1.2, 3.0, 3, 4)),
+    case("signbit", f32([-1.5, -0.0, 0.0, 2.0, -np.inf, np.inf])),
+    case("signbit", i32([-2, 0, 3])),
+    case("logical_xor", bools(3, 4), bools(4)),
+    # ---------------------------------------------- keras.ops numerics: scans and sorts
+    *[case(op, normal(2, 3, 4), **axis) for op in ("cumsum", "cumprod")
+      for axis in ({}, {"axis": 1}, {"axis": -1})],
+    case("cumsum", ints(5, 3, 4), axis=0, expect_dtype="int32"),
+    case("cumsum", bools(2, 3), axis=1, expect_dtype="int32"),
+    case("cumsum", ints(5, 3, 4), axis=1, dtype="float32"),
+    case("cumprod", f32([[0.5, 0.0, 2.0, -1.5], [1.5, 0.0, 3.0, 0.0], [0.0, 2.0, 0.5, 1.5]]),
+         axis=1, label="zeros"),
+    case("cumprod", ints(3, 2, 3), axis=0, expect_dtype="int32"),
+    *[case(op, distinct((3, 4, 2)), **axis, expect_dtype=dtype)
+      for op, dtype in (("sort", None), ("argsort", "int32"))
+      for axis in ({}, {"axis": 0}, {"axis": 1})],
+    case("argsort", f32([[1.0, 0.0, 1.0, 0.0, 1.0]]), expect_dtype="int32", label="ties"),
+    case("top_k", distinct((3, 5)), 2, call=lambda ns, x, k: ns.top_k(x, k)[0], label="values"),
+    case("top_k", distinct((2, 3, 4)), 3, call=lambda ns, x, k: ns.top_k(x, k)[0],
+         label="3-d,values"),
+    case("top_k", f32([[1.0, 3.0, 3.0, 0.0, 3.0], [2.0, 2.0, 2.0, 2.0, 2.0]]), 2,
+         call=lambda ns, x, k: ns.top_k(x, k)[1], expect_dtype="int32", label="ties,indices"),
+    case("in_top_k", i32([0, 3, 1]), distinct((3, 4)), 2),
+    case("in_top_k", i32([1, 2, 0]), f32([[1.0, 3.0, 3.0], [5.0, 4.0, 4.0], [1.0, 1.0, 0.0]]), 1,
+         label="ties"),
+    case("searchsorted", f32([-1.0, 0.0, 0.5, 0.5, 2.0]),
+         f32([[-2.0, 0.5, 0.25], [2.0, 3.0, 0.0]]), expect_dtype="int32"),
+    case("searchsorted", f32([-1.0, 0.0, 0.5, 0.5, 2.0]),
+         f32([[-2.0, 0.5, 0.25], [2.0, 3.0, 0.0]]), side="right", expect_dtype="int32"),
+    case("bincount", i32([1, 3, 1, 0, 5]), expect_dtype="int32"),
+    case("bincount", i32([1, 3, 1, 0]), minlength=6, expect_dtype="int32"),
+    case("bincount", i32([1, 3, 1, 0, 5]), normal(5)),
+    case("bincount", i32([[1, 3, 1], [0, 2, 2]]), normal(2, 3), minlength=5),
+    case("digitize", f32([[-2.0, 0.5, 0.25], [2.0, 3.0, 0.0]]), f32([-1.0, 0.0, 0.5, 2.0]),
+         expect_dtype="int32"),
+    # -------------------------------------------------- keras.ops numerics: reductions
+    *[case("prod", uniform(0.5, 1.5, 2, 3, 4), axis=axis, keepdims=keepdims)
+      for axis, keepdims in REDUCTION_AXES],
+    case("prod", f32([[0.5, 0.0, 2.0], [1.5, 0.0, 0.0], [-2.0, 1.5, 0.5]]), axis=1,
+         label="zeros"),
+    case("prod", ints(4, 2, 3), axis=0, expect_dtype="int32"),
+    *[case("quantile", distinct((3, 4)), [0.25, 0.5, 0.9], axis=1, method=method)
+      for method in ("linear", "lower", "higher", "midpoint", "nearest")],
+    case("quantile", distinct((2, 3, 4)), 0.3),
+    case("quantile", distinct((2, 3, 4)), 0.7, axis=(0, 2), keepdims=True),
+    case("quantile", distinct((2, 3, 4)), [0.2, 0.8], axis=1, keepdims=True),
+    case("percentile", distinct((3, 4)), [10.0, 50.0], axis=0),
+    case("median", distinct((2, 3, 4))),
+    case("median", distinct((2, 3, 4)), axis=(0, 2), keepdims=True),
+    case("median", distinct((3, 5)), axis=1),
+    *[case(op, with_nan(distinct((2, 3, 4))), axis=axis, keepdims=keepdims)
+      for op in ("nansum", "nanmean", "nanmax", "nanmin")
+      for axis, keepdims in REDUCTION_AXES],
+    *[case(op, f32([[np.nan, np.nan], [1.0, np.nan]]), axis=1, grad=False, label="all-nan")
+      for op in ("nanmean", "nanmax", "nanmin")],
+    # ---------------------------------------------------- keras.ops numerics: indexing
+    case("scatter", i32([[0, 1], [2, 3], [0, 1]]), normal(3), (3, 4)),
+    case("scatter", i32([[2], [0]]), normal(2, 4), (3, 4), label="rows"),
+    case("scatter_update", normal(3, 4), i32([[0, 1], [2, 3]]), normal(2)),
+    case("scatter_update", normal(3, 4), i32([[2], [0]]), normal(2, 4), label="rows"),
+    case("scatter_update", normal(3, 4), i32([[0, 1], [2, 3], [0, 1]]), normal(3),
+         reduction="add"),
+    case("scatter_update", normal(3, 4), i32([[2], [0], [2]]), normal(3, 4), reduction="add",
+         label="rows,add"),
+    case("slice", normal(3, 4), i32([1, 2]), (2, 2)),
+    case("slice", normal(3, 4, 2), i32([2, 3, 0]), (2, 2, 2), label="moved-in"),
+    case("slice_update", normal(3, 4), i32([1, 1]), normal(2, 2)),
+    case("slice_update", normal(3, 4), i32([5, -1]), normal(2, 3), label="moved-in"),
+    case("segment_sum", normal(5, 3), i32([0, 2, 0, 1, 2]), num_segments=3),
+    case("segment_sum", normal(5), i32([3, 0, 0, 1, 3]), num_segments=4, label="empty"),
+    case("segment_max", distinct((5, 3)), i32([0, 2, 0, 1, 2]), num_segments=3),
+    case("segment_max", distinct((5,)), i32([3, 0, 0, 1, 3]), num_segments=4, grad=False,
+         label="empty"),
+    case("select", [bools(3, 4), bools(3, 4)], [normal(3, 4), normal(3, 4)]),
+    case("select", [bools(3, 4)], [normal(3, 4)], -1.5),
     # ------------------------------------------- convolution: 1-D, then 2-D (channels last)
     case("conv", normal(2, 8, 3), normal(3, 3, 4)),
     case("conv", normal(2, 8, 3), normal(3, 3, 4), strides=2, padding="same"),
@@ -401,6 +496,34 @@ CASES = [
     case("conv", normal(1, 7, 6, 2), normal(3, 2, 2, 2), padding="same", dilation_rate=(2, 1)),
     case("conv", normal(1, 6, 7, 2), normal(2, 3, 2, 2), strides=(1, 2)),
     case("conv", normal(1, 5, 5, 1), normal(1, 1, 1, 4)),
+    # feature groups, read off the kernel: in / kernel's in channels
+    case("conv", normal(2, 7, 4), normal(3, 2, 6), padding="same"),
+    case("conv", normal(1, 5, 4, 6), normal(2, 3, 2, 3), strides=2, dilation_rate=1),
+    # 3-D
+    case("conv", normal(1, 4, 5, 3, 2), normal(2, 3, 2, 2, 3)),
+    case("conv", normal(1, 4, 5, 3, 2), normal(3, 2, 2, 1, 4), strides=(2, 1, 2),
+         padding="same"),
+    # ------------------------------------------- transposed convolution, Keras's sizes
+    case("conv_transpose", normal(2, 5, 3), normal(3, 2, 3)),
+    case("conv_transpose", normal(2, 5, 3), normal(3, 2, 3), strides=2, padding="same"),
+    case("conv_transpose", normal(2, 5, 3), normal(4, 2, 3), strides=3, padding="same"),
+    case("conv_transpose", normal(2, 5, 3), normal(4, 2, 3), strides=2, output_padding=1),
+    case("conv_transpose", normal(2, 5, 3), normal(2, 2, 3), strides=3, padding="same",
+         output_padding=2),
+    case("conv_transpose", normal(1, 4, 2), normal(3, 2, 2), padding="same", dilation_rate=2),
+    case("conv_transpose", normal(1, 3, 4, 2), normal(3, 2, 3, 2), strides=(2, 1),
+         padding="same"),
+    case("conv_transpose", normal(1, 3, 4, 2), normal(2, 2, 2, 2), strides=2,
+         output_padding=(1, 0)),
+    case("conv_transpose", normal(1, 2, 3, 2, 2), normal(2, 2, 1, 3, 2), strides=2,
+         padding="same"),
+    # ------------------------------------------- depthwise and separable convolution
+    case("depthwise_conv", normal(2, 7, 3), normal(3, 3, 2), padding="same"),
+    case("depthwise_conv", normal(1, 5, 6, 2), normal(2, 3, 2, 1), strides=2),
+    case("separable_conv", normal(2, 7, 3), normal(3, 3, 2), normal(1, 6, 4), strides=2,
+         padding="same"),
+    case("separable_conv", normal(1, 5, 6, 2), normal(2, 2, 2, 2), normal(1, 1, 4, 3),
+         dilation_rate=(2, 1)),
     # ------------------------------------------------------------------------------ pooling
     *[
         case(op, data(*shape), pool, **options)
@@ -415,6 +538,9 @@ CASES = [
             ((1, 4, 5, 1), 2, {"strides": 1, "padding": "same"}),
             ((1, 6, 7, 2), (2, 3), {"strides": (1, 2)}),
             ((1, 7, 5, 2), 3, {"padding": "same"}),
+            ((2, 4, 4, 3, 2), 2, {}),
+            ((1, 5, 4, 3, 2), (3, 2, 2), {"strides": (2, 1, 2), "padding": "same"}),
+            ((1, 3, 5, 4, 1), 2, {"strides": 1, "padding": "same"}),
         )
     ],
     # ------------------------------------------------------------------------- layer math
@@ -444,6 +570,15 @@ CASES = [
     case("sparse_softmax_crossentropy", ints(3, 2, 4), normal(2, 4, 3), label="3-d"),
     case("dot_product_attention", normal(2, 3, 2, 4), normal(2, 5, 2, 4), normal(2, 5, 2, 3), 0.5),
     case("dot_product_attention", normal(1, 4, 3, 2), normal(1, 4, 3, 2), normal(1, 4, 3, 5), 1.0),
+    # ------------------------------------------------------------------------------- images
+    case("resize", normal(2, 5, 6, 3), (3, 4)),
+    case("resize", normal(2, 5, 6, 3), (8, 9)),
+    case("resize", normal(2, 5, 6, 3), (3, 8), interpolation="nearest"),
+    *[case("affine_transform", normal(2, 5, 6, 3), SKEWED, fill_mode=mode, **AFFINE_TOL)
+      for mode in ("constant", "nearest", "wrap", "mirror", "reflect")],
+    case("affine_transform", normal(2, 5, 6, 3), SKEWED, interpolation="nearest",
+         fill_mode="reflect"),
+    case("affine_transform", normal(2, 5, 6, 3), SKEWED, fill_value=-0.5, **AFFINE_TOL),
     # --------------------------------------------------------------------------- optimizers
     case("adam_update", *adam_arguments()),
     case(
@@ -661,6 +796,12 @@ def test_max_pool_sends_each_window_s_gradient_to_its_first_maximum(backend_name
     y = np.array([[0, 0, 5, 5, 2], [0, 0, 5, 5, 2]], np.float32)[None, :, :, None]
     (grad,) = _gradients(backend, lambda v: backend.max_pool(v, 3, padding="same"), y)
     np.testing.assert_array_equal(grad[0, :, :, 0], [[0, 0, 1, 1, 0], [0, 0, 0, 0, 0]])
+    box = np.zeros((1, 2, 2, 2, 1), np.float32)
+    box[0, 1, 0, 1, 0] = box[0, 1, 1, 0, 0] = box[0, 0, 1, 1, 0] = 1.0  # three tied maxima
+    (grad,) = _gradients(backend, lambda v: backend.max_pool(v, 2), box)
+    first = np.zeros_like(box)
+    first[0, 0, 1, 1, 0] = 1.0  # the first in (depth, height, width) row-major order
+    np.testing.assert_array_equal(grad, first)
 
 
 def test_relu_gradient_at_zero_is_zero(backend_name):
@@ -924,6 +1065,23 @@ def test_jit_of_a_training_step_and_of_scan_match_eager(backend_name):
     _assert_structures_close(backend, jitted, eager)
 
 
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda b, x: b.segment_sum(x, b.convert(i32([0, 1, 0]))), "segment_sum: pass num_segments"),
+    (lambda b, x: b.segment_max(x, b.convert(i32([0, 1, 0]))), "segment_max: pass num_segments"),
+    (lambda b, x: b.quantile(x, 0.5, method="cubic"), "quantile: method must be one of"),
+    (lambda b, x: b.bincount(b.convert(i32([1, 2])), sparse=True), "bincount: sparse=True"),
+    (lambda b, x: b.bincount(b.convert(ints(3, 2, 2, 2))), "bincount: x must be 1-D or 2-D"),
+    (lambda b, x: b.scatter_update(x, b.convert(i32([[0]])), x[:1], reduction="max"),
+     "scatter_update: reduction must be None or 'add'"),
+    (lambda b, x: b.slice(x, b.convert(i32([1])), (-1,)), "slice: shape must hold sizes >= 0"),
+], ids=["segment_sum", "segment_max", "quantile", "bincount-sparse", "bincount-3-d",
+        "scatter_update-max", "slice-to-the-end"])
+def test_numerics_refuse_arguments_they_cannot_take(backend_name, call, message):
+    backend = get_backend(backend_name)
+    with pytest.raises(ValueError, match=message):
+        call(backend, backend.convert(normal(3)))
 
 
 def test_attention_dropout_keeps_the_weights_its_seed_draws(backend_name):

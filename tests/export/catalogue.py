@@ -23,7 +23,7 @@ def perturb(model, seed=1):
     rng = np.random.default_rng(seed)
     values = []
     for variable, value in zip(model.weights, model.get_weights()):
-        if variable.name.endswith("moving_variance"):
+        if variable.name.endswith("variance"):
             values.append(rng.uniform(0.5, 1.5, value.shape).astype(value.dtype))
         else:
             values.append((value + 0.3 * rng.normal(size=value.shape)).astype(value.dtype))
@@ -49,6 +49,41 @@ def conv2d():
     x = L.Conv2D(3, 3, strides=2, padding="same")(i)
     x = L.Conv2D(2, 2, padding="same", dilation_rate=2, activation="silu")(x)
     return engine.Model(i, L.Conv2D(2, (2, 1))(x)), _floats(7, 7, 2)
+
+
+def conv_transpose1d():
+    i = L.Input((6, 3))
+    x = L.Conv1DTranspose(4, 3, strides=2, padding="same", activation="relu")(i)
+    x = L.Conv1DTranspose(2, 2, strides=2, output_padding=1)(x)
+    x = L.Conv1DTranspose(2, 3, dilation_rate=2, use_bias=False)(x)
+    return engine.Model(i, L.Conv1DTranspose(2, 4, strides=3, padding="same")(x)), _floats(6, 3)
+
+
+def conv_transpose2d():
+    i = L.Input((4, 3, 2))
+    x = L.Conv2DTranspose(3, 3, strides=2, padding="same")(i)
+    x = L.Conv2DTranspose(2, (2, 3), strides=(1, 2), padding="same", output_padding=(0, 1),
+                          activation="tanh")(x)
+    return engine.Model(i, L.Conv2DTranspose(2, 3, strides=3)(x)), _floats(4, 3, 2)
+
+
+def convolution3d():
+    i = L.Input((3, 4, 4, 2))
+    x = L.Conv3D(4, 2, padding="same", groups=2)(i)
+    x = L.Conv3DTranspose(2, 2, strides=2, padding="same", activation="relu")(x)
+    return engine.Model(i, L.Conv3D(2, 3, strides=2, use_bias=False)(x)), _floats(3, 4, 4, 2)
+
+
+def separable_convolution():
+    a, b = L.Input((8, 4)), L.Input((6, 5, 4))
+    x = L.DepthwiseConv1D(3, strides=2, padding="same")(a)
+    x = L.SeparableConv1D(4, 2, depth_multiplier=2, use_bias=False)(x)
+    x = L.Conv1D(4, 3, groups=2, padding="same")(x)
+    y = L.DepthwiseConv2D(3, padding="same", depth_multiplier=2, activation="relu")(b)
+    y = L.SeparableConv2D(3, 2, strides=2, padding="same")(y)
+    y = L.DepthwiseConv2D(2, padding="same", dilation_rate=2, use_bias=False)(y)
+    y = L.Conv2D(6, 1, groups=3)(L.SeparableConv2D(3, (1, 2), dilation_rate=(1, 2))(y))
+    return engine.Model([a, b], [x, y]), [_floats(8, 4), _floats(6, 5, 4, seed=1)]
 
 
 def max_pooling2d():
@@ -97,6 +132,23 @@ def dropout():
     return engine.Model(i, L.Dense(2)(x)), _floats(4)
 
 
+def regularization_layers():
+    i = L.Input((2, 3, 2, 2))
+    x = L.Reshape((6, 2, 2))(L.SpatialDropout3D(0.5)(i))
+    x = L.Reshape((12, 2))(L.SpatialDropout2D(0.5)(x))
+    x = L.GaussianDropout(0.3)(L.GaussianNoise(0.2)(L.SpatialDropout1D(0.5)(x)))
+    x = L.ActivityRegularization(0.01, 0.02)(L.AlphaDropout(0.2)(x))
+    return engine.Model(i, L.Dense(2)(L.Flatten()(x))), _floats(2, 3, 2, 2)
+
+
+def normalization_layers():
+    i = L.Input((3, 4, 6))
+    x = L.GroupNormalization(groups=3)(L.UnitNormalization(axis=[1, 3])(i))
+    x = L.GroupNormalization(groups=-1, axis=2, center=False)(x)
+    x = L.RMSNormalization(axis=[2, 3])(L.RMSNormalization()(x))
+    return engine.Model(i, L.GroupNormalization(3, axis=1, scale=False)(x)), _floats(3, 4, 6)
+
+
 def batch_normalization():
     i = L.Input((4, 3))
     x = L.BatchNormalization()(i)
@@ -117,7 +169,30 @@ def embedding():
     return engine.Model(i, L.Embedding(10, 3)(i)), ids
 
 
+def masking():
+    """Masking's outputs; its mask goes nowhere that uses it, so every target exports it."""
+    i = L.Input((4, 3))
+    data = _floats(4, 3)
+    data[0, 1], data[1, 3] = 0.0, 0.0  # padded steps
+    return engine.Model(i, L.Dense(2)(L.Masking()(i))), data
+
+
+def masked_sequence():
+    """Layers that use masks: Keras and engine code keep them; other targets refuse them
+    (UNSUPPORTED), as their code would compute other numbers."""
+    ids_in, steps_in = L.Input((5,), dtype="int32"), L.Input((5, 3))
+    x = L.LSTM(3, return_sequences=True)(L.Embedding(10, 4, mask_zero=True)(ids_in))
+    y = L.Dense(3)(L.Masking()(steps_in))
+    ids = np.random.default_rng(0).integers(1, 10, (BATCH, 5)).astype("int32")
+    ids[0, 3:], ids[1, 4:] = 0, 0
+    steps = _floats(5, 3)
+    steps[:, 0] = 0.0
+    outputs = [L.GlobalAveragePooling1D()(x), L.GlobalAveragePooling1D()(y)]
+    return engine.Model([ids_in, steps_in], outputs), [ids, steps]
+
+
 def activation():
+    """Every activation, by name, as a layer and inside another layer."""
     i = L.Input((6,))
     outputs = [L.Activation(name)(i) for name in engine.activations.NAMES]
     outputs.append(L.Dense(4, activation="mish")(L.Dense(6, activation="sparsemax")(i)))
@@ -191,8 +266,36 @@ def recurrent_gelu():
         _floats(5, 3)
 
 
+def rnn_cells():
+    i = L.Input((5, 3))
+    x = L.RNN(L.LSTMCell(4), return_sequences=True)(i)
+    y, h = L.RNN(L.GRUCell(3, reset_after=False), return_state=True, go_backwards=True)(x)
+    z = L.RNN(L.SimpleRNNCell(2, activation="relu"))(x)
+    return engine.Model(i, [y, h, z]), _floats(5, 3)
+
+
+def stacked_rnn_cells():
+    i = L.Input((5, 3))
+    return engine.Model(i, L.RNN([L.LSTMCell(4), L.GRUCell(3)])(i)), _floats(5, 3)
+
+
+def bidirectional():
+    i = L.Input((5, 3))
+    x = L.Bidirectional(L.LSTM(4, return_sequences=True))(i)
+    y, *states = L.Bidirectional(L.GRU(3, return_state=True), merge_mode="sum")(x)
+    ahead, behind = L.Bidirectional(L.SimpleRNN(2, return_sequences=True), merge_mode=None)(x)
+    z = L.Bidirectional(L.RNN(L.LSTMCell(2)), merge_mode="ave")(x)
+    return engine.Model(i, [y, *states, ahead, behind, z]), _floats(5, 3)
+
+
+def time_distributed():
+    i = L.Input((5, 4, 2))
+    x = L.TimeDistributed(L.Conv1D(3, 2, activation="relu"))(i)
+    y = L.TimeDistributed(L.Dense(2, use_bias=False))(L.Reshape((5, 9))(x))
+    return engine.Model(i, [y, L.TimeDistributed(L.Flatten(), name="flat")(x)]), _floats(5, 4, 2)
+
+
 def variable_length():
-    """Every activation, by name, as a layer and inside another layer."""
     i = L.Input((None, 3))
     x = L.Conv1D(4, 3, strides=2, padding="same")(i)
     return engine.Model(i, L.LSTM(2)(x)), _floats(7, 3)
@@ -220,14 +323,89 @@ def resizing():
     return engine.Model([a, b], [y, L.Permute((2, 1))(z)]), [_floats(4, 3, 2), _floats(5)]
 
 
+def image_preprocessing():
+    """At inference: pixels rescaled, resized (cropped or padded to the aspect ratio),
+    centre- and random-cropped, normalised; the random augmentations pass images through."""
+    i = L.Input((6, 8, 3))
+    x = L.Rescaling(1 / 255, offset=-0.5)(i)
+    x = L.RandomRotation(0.1, seed=0)(L.RandomFlip(seed=0)(x))
+    x = L.RandomTranslation(0.1, 0.2, seed=0)(L.RandomZoom(0.2, seed=0)(x))
+    x = L.RandomBrightness(0.2, value_range=(-1, 1), seed=0)(L.RandomContrast(0.3, seed=0)(x))
+    adapted = L.Normalization()
+    adapted.adapt(np.random.default_rng(2).normal(1.0, 2.0, (8, 4, 5, 3)).astype("float32"))
+    outputs = [adapted(L.Resizing(4, 5)(x)),
+               L.Resizing(5, 5, interpolation="nearest", crop_to_aspect_ratio=True)(x),
+               L.Resizing(4, 4, pad_to_aspect_ratio=True, fill_value=0.5)(x),
+               L.Normalization(axis=None, mean=0.2, variance=2.0, invert=True)(
+                   L.CenterCrop(4, 4)(x)),
+               L.CenterCrop(8, 4)(x), L.RandomCrop(3, 5, seed=0)(x),
+               L.Rescaling([1.0, 2.0, 0.5], offset=[0.0, 0.1, 0.2])(L.Resizing(7, 9)(x))]
+    return engine.Model(i, outputs), _floats(6, 8, 3)
+
+
+def categorical_preprocessing():
+    """Numbers into buckets and ids into one-hot, multi-hot and count vectors."""
+    numbers, ids = L.Input((4, 1)), L.Input((3,), dtype="int32")
+    buckets = L.Discretization([-0.5, 0.0, 1.0])(numbers)  # ids; model outputs are floats
+    outputs = [L.CategoryEncoding(4, "count")(L.Reshape((4,))(buckets)),
+               L.Discretization([0.0, 0.5], output_mode="one_hot")(numbers),
+               L.Discretization([0.0], output_mode="count")(L.Reshape((4,))(numbers)),
+               L.CategoryEncoding(5)(ids), L.CategoryEncoding(5, "count")(ids),
+               L.CategoryEncoding(5, "one_hot")(ids)]
+    codes = np.random.default_rng(0).integers(0, 5, (BATCH, 3)).astype("int32")
+    return engine.Model([numbers, ids], outputs), [_floats(4, 1), codes]
+
+
+def resizing_3d():
+    i = L.Input((3, 2, 4, 2))
+    x = L.UpSampling3D((1, 2, 2))(L.ZeroPadding3D(((1, 0), (0, 2), (1, 1)))(i))
+    y = L.Cropping3D(((1, 2), (0, 1), (2, 0)))(L.UpSampling3D()(i))
+    return engine.Model(i, [x, y]), _floats(3, 2, 4, 2)
+
+
+def pooling_1d_3d():
+    a, b = L.Input((7, 3)), L.Input((5, 4, 6, 2))
+    x = L.MaxPooling1D(3, strides=2, padding="same")(a)
+    x = L.AveragePooling1D(2, padding="same")(L.AveragePooling1D(2, strides=1)(x))
+    y = L.MaxPooling3D((3, 2, 2), strides=(2, 1, 2), padding="same")(b)
+    y = L.AveragePooling3D(2, padding="same")(L.MaxPooling3D()(b))
+    z = L.AveragePooling3D((2, 3, 2), strides=1, padding="same")(b)
+    return engine.Model([a, b], [x, y, z]), [_floats(7, 3), _floats(5, 4, 6, 2, seed=1)]
+
+
+def merging_more():
+    a, b, c = L.Input((3, 4)), L.Input((3, 4)), L.Input((5, 4))
+    x = L.Subtract()([L.Average()([a, b, a]), L.Maximum()([a, b])])
+    x = L.Minimum()([x, b, a])
+    y = L.Dot(axes=2)([x, c])
+    z = L.Dot(axes=(1, 1), normalize=True)([a, b])
+    flat_a, flat_b = L.Flatten()(a), L.Flatten()(b)
+    w = L.Dot(axes=-1, normalize=True)([flat_a, flat_b])
+    return engine.Model([a, b, c], [y, z, w]), [_floats(3, 4), _floats(3, 4, seed=1),
+                                                 _floats(5, 4, seed=2)]
+
+
+def einsum_dense():
+    i = L.Input((3, 4))
+    x = L.EinsumDense("abc,cde->abde", (3, 2, 5), bias_axes="de", activation="tanh")(i)
+    y = L.EinsumDense("...b,bc->...c", 3, bias_axes="c")(L.Identity()(i))
+    z = L.EinsumDense("abc,cd->abd", (3, 2), bias_axes="b")(i)
+    return engine.Model(i, [x, y, z]), _floats(3, 4)
+
+
 MODELS = {f.__name__: f for f in (
-    dense, conv1d, conv2d, max_pooling2d, average_pooling2d, global_average_pooling2d,
+    dense, conv1d, conv2d, conv_transpose1d, conv_transpose2d, convolution3d,
+    separable_convolution, max_pooling2d, average_pooling2d, global_average_pooling2d,
     global_pooling, flatten,
-    reshape, dropout, batch_normalization, layer_normalization, embedding, activation,
+    reshape, dropout, regularization_layers, normalization_layers, batch_normalization,
+    layer_normalization, embedding, masking,
+    masked_sequence, activation,
     activation_layers, merging,
     multi_head_attention, multi_head_attention_value_dim, simple_rnn, lstm, gru,
-    gru_reset_before, recurrent_gelu, variable_length, shared_layer, sequential,
-    resizing,
+    gru_reset_before, recurrent_gelu, rnn_cells, stacked_rnn_cells, bidirectional,
+    time_distributed, variable_length, shared_layer, sequential,
+    resizing_3d, pooling_1d_3d, merging_more, einsum_dense,
+    resizing, image_preprocessing, categorical_preprocessing,
 )}
 
 def vision():
@@ -250,6 +428,14 @@ def sequence():
     return engine.Model(i, [L.SimpleRNN(2)(x), h]), ids
 
 
+def recurrent_wrappers():
+    i = L.Input((5, 3))
+    x = L.RNN(L.LSTMCell(4), return_sequences=True)(i)
+    x = L.Bidirectional(L.GRU(3, return_sequences=True), merge_mode="sum")(x)
+    x = L.TimeDistributed(L.Dense(4))(x)
+    return engine.Model(i, L.RNN([L.SimpleRNNCell(3), L.GRUCell(2)])(x)), _floats(5, 3)
+
+
 def mixing():
     a, b = L.Input((6,)), L.Input((6,))
     shared = L.Dense(6, activation="tanh")
@@ -259,15 +445,33 @@ def mixing():
     return engine.Model([a, b], x), [_floats(6), _floats(6, seed=1)]
 
 
+def preprocessing():
+    """The preprocessing layers Keras computes as the engine does at inference (RandomCrop on
+    images of its own size: Keras 3.15 passes larger images through uncropped)."""
+    i = L.Input((6, 8, 3))
+    x = L.RandomZoom(0.2)(L.RandomRotation(0.1)(L.RandomFlip()(L.Rescaling(1 / 255)(i))))
+    x = L.RandomBrightness(0.2)(L.RandomContrast(0.3)(L.RandomTranslation(0.1, 0.2)(x)))
+    x = L.Normalization(mean=[0.1, 0.2, 0.3], variance=[1.0, 2.0, 0.5])(x)
+    y = L.RandomCrop(4, 5, seed=1)(L.Resizing(4, 5, crop_to_aspect_ratio=True)(x))
+    return engine.Model(i, [y, L.CenterCrop(4, 6)(x)]), _floats(6, 8, 3)
+
+
 # Keras builds are slow on JAX (each initializer compiles), so its tests take these few
 # models, which between them hold every layer.
 KERAS_MODELS = {f.__name__: f for f in (
     global_pooling, vision, sequence, mixing, sequential, activation_layers, resizing,
+    resizing_3d, pooling_1d_3d, merging_more, einsum_dense, recurrent_wrappers,
+    masked_sequence, preprocessing, categorical_preprocessing, conv_transpose1d, conv_transpose2d,
+    convolution3d, separable_convolution, regularization_layers, normalization_layers,
 )}
 
 # Models that a target cannot express, and the words its ExportError must contain.
 UNSUPPORTED = {
     ("torch", "variable_length"): "known spatial sizes",
+    **{(target, "masked_sequence"): "uses the mask"
+       for target in ("torch", "jax", "tensorflow", "onnx")},
+    **{(target, "stacked_rnn_cells"): "StackedRNNCells is not translated yet"
+       for target in ("torch", "jax", "tensorflow", "onnx")},
 }
 
 
@@ -277,5 +481,11 @@ def build(name):
 
 
 def layer_classes(name) -> set:
+    """The classes of the model's layers and of the layers they hold (RNN's cell)."""
     model, _ = {**MODELS, **KERAS_MODELS}[name]()
-    return {type(layer).__name__ for layer in model.layers} | {"InputLayer"}
+    found, pending = {"InputLayer"}, list(model.layers)
+    while pending:
+        layer = pending.pop()
+        found.add(type(layer).__name__)
+        pending += layer.tracked_layers()
+    return found

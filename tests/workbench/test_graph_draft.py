@@ -48,6 +48,11 @@ def test_new_nodes_get_keras_defaults_and_updates_keep_them():
         "use_bias": True,
         "kernel_initializer": "glorot_uniform",
         "bias_initializer": "zeros",
+        "kernel_regularizer": None,
+        "bias_regularizer": None,
+        "activity_regularizer": None,
+        "kernel_constraint": None,
+        "bias_constraint": None,
         "trainable": True,
     }
     draft.update_config(dense, {"use_bias": False})

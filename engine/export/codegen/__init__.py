@@ -6,7 +6,7 @@ import importlib
 
 from engine.export.errors import ExportError
 from engine.export.keras_ops import check_translatable
-from engine.export.program import build_program, refuse_op_nodes
+from engine.export.program import build_program, refuse_masks, refuse_op_nodes
 
 # framework -> module in this package that writes its code
 TARGETS = {
@@ -34,4 +34,5 @@ def to_code(model, framework: str) -> str:
         check_translatable(model, "to_code('keras')")
     elif framework != "engine":  # engine code calls the same ops; these translate layers only
         refuse_op_nodes(model, f"to_code({framework!r})")
+        refuse_masks(model, f"to_code({framework!r})")
     return writer.generate(build_program(model), framework)

@@ -32,17 +32,17 @@ class Dialect:
 def weights(program: Program, framework: str = "") -> dict:
     """{layer name: {weight name: NumPy array}} for every layer with weights."""
     return {
-        layer.name: named_weights(layer) for layer in program.layers if layer.weights
+        layer.name: named_weights(layer) for layer in program.weighted_layers if layer.weights
     }
 
 
 def initial_values(program: Program, value, depth: int, head: str) -> list[str]:
     """`head` and a params dict literal: `value(layer, key, shape)` writes each entry."""
     pad = source.INDENT * depth
-    if not any(layer.weights for layer in program.layers):
+    if not any(layer.weights for layer in program.weighted_layers):
         return [f"{pad}{head}{{}}"]
     lines = [f"{pad}{head}{{"]
-    for layer in program.layers:
+    for layer in program.weighted_layers:
         if not layer.weights:
             continue
         lines.append(f"{pad}{source.INDENT}{source.literal(layer.name)}: {{")
@@ -58,6 +58,10 @@ def initializer_of(layer, key: str) -> str:
     """The name of the initializer that made weight `key` of `layer`."""
     if key == "recurrent_kernel":
         return layer.recurrent_initializer
+    if key in ("depthwise_kernel", "pointwise_kernel"):  # SeparableConv's
+        return getattr(layer, f"{key.removesuffix('_kernel')}_initializer")
+    if key == "kernel" and hasattr(layer, "depthwise_initializer"):  # DepthwiseConv's
+        return layer.depthwise_initializer
     if key.endswith("kernel"):
         return layer.kernel_initializer
     if key.endswith("bias"):

@@ -137,18 +137,21 @@ def _input_arguments(layer) -> list[str]:
 
 
 def _constructor(layer, head, depth, tail=""):
-    return source.lines(f"{head}layers.{type(layer).__name__}", constructor_arguments(layer),
+    return source.lines(f"{head}layers.{type(layer).__name__}",
+                        constructor_arguments(layer, depth + 1),
                         depth, tail)
 
 
-def constructor_arguments(layer) -> list[str]:
-    """The arguments that rebuild `layer`: required ones by position, others when not default.
+def constructor_arguments(layer, depth: int = 1) -> list[str]:
+    """The arguments that rebuild `layer`: required ones by position, others when not default;
+    a layer among them is written for a line at `depth` indents.
 
     A default is what the config holds when the argument is left out, given the others, so
     implied values (a pool's strides, an attention layer's value_dim) are left out too.
     """
     config = {k: _compact(k, v) for k, v in layer.get_config().items()}
-    required = [*_required_parameters(type(layer)), *(k for k in _ALWAYS if k in config)]
+    required = _required_parameters(type(layer))
+    required += [k for k in _ALWAYS if k in config and k not in required]
     given = {}
     while True:  # add arguments until leaving the rest out rebuilds the same config
         arguments = {k: layer.get_config()[k] for k in [*required, *given]}
@@ -158,10 +161,36 @@ def constructor_arguments(layer) -> list[str]:
             break
         given.update(dict.fromkeys(k for k in config if k in differing))
     by_name = type(layer).__name__ in _BY_NAME
-    positional = [] if by_name else [source.literal(config[k]) for k in required]
-    keyword = {k: source.literal(config[k]) for k in config
-               if k != "name" and (k in given or by_name and k in required)}
-    return [*positional, *source.keywords(keyword), f"name={source.literal(layer.name)}"]
+    positional = [] if by_name else [_literal(config[k], depth) for k in required]
+    keyword = [_literal(config[k], depth, f"{k}=") for k in config
+               if k != "name" and (k in given or by_name and k in required)]
+    return [*positional, *keyword, f"name={source.literal(layer.name)}"]
+
+
+def _literal(value, depth: int, head: str = "") -> str:
+    """`head` and a config value as code; a layer it holds (RNN's cell, Bidirectional's
+    layer), written as {"class_name", "config"}, as that layer's constructor, on more lines
+    (starting at `depth` indents) when one is too long."""
+    if isinstance(value, list) and value and all(_is_layer_entry(v) for v in value):
+        items = [_literal(v, depth + 1) for v in value]
+        return "\n".join(source.lines(head, items, depth, brackets="[]")).lstrip()
+    if not _is_layer_entry(value):
+        return f"{head}{source.literal(value)}"
+    from engine.layers import LAYERS
+
+    layer = LAYERS[value["class_name"]].from_config(value["config"])
+    lines = source.lines(f"{head}layers.{value['class_name']}",
+                         constructor_arguments(layer, depth + 1), depth)
+    return "\n".join(lines).lstrip()
+
+
+def _is_layer_entry(value) -> bool:
+    """A layer's {"class_name", "config"}; a regularizer's or constraint's is written as a
+    dict, which the layer takes as it is."""
+    from engine.layers import LAYERS
+
+    return (isinstance(value, dict) and value.keys() >= {"class_name", "config"}
+            and value["class_name"] in LAYERS)
 
 
 def _required_parameters(layer_class) -> list[str]:

@@ -36,8 +36,8 @@ DIALECT = Dialect(
     framework="TensorFlow",
     activations=activation_code.TENSORFLOW,
     templates={
-        "max_pool": "tf.nn.max_pool2d({x}, {window}, {strides}, {padding})",
-        "average_pool": "tf.nn.avg_pool2d({x}, {window}, {strides}, {padding})",
+        "max_pool": "tf.nn.max_pool({x}, {window}, {strides}, {padding})",
+        "average_pool": "tf.nn.avg_pool({x}, {window}, {strides}, {padding})",
         "mean": "tf.reduce_mean({x}, axis={axes}{keep})",
         "max": "tf.reduce_max({x}, axis={axes}{keep})",
         "reshape": "tf.reshape({x}, (tf.shape({x})[0], {sizes}))",
@@ -50,9 +50,23 @@ DIALECT = Dialect(
         "leaky_relu": "tf.nn.leaky_relu({x}, alpha={slope})",
         "elu": "apply_elu({x}, {alpha})",
         "softmax": "apply_softmax({x}, {axis})",
+        "float": "tf.cast({x}, tf.float32)",
+        "sum": "tf.reduce_sum({x}, axis={axes})",
+        "one_hot": "tf.one_hot(tf.cast({x}, tf.int32), {depth})",
+        "bucket": "bucketize({x}, {boundaries})",
+        "array": "tf.constant({values}, tf.float32)",
+        "resize": "resize_images({x}, {height}, {width}, {method})",
+        "maximum": "tf.maximum({x}, {y})",
+        "minimum": "tf.minimum({x}, {y})",
+        "einsum": "tf.einsum",
+        "l2_normalize": "l2_normalize({x}, {axis})",
     },
     helpers={
         **activation_code.TENSORFLOW_HELPERS,
+        "apply_einsum_dense": _from_jax("apply_einsum_dense", _SPELLING),
+        "l2_normalize": _from_jax("l2_normalize", {
+            "jnp.sqrt": "tf.sqrt", "jnp.sum": "tf.reduce_sum", "jnp.square": "tf.square",
+            "jnp.maximum": "tf.maximum"}),
         "upsample_bilinear": [
             "def upsample_bilinear(x, rows, columns):",
             '    """Channels-last x resized by whole factors, between pixel centres."""',
@@ -72,6 +86,20 @@ DIALECT = Dialect(
             "    return y - negative_slope * tf.nn.relu(threshold - x)",
         ],
         "apply_prelu": _from_jax("apply_prelu", {"jax.nn.relu": "tf.nn.relu"}),
+        "resize_images": [
+            "def resize_images(x, height, width, method):",
+            '    """Channels-last images resized at half-pixel centres, without antialiasing."""',
+            "    return tf.image.resize(x, (height, width), method)",
+        ],
+        "bucketize": [
+            "def bucketize(x, boundaries):",
+            '    """How many of the increasing `boundaries` are at or below each value."""',
+            "    above = tf.cast(x, tf.float32)[..., None] >= tf.constant(boundaries)",
+            "    return tf.reduce_sum(tf.cast(above, tf.int32), axis=-1)",
+        ],
+        "apply_normalization": _from_jax("apply_normalization", {
+            "jnp.asarray(x, jnp.float32)": "tf.cast(x, tf.float32)", "jnp.asarray": "tf.cast",
+            "jnp.reshape": "tf.reshape", "jnp.maximum": "tf.maximum", "jnp.sqrt": "tf.sqrt"}),
         "apply_elu": [
             "def apply_elu(x, alpha):",
             '    """x for x > 0, alpha * (exp(x) - 1) below."""',
@@ -84,8 +112,54 @@ DIALECT = Dialect(
         ],
         "apply_conv": [
             "def apply_conv(p, x, strides, padding, dilation):",
-            '    """Channels-last convolution, kernel laid out (*window, in, out), plus bias."""',
-            '    y = tf.nn.convolution(x, p["kernel"], strides, padding, dilations=dilation)',
+            '    """Channels-last convolution, kernel laid out (*window, in / groups, out), plus '
+            'bias;',
+            "    grouped 3-D convolution runs group by group, which TensorFlow's CPU kernels "
+            'lack."""',
+            '    kernel = p["kernel"]',
+            "    groups = x.shape[-1] // kernel.shape[-2]",
+            "    if x.shape.rank == 5 and groups > 1:",
+            "        pairs = zip(tf.split(x, groups, axis=-1), tf.split(kernel, groups, axis=-1))",
+            "        y = tf.concat([tf.nn.convolution(a, b, strides, padding, dilations=dilation)",
+            "                       for a, b in pairs], axis=-1)",
+            "    else:",
+            "        y = tf.nn.convolution(x, kernel, strides, padding, dilations=dilation)",
+            '    return y + p.get("bias", 0.0)',
+        ],
+        "apply_depthwise_conv": [
+            "def apply_depthwise_conv(p, x, strides, padding, dilation):",
+            '    """Each channel of x convolved on its own: the kernel (*window, in, multiplier) '
+            'as a',
+            '    grouped one, (*window, 1, in * multiplier), plus bias."""',
+            '    kernel = tf.reshape(p["kernel"], [*p["kernel"].shape[:-2], 1, -1])',
+            '    return apply_conv({**p, "kernel": kernel}, x, strides, padding, dilation)',
+        ],
+        "apply_separable_conv": [
+            "def apply_separable_conv(p, x, strides, padding, dilation):",
+            '    """A depthwise convolution of x, then a pointwise one, plus bias."""',
+            '    y = apply_depthwise_conv({"kernel": p["depthwise_kernel"]}, x, strides, padding, '
+            'dilation)',
+            '    pointwise = {"kernel": p["pointwise_kernel"], "bias": p.get("bias", 0.0)}',
+            '    return apply_conv(pointwise, y, (1,) * len(strides), "VALID", (1,) * '
+            'len(strides))',
+        ],
+        "apply_conv_transpose": [
+            "def apply_conv_transpose(p, x, strides, crops, dilation):",
+            '    """Channels-last transposed convolution, kernel laid out (*window, out, in): '
+            'every',
+            "    cell the kernel reaches, then (before, after) cells cropped (negative after: "
+            "zeros",
+            '    added), plus bias."""',
+            '    kernel = p["kernel"]',
+            "    wholes = [(n - 1) * s + (k - 1) * d + 1",
+            "              for n, s, k, d in zip(x.shape[1:-1], strides, kernel.shape, dilation)]",
+            "    y = tf.nn.conv_transpose(x, kernel, [tf.shape(x)[0], *wholes, kernel.shape[-2]], "
+            "strides,",
+            '                             "VALID", dilations=dilation)',
+            "    kept = [slice(before, whole + min(after, 0))",
+            "            for (before, after), whole in zip(crops, wholes)]",
+            "    y = tf.pad(y[(slice(None), *kept, slice(None))],",
+            "               [(0, 0), *[(0, max(after, 0)) for _, after in crops], (0, 0)])",
             '    return y + p.get("bias", 0.0)',
         ],
         "apply_batch_normalization": [
@@ -97,6 +171,33 @@ DIALECT = Dialect(
             '    if "gamma" in p:',
             '        inverse = inverse * tf.reshape(p["gamma"], shape)',
             '    y = (x - tf.reshape(p["moving_mean"], shape)) * inverse',
+            '    return y + tf.reshape(p["beta"], shape) if "beta" in p else y',
+        ],
+        "apply_unit_normalization": [
+            "def apply_unit_normalization(x, axes):",
+            '    """x over its L2 norm along `axes`, the norm kept at least 1e-12."""',
+            "    squares = tf.reduce_sum(tf.square(x), axis=axes, keepdims=True)",
+            "    return x * tf.minimum(tf.math.rsqrt(squares), 1e12)",
+        ],
+        "apply_rms_normalization": [
+            "def apply_rms_normalization(p, x, axes, epsilon):",
+            '    """x over its root mean square along `axes`, times the scale."""',
+            "    shape = [x.shape[a] if a in axes else 1 for a in range(x.ndim)]",
+            "    mean_square = tf.reduce_mean(tf.square(x), axis=axes, keepdims=True)",
+            '    return x * tf.math.rsqrt(mean_square + epsilon) * tf.reshape(p["scale"], shape)',
+        ],
+        "apply_group_normalization": [
+            "def apply_group_normalization(p, x, axis, groups, epsilon):",
+            '    """Normalise each sample over each group of the channels along `axis`."""',
+            "    shape = [x.shape[a] if a == axis else 1 for a in range(x.ndim)]",
+            "    sizes = tf.shape(x)",
+            "    grouped_sizes = tf.concat([sizes[:axis], [groups, -1], sizes[axis + 1:]], 0)",
+            "    grouped = tf.reshape(x, grouped_sizes)",
+            "    axes = [a for a in range(1, x.ndim + 1) if a != axis]",
+            "    mean, variance = tf.nn.moments(grouped, axes, keepdims=True)",
+            "    y = tf.reshape((grouped - mean) * tf.math.rsqrt(variance + epsilon), sizes)",
+            '    if "gamma" in p:',
+            '        y = y * tf.reshape(p["gamma"], shape)',
             '    return y + tf.reshape(p["beta"], shape) if "beta" in p else y',
         ],
         "apply_layer_normalization": [

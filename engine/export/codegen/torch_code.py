@@ -24,7 +24,8 @@ from engine.layers.declaration import translation
 ACTIVATIONS = activation_code.TORCH
 IMPORTS = [("import torch", "torch"), ("import torch.nn.functional as F", "F"),
            ("from torch import nn", "nn")]
-CHANNELS = {1: ("(0, 2, 1)", "(0, 2, 1)"), 2: ("(0, 3, 1, 2)", "(0, 2, 3, 1)")}
+CHANNELS = {1: ("(0, 2, 1)", "(0, 2, 1)"), 2: ("(0, 3, 1, 2)", "(0, 2, 3, 1)"),
+            3: ("(0, 4, 1, 2, 3)", "(0, 2, 3, 4, 1)")}
 DEPTH = 2  # statements inside __init__ and forward
 
 
