@@ -1,4 +1,4 @@
-"""The keras.ops functions composed from the contract (engine/composed_ops.py): each against
+"""The keras.ops functions composed from the contract (engine/composed_ops/): each against
 keras.ops on every backend, from one table, plus gradients through a few of them."""
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ CASES = [
     ("normalize", (M,), {}), ("normalize", (M,), {"axis": 0}),
     ("multi_hot", (np.array([[0, 2], [1, 1]]),), {"num_classes": 4}),
     ("psnr", (positive(4, 4), positive(4, 4), 2.0), {}),
-    *[(name, (M * 2,), {}) for name in composed_ops._ACTIVATION_OPS
+    *[(name, (M * 2,), {}) for name in composed_ops.nn.ACTIVATION_OPS
       if name not in ("glu", "threshold", "sparsemax")],
     ("glu", (M,), {}), ("threshold", (M, 0.1, -1.0), {}),
     # contract ops of issue #29 (engine/backend/contract.py), through engine.ops the same way

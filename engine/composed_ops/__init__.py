@@ -1,0 +1,19 @@
+"""keras.ops functions written once from the backend contract's ops, for every backend.
+
+Each composes contract ops (engine/backend/contract.py), so it runs, differentiates and
+compiles wherever they do, and a functional model records it as one op node. engine.ops
+exports COMPOSED beside the contract's own ops.
+"""
+
+from __future__ import annotations
+
+from engine.composed_ops import arithmetic, creation, linalg, nn, shapes
+
+# Every composed op, by name: the public functions each module defines.
+COMPOSED = {
+    name: function
+    for module in (arithmetic, creation, shapes, linalg, nn)
+    for name, function in vars(module).items()
+    if callable(function) and not name.startswith("_") and not isinstance(function, type)
+    and getattr(function, "__module__", None) == module.__name__
+}
