@@ -328,7 +328,7 @@ describe('GraphEditorModel', () => {
       expect(pooling.length).toBeGreaterThan(2);
       expect(shown()).toEqual([['pooling', true, pooling]]); // every name has "Pool", no doc
       model.searchPalette('LSTM');
-      expect(shown()).toEqual([['recurrent', true, ['LSTM']]]);
+      expect(shown()).toEqual([['recurrent', true, ['LSTM', 'LSTMCell']]]);
       model.searchPalette('no such layer');
       expect(shown()).toEqual([]);
       model.searchPalette('');

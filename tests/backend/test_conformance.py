@@ -1059,11 +1059,16 @@ def test_jit_of_a_training_step_and_of_scan_match_eager(backend_name):
     for x in DENSE_X:
         x = backend.convert(x)
         _assert_structures_close(backend, compiled(params, x), step(params, x))
-    scan_inputs = [backend.convert(a) for a in (normal(2, 3), normal(4, 2, 3), normal(3, 3))]
+    # inputs of their own, so rows added to the table above draw nothing away from them
+    own = np.random.default_rng(11)
+    scan_inputs = [backend.convert(own.standard_normal(shape).astype(np.float32))
+                   for shape in ((2, 3), (4, 2, 3), (3, 3))]
     eager = rnn_scan(backend, *scan_inputs)
     jitted = backend.jit(lambda *inputs: rnn_scan(backend, *inputs))(*scan_inputs)
-    _assert_structures_close(backend, jitted, eager)
-
+    # XLA fuses the scan's matmuls and tanh: float32 rounding differs from eager's by ~1e-6
+    for got, want in zip(reference.leaves(jitted), reference.leaves(eager)):
+        np.testing.assert_allclose(backend.to_numpy(got), backend.to_numpy(want), rtol=1e-5,
+                                   atol=1e-5)
 
 
 

@@ -134,15 +134,7 @@ DIALECT = Dialect(
             '    kernel = tf.reshape(p["kernel"], [*p["kernel"].shape[:-2], 1, -1])',
             '    return apply_conv({**p, "kernel": kernel}, x, strides, padding, dilation)',
         ],
-        "apply_separable_conv": [
-            "def apply_separable_conv(p, x, strides, padding, dilation):",
-            '    """A depthwise convolution of x, then a pointwise one, plus bias."""',
-            '    y = apply_depthwise_conv({"kernel": p["depthwise_kernel"]}, x, strides, padding, '
-            'dilation)',
-            '    pointwise = {"kernel": p["pointwise_kernel"], "bias": p.get("bias", 0.0)}',
-            '    return apply_conv(pointwise, y, (1,) * len(strides), "VALID", (1,) * '
-            'len(strides))',
-        ],
+        "apply_separable_conv": _from_jax("apply_separable_conv", {}),  # the same source
         "apply_conv_transpose": [
             "def apply_conv_transpose(p, x, strides, crops, dilation):",
             '    """Channels-last transposed convolution, kernel laid out (*window, out, in): '
