@@ -18,7 +18,7 @@ from engine.symbolic import SymbolicTensor, is_symbolic
 from engine.variables import Variable
 
 # Contract methods whose arguments hold callables or structures rather than arrays.
-_PASS_THROUGH = {"scan", "value_and_grad", "jit"}
+_PASS_THROUGH = {"value_and_grad", "jit"}
 
 
 def read(value):

@@ -26,10 +26,16 @@ import math
 
 import numpy as np
 
+from engine.backend import attention
 from engine.backend import images as images_ops
 from engine.backend.quantiles import quantile as _quantile
 
 DTYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "uint32", "bool")
+
+
+# The operations of Backend.integer_op, as keras.ops names them
+INTEGER_OPS = ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_invert", "left_shift",
+               "right_shift", "gcd", "lcm")
 
 
 class Backend:
@@ -74,6 +80,11 @@ class Backend:
         raise NotImplementedError
 
     def cast(self, x, dtype):
+        raise NotImplementedError
+
+    def bitcast(self, x, dtype):
+        """x's bytes read as `dtype`, as NumPy's view: a wider dtype merges the last axis's
+        values (its size must divide), a narrower one splits each. No gradient."""
         raise NotImplementedError
 
     def stored_dtype(self, dtype: str) -> str:
@@ -267,6 +278,64 @@ class Backend:
         where the backend has one (NumPy, PyTorch)."""
         return self.sum(self.multiply(self.reshape(a, (-1,)), self.reshape(b, (-1,))))
 
+    # ------------------------------------------ keras.ops.linalg: decompositions and solves
+    # Keras's names, arguments and output tuples; float matrices in the last two axes, any
+    # batch axes before them. Every backend differentiates them where JAX does (not eig,
+    # lu_factor; qr with rows >= columns, U and V of svd with full_matrices=False). A singular
+    # (for cholesky, not positive definite) matrix gives NaN on NumPy and JAX; PyTorch and
+    # TensorFlow raise.
+    def cholesky(self, x, upper=False):
+        """The lower (or, with upper, upper) triangular L with L @ L^T = x (x positive
+        definite)."""
+        raise NotImplementedError
+
+    def det(self, x):
+        raise NotImplementedError
+
+    def slogdet(self, x):
+        """(sign, log |det|) of each matrix."""
+        raise NotImplementedError
+
+    def inv(self, x):
+        raise NotImplementedError
+
+    def solve(self, a, b):
+        """x with a @ x = b; b is (..., M, N), or (..., M) for vectors (one rank below a)."""
+        raise NotImplementedError
+
+    def solve_triangular(self, a, b, lower=False):
+        """solve() with a triangular `a` (upper unless `lower`); its other triangle is not
+        read."""
+        raise NotImplementedError
+
+    def eigh(self, x):
+        """(eigenvalues ascending, eigenvectors as columns) of symmetric matrices."""
+        raise NotImplementedError
+
+    def eig(self, x):
+        """(eigenvalues, eigenvectors as columns) of general matrices, complex where the
+        framework makes them so (NumPy: real when every eigenvalue is)."""
+        raise NotImplementedError
+
+    def qr(self, x, mode="reduced"):
+        """(q, r); mode "reduced": q (..., M, K), r (..., K, N), K = min(M, N); "complete":
+        q (..., M, M), r (..., M, N)."""
+        raise NotImplementedError
+
+    def svd(self, x, full_matrices=True, compute_uv=True):
+        """(u, s, vh) with x = u @ diag(s) @ vh, s descending; s alone without compute_uv."""
+        raise NotImplementedError
+
+    def lu_factor(self, x):
+        """(lu, pivots) as LAPACK's getrf and scipy's lu_factor: L (unit diagonal) below the
+        diagonal and U on and above it; row i was swapped with row pivots[i] (int32)."""
+        raise NotImplementedError
+
+    def jvp(self, fun, primals, tangents, has_aux=False):
+        """(fun(*primals), its Jacobian times `tangents`[, aux]): a forward-mode derivative of
+        `fun`, which takes and returns structures of arrays."""
+        raise NotImplementedError
+
     # ------------------------------------------- keras.ops numerics: inverse functions, logic
     # Keras's names and arguments; integer inputs to the float functions compute in float.
     def arcsin(self, x):
@@ -300,6 +369,11 @@ class Backend:
         raise NotImplementedError
 
     def logical_xor(self, x1, x2):
+        raise NotImplementedError
+
+    def integer_op(self, operation, x1, x2=None):
+        """keras.ops's integer math, elementwise on integer arrays: `operation` one of
+        INTEGER_OPS (bitwise_invert takes x1 only; shifts move x1's bits by x2)."""
         raise NotImplementedError
 
     # --------------------------------------------------- keras.ops numerics: scans and sorts
@@ -566,15 +640,32 @@ class Backend:
         out = self.multiply(self.subtract(x, mean), inverse)
         return out if offset is None else self.add(out, self.reshape(offset, broadcastable))
 
-    def dot_product_attention(self, query, key, value, scale, dropout=0.0, seed=None):
-        """softmax(query · key * scale) · value for each head, over the source axis.
+    def dot_product_attention(self, query, key, value, bias=None, mask=None, scale=None,
+                              is_causal=False, flash_attention=None, attn_logits_soft_cap=None,
+                              dropout=0.0, seed=None):
+        """softmax(query · key * scale + bias) · value for each head, over the source axis
+        (keras.ops.dot_product_attention).
 
-        query (batch, target, heads, depth), key (batch, source, heads, depth), value
-        (batch, source, heads, value_depth); returns (batch, target, heads, value_depth).
-        With `dropout` > 0, each attention weight is kept with probability 1 - dropout (from
-        random_uniform with `seed`, an int32 pair) and scaled by 1 / (1 - dropout)."""
-        query = self.multiply(query, scale)
-        weights = self.softmax(self.einsum("bthk,bshk->bhts", query, key), axis=-1)
+        query (batch, target, heads, depth), key (batch, source, key_heads, depth), value
+        (batch, source, key_heads, value_depth), key_heads dividing heads (grouped-query
+        attention: query head n reads key head n // (heads // key_heads)); returns (batch,
+        target, heads, value_depth). `scale` defaults to 1 / sqrt(depth); `bias` and the bool
+        `mask` (True: attend) broadcast to (batch, heads, target, source), and `is_causal`
+        keeps source steps up to the target step; masked logits become -0.7 * the dtype's
+        largest value, so a row with nothing left attends evenly, as Keras's. With `dropout`
+        > 0 (the engine's, not Keras's), each weight is kept with probability 1 - dropout
+        (from random_uniform with `seed`, an int32 pair) and scaled by 1 / (1 - dropout)."""
+        key, value = attention.key_heads_for_queries(
+            self, query, key, value, flash_attention, attn_logits_soft_cap)
+        depth = self.shape(query)[-1]
+        scale = 1.0 / math.sqrt(depth) if scale is None else scale
+        logits = self.einsum("bthk,bshk->bhts", self.multiply(query, scale), key)
+        if bias is not None:
+            logits = self.add(logits, bias)
+        mask = attention.joined_mask(self, mask, logits, is_causal)
+        if mask is not None:
+            logits = self.where(mask, logits, attention.masked_logit(self.dtype(logits)))
+        weights = self.softmax(logits, axis=-1)
         if dropout > 0.0:
             dtype = self.dtype(weights)
             noise = self.random_uniform(self.shape(weights), seed, dtype=dtype)
@@ -742,6 +833,22 @@ class Backend:
 
         Returns (final carry, the y_t stacked on a new leading axis). Differentiable.
         """
+        raise NotImplementedError
+
+    def cond(self, pred, true_fn, false_fn):
+        """true_fn() where the scalar `pred` holds, else false_fn(), as keras.ops.cond: both
+        return the same structure; traces under jit as one conditional. Differentiable."""
+        raise NotImplementedError
+
+    def while_loop(self, cond, body, loop_vars, maximum_iterations=None):
+        """keras.ops.while_loop: body(*vars) -> vars while cond(*vars), at most
+        `maximum_iterations` times; `loop_vars` one array or a tuple/list of them (see
+        engine/backend/loops.py). Traces under jit as one loop."""
+        raise NotImplementedError
+
+    def custom_gradient(self, fn):
+        """keras.ops.custom_gradient: fn(*args) returns (y, grad_fn), grad_fn(upstream) the
+        gradients of the args (one array for one arg, else a tuple); returns f(*args) -> y."""
         raise NotImplementedError
 
     def stop_gradient(self, x):

@@ -9,6 +9,7 @@ the images on every backend through the ops they are made of.
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 
@@ -75,7 +76,7 @@ def _corners(b, x, y, interpolation):
     """(x index, y index, weight) of the points that make each sampled value (float indices;
     weight None: the one point taken whole)."""
     if interpolation == "nearest":
-        return [(_round_half_away(b, x), _round_half_away(b, y), None)]
+        return [(round_half_away(b, x), round_half_away(b, y), None)]
     x0, y0 = b.floor(x), b.floor(y)
     fx, fy = b.subtract(x, x0), b.subtract(y, y0)
     gx, gy = b.subtract(1.0, fx), b.subtract(1.0, fy)
@@ -84,7 +85,7 @@ def _corners(b, x, y, interpolation):
             (x0, y1, b.multiply(gx, fy)), (x1, y1, b.multiply(fx, fy))]
 
 
-def _round_half_away(b, v):
+def round_half_away(b, v):
     return b.multiply(b.sign(v), b.floor(b.add(b.abs(v), 0.5)))
 
 
@@ -130,3 +131,51 @@ def _mirror(b, i, size):
 
 def _mod(b, a, n: float):
     return b.subtract(a, b.multiply(b.floor(b.divide(a, n)), n))
+
+
+def map_coordinates(b, inputs, coordinates, order, fill_mode, fill_value):
+    """`inputs` (any rank) sampled at `coordinates` (rank of inputs, *points): order 0 takes
+    the nearest point (halves away from zero), order 1 interpolates linearly, as
+    jax.scipy.ndimage.map_coordinates does (`order` may also give one order per axis);
+    points outside are mapped back in by `fill_mode` ("constant": each outside corner counts
+    as `fill_value`). Integer inputs are rounded."""
+    dtype = b.dtype(inputs)
+    shape = b.shape(inputs)
+    coordinates = b.cast(coordinates, dtype if dtype.startswith(("float", "bfloat"))
+                         else "float32")
+    flat = b.reshape(inputs, (-1,))
+    strides = [int(np.prod(shape[axis + 1:])) for axis in range(len(shape))]
+    orders = (order,) * len(shape) if isinstance(order, int) else order
+    per_axis = [_corners_1d(b, b.getitem(coordinates, axis), axis_order)
+                for axis, axis_order in enumerate(orders)]
+    total = None
+    for corner in itertools.product(*per_axis):
+        index, inside, weight = None, None, None
+        for (point, point_weight), size, stride in zip(corner, shape, strides):
+            point = b.stop_gradient(point)
+            if fill_mode == "constant":
+                here = b.logical_and(b.greater_equal(point, 0.0),
+                                     b.less_equal(point, size - 1.0))
+                inside = here if inside is None else b.logical_and(inside, here)
+            term = b.multiply(_fixed(b, point, size, fill_mode), float(stride))
+            index = term if index is None else b.add(index, term)
+            if point_weight is not None:
+                weight = point_weight if weight is None else b.multiply(weight, point_weight)
+        value = b.cast(b.take(flat, b.cast(index, "int32"), axis=0), b.dtype(coordinates))
+        if inside is not None:
+            value = b.where(inside, value, b.cast(b.convert(fill_value), b.dtype(value)))
+        term = value if weight is None else b.multiply(value, weight)
+        total = term if total is None else b.add(total, term)
+    if not dtype.startswith(("float", "bfloat")):
+        total = round_half_away(b, total)
+    return b.cast(total, dtype)
+
+
+def _corners_1d(b, x, order):
+    """(point, weight) pairs along one axis: the nearest point (weight None), or the two
+    neighbours with linear weights."""
+    if order == 0:
+        return [(round_half_away(b, x), None)]
+    low = b.floor(x)
+    fraction = b.subtract(x, low)
+    return [(low, b.subtract(1.0, fraction)), (b.add(low, 1.0), fraction)]

@@ -1,10 +1,11 @@
-"""Products and diagonals: outer, inner, tensordot, dot, kron, cross, diag, trace, diff."""
+"""Products, diagonals (outer, inner, tensordot, dot, kron, cross, diag, trace, diff) and
+keras.ops.linalg's functions composed from the decompositions (norm, pinv, lstsq, ...)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from engine.composed_ops.inputs import as_array, current, moved_last
+from engine.composed_ops.inputs import as_array, as_float, current, moved_last
 from engine.composed_ops.shapes import moveaxis
 from engine.ops import graph_aware
 
@@ -134,3 +135,173 @@ def diff(a, n=1, axis=-1):
         lower = tuple(slice(None, -1) if i == axis else slice(None) for i in range(rank))
         x = b.subtract(b.getitem(x, upper), b.getitem(x, lower))
     return x
+
+
+# ------------------------------------------------ keras.ops.linalg, from the decompositions
+def _matrix_transpose(x):
+    b = current()
+    rank = len(b.shape(x))
+    return b.transpose(x, tuple(range(rank - 2)) + (rank - 1, rank - 2))
+
+
+def _matrices(name, x):
+    """`x` as floats, checked to hold matrices in its last two axes."""
+    x = as_float(x)
+    if len(current().shape(x)) < 2:
+        raise ValueError(
+            f"{name}: x must hold matrices in its last two axes (rank >= 2); got shape "
+            f"{current().shape(x)}."
+        )
+    return x
+
+
+def _epsilon(x) -> float:
+    return float(np.finfo(current().dtype(x)).eps)
+
+
+@graph_aware
+def cholesky_inverse(x, upper=False):
+    """The inverse of A = L @ L^T from its Cholesky factor x = L (x = L^T with `upper`),
+    as Keras and torch.cholesky_inverse take it."""
+    b, x = current(), _matrices("cholesky_inverse", x)
+    n = b.shape(x)[-1]
+    identity = b.convert(np.eye(n, dtype=b.dtype(x)))
+    inverse_factor = b.solve_triangular(x, b.broadcast_to(identity, b.shape(x)),
+                                        lower=not upper)
+    if upper:
+        return b.matmul(inverse_factor, _matrix_transpose(inverse_factor))
+    return b.matmul(_matrix_transpose(inverse_factor), inverse_factor)
+
+
+@graph_aware
+def matrix_rank(x, tol=None):
+    """How many singular values exceed `tol` (default: the largest times max(M, N) times the
+    dtype's epsilon, as every framework's default), as int32."""
+    b, x = current(), _matrices("matrix_rank", x)
+    s = b.svd(x, compute_uv=False)
+    if tol is None:
+        tol = b.multiply(b.max(s, axis=-1, keepdims=True), max(b.shape(x)[-2:]) * _epsilon(x))
+    return b.cast(b.sum(b.cast(b.greater(s, tol), "int32"), axis=-1), "int32")
+
+
+def _pseudo_inverse(name, x, rcond, default):
+    """V diag(1/s) U^T over the singular values above rcond times the largest."""
+    b, x = current(), _matrices(name, x)
+    u, s, vh = b.svd(x, full_matrices=False, compute_uv=True)
+    rcond = default * max(b.shape(x)[-2:]) * _epsilon(x) if rcond is None else rcond
+    kept = b.greater(s, b.multiply(b.max(s, axis=-1, keepdims=True), rcond))
+    inverse_s = b.where(kept, b.divide(1.0, b.where(kept, s, b.ones((), b.dtype(s)))), 0.0)
+    return b.matmul(_matrix_transpose(vh),
+                    b.multiply(b.expand_dims(inverse_s, -1), _matrix_transpose(u)))
+
+
+@graph_aware
+def pinv(x, rcond=None):
+    """The Moore-Penrose pseudo-inverse (..., N, M) by SVD; rcond defaults to
+    10 * max(M, N) * eps, as JAX and TensorFlow set it."""
+    return _pseudo_inverse("pinv", x, rcond, default=10)
+
+
+@graph_aware
+def lstsq(a, b, rcond=None):
+    """The least-squares solution x (N,) or (N, K) of a @ x = b, the one of least norm when
+    several are; rcond defaults to max(M, N) * eps, as NumPy's lstsq."""
+    backend, a = current(), _matrices("lstsq", a)
+    b = as_float(b)
+    rows, b_rows = backend.shape(a), backend.shape(b)
+    if len(rows) != 2 or len(b_rows) not in (1, 2) or b_rows[0] != rows[0]:
+        raise ValueError(
+            f"lstsq: a must be (M, N) and b (M,) or (M, K); got a {rows}, b {b_rows}."
+        )
+    inverse = _pseudo_inverse("lstsq", a, rcond, default=1)
+    if len(b_rows) == 1:
+        return backend.squeeze(backend.matmul(inverse, backend.expand_dims(b, -1)), -1)
+    return backend.matmul(inverse, b)
+
+
+_MATRIX_ORDERS = (None, "fro", "nuc", 1, -1, 2, -2, float("inf"), float("-inf"))
+
+
+@graph_aware
+def norm(x, ord=None, axis=None, keepdims=False):
+    """NumPy's vector norm (one axis) or matrix norm (two axes); axis None takes every axis
+    (with ord, x must be 1-D or 2-D). Integers and bools give float32."""
+    b, x = current(), as_float(x)
+    rank = len(b.shape(x))
+    if axis is None:
+        if ord is not None and rank not in (1, 2):
+            raise ValueError(
+                f"norm: with ord={ord!r} and axis=None x must be 1-D or 2-D; got shape "
+                f"{b.shape(x)}. Pass the axis (one for vectors, two for matrices)."
+            )
+        axes = tuple(range(rank))
+        if ord is None:
+            return _vector_norm(b.reshape(x, (-1,)) if rank != 1 else x, None, 0,
+                                keepdims, b.shape(x))
+    else:
+        axes = tuple(int(a) for a in (np.ravel(axis)))
+        if any(not -rank <= a < rank for a in axes) or len(set(a % rank for a in axes)) < len(axes):
+            raise ValueError(
+                f"norm: axis={axis!r} must name one or two different axes of x, which has "
+                f"rank {rank}."
+            )
+        axes = tuple(a % rank for a in axes)
+    if len(axes) == 1:
+        return _vector_norm(x, ord, axes[0], keepdims, None)
+    if len(axes) == 2 and ord in _MATRIX_ORDERS:
+        return _matrix_norm(x, ord, axes, keepdims)
+    raise ValueError(
+        f"norm: ord={ord!r} with axis={axis!r} names no norm. One axis takes None, inf, -inf, "
+        "0 or a number; two axes take None, 'fro', 'nuc', 1, -1, 2, -2, inf or -inf."
+    )
+
+
+def _vector_norm(x, ord, axis, keepdims, flattened_shape):
+    b = current()
+    if isinstance(ord, str):
+        raise ValueError(f"norm: ord={ord!r} is a matrix norm; a vector norm takes a number.")
+    magnitude = b.abs(x)
+    if ord is None or ord == 2:
+        result = b.sqrt(b.sum(b.multiply(x, x), axis=axis, keepdims=keepdims))
+    elif ord == float("inf"):
+        result = b.max(magnitude, axis=axis, keepdims=keepdims)
+    elif ord == float("-inf"):
+        result = b.min(magnitude, axis=axis, keepdims=keepdims)
+    elif ord == 0:
+        nonzero = b.cast(b.not_equal(x, 0.0), b.dtype(x))
+        result = b.sum(nonzero, axis=axis, keepdims=keepdims)
+    else:
+        powered = b.sum(b.power(magnitude, float(ord)), axis=axis, keepdims=keepdims)
+        result = b.power(powered, 1.0 / float(ord))
+    if flattened_shape is not None and keepdims:
+        result = b.reshape(result, (1,) * len(flattened_shape))
+    return result
+
+
+def _matrix_norm(x, ord, axes, keepdims):
+    b = current()
+    rows, columns = axes
+    if ord in (None, "fro"):
+        return b.sqrt(b.sum(b.multiply(x, x), axis=axes, keepdims=keepdims))
+    if ord in ("nuc", 2, -2):
+        rank = len(b.shape(x))
+        rest = [a for a in range(rank) if a not in axes]
+        s = b.svd(b.transpose(x, tuple(rest) + axes), compute_uv=False)
+        reduce = {"nuc": b.sum, 2: b.max, -2: b.min}[ord]
+        result = reduce(s, axis=-1)
+        if keepdims:
+            result = b.expand_dims(b.expand_dims(result, min(axes)), max(axes))
+        return result
+    # 1 and -1: sums down the columns; inf and -inf: along the rows
+    summed, across = (rows, columns) if abs(ord) == 1 else (columns, rows)
+    sums = b.sum(b.abs(x), axis=summed, keepdims=True)
+    reduce = b.max if ord > 0 else b.min
+    result = reduce(sums, axis=across, keepdims=True)
+    return result if keepdims else b.squeeze(result, tuple(sorted(axes)))
+
+
+@graph_aware
+def logdet(x):
+    """log det x of symmetric positive definite matrices, from slogdet (stabler than
+    log(det(x)))."""
+    return current().slogdet(_matrices("logdet", x))[1]

@@ -27,6 +27,8 @@ from engine.layers.node import Node, SymbolicTensor
 # from the host, a backend's facts, training and inspection internals
 _NOT_GRAPH_OPS = frozenset({
     "scan", "value_and_grad", "jit", "convert", "convert_to_tensor", "to_numpy",
+    "cond", "while_loop", "custom_gradient", "switch", "fori_loop", "map", "vectorized_map",
+    "associative_scan", "vectorize", "is_tensor", "jvp",
     "convert_to_numpy", "step_input", "from_dlpack", "is_array", "shape", "dtype",
     "stored_dtype", "devices", "default_device", "summary_statistics", "squared_norms",
     "even_samples", "histogram", "adam_update", "tap", "tap_zeros", "gradient_leaf",

@@ -261,6 +261,65 @@ def einsum(equation, *operands):
     return np.einsum(equation, *operands)
 
 
+# ------------------------------------------------------- decompositions and solves (linalg)
+
+
+def cholesky(x, upper=False):
+    lower = np.linalg.cholesky(x)
+    return np.swapaxes(lower, -1, -2) if upper else lower
+
+
+def det(x):
+    return np.linalg.det(x)
+
+
+def slogdet(x):
+    return tuple(np.linalg.slogdet(x))
+
+
+def inv(x):
+    return np.linalg.inv(x)
+
+
+def solve(a, b):
+    if np.ndim(b) == np.ndim(a) - 1:
+        return np.linalg.solve(a, b[..., None])[..., 0]
+    return np.linalg.solve(a, b)
+
+
+def solve_triangular(a, b, lower=False):
+    return solve(np.tril(a) if lower else np.triu(a), b)
+
+
+def eigh(x):
+    return tuple(np.linalg.eigh(x))
+
+
+def eig(x):
+    return tuple(np.linalg.eig(x))
+
+
+def qr(x, mode="reduced"):
+    return tuple(np.linalg.qr(x, mode=mode))
+
+
+def svd(x, full_matrices=True, compute_uv=True):
+    if not compute_uv:
+        return np.linalg.svd(x, compute_uv=False)
+    return tuple(np.linalg.svd(x, full_matrices=full_matrices))
+
+
+def lu_factor(x):
+    """scipy's LU with partial pivoting, matrix by matrix."""
+    import scipy.linalg
+
+    matrices = np.reshape(x, (-1,) + np.shape(x)[-2:])
+    factors = [scipy.linalg.lu_factor(m) for m in matrices]
+    lu = np.stack([f[0] for f in factors]).reshape(np.shape(x))
+    pivots = np.stack([f[1] for f in factors]).astype(np.int32)
+    return lu, pivots.reshape(np.shape(x)[:-2] + (-1,))
+
+
 # ----------------------------------------------------------------------------- shape ops
 
 
@@ -343,6 +402,15 @@ def signbit(x):
 
 def logical_xor(x1, x2):
     return np.logical_xor(x1, x2)
+
+
+def bitcast(x, dtype):
+    return np.ascontiguousarray(x).view(dtype)
+
+
+def integer_op(operation, x1, x2=None):
+    function = getattr(np, "invert" if operation == "bitwise_invert" else operation)
+    return function(x1) if x2 is None else function(x1, x2)
 
 
 def cumsum(x, axis=None, dtype=None):
@@ -666,9 +734,20 @@ def sparse_softmax_crossentropy(labels, logits):
     return -np.take_along_axis(log_softmax(logits), np.asarray(labels)[..., None], -1)[..., 0]
 
 
-def dot_product_attention(query, key, value, scale, dropout=0.0, seed=None, keep=None):
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None, dropout=0.0,
+                          seed=None, keep=None):
     """`keep` (batch, heads, target, source) is the dropout mask to apply, when testing one."""
-    weights = softmax(np.einsum("bthk,bshk->bhts", query, key) * scale, axis=-1)
+    group = query.shape[2] // key.shape[2]
+    key, value = np.repeat(key, group, axis=2), np.repeat(value, group, axis=2)
+    scale = 1.0 / np.sqrt(query.shape[-1]) if scale is None else scale
+    logits = np.einsum("bthk,bshk->bhts", query, key) * scale
+    logits = logits if bias is None else logits + bias
+    allowed = np.ones(logits.shape, bool) if mask is None else np.broadcast_to(mask, logits.shape)
+    if is_causal:
+        allowed = allowed & np.tri(*logits.shape[-2:], dtype=bool)
+    logits = np.where(allowed, logits, -0.7 * np.finfo(np.float32).max)
+    weights = softmax(logits, axis=-1)
     if keep is not None:
         weights = weights * keep / (1.0 - dropout)
     return np.einsum("bhts,bshv->bthv", weights, value)
@@ -784,6 +863,24 @@ def scan(fn, init, xs):
         carry, y = fn(carry, map_structure(lambda leaf, t=step: leaf[t], xs))
         ys.append(y)
     return carry, map_structure(lambda *steps: np.stack(steps), *ys)
+
+
+def cond(pred, true_fn, false_fn):
+    return true_fn() if pred else false_fn()
+
+
+def while_loop(cond, body, loop_vars, maximum_iterations=None):
+    is_tuple = isinstance(loop_vars, (tuple, list))
+    variables, steps = tuple(loop_vars) if is_tuple else (loop_vars,), 0
+    while cond(*variables) and (maximum_iterations is None or steps < maximum_iterations):
+        variables = tuple(body(*variables)) if is_tuple else (body(*variables),)
+        steps += 1
+    return variables if is_tuple else variables[0]
+
+
+def custom_gradient(fn):
+    """The function itself: a correct custom gradient is its true gradient."""
+    return lambda *args: fn(*args)[0]
 
 
 def stop_gradient(x):

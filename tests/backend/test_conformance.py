@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from engine.backend import get_backend
-from engine.backend.contract import DTYPES, Backend
+from engine.backend.contract import DTYPES, INTEGER_OPS, Backend
 from tests.backend import reference
 
 # Keras's default rtol and atol for float32 results; loosened per case, with a reason.
@@ -137,6 +137,9 @@ def adam_arguments():
 SKEWED = f32([[0.9, -0.3, 1.37, 0.25, 1.1, -1.21, 0.0, 0.0],
               [1.3, 0.15, -2.13, -0.2, 0.8, 1.59, 0.01, -0.02]])
 
+LINALG_TOL = {"tol": 2e-5, "grad_tol": 1e-4,
+              "why": "float32 LAPACK factorisations; gradients go through inverses of them"}
+
 AFFINE_TOL = {"tol": 1e-5, "grad_tol": 1e-5,
               "why": "the sampled points' coordinates are float32 sums of products"}
 
@@ -191,6 +194,23 @@ def _describe_value(value):
     return str(value)
 
 
+def well_conditioned(*shape):
+    """Square matrices near 3 * identity: far from singular, for inverses and solves."""
+    return (normal(*shape) * 0.5 + 3 * np.eye(shape[-1])).astype(np.float32)
+
+
+def gram(ns, a):
+    """a @ a^T + identity: a symmetric positive definite input for cholesky and eigh, built
+    from a general `a` so that every entry's finite difference is a valid input."""
+    n = a.shape[-1]
+    return ns.add(ns.einsum("...ij,...kj->...ik", a, a), ns.one_hot(ns.arange(n), n))
+
+
+def unsigned(ns, outputs):
+    """The outputs' absolute values: decompositions fix each vector only up to its sign."""
+    return tuple(ns.abs(out) for out in outputs)
+
+
 def rnn_scan(ns, h0, xs, w):
     """A tanh RNN over xs's leading axis, outputs doubled: scan with a closed-over weight."""
 
@@ -211,6 +231,36 @@ def structured_scan(ns, total0, product0, a, b):
         return (total, product), {"difference": ns.subtract(product, total), "total": total}
 
     return ns.scan(step, (total0, product0), {"a": a, "b": b})
+
+
+def branches(ns, x, y):
+    """cond on a computed scalar, each branch returning a tuple that uses both inputs."""
+    return ns.cond(
+        ns.greater(ns.sum(x), 0.0),
+        lambda: (ns.multiply(x, y), ns.tanh(y)),
+        lambda: (ns.subtract(x, y), ns.square(y)),
+    )
+
+
+def doubling_loop(ns, x, limit):
+    """while_loop doubling x (and counting) until its sum passes `limit`, at most 5 times."""
+    return ns.while_loop(
+        lambda count, v: ns.less(ns.sum(v), limit),
+        lambda count, v: (ns.add(count, 1.0), ns.multiply(v, 2.0)),
+        (np.float32(0.0), x),
+        maximum_iterations=5,
+    )
+
+
+def softplus_with_own_gradient(ns, x):
+    """custom_gradient of log(1 + e^x) whose rule is its true derivative."""
+
+    def forward(x):
+        e = ns.exp(x)
+        derivative = ns.subtract(1.0, ns.divide(1.0, ns.add(e, 1.0)))
+        return ns.log(ns.add(e, 1.0)), lambda upstream: ns.multiply(upstream, derivative)
+
+    return ns.custom_gradient(forward)(x)
 
 
 REDUCTION_AXES = [
@@ -255,6 +305,14 @@ CASES = [
     case("cast", f32([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]]), "bool"),
     case("cast", ints(5, 2, 3), "float32"),
     case("cast", bools(2, 3), "float32"),
+    # the reference takes floats as float64: these cast to the dtype whose bits they read
+    case("bitcast", f32([[1.0, -2.5], [0.0, 3.0]]), expect_dtype="int32", grad=False,
+         call=lambda ns, x: ns.bitcast(ns.cast(x, "float32"), "int32"), label="same-width"),
+    case("bitcast", i32([[1065353216, -1071644672]]), "float32", grad=False),
+    case("bitcast", f32([[1.0, -2.5, 0.5, 7.0]]), expect_dtype="float16", grad=False,
+         call=lambda ns, x: ns.bitcast(ns.cast(x, "float32"), "float16"), label="narrower"),
+    case("bitcast", f32([[1.0, -2.5, 0.5, 7.0]]), grad=False,
+         call=lambda ns, x: ns.bitcast(ns.cast(x, "float16"), "float32"), label="wider"),
     # its gradient is checked by test_stop_gradient_blocks_only_its_own_path
     case("stop_gradient", normal(3, 4), grad=False),
     # ------------------------------------ elementwise math: broadcasting and Python scalars
@@ -363,6 +421,35 @@ CASES = [
     case("einsum", "i,j->ij", normal(3), normal(4)),
     case("einsum", "...ij,jk->...ik", normal(2, 3, 4), normal(4, 5)),
     case("einsum", "bqhd,bkhd->bhqk", normal(2, 3, 2, 4), normal(2, 5, 2, 4)),
+    # ------------------------------------------------------- decompositions and solves (linalg)
+    *[case("cholesky", normal(2, 3, 3), upper=upper, label=f"upper={upper}",
+           call=lambda ns, a, upper: ns.cholesky(gram(ns, a), upper=upper),
+           **LINALG_TOL) for upper in (False, True)],
+    case("det", well_conditioned(2, 3, 3), **LINALG_TOL),
+    case("slogdet", normal(3, 3), **LINALG_TOL),
+    case("inv", well_conditioned(2, 3, 3), **LINALG_TOL),
+    case("solve", well_conditioned(2, 3, 3), normal(2, 3, 2), **LINALG_TOL),
+    case("solve", well_conditioned(3, 3), normal(3), **LINALG_TOL),
+    case("solve_triangular", well_conditioned(3, 3), normal(3, 2), **LINALG_TOL),
+    case("solve_triangular", well_conditioned(2, 3, 3), normal(2, 3), lower=True, **LINALG_TOL),
+    case("eigh", normal(2, 3, 3), label="vectors-unsigned",
+         call=lambda ns, a: unsigned(ns, ns.eigh(gram(ns, a))), **LINALG_TOL),
+    case("eig", normal(3, 3), grad=False, label="symmetric",
+         call=lambda ns, a: ns.sort(ns.abs(ns.eig(gram(ns, a))[0])), **LINALG_TOL),
+    *[case("qr", x, mode=mode, call=lambda ns, x, mode: unsigned(ns, ns.qr(x, mode=mode)),
+           **LINALG_TOL) for x, mode in ((normal(4, 3), "reduced"), (normal(3, 3), "complete"))],
+    case("qr", normal(2, 3, 4), grad=False, call=lambda ns, x: unsigned(ns, ns.qr(x)),
+         label="wide", **LINALG_TOL),
+    *[case("svd", x, full_matrices=False, **LINALG_TOL,
+           call=lambda ns, x, full_matrices: unsigned(ns, ns.svd(x, full_matrices)))
+      for x in (normal(4, 3), normal(2, 3, 4))],
+    case("svd", normal(3, 3), call=lambda ns, x: unsigned(ns, ns.svd(x)), label="square",
+         **LINALG_TOL),
+    case("svd", normal(2, 4, 3), compute_uv=False, **LINALG_TOL),
+    case("lu_factor", normal(2, 3, 3), grad=False, call=lambda ns, x: ns.lu_factor(x)[0],
+         label="lu", **LINALG_TOL),
+    case("lu_factor", normal(2, 4, 4), grad=False, call=lambda ns, x: ns.lu_factor(x)[1],
+         label="pivots", expect_dtype="int32"),
     # -------------------------------------------------------------------------- shape ops
     case("reshape", normal(2, 3, 4), (6, 4)),
     case("reshape", normal(2, 3, 4), (-1,)),
@@ -410,6 +497,11 @@ CASES = [
     case("signbit", f32([-1.5, -0.0, 0.0, 2.0, -np.inf, np.inf])),
     case("signbit", i32([-2, 0, 3])),
     case("logical_xor", bools(3, 4), bools(4)),
+    *[case("integer_op", operation, i32([[12, -7, 9, 0], [5, 6, -8, 255]]), i32([8, 3, 3, 5]),
+           grad=False, expect_dtype="int32", label=operation)
+      for operation in INTEGER_OPS if operation != "bitwise_invert"],
+    case("integer_op", "bitwise_invert", i32([[12, -7, 0]]), grad=False, expect_dtype="int32",
+         label="bitwise_invert"),
     # ---------------------------------------------- keras.ops numerics: scans and sorts
     *[case(op, normal(2, 3, 4), **axis) for op in ("cumsum", "cumprod")
       for axis in ({}, {"axis": 1}, {"axis": -1})],
@@ -568,8 +660,15 @@ CASES = [
     case("histogram", normal(2, 7), f32([-3.0, -1.0]), f32([3.0, 1.5]), 5, grad=False),
     case("sparse_softmax_crossentropy", ints(5, 6), normal(6, 5) * 4),
     case("sparse_softmax_crossentropy", ints(3, 2, 4), normal(2, 4, 3), label="3-d"),
-    case("dot_product_attention", normal(2, 3, 2, 4), normal(2, 5, 2, 4), normal(2, 5, 2, 3), 0.5),
-    case("dot_product_attention", normal(1, 4, 3, 2), normal(1, 4, 3, 2), normal(1, 4, 3, 5), 1.0),
+    case("dot_product_attention", normal(2, 3, 2, 4), normal(2, 5, 2, 4), normal(2, 5, 2, 3),
+         scale=0.5),
+    case("dot_product_attention", normal(1, 4, 3, 2), normal(1, 4, 3, 2), normal(1, 4, 3, 5),
+         scale=1.0),
+    case("dot_product_attention", normal(2, 3, 4, 2), normal(2, 5, 2, 2), normal(2, 5, 2, 3),
+         label="grouped-query-heads"),
+    case("dot_product_attention", normal(2, 4, 2, 3), normal(2, 4, 2, 3), normal(2, 4, 2, 3),
+         normal(2, 1, 4, 4), np.tri(4, 4, dtype=bool)[None, None] | (normal(2, 1, 1, 4) > 0),
+         is_causal=True, label="bias-mask-causal"),
     # ------------------------------------------------------------------------------- images
     case("resize", normal(2, 5, 6, 3), (3, 4)),
     case("resize", normal(2, 5, 6, 3), (8, 9)),
@@ -595,6 +694,12 @@ CASES = [
     ),
     case("adam_update", *adam_arguments(), in_place=True, label="in-place"),
     # ------------------------------------------------------------------------------ control
+    case("cond", normal(2, 3) + 1.0, normal(2, 3), call=branches, label="true"),
+    case("cond", normal(2, 3) - 1.0, normal(2, 3), call=branches, label="false"),
+    # JAX's while_loop is forward-only, as Keras's is there
+    case("while_loop", positive(3), f32(10.0), call=doubling_loop, grad=False, label="stops"),
+    case("while_loop", positive(3), f32(1e6), call=doubling_loop, grad=False, label="maximum"),
+    case("custom_gradient", normal(2, 3), call=softplus_with_own_gradient, label="softplus"),
     case(
         "scan",
         normal(2, 3),
@@ -1095,10 +1200,11 @@ def test_attention_dropout_keeps_the_weights_its_seed_draws(backend_name):
     seed = backend.convert(i32([7, 3]))
     noise = backend.to_numpy(backend.random_uniform((2, 2, 3, 5), seed))
     expected = reference.dot_product_attention(
-        *(x.astype(np.float64) for x in (query, key, value)), 0.5, 0.25, keep=noise >= 0.25
+        *(x.astype(np.float64) for x in (query, key, value)), scale=0.5, dropout=0.25,
+        keep=noise >= 0.25
     )
     args = [backend.convert(x) for x in (query, key, value)]
-    out = backend.dot_product_attention(*args, 0.5, 0.25, seed)
+    out = backend.dot_product_attention(*args, scale=0.5, dropout=0.25, seed=seed)
     _assert_close(backend.to_numpy(out), expected, TOL, f"dropout on {backend_name}")
 
 
@@ -1125,6 +1231,25 @@ def test_layer_math_compiled_matches_the_reference(case, backend_name):
     _assert_close(backend.to_numpy(out), _reference_outputs(case)[0], case.tol, message)
     for grad, want in zip(grads, _reference_gradients(case)):
         _assert_close(backend.to_numpy(grad), want, case.grad_tol, message + ": gradient")
+
+
+@covers("jvp")
+def test_jvp_is_the_jacobian_times_the_tangents(backend_name):
+    """jvp of (x, y) -> (sin(x) * y, sum(x * x)) with aux, against the derivative by hand."""
+    backend = get_backend(backend_name)
+    x, y, dx, dy = normal(2, 3), normal(2, 3), normal(2, 3), normal(2, 3)
+
+    def fn(u, v):
+        return (backend.multiply(backend.sin(u), v), backend.sum(backend.multiply(u, u))), u
+
+    primals = [backend.convert(x), backend.convert(y)]
+    tangents = [backend.convert(dx), backend.convert(dy)]
+    (first, total), (d_first, d_total), aux = backend.jvp(fn, primals, tangents, has_aux=True)
+    _assert_close(backend.to_numpy(first), np.sin(x) * y, 1e-6, "jvp value")
+    _assert_close(backend.to_numpy(total), np.sum(x * x), 1e-5, "jvp value")
+    _assert_close(backend.to_numpy(d_first), np.cos(x) * dx * y + np.sin(x) * dy, 1e-6, "jvp")
+    _assert_close(backend.to_numpy(d_total), np.sum(2 * x * dx), 1e-5, "jvp")
+    _assert_close(backend.to_numpy(aux), x, 0, "jvp aux")
 
 
 # --------------------------------------------------------------------------- meta

@@ -17,12 +17,13 @@ from engine.backend.contract import Backend
 from engine.backend.jax.arrays import ArrayOps
 from engine.backend.jax.autodiff import AutodiffOps
 from engine.backend.jax.core import dtype_name, jax_dtype
+from engine.backend.jax.linalg import LinalgOps
 from engine.backend.jax.math import MathOps
 from engine.backend.jax.nn import NNOps
 from engine.backend.jax.randomness import RandomOps
 
 
-class JaxBackend(ArrayOps, MathOps, NNOps, RandomOps, AutodiffOps, Backend):
+class JaxBackend(ArrayOps, MathOps, LinalgOps, NNOps, RandomOps, AutodiffOps, Backend):
     """The contract on jax.Arrays."""
 
     name = "jax"

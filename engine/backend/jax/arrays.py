@@ -41,6 +41,9 @@ class ArrayOps:
     def cast(self, x, dtype):
         return jnp.asarray(x).astype(jax_dtype(dtype))
 
+    def bitcast(self, x, dtype):
+        return jnp.asarray(x).view(jax_dtype(dtype))
+
     def zeros(self, shape, dtype=None):
         return jnp.zeros(shape, jax_dtype(dtype or "float32"))
 

@@ -14,6 +14,7 @@ from jax import lax
 
 from engine import tree
 from engine.backend.jax.structures import keep_order, release_order
+from engine.backend.loops import WhileLoop
 
 
 class AutodiffOps:
@@ -61,6 +62,28 @@ class AutodiffOps:
             return jax.tree_util.tree_unflatten(carry_structure, leaves), keep_order(y)
 
         return release_order(lax.scan(step, init, keep_order(xs)))
+
+    def cond(self, pred, true_fn, false_fn):
+        taken = lax.cond(
+            jnp.asarray(pred), lambda: keep_order(true_fn()), lambda: keep_order(false_fn())
+        )
+        return release_order(taken)
+
+    def while_loop(self, cond, body, loop_vars, maximum_iterations=None):
+        loop = WhileLoop(cond, body, loop_vars, maximum_iterations)
+        initial = keep_order(tuple(jax.tree_util.tree_map(jnp.asarray, loop.initial)))
+        structure = jax.tree_util.tree_structure(initial)
+
+        def step(carried):
+            # body may return lists where loop_vars has tuples (or the reverse)
+            leaves = jax.tree_util.tree_leaves(keep_order(loop.body(release_order(carried))))
+            return jax.tree_util.tree_unflatten(structure, leaves)
+
+        final = lax.while_loop(lambda carried: loop.cond(release_order(carried)), step, initial)
+        return loop.result(release_order(final))
+
+    def custom_gradient(self, fn):
+        return jax.custom_gradient(fn)
 
     def stop_gradient(self, x):
         return lax.stop_gradient(x)

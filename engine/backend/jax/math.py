@@ -208,6 +208,10 @@ class MathOps:
     def logical_xor(self, x1, x2):
         return jnp.logical_xor(operand(x1), operand(x2))
 
+    def integer_op(self, operation, x1, x2=None):
+        function = getattr(jnp, "invert" if operation == "bitwise_invert" else operation)
+        return function(operand(x1)) if x2 is None else function(operand(x1), operand(x2))
+
     # --------------------------------------------------- keras.ops numerics: scans and sorts
     def cumsum(self, x, axis=None, dtype=None):
         return jnp.cumsum(x, axis=axis, dtype=_accumulator(x, dtype))

@@ -64,6 +64,10 @@ def _float_cast(x, dtype):
     return np.asarray(x).astype(dtype)
 
 
+def bitcast(x, dtype):
+    return np.ascontiguousarray(unwrap(x)).view(numpy_dtype(dtype))
+
+
 def cast(x, dtype):
     target = numpy_dtype(dtype)
     if target.kind in "fc":

@@ -13,7 +13,9 @@ from engine.backend.numpy import (
     autodiff,
     control,
     convolution,
+    decompositions,
     elementwise,
+    forward_mode,
     indexing,
     linalg,
     ordering,
@@ -52,6 +54,7 @@ class NumpyBackend(Backend):
     shape = staticmethod(arrays.shape)
     dtype = staticmethod(arrays.dtype)
     cast = staticmethod(arrays.cast)
+    bitcast = staticmethod(arrays.bitcast)
     zeros = staticmethod(arrays.zeros)
     ones = staticmethod(arrays.ones)
     full = staticmethod(arrays.full)
@@ -122,6 +125,20 @@ class NumpyBackend(Backend):
     vdot = staticmethod(linalg.vdot)
     dense = staticmethod(linalg.dense)
 
+    # keras.ops.linalg: decompositions and solves
+    cholesky = staticmethod(decompositions.cholesky)
+    det = staticmethod(decompositions.det)
+    slogdet = staticmethod(decompositions.slogdet)
+    inv = staticmethod(decompositions.inv)
+    solve = staticmethod(decompositions.solve)
+    solve_triangular = staticmethod(decompositions.solve_triangular)
+    eigh = staticmethod(decompositions.eigh)
+    eig = staticmethod(decompositions.eig)
+    qr = staticmethod(decompositions.qr)
+    svd = staticmethod(decompositions.svd)
+    lu_factor = staticmethod(decompositions.lu_factor)
+    jvp = staticmethod(forward_mode.jvp)
+
     # shape ops
     reshape = staticmethod(shapes.reshape)
     transpose = staticmethod(shapes.transpose)
@@ -149,6 +166,7 @@ class NumpyBackend(Backend):
     erfinv = staticmethod(elementwise.erfinv)
     signbit = staticmethod(elementwise.signbit)
     logical_xor = staticmethod(elementwise.logical_xor)
+    integer_op = staticmethod(elementwise.integer_op)
     cumsum = staticmethod(ordering.cumsum)
     cumprod = staticmethod(ordering.cumprod)
     sort = staticmethod(ordering.sort)
@@ -175,6 +193,9 @@ class NumpyBackend(Backend):
 
     # control, autodiff, compile
     scan = staticmethod(control.scan)
+    cond = staticmethod(control.cond)
+    while_loop = staticmethod(control.while_loop)
+    custom_gradient = staticmethod(control.custom_gradient)
     stop_gradient = staticmethod(autodiff.stop_gradient)
     tap_zeros = staticmethod(autodiff.tap_zeros)
     tap = staticmethod(autodiff.tap)

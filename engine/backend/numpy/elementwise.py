@@ -125,3 +125,9 @@ def erfinv(x):
 
 signbit = no_gradient(np.signbit)
 logical_xor = no_gradient(np.logical_xor)
+
+
+@no_gradient
+def integer_op(operation, x1, x2=None):
+    function = getattr(np, "invert" if operation == "bitwise_invert" else operation)
+    return function(x1) if x2 is None else function(x1, x2)

@@ -22,12 +22,15 @@ from __future__ import annotations
 from engine.backend.contract import Backend
 from engine.backend.tensorflow.arrays import ArrayOps
 from engine.backend.tensorflow.autodiff import AutodiffOps
+from engine.backend.tensorflow.linalg import LinalgOps
 from engine.backend.tensorflow.math import MathOps
 from engine.backend.tensorflow.nn import NNOps
 from engine.backend.tensorflow.randomness import RandomOps
 
 
-class TensorFlowBackend(ArrayOps, MathOps, NNOps, RandomOps, AutodiffOps, Backend):
+class TensorFlowBackend(
+    ArrayOps, MathOps, LinalgOps, NNOps, RandomOps, AutodiffOps, Backend
+):
     """The contract on tf.Tensors."""
 
     name = "tensorflow"

@@ -41,6 +41,15 @@ class ArrayOps:
     def cast(self, x, dtype):
         return tf.cast(tensor(x), tf_dtype(dtype))
 
+    def bitcast(self, x, dtype):
+        # tf.bitcast adds an axis when narrowing and takes one away when widening
+        x, target = tensor(x), tf_dtype(dtype)
+        ratio = target.size / x.dtype.size
+        if ratio > 1:
+            x = tf.reshape(x, [*x.shape[:-1], x.shape[-1] // int(ratio), int(ratio)])
+        out = tf.bitcast(x, target)
+        return tf.reshape(out, [*x.shape[:-1], -1]) if ratio < 1 else out
+
     def zeros(self, shape, dtype=None):
         return tf.zeros(shape, tf_dtype(dtype or "float32"))
 

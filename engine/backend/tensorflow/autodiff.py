@@ -27,6 +27,7 @@ import threading
 
 from engine import tree
 from engine.backend.cpu import cpu_flags
+from engine.backend.loops import WhileLoop
 from engine.backend.tensorflow.core import tensor
 from engine.backend.tensorflow.framework import XLA, tf
 
@@ -85,6 +86,21 @@ class AutodiffOps:
             maximum_iterations=max(length - 1, 1),
         )
         return carry, tree.unflatten_as(first, [out.stack() for out in outputs])
+
+    def cond(self, pred, true_fn, false_fn):
+        return tf.cond(tensor(pred), true_fn, false_fn)
+
+    def while_loop(self, cond, body, loop_vars, maximum_iterations=None):
+        loop = WhileLoop(cond, body, loop_vars, maximum_iterations)
+        final = tf.while_loop(
+            lambda *carried: loop.cond(carried),
+            lambda *carried: loop.body(carried),
+            tree.map_structure(tensor, loop.initial),
+        )
+        return loop.result(final)
+
+    def custom_gradient(self, fn):
+        return tf.custom_gradient(fn)
 
     def stop_gradient(self, x):
         return tf.stop_gradient(x)

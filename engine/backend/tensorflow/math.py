@@ -236,6 +236,15 @@ class MathOps:
     def logical_xor(self, x1, x2):
         return tf.math.logical_xor(_boolean(x1), _boolean(x2))
 
+    def integer_op(self, operation, x1, x2=None):
+        function = {
+            "bitwise_and": tf.bitwise.bitwise_and, "bitwise_or": tf.bitwise.bitwise_or,
+            "bitwise_xor": tf.bitwise.bitwise_xor, "bitwise_invert": tf.bitwise.invert,
+            "left_shift": tf.bitwise.left_shift, "right_shift": tf.bitwise.right_shift,
+            "gcd": tf.experimental.numpy.gcd, "lcm": tf.experimental.numpy.lcm,
+        }[operation]
+        return function(tensor(x1)) if x2 is None else function(*operands(x1, x2))
+
     # --------------------------------------------------- keras.ops numerics: scans and sorts
     def cumsum(self, x, axis=None, dtype=None):
         x, axis = _scanned(x, axis, dtype)

@@ -17,12 +17,15 @@ from engine.backend.torch.arrays import ArrayOps
 from engine.backend.torch.autodiff import AutodiffOps
 from engine.backend.torch.core import DEVICE
 from engine.backend.torch.fused import FusedOps
+from engine.backend.torch.linalg import LinalgOps
 from engine.backend.torch.math import MathOps
 from engine.backend.torch.nn import NNOps
 from engine.backend.torch.randomness import RandomOps
 
 
-class TorchBackend(ArrayOps, MathOps, NNOps, RandomOps, AutodiffOps, FusedOps, Backend):
+class TorchBackend(
+    ArrayOps, MathOps, LinalgOps, NNOps, RandomOps, AutodiffOps, FusedOps, Backend
+):
     """The contract on torch tensors."""
 
     name = "torch"

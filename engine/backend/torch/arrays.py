@@ -50,6 +50,9 @@ class ArrayOps:
         x, target = tensor(x), torch_dtype(dtype)
         return x if x.dtype == target else x.to(target)
 
+    def bitcast(self, x, dtype):
+        return tensor(x).contiguous().view(torch_dtype(dtype))
+
     def zeros(self, shape, dtype=None):
         return torch.zeros(shape, dtype=torch_dtype(dtype or "float32"), device=DEVICE)
 

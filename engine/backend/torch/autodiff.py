@@ -12,6 +12,7 @@ import threading
 import torch
 
 from engine import tree
+from engine.backend.loops import WhileLoop
 from engine.backend.torch.core import DEVICE, tensor, torch_dtype
 
 
@@ -47,6 +48,18 @@ class AutodiffOps:
             carry, y = fn(carry, tree.unflatten_as(xs, [leaf[step] for leaf in leaves]))
             ys.append(y)
         return carry, tree.map_structure(lambda *steps: torch.stack(steps), ys[0], *ys[1:])
+
+    def cond(self, pred, true_fn, false_fn):
+        return true_fn() if bool(pred) else false_fn()
+
+    def while_loop(self, cond, body, loop_vars, maximum_iterations=None):
+        return WhileLoop(cond, body, loop_vars, maximum_iterations).run_eagerly()
+
+    def custom_gradient(self, fn):
+        def with_custom_gradient(*args):
+            return _CustomGradient.apply(fn, *(tensor(a) for a in args))
+
+        return with_custom_gradient
 
     def stop_gradient(self, x):
         return tensor(x).detach()
@@ -159,3 +172,17 @@ def _gradients(loss, leaves) -> list:
 
 def _detached(value):
     return value.detach() if isinstance(value, torch.Tensor) else value
+
+
+class _CustomGradient(torch.autograd.Function):
+    """fn(*args) -> (y, grad_fn) as an autograd node whose backward is grad_fn(upstream)."""
+
+    @staticmethod
+    def forward(ctx, fn, *args):
+        y, ctx.grad_fn = fn(*args)
+        return y
+
+    @staticmethod
+    def backward(ctx, upstream):
+        grads = ctx.grad_fn(upstream)
+        return (None, *(grads if isinstance(grads, (tuple, list)) else (grads,)))

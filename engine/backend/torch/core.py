@@ -70,6 +70,8 @@ def convert(x, dtype=None):
     if array.dtype.name == "bfloat16":
         result = torch.tensor(array.view(np.int16), device=DEVICE).view(torch.bfloat16)
     else:
+        if any(stride < 0 for stride in array.strides):  # a reversed view: torch takes none
+            array = array.copy()
         result = torch.tensor(array, device=DEVICE)
     return result if target is None else result.to(target)
 

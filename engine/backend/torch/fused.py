@@ -16,7 +16,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from engine.backend import moments
+from engine.backend import attention, moments
 from engine.backend.torch.core import promoted, tensor
 
 
@@ -43,14 +43,22 @@ class FusedOps:
         weights = [None if w is None else tensor(w) for w in (scale, offset)]
         return F.layer_norm(x, x.shape[len(x.shape) - len(axis):], *weights, eps=epsilon)
 
-    def dot_product_attention(self, query, key, value, scale, dropout=0.0, seed=None):
-        if dropout > 0.0:
-            # SDPA draws its dropout mask from torch's global generator; the contract's comes
-            # from `seed`, the same on every call with it: the composed ops keep that.
-            return super().dot_product_attention(query, key, value, scale, dropout, seed)
+    def dot_product_attention(self, query, key, value, bias=None, mask=None, scale=None,
+                              is_causal=False, flash_attention=None, attn_logits_soft_cap=None,
+                              dropout=0.0, seed=None):
+        if dropout > 0.0 or bias is not None or mask is not None:
+            # SDPA draws its dropout mask from torch's global generator (the contract's comes
+            # from `seed`, the same on every call with it), and gives rows masked throughout
+            # other weights than Keras's: the composed ops keep those.
+            return super().dot_product_attention(
+                query, key, value, bias, mask, scale, is_causal, flash_attention,
+                attn_logits_soft_cap, dropout, seed)
+        key, value = attention.key_heads_for_queries(
+            self, query, key, value, flash_attention, attn_logits_soft_cap)
         # SDPA takes (batch, heads, sequence, depth); transposing there and back are views.
         query, key, value = (t.transpose(1, 2) for t in promoted(query, key, value))
-        out = F.scaled_dot_product_attention(query, key, value, scale=float(scale))
+        scale = None if scale is None else float(scale)
+        out = F.scaled_dot_product_attention(query, key, value, is_causal=is_causal, scale=scale)
         return out.transpose(1, 2)
 
     def summary_statistics(self, tensors):

@@ -214,6 +214,10 @@ class MathOps:
     def logical_xor(self, x1, x2):
         return torch.logical_xor(*tensors(x1, x2))
 
+    def integer_op(self, operation, x1, x2=None):
+        function = _TORCH_INTEGER_OPS[operation]
+        return function(tensor(x1)) if x2 is None else function(*tensors(x1, x2))
+
     # --------------------------------------------------- keras.ops numerics: scans and sorts
     def cumsum(self, x, axis=None, dtype=None):
         x, axis = _scanned(x, axis)
@@ -261,3 +265,11 @@ def _accumulator(x, dtype):
     if dtype is not None:
         return torch_dtype(dtype)
     return torch.int32 if x.dtype in _INTEGER_SUM_DTYPES else x.dtype
+
+
+_TORCH_INTEGER_OPS = {
+    "bitwise_and": torch.bitwise_and, "bitwise_or": torch.bitwise_or,
+    "bitwise_xor": torch.bitwise_xor, "bitwise_invert": torch.bitwise_not,
+    "left_shift": torch.bitwise_left_shift, "right_shift": torch.bitwise_right_shift,
+    "gcd": torch.gcd, "lcm": torch.lcm,
+}
