@@ -71,6 +71,14 @@ from engine.losses.functions import (
     squared_hinge,
     tversky,
 )
+from engine.losses.specialised import (
+    CTC,
+    CategoricalGeneralizedCrossEntropy,
+    Circle,
+    categorical_generalized_cross_entropy,
+    circle,
+    ctc,
+)
 
 __all__ = [
     "EPSILON", "REDUCTIONS", "ClassLabelError", "Loss", "LossConfigError", "LossFunction",
@@ -83,7 +91,7 @@ _CLASSES = (
     MeanSquaredLogarithmicError, CosineSimilarity, Huber, LogCosh, Hinge, SquaredHinge,
     CategoricalHinge, KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy,
     CategoricalCrossentropy, CategoricalFocalCrossentropy, SparseCategoricalCrossentropy, Dice,
-    Tversky,
+    Tversky, CTC, Circle, CategoricalGeneralizedCrossEntropy,
 )
 __all__ += [cls.__name__ for cls in _CLASSES]
 # Keras's lower-case names (and its legacy aliases): each gives its class with defaults
@@ -109,7 +117,8 @@ _NAMES = {
     "categorical_crossentropy": CategoricalCrossentropy,
     "categorical_focal_crossentropy": CategoricalFocalCrossentropy,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
-    "dice": Dice, "tversky": Tversky,
+    "dice": Dice, "tversky": Tversky, "ctc": CTC, "circle": Circle,
+    "categorical_generalized_cross_entropy": CategoricalGeneralizedCrossEntropy,
 }
 NAMES = tuple(_NAMES)
 _FUNCTIONS = (
@@ -117,7 +126,7 @@ _FUNCTIONS = (
     categorical_focal_crossentropy, categorical_hinge, cosine_similarity, dice, hinge, huber,
     kl_divergence, log_cosh, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_error, mean_squared_logarithmic_error, poisson, sparse_categorical_crossentropy,
-    squared_hinge, tversky,
+    squared_hinge, tversky, ctc, circle, categorical_generalized_cross_entropy,
 )
 __all__ += [function.__name__ for function in _FUNCTIONS]
 # the function Keras exports under a name, as a loss: the class it stands for, with defaults

@@ -20,6 +20,8 @@ from engine.optimizers.base import Optimizer, OptimizerConfigError
 from engine.optimizers.ftrl import Ftrl
 from engine.optimizers.lamb import Lamb
 from engine.optimizers.lion import Lion
+from engine.optimizers.loss_scale import LossScaleOptimizer
+from engine.optimizers.muon import Muon
 from engine.optimizers.nadam import Nadam
 from engine.optimizers.rmsprop import RMSprop
 from engine.optimizers.sgd import SGD
@@ -27,24 +29,45 @@ from engine.optimizers.sgd import SGD
 OPTIMIZERS = {
     cls.__name__.lower(): cls
     for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adafactor, Adamax, Ftrl, Lamb,
-                Lion, Nadam)
+                Lion, Muon, Nadam)
 }
+# Every optimizer class by its lowercased name: OPTIMIZERS, and the wrapper that needs one.
+CLASSES = {**OPTIMIZERS, "lossscaleoptimizer": LossScaleOptimizer}
 
 
 def get(identifier) -> Optimizer:
     """An optimizer from a name ("adam"), a {"class_name", "config"} dict or an instance."""
     if isinstance(identifier, Optimizer):
         return identifier
-    if isinstance(identifier, dict) and "class_name" in identifier:
-        cls = OPTIMIZERS.get(str(identifier["class_name"]).lower())
-        if cls is not None:
-            return cls.from_config(identifier.get("config", {}))
-    elif isinstance(identifier, str) and identifier.lower() in OPTIMIZERS:
+    if isinstance(identifier, dict) and str(identifier.get("class_name")).lower() in CLASSES:
+        return deserialize(identifier)
+    if isinstance(identifier, str) and identifier.lower() in OPTIMIZERS:
         return OPTIMIZERS[identifier.lower()]()
     raise OptimizerConfigError(
         f"Unknown optimizer {identifier!r}. Use one of: {', '.join(OPTIMIZERS)}, an Optimizer "
         f"instance or a {{'class_name', 'config'}} dict."
     )
+
+
+def deserialize(config: dict, custom_objects=None) -> Optimizer:
+    """The optimizer a {"class_name", "config"} dict describes (`serialize`'s or Keras's).
+    Class names are matched without case among the engine's optimizers, then looked up in
+    `custom_objects` ({name: Optimizer subclass}); nothing is imported by name."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise OptimizerConfigError(
+            f"optimizers.deserialize needs a {{'class_name', 'config'}} dict, as "
+            f"optimizers.serialize returns. Received: {config!r:.200}."
+        )
+    name = str(config["class_name"])
+    cls = (custom_objects or {}).get(name) or CLASSES.get(name.lower())
+    if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+        raise OptimizerConfigError(
+            f"Unknown optimizer class {name!r}. Use one of: {', '.join(CLASSES)}, or pass "
+            f"custom_objects={{{name!r}: YourOptimizer}}."
+        )
+    if cls is LossScaleOptimizer:
+        return cls.from_config(config.get("config", {}), custom_objects=custom_objects)
+    return cls.from_config(config.get("config", {}))
 
 
 def serialize(optimizer: Optimizer) -> dict:
@@ -53,6 +76,7 @@ def serialize(optimizer: Optimizer) -> dict:
 
 
 __all__ = [
+    "CLASSES",
     "OPTIMIZERS",
     "SGD",
     "Adadelta",
@@ -64,10 +88,13 @@ __all__ = [
     "Ftrl",
     "Lamb",
     "Lion",
+    "LossScaleOptimizer",
+    "Muon",
     "Nadam",
     "Optimizer",
     "OptimizerConfigError",
     "RMSprop",
+    "deserialize",
     "get",
     "schedules",
     "serialize",

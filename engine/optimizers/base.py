@@ -124,7 +124,7 @@ class Optimizer:
         }
         self._weights: list[Variable] = []
         self._slots: list[dict[str, Variable]] = []
-        self._decays: list[bool] = []
+        self._decays: list[float | None] = []
         self._excluded_ids: set[int] = set()
         self._excluded_names: list[str] = []
         self.built = False
@@ -133,6 +133,15 @@ class Optimizer:
     def slot_initial_values(self) -> dict[str, float]:
         """The slots each weight gets, by name, with the value they start from."""
         return {}
+
+    def weight_slot_values(self, weight: Variable) -> dict[str, float]:
+        """The slots of this weight: `slot_initial_values()`, unless a subclass gives its
+        weights different slots (Muon: AdamW's for the weights it does not orthogonalise)."""
+        return self.slot_initial_values()
+
+    def weight_decay_rate(self, weight: Variable) -> float | None:
+        """How much this weight decays per unit of learning rate; None for not at all."""
+        return self.weight_decay if self._uses_weight_decay(weight) else None
 
     def slot_shape(self, slot: str, weight_shape: tuple) -> tuple:
         """The shape of a weight's slot: the weight's, unless a subclass factors it."""
@@ -203,21 +212,38 @@ class Optimizer:
         scalars += list(self._scalars.values())
         return scalars + [slot for slots in self._slots for slot in slots.values()]
 
+    @property
+    def keras_variables(self) -> list[Variable]:
+        """The variables in the order Keras 3 lists and saves them: iterations, the learning
+        rate (unless scheduled), every weight's "average" then every weight's
+        "gradient_accumulator" (where used), each weight's own slots, then the scalars Keras
+        makes when it builds (Nadam's u_product); before the build, only the first two."""
+        head = [self.iterations]
+        if isinstance(self._learning_rate, Variable):
+            head.append(self._learning_rate)
+        if not self.built:
+            return head
+        shared = self._shared_slot_names()
+        grouped = [slots[name] for name in shared for slots in self._slots]
+        own = [slot for slots in self._slots for name, slot in slots.items() if name not in shared]
+        return head + grouped + own + list(self._scalars.values())
+
     def _shared_slot_names(self) -> list[str]:
         """The slots the base keeps for every optimizer, ahead of the subclass's."""
         return (["average"] if self.use_ema else []) + (
             ["gradient_accumulator"] if self.gradient_accumulation_steps else []
         )
 
-    def _slot_names(self) -> list[str]:
-        return self._shared_slot_names() + list(self.slot_initial_values())
+    def _slot_names(self, weight: Variable) -> list[str]:
+        return self._shared_slot_names() + list(self.weight_slot_values(weight))
 
-    def _slot_layout(self, weight_shape) -> list[tuple[str, tuple, float]]:
-        """(name, shape, initial value) of each slot of a weight of that shape."""
+    def _slot_layout(self, weight: Variable) -> list[tuple[str, tuple, float]]:
+        """(name, shape, initial value) of each slot of a weight."""
+        weight_shape = tuple(weight.shape)
         shared = [(slot, weight_shape, 0.0) for slot in self._shared_slot_names()]
         return shared + [
             (slot, self.slot_shape(slot, weight_shape), value)
-            for slot, value in self.slot_initial_values().items()
+            for slot, value in self.weight_slot_values(weight).items()
         ]
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
@@ -232,9 +258,13 @@ class Optimizer:
         self._excluded_names = list(var_names or ())
 
     def _uses_weight_decay(self, weight: Variable) -> bool:
-        if self.weight_decay is None or id(weight) in self._excluded_ids:
-            return False
-        return not any(re.search(pattern, weight.name) for pattern in self._excluded_names)
+        return self.weight_decay is not None and not self.excluded_from_weight_decay(weight)
+
+    def excluded_from_weight_decay(self, weight: Variable) -> bool:
+        """Whether `exclude_from_weight_decay` named this weight."""
+        return id(weight) in self._excluded_ids or any(
+            re.search(pattern, weight.name) for pattern in self._excluded_names
+        )
 
     def build(self, trainable_variables):
         """Create the slots of each weight, on the weight's backend."""
@@ -250,11 +280,11 @@ class Optimizer:
                     name=f"{self.name}/{weight.name}/{slot}",
                     trainable=False, dtype=weight.dtype, backend=weight.backend,
                 )
-                for slot, shape, value in self._slot_layout(tuple(weight.shape))
+                for slot, shape, value in self._slot_layout(weight)
             }
             for weight in self._weights
         ]
-        self._decays = [self._uses_weight_decay(weight) for weight in self._weights]
+        self._decays = [self.weight_decay_rate(weight) for weight in self._weights]
         self.built = True
 
     # ------------------------------------------------------------------------- update
@@ -281,7 +311,8 @@ class Optimizer:
         ]
         if self.loss_scale_factor is not None:
             grads = [ops.divide(g, float(self.loss_scale_factor)) for g in grads]
-        own = [{name: s[name] for name in self.slot_initial_values()} for s in slots]
+        own = [{name: s[name] for name in self.weight_slot_values(w)}
+               for s, w in zip(slots, self._weights)]
         shared = [{name: s[name] for name in self._shared_slot_names()} for s in slots]
         steps = self.gradient_accumulation_steps
         if steps:
@@ -303,13 +334,13 @@ class Optimizer:
         grads, weights = self._clip(grads), list(weights)
         scalars = self.update_scalars(scalars, count)
         groups, rates = {}, {}  # by dtype: its weights' indices, the learning rate cast to it
-        for index, (weight, decays) in enumerate(zip(weights, self._decays)):
+        for index, (weight, decay_rate) in enumerate(zip(weights, self._decays)):
             dtype = backend.dtype(weight)
             if dtype not in rates:
                 rates[dtype] = rate if isinstance(rate, float) else ops.cast(rate, dtype)
             groups.setdefault(dtype, []).append(index)
-            if decays:
-                decay = ops.multiply(ops.multiply(weight, self.weight_decay), rates[dtype])
+            if decay_rate is not None:
+                decay = ops.multiply(ops.multiply(weight, decay_rate), rates[dtype])
                 weights[index] = ops.subtract(weight, decay)
         new_weights, new_slots = list(weights), list(slots)
         for dtype, indices in groups.items():
@@ -403,16 +434,20 @@ class Optimizer:
             learning_rate, *rest = rest
         scalars = dict(zip(self._scalars, rest))
         rest = rest[len(self._scalars):]
-        names = self._slot_names()
-        n = len(names)
-        slots = [dict(zip(names, rest[i * n:(i + 1) * n])) for i in range(len(self._weights))]
+        slots = []
+        for weight in self._weights:
+            names = self._slot_names(weight)
+            slots.append(dict(zip(names, rest[:len(names)])))
+            rest = rest[len(names):]
         return iterations, learning_rate, scalars, slots
 
     def _pack(self, iterations, learning_rate, scalars, slots_per_weight):
-        names = self._slot_names()
         state = [iterations] if learning_rate is None else [iterations, learning_rate]
         state += [scalars[name] for name in self._scalars]
-        return state + [slots[name] for slots in slots_per_weight for name in names]
+        return state + [
+            slots[name] for weight, slots in zip(self._weights, slots_per_weight)
+            for name in self._slot_names(weight)
+        ]
 
     def apply(self, grads, trainable_variables=None):
         """Update `trainable_variables` (those it was built for, by default) in place."""

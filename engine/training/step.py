@@ -145,9 +145,11 @@ class Steps:
         # are the gradients with respect to the node outputs.
         taps = [] if probe is None else probe.zero_taps(x)
         gradient_fn = self.backend.value_and_grad(self._loss, has_aux=True)
-        (_, (loss, y_pred, non_trainable, seen)), (grads, tap_grads) = gradient_fn(
-            (trainable, taps), non_trainable, x, y, sample_weight, probe
-        )
+        # the optimizer's variables read in the loss (a LossScaleOptimizer's scale): this step's
+        with state_scope(dict(zip(self.model.optimizer.variables, optimizer_state))):
+            (_, (loss, y_pred, non_trainable, seen)), (grads, tap_grads) = gradient_fn(
+                (trainable, taps), non_trainable, x, y, sample_weight, probe
+            )
         # On a synchronous backend reading the loss costs nothing: a plain step whose loss is
         # not finite hands its state back untouched, and otherwise updates it in place. A
         # probed step keeps the state of a step whose loss is not finite as well, and copies

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 
 from engine import backend as backends
-from engine import losses, ops, optimizers, tree
+from engine import config, losses, ops, optimizers, tree
 from engine import metrics as metric_library
 from engine.errors import EngineError
 from engine.layers import call_context
@@ -384,6 +384,10 @@ class Trainer:
         are all checked before the first step: a refusal leaves the model as it was."""
         self._require_compiled("fit")
         verbose = _verbosity(verbose)
+        epochs = config.capped_epochs(epochs)
+        steps_per_epoch = config.capped_steps(steps_per_epoch)
+        if validation_data is not None or validation_split:
+            validation_steps = config.capped_steps(validation_steps)
         _check_validation_freq(validation_freq)
         names = self._data_names()
         data = adapt(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, class_weight,
@@ -710,6 +714,7 @@ class Trainer:
         dict with `return_dict`."""
         self._require_compiled("evaluate")
         verbose = _verbosity(verbose)
+        steps = config.capped_steps(steps)
         data = adapt(x, y, sample_weight, batch_size, shuffle=False, steps=steps,
                      names=self._data_names())
         self._check_class_labels(data)
@@ -792,6 +797,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The outputs for the inputs of `x` (any source fit takes; targets in its batches
         are ignored), batch by batch on the model's backend, as NumPy arrays."""
+        steps = config.capped_steps(steps)
         evaluating = Epochs(
             adapt(x, batch_size=batch_size, shuffle=False, steps=steps,
                   names=self._data_names()),

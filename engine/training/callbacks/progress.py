@@ -3,8 +3,11 @@ name for it)."""
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
+from engine import config
 from engine.training.callbacks.base import Callback
 
 
@@ -27,7 +30,7 @@ class ProgressBar(Callback):
             desc=description,
             unit="step",
             leave=True,
-            disable=self.verbose != 1,
+            disable=self.verbose != 1 or not config.is_interactive_logging_enabled(),
             dynamic_ncols=True,
         )
 
@@ -76,13 +79,22 @@ class ProgressBar(Callback):
         self.bar.close()
         if not self.verbose:
             return
-        if self.verbose == 2:
-            print(" - ".join([title, *(f"{k}: {v}" for k, v in _format(logs).items())]))
+        if self.verbose == 2 or not config.is_interactive_logging_enabled():
+            _say(" - ".join([title, *(f"{k}: {v}" for k, v in _format(logs).items())]))
         first = (self.model.first_step_seconds if self.mode == "fit" else {}) or {}
         for backend, seconds in first.items():
             if backend not in getattr(self, "_reported", set()):
                 self._reported = {*getattr(self, "_reported", set()), backend}
-                print(f"First step on {backend} (compilation included): {seconds:.2f} s")
+                _say(f"First step on {backend} (compilation included): {seconds:.2f} s")
+
+
+def _say(line: str) -> None:
+    """A line on the output, or, with interactive logging disabled (keras.config), to the
+    "engine" logger."""
+    if config.is_interactive_logging_enabled():
+        print(line)
+    else:
+        logging.getLogger("engine").info(line)
 
 
 def _format(logs) -> dict:

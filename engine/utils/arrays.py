@@ -1,21 +1,8 @@
-"""Keras's `keras.utils`: the helpers of it that the engine has."""
+"""Array helpers of keras.utils: labels to one-hot rows, padding sequences, normalising."""
 
 from __future__ import annotations
 
 import numpy as np
-
-from engine.initializers import set_random_seed
-from engine.keras_namespaces import missing_attribute
-from engine.saving.registry import (
-    CustomObjectScope,
-    custom_object_scope,
-    get_custom_objects,
-    get_registered_name,
-    get_registered_object,
-    register_keras_serializable,
-)
-from engine.training.data_adapters.batch import pack_x_y_sample_weight, unpack_x_y_sample_weight
-from engine.training.data_adapters.py_dataset import PyDataset
 
 
 def to_categorical(x, num_classes=None) -> np.ndarray:
@@ -65,18 +52,15 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     return result
 
 
-__all__ = [
-    "CustomObjectScope",
-    "PyDataset",
-    "custom_object_scope",
-    "get_custom_objects",
-    "get_registered_name",
-    "get_registered_object",
-    "pack_x_y_sample_weight",
-    "pad_sequences",
-    "register_keras_serializable",
-    "set_random_seed",
-    "to_categorical",
-    "unpack_x_y_sample_weight",
-]
-__getattr__ = missing_attribute(__name__)
+def normalize(x, axis=-1, order=2):
+    """`x` divided by its `order`-norm along `axis` (zero norms left alone), as Keras's:
+    NumPy arrays by NumPy (where, as in Keras, axis 0 or None means the last), backend
+    arrays by engine.ops.normalize."""
+    if not isinstance(x, (np.ndarray, list, tuple)):
+        from engine import ops
+
+        return ops.normalize(x, axis=axis, order=order)
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis or -1)
