@@ -27,6 +27,7 @@ RESERVED = activation_code.HELPER_NAMES | frozenset({
     "apply_conv_transpose", "apply_depthwise_conv", "apply_separable_conv",
     "apply_max_pooling", "apply_average_pooling", "apply_batch_normalization",
     "apply_layer_normalization", "apply_multi_head_attention", "apply_simple_rnn", "apply_lstm",
+    "apply_conv_lstm", "ConvLSTMLoop",
     "apply_gru", "upsample_bilinear", "apply_relu", "apply_prelu", "apply_elu", "apply_softmax",
     "l2_normalize", "apply_einsum_dense", "NormalizeBy", "apply_normalization",
     "resize_images", "bucketize", "apply_unit_normalization", "apply_rms_normalization",
@@ -176,6 +177,8 @@ def refuse_custom_objects(model) -> None:
                 "engine.models.load_model keep it (register the class with "
                 "@engine.saving.register_keras_serializable())."
             )
+        if getattr(layer, "carries_code", False):
+            raise layer.export_refusal()
         for name, value in vars(layer).items():
             if isinstance(value, CustomActivation):
                 raise ExportError(

@@ -8,18 +8,44 @@ here, taken once, so no class declared later joins it.
 from engine.keras_namespaces import missing_attribute
 from engine.layers.activation import Activation
 from engine.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from engine.layers.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveAveragePooling3D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+    AdaptiveMaxPooling3D,
+)
+from engine.layers.attention import AdditiveAttention, Attention
 from engine.layers.batch_normalization import BatchNormalization
 from engine.layers.bidirectional import Bidirectional
-from engine.layers.convolution import Conv1D, Conv2D, Conv3D
-from engine.layers.convolution_transpose import Conv1DTranspose, Conv2DTranspose, Conv3DTranspose
+from engine.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from engine.layers.convolution import (
+    Conv1D,
+    Conv2D,
+    Conv3D,
+    Convolution1D,
+    Convolution2D,
+    Convolution3D,
+)
+from engine.layers.convolution_transpose import (
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Conv3DTranspose,
+    Convolution1DTranspose,
+    Convolution2DTranspose,
+    Convolution3DTranspose,
+)
 from engine.layers.declaration import DECLARED
 from engine.layers.dense import Dense
 from engine.layers.dropout import Dropout
 from engine.layers.einsum_dense import EinsumDense
 from engine.layers.embedding import Embedding
+from engine.layers.group_query_attention import GroupQueryAttention
 from engine.layers.gru import GRU, GRUCell
 from engine.layers.identity import Identity
 from engine.layers.input_layer import Input, InputLayer
+from engine.layers.lambda_layer import Lambda
 from engine.layers.layer import Layer
 from engine.layers.layer_normalization import LayerNormalization
 from engine.layers.lstm import LSTM, LSTMCell
@@ -81,8 +107,11 @@ from engine.layers.preprocessing.augmentation import (
     RandomZoom,
 )
 from engine.layers.preprocessing.categorical import CategoryEncoding, Discretization
+from engine.layers.preprocessing.hashing import HashedCrossing, Hashing
 from engine.layers.preprocessing.images import CenterCrop, Resizing
+from engine.layers.preprocessing.lookup import IntegerLookup, StringLookup
 from engine.layers.preprocessing.numerical import Normalization, Rescaling
+from engine.layers.preprocessing.text_vectorization import TextVectorization
 from engine.layers.regularization import (
     ActivityRegularization,
     AlphaDropout,
@@ -110,13 +139,17 @@ from engine.layers.separable_convolution import (
     DepthwiseConv2D,
     SeparableConv1D,
     SeparableConv2D,
+    SeparableConvolution1D,
+    SeparableConvolution2D,
 )
 from engine.layers.simple_rnn import SimpleRNN, SimpleRNNCell
+from engine.layers.spectral_normalization import SpectralNormalization
 from engine.layers.time_distributed import TimeDistributed
+from engine.layers.wrapper import Wrapper
 
 LAYERS = {name: declaration.cls for name, declaration in DECLARED.items()}
 
 __all__ = ["Input", "Layer", "SymbolicTensor", "add", "average", "concatenate", "dot", "maximum",
-           "minimum", "multiply", "subtract", *LAYERS]
+           "minimum", "multiply", "subtract", "Wrapper", *LAYERS]
 
 __getattr__ = missing_attribute(__name__)

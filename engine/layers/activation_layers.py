@@ -4,7 +4,15 @@ learned slope per value)."""
 from __future__ import annotations
 
 from engine import ops
-from engine.layers.declaration import Axes, Float, InitializerName, declare, exports
+from engine.layers.declaration import (
+    Axes,
+    ConstraintName,
+    Float,
+    InitializerName,
+    RegularizerName,
+    declare,
+    exports,
+)
 from engine.layers.layer import Layer
 
 
@@ -97,6 +105,8 @@ class PReLU(Elementwise):
     along each of `shared_axes`), shaped like a sample as Keras's is."""
 
     alpha_initializer = InitializerName("zeros")
+    alpha_regularizer = RegularizerName(None)
+    alpha_constraint = ConstraintName(None)
     shared_axes = Axes(None, several=True)
 
     def configure(self):
@@ -122,7 +132,8 @@ class PReLU(Elementwise):
                 input_shape,
             )
         self.alpha = self.add_weight(shape=tuple(shape), initializer=self.alpha_initializer,
-                                     name="alpha")
+                                     name="alpha", regularizer=self.alpha_regularizer,
+                                     constraint=self.alpha_constraint)
 
     def call(self, inputs):
         return ops.relu(inputs) - ops.multiply(self.alpha, ops.relu(-inputs))

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from engine import ops
-from engine.layers.declaration import Axes, Bool, Float, InitializerName, declare, exports
+from engine.layers.declaration import (
+    Axes,
+    Bool,
+    ConstraintName,
+    Float,
+    InitializerName,
+    RegularizerName,
+    declare,
+    exports,
+)
 from engine.layers.layer import Layer
 
 
@@ -29,6 +38,10 @@ class BatchNormalization(Layer):
     gamma_initializer = InitializerName("ones")
     moving_mean_initializer = InitializerName("zeros")
     moving_variance_initializer = InitializerName("ones")
+    beta_regularizer = RegularizerName(None)
+    gamma_regularizer = RegularizerName(None)
+    beta_constraint = ConstraintName(None)
+    gamma_constraint = ConstraintName(None)
 
     def build(self, input_shape):
         features = (input_shape[self._feature_axis(input_shape)],)
@@ -37,10 +50,12 @@ class BatchNormalization(Layer):
         self.gamma = self.beta = None
         if self.scale:
             self.gamma = self.add_weight(
-                shape=features, initializer=self.gamma_initializer, name="gamma")
+                shape=features, initializer=self.gamma_initializer, name="gamma",
+                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
         if self.center:
             self.beta = self.add_weight(
-                shape=features, initializer=self.beta_initializer, name="beta")
+                shape=features, initializer=self.beta_initializer, name="beta",
+                regularizer=self.beta_regularizer, constraint=self.beta_constraint)
         self.moving_mean = self.add_weight(shape=features, initializer=self.moving_mean_initializer,
                                            trainable=False, name="moving_mean")
         self.moving_variance = self.add_weight(shape=features,

@@ -9,8 +9,10 @@ from engine.layers.declaration import (
     ActivationName,
     Bool,
     Choice,
+    ConstraintName,
     InitializerName,
     Int,
+    RegularizerName,
     Window,
     declare,
     exports,
@@ -62,6 +64,11 @@ class Conv(Layer):
     use_bias = Bool(True)
     kernel_initializer = InitializerName("glorot_uniform")
     bias_initializer = InitializerName("zeros")
+    kernel_regularizer = RegularizerName(None)
+    bias_regularizer = RegularizerName(None)
+    activity_regularizer = RegularizerName(None)
+    kernel_constraint = ConstraintName(None)
+    bias_constraint = ConstraintName(None)
 
     def configure(self):
         check_strides_or_dilation(self)
@@ -80,11 +87,13 @@ class Conv(Layer):
             )
         self.kernel = self.add_weight(
             shape=(*self.kernel_size, channels // self.groups, self.filters),
-            initializer=self.kernel_initializer, name="kernel")
+            initializer=self.kernel_initializer, name="kernel",
+            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                        name="bias")
+                                        name="bias", regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
 
     def call(self, inputs):
         outputs = ops.conv(inputs, self.kernel, strides=self.strides, padding=self.padding,
@@ -117,6 +126,9 @@ class Conv3D(Conv):
     """Convolution over depth, height and width of (batch, depth, height, width, channels)."""
 
     rank = 3
+
+
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D  # Keras's aliases
 
 
 # ---------------------------------------------------------------------------------- exports

@@ -21,8 +21,10 @@ from engine.layers.declaration import (
     Argument,
     Bool,
     Choice,
+    ConstraintName,
     InitializerName,
     Int,
+    RegularizerName,
     Window,
     declare,
     exports,
@@ -68,6 +70,11 @@ class ConvTranspose(Layer):
     use_bias = Bool(True)
     kernel_initializer = InitializerName("glorot_uniform")
     bias_initializer = InitializerName("zeros")
+    kernel_regularizer = RegularizerName(None)
+    bias_regularizer = RegularizerName(None)
+    activity_regularizer = RegularizerName(None)
+    kernel_constraint = ConstraintName(None)
+    bias_constraint = ConstraintName(None)
 
     def configure(self):
         check_strides_or_dilation(self)
@@ -83,11 +90,14 @@ class ConvTranspose(Layer):
     def build(self, input_shape):
         channels = input_channels(self, input_shape)
         self.kernel = self.add_weight(shape=(*self.kernel_size, self.filters, channels),
-                                      initializer=self.kernel_initializer, name="kernel")
+                                      initializer=self.kernel_initializer, name="kernel",
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                        name="bias")
+                                        name="bias", regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
 
     def call(self, inputs):
         outputs = ops.conv_transpose(inputs, self.kernel, strides=self.strides,
@@ -139,6 +149,11 @@ class Conv3DTranspose(ConvTranspose):
     """Transposed convolution over depth, height and width of 5-D channels-last inputs."""
 
     rank = 3
+
+
+# Keras's aliases
+Convolution1DTranspose, Convolution2DTranspose, Convolution3DTranspose = (
+    Conv1DTranspose, Conv2DTranspose, Conv3DTranspose)
 
 
 # ---------------------------------------------------------------------------------- exports

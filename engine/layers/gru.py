@@ -31,10 +31,7 @@ class GRUStep(Gated):
     reset_after = Bool(True, keyword_only=True)
 
     def make_bias(self):
-        if not self.reset_after:
-            return super().make_bias()
-        return self.add_weight(shape=(2, 3 * self.units), initializer=self.bias_initializer,
-                               name=f"{self.weight_prefix}bias")
+        return super().make_bias(shape=(2, 3 * self.units) if self.reset_after else None)
 
     def step(self, x, states):
         (h,) = states

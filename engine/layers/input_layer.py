@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.errors import LayerConfigError
 from engine.layers.declaration import DTypeName, Int, Sizes, declare
-from engine.layers.layer import Layer
+from engine.layers.layer import Layer, default_dtype
 from engine.layers.node import Node
 
 
@@ -46,4 +46,5 @@ def Input(shape=None, batch_size=None, dtype=None, *, batch_shape=None, name=Non
         )
     if batch_shape is not None:
         batch_size, *shape = batch_shape
-    return InputLayer(shape, batch_size=batch_size, dtype=dtype or "float32", name=name).output
+    return InputLayer(shape, batch_size=batch_size, dtype=dtype or default_dtype(),
+                      name=name).output

@@ -45,7 +45,7 @@ class Layer:
             tracking.changed()  # what the layer holds may change: cached lists are stale
         object.__setattr__(self, name, value)
 
-    def __init__(self, *, name=None, trainable=True, dtype="float32", input_shape=None,
+    def __init__(self, *, name=None, trainable=True, dtype=None, input_shape=None,
                  activity_regularizer=None):
         if name is not None and (not isinstance(name, str) or not name or "/" in name
                                  or not naming.encodable(name)):
@@ -55,7 +55,7 @@ class Layer:
             )
         self.name = name or naming.unique_name(naming.snake_case(type(self).__name__))
         self.trainable = bool(trainable)
-        self.dtype = dtype
+        self.dtype = dtype or default_dtype()
         self.built = False
         self.input_shape_arg = tuple(input_shape) if input_shape is not None else None
         self.inbound_nodes: list[Node] = []
@@ -382,7 +382,7 @@ class Layer:
         The default asks for the same rank and the same last axis as at build time when the
         layer has weights; layers with other needs override it.
         """
-        if not self._weights:
+        if not self._weights or self._build_shapes is None:  # built by a direct build() call
             return
         for built, shape in _tensor_shapes(self._build_shapes, shapes):
             if len(shape) != len(built) or shape[-1] != built[-1]:
@@ -528,6 +528,14 @@ def set_weight_values(variables, values, owner: str) -> None:
             )
     for variable, array in zip(variables, arrays):
         variable.assign(array.astype(variable.dtype))
+
+
+def default_dtype() -> str:
+    """The dtype of a layer created without one: keras.config.dtype_policy()'s (floatx's
+    unless set), as in Keras."""
+    from engine import config  # engine.config imports the layers' dependents
+
+    return config.dtype_policy().name
 
 
 def to_backend_array(backend, value, float_dtype="float32"):

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from engine import ops
-from engine.layers.declaration import Axes, Bool, Float, InitializerName, declare, exports
+from engine.layers.declaration import (
+    Axes,
+    Bool,
+    ConstraintName,
+    Float,
+    InitializerName,
+    RegularizerName,
+    declare,
+    exports,
+)
 from engine.layers.layer import Layer
 
 
@@ -25,6 +34,10 @@ class LayerNormalization(Layer):
     scale = Bool(True)
     beta_initializer = InitializerName("zeros")
     gamma_initializer = InitializerName("ones")
+    beta_regularizer = RegularizerName(None)
+    gamma_regularizer = RegularizerName(None)
+    beta_constraint = ConstraintName(None)
+    gamma_constraint = ConstraintName(None)
 
     def build(self, input_shape):
         axes = self._axes(input_shape)
@@ -34,10 +47,12 @@ class LayerNormalization(Layer):
         self.gamma = self.beta = None
         if self.scale:
             self.gamma = self.add_weight(
-                shape=features, initializer=self.gamma_initializer, name="gamma")
+                shape=features, initializer=self.gamma_initializer, name="gamma",
+                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
         if self.center:
             self.beta = self.add_weight(
-                shape=features, initializer=self.beta_initializer, name="beta")
+                shape=features, initializer=self.beta_initializer, name="beta",
+                regularizer=self.beta_regularizer, constraint=self.beta_constraint)
 
     def call(self, inputs):
         axes = self._axes(ops.shape(inputs))

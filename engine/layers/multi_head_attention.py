@@ -11,14 +11,16 @@ from engine import ops
 from engine.layers.declaration import (
     Axes,
     Bool,
+    ConstraintName,
     Float,
     InitializerName,
     Int,
     Port,
+    RegularizerName,
     declare,
     exports,
 )
-from engine.layers.layer import Layer
+from engine.layers.layer import Layer, add_activity_losses
 
 
 class OutputSize(Int):
@@ -66,6 +68,11 @@ class MultiHeadAttention(Layer):
     attention_axes = SequenceAxis(None, several=True)
     kernel_initializer = InitializerName("glorot_uniform")
     bias_initializer = InitializerName("zeros")
+    kernel_regularizer = RegularizerName(None)
+    bias_regularizer = RegularizerName(None)
+    activity_regularizer = RegularizerName(None)
+    kernel_constraint = ConstraintName(None)
+    bias_constraint = ConstraintName(None)
     seed = Int(None)
 
     def configure(self):
@@ -90,11 +97,13 @@ class MultiHeadAttention(Layer):
 
     def _add_projection(self, name, kernel_shape, bias_shape):
         kernel = self.add_weight(shape=kernel_shape, initializer=self.kernel_initializer,
-                                 name=f"{name}/kernel")
+                                 name=f"{name}/kernel", regularizer=self.kernel_regularizer,
+                                 constraint=self.kernel_constraint)
         if not self.use_bias:
             return kernel, None
         return kernel, self.add_weight(shape=bias_shape, initializer=self.bias_initializer,
-                                             name=f"{name}/bias")
+                                       name=f"{name}/bias", regularizer=self.bias_regularizer,
+                                       constraint=self.bias_constraint)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, training=False, use_causal_mask=False):
@@ -107,11 +116,13 @@ class MultiHeadAttention(Layer):
         q = self._project(query, self.query_kernel, self.query_bias, 1)
         k = self._project(key, self.key_kernel, self.key_bias, 1)
         v = self._project(value, self.value_kernel, self.value_bias, 1)
+        # Keras regularizes each projection's activity (the output's is the layer's own)
+        q, k, v = (add_activity_losses(self, t) for t in (q, k, v))
         dropout = self.dropout if training else 0.0
         seed = self.next_seed(self.seed_state) if dropout > 0.0 else None
         scale = 1.0 / math.sqrt(self.key_dim)
         if mask is None:
-            heads = ops.dot_product_attention(q, k, v, scale, dropout, seed)
+            heads = ops.dot_product_attention(q, k, v, scale=scale, dropout=dropout, seed=seed)
         else:
             heads = self._masked_attention(q, k, v, mask, scale, dropout, seed)
         return self._project(heads, self.output_kernel, self.output_bias, 2)
@@ -217,8 +228,10 @@ def to_torch(step, torch):
     return torch.Emitted(init, forward, ("MultiHeadAttention",))
 
 
-def torch_weights(step, torch):
-    w = torch.named_weights(step.layer)
+def torch_weights(step, torch, weights=None):
+    """The state_dict of the generated module, from the layer's `weights` by key (its own
+    when None)."""
+    w = torch.named_weights(step.layer) if weights is None else weights
     state = {}
     for part, torch_name in (("query", "query"), ("key", "key"), ("value", "value"),
                              ("attention_output", "output")):
@@ -236,9 +249,11 @@ def to_arrays(step, code):
     return code.call(step, "apply_multi_head_attention", [code.params(step), *step.args])
 
 
-def to_onnx(b, step, onnx):
-    """Heads as (batch, heads, seq, dim) tensors: MatMul, Softmax, MatMul."""
-    layer, w = step.layer, onnx.named_weights(step.layer)
+def to_onnx(b, step, onnx, weights=None):
+    """Heads as (batch, heads, seq, dim) tensors: MatMul, Softmax, MatMul; from the layer's
+    `weights` by key (its own when None)."""
+    layer = step.layer
+    w = onnx.named_weights(layer) if weights is None else weights
     query, value = step.args[0], step.args[1]
     key = step.args[2] if len(step.args) > 2 else value
     heads, name = layer.num_heads, step.name

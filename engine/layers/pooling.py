@@ -90,9 +90,17 @@ AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePoo
 
 
 class DataFormat(Choice):
-    """Keras's `data_format`: the engine computes channels-last only, which None also means."""
+    """Keras's `data_format`: the engine computes channels-last only; None means
+    keras.config.image_data_format(), which must then be "channels_last"."""
 
     def check(self, layer, value):
+        from engine import config  # engine.config imports the layers' dependents
+
+        if value is None and config.image_data_format() == "channels_first":
+            raise self.error(layer, "is None, which means keras.config.image_data_format(), "
+                             "set to 'channels_first'; the engine computes channels-last "
+                             "inputs only. Call set_image_data_format('channels_last') and "
+                             "put the channels last", value)
         if value is None:
             return "channels_last"
         if isinstance(value, str) and value.lower() == "channels_first":

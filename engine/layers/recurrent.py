@@ -15,7 +15,16 @@ import numpy as np
 from engine import naming, ops, tree
 from engine.errors import LayerConfigError
 from engine.layers import masks
-from engine.layers.declaration import ActivationName, Bool, Float, InitializerName, Int, Port
+from engine.layers.declaration import (
+    ActivationName,
+    Bool,
+    ConstraintName,
+    Float,
+    InitializerName,
+    Int,
+    Port,
+    RegularizerName,
+)
 from engine.layers.layer import Layer
 
 
@@ -38,34 +47,39 @@ class Gated(Layer):
     kernel_initializer = InitializerName("glorot_uniform", keyword_only=True)
     recurrent_initializer = InitializerName("orthogonal", keyword_only=True)
     bias_initializer = InitializerName("zeros", keyword_only=True)
+    kernel_regularizer = RegularizerName(None, keyword_only=True)
+    recurrent_regularizer = RegularizerName(None, keyword_only=True)
+    bias_regularizer = RegularizerName(None, keyword_only=True)
+    kernel_constraint = ConstraintName(None, keyword_only=True)
+    recurrent_constraint = ConstraintName(None, keyword_only=True)
+    bias_constraint = ConstraintName(None, keyword_only=True)
     dropout = Float(0.0, keyword_only=True)
     recurrent_dropout = Float(0.0, keyword_only=True)
 
     def configure(self):
-        for name in ("dropout", "recurrent_dropout"):
-            if getattr(self, name) != 0.0:
-                raise LayerConfigError(
-                    f"{type(self).__name__} {name}={getattr(self, name)!r} is not supported yet; "
-                    f"pass {name}=0.0 and put a Dropout layer before or after the recurrent "
-                    "layer instead."
-                )
+        refuse_dropout(self)
 
     def make_weights(self, features):
         width = self.gates * self.units
         self.kernel = self.add_weight(shape=(features, width),
                                       initializer=self.kernel_initializer,
-                                      name=f"{self.weight_prefix}kernel")
+                                      name=f"{self.weight_prefix}kernel",
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
         self.recurrent_kernel = self.add_weight(shape=(self.units, width),
                                                 initializer=self.recurrent_initializer,
-                                                name=f"{self.weight_prefix}recurrent_kernel")
+                                                name=f"{self.weight_prefix}recurrent_kernel",
+                                                regularizer=self.recurrent_regularizer,
+                                                constraint=self.recurrent_constraint)
         self.bias = self.make_bias() if self.use_bias else None
 
-    def make_bias(self, initializer=None):
-        """The (gates * units,) bias weight, by `initializer` (default: bias_initializer);
-        cells whose bias has another shape override it."""
-        return self.add_weight(shape=(self.gates * self.units,),
+    def make_bias(self, initializer=None, shape=None):
+        """The bias weight, (gates * units,) unless `shape` says otherwise, by `initializer`
+        (default: bias_initializer)."""
+        return self.add_weight(shape=shape or (self.gates * self.units,),
                                initializer=initializer or self.bias_initializer,
-                               name=f"{self.weight_prefix}bias")
+                               name=f"{self.weight_prefix}bias",
+                               regularizer=self.bias_regularizer, constraint=self.bias_constraint)
 
     def step(self, x, states):
         raise NotImplementedError(f"{type(self).__name__} does not implement step().")
@@ -85,6 +99,7 @@ class Recurrent(Gated):
     """A layer running its own step over (batch, time, features) inputs, as Keras's RNN does
     over the layer's cell; its weights carry Keras's cell name ("lstm_cell/kernel")."""
 
+    activity_regularizer = RegularizerName(None, keyword_only=True)
     return_sequences = Bool(False, keyword_only=True)
     return_state = Bool(False, keyword_only=True)
     go_backwards = Bool(False, keyword_only=True)
@@ -164,6 +179,18 @@ class Cell(Gated):
         return [ops.zeros((batch_size, self.units), self.dtype) for _ in range(self.state_count)]
 
 
+def refuse_dropout(layer):
+    """A LayerConfigError where the layer is given dropout or recurrent_dropout, which the
+    recurrent layers do not draw yet."""
+    for name in ("dropout", "recurrent_dropout"):
+        if getattr(layer, name) != 0.0:
+            raise LayerConfigError(
+                f"{type(layer).__name__} {name}={getattr(layer, name)!r} is not supported yet; "
+                f"pass {name}=0.0 and put a Dropout layer before or after the recurrent "
+                "layer instead."
+            )
+
+
 def check_sequences(layer, sequences_shape):
     if len(sequences_shape) != 3 or sequences_shape[-1] is None:
         raise layer.shape_error(
@@ -194,8 +221,11 @@ def run(step, sequences, states, mask, go_backwards, return_sequences, output_si
     time axis of `sequences`: the last output, or every step's when `return_sequences`.
 
     Where mask[b, t] is False, Keras's semantics: the states carry over unchanged and the
-    output repeats the previous one (zeros with `zero_output`, and before the first step)."""
-    xs = ops.transpose(sequences, (1, 0, 2))  # time first: the scan runs over axis 0
+    output repeats the previous one (zeros with `zero_output`, and before the first step).
+    A step may be more than a vector (ConvLSTM's frames): `output_size` is then its shape."""
+    rank = len(ops.shape(sequences))
+    time_first = (1, 0, *range(2, rank))  # the scan runs over axis 0
+    xs = ops.transpose(sequences, time_first)
     if mask is not None:
         xs = (xs, ops.transpose(ops.cast(mask, "bool"), (1, 0)))
     if go_backwards:
@@ -213,26 +243,33 @@ def run(step, sequences, states, mask, go_backwards, return_sequences, output_si
             states, previous = carry
             x, keep = x_and_mask
             output, new = step(x, states)
-            keep = ops.expand_dims(keep, -1)
+            keep = ops.reshape(keep, (-1,) + (1,) * (rank - 2))
             states = [ops.where(keep, n, s) for n, s in zip(new, states)]
             output = ops.where(keep, output, ops.multiply(previous, 0.0) if zero_output
                                else previous)
             return (states, output), output
 
-        before = ops.zeros((ops.shape(sequences)[0], output_size), ops.dtype(sequences))
+        before = ops.zeros((ops.shape(sequences)[0], *step_shape(output_size)),
+                           ops.dtype(sequences))
         (states, last), outputs = ops.scan(advance, (states, before), xs)
-    output = ops.transpose(outputs, (1, 0, 2)) if return_sequences else last
+    output = ops.transpose(outputs, time_first) if return_sequences else last
     return output, list(states)
 
 
 def output_shapes(layer, sequences_shape, output_size, state_sizes):
     """The output shape (with the time axis when return_sequences), then with return_state
-    one (batch, size) per state."""
+    one (batch, size) per state; a size may be a shape (ConvLSTM's frames)."""
     batch, time = sequences_shape[0], sequences_shape[1]
-    output = (batch, time, output_size) if layer.return_sequences else (batch, output_size)
+    step = step_shape(output_size)
+    output = (batch, time, *step) if layer.return_sequences else (batch, *step)
     if layer.return_state:
-        return [output, *[(batch, size) for size in state_sizes]]
+        return [output, *[(batch, *step_shape(size)) for size in state_sizes]]
     return output
+
+
+def step_shape(size) -> tuple:
+    """One step's shape without the batch axis: (size,) for a vector's size, else the shape."""
+    return tuple(size) if isinstance(size, (tuple, list)) else (size,)
 
 
 # ---------------------------------------------------------------------------------- exports
@@ -390,9 +427,9 @@ def _loop_to_torch(step, torch):
     layer = step.layer
     kind = recurrent_kind(layer)
     arguments = [str(step.input_shape[-1]), str(layer.units),
-                 *_keywords(layer, torch.function, use_bias=True)]
+                 *loop_keywords(layer, torch.function, use_bias=True)]
     init = torch.module(step, f"{kind}Loop", arguments)
-    target, after = _targets(layer, step.outputs)
+    target, after = loop_targets(layer, step.outputs)
     pad = torch.INDENT
     forward = [f"{pad}{target} = self.{step.name}({step.args[0]})", *(pad + a for a in after)]
     return torch.Emitted(init, forward, ("RecurrentLoop", f"{kind}Loop"))
@@ -402,8 +439,8 @@ def _to_arrays(step, code):
     """`apply_<kind>` returns (every step's output, final states); pick what the layer returns."""
     layer = step.layer
     arguments = [code.params(step), step.args[0],
-                 *_keywords(layer, code.function, use_bias=False)]
-    target, after = _targets(layer, step.outputs)
+                 *loop_keywords(layer, code.function, use_bias=False)]
+    target, after = loop_targets(layer, step.outputs)
     lines = code.lines(f"{target} = apply_{naming.snake_case(recurrent_kind(layer))}", arguments)
     return lines + [f"{code.indent}{line}" for line in after]
 
@@ -414,7 +451,7 @@ def recurrent_kind(layer) -> str:
     return type(layer).__name__ if cell is None else type(cell).__name__.removesuffix("Cell")
 
 
-def _keywords(layer, function, use_bias: bool) -> list[str]:
+def loop_keywords(layer, function, use_bias: bool) -> list[str]:
     """Keyword arguments of the generated loop or function, where the layer leaves its
     defaults; `function(name)` writes an activation as a callable."""
     arguments = []
@@ -431,7 +468,7 @@ def _keywords(layer, function, use_bias: bool) -> list[str]:
     return arguments
 
 
-def _targets(layer, outputs: list[str]) -> tuple[str, list[str]]:
+def loop_targets(layer, outputs: list[str]) -> tuple[str, list[str]]:
     """For `sequence, states = run(...)`: (the assignment target, lines after it, unindented).
 
     The layer returns its output (the sequence, or the last state) and, with return_state,

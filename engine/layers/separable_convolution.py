@@ -16,8 +16,10 @@ from engine.layers.declaration import (
     ActivationName,
     Bool,
     Choice,
+    ConstraintName,
     InitializerName,
     Int,
+    RegularizerName,
     Window,
     declare,
     exports,
@@ -58,6 +60,11 @@ class DepthwiseConv(WindowedLayer):
     use_bias = Bool(True)
     depthwise_initializer = InitializerName("glorot_uniform")
     bias_initializer = InitializerName("zeros")
+    depthwise_regularizer = RegularizerName(None)
+    bias_regularizer = RegularizerName(None)
+    activity_regularizer = RegularizerName(None)
+    depthwise_constraint = ConstraintName(None)
+    bias_constraint = ConstraintName(None)
 
     def output_channels(self, channels):
         return channels * self.depth_multiplier
@@ -67,11 +74,14 @@ class DepthwiseConv(WindowedLayer):
         self.compute_output_shape(input_shape)
         self.kernel = self.add_weight(
             shape=(*self.kernel_size, channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer, name="kernel")
+            initializer=self.depthwise_initializer, name="kernel",
+            regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.output_channels(channels),),
-                                        initializer=self.bias_initializer, name="bias")
+                                        initializer=self.bias_initializer, name="bias",
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
 
     def call(self, inputs):
         outputs = ops.depthwise_conv(inputs, self.kernel, strides=self.strides,
@@ -110,6 +120,13 @@ class SeparableConv(WindowedLayer):
     depthwise_initializer = InitializerName("glorot_uniform")
     pointwise_initializer = InitializerName("glorot_uniform")
     bias_initializer = InitializerName("zeros")
+    depthwise_regularizer = RegularizerName(None)
+    pointwise_regularizer = RegularizerName(None)
+    bias_regularizer = RegularizerName(None)
+    activity_regularizer = RegularizerName(None)
+    depthwise_constraint = ConstraintName(None)
+    pointwise_constraint = ConstraintName(None)
+    bias_constraint = ConstraintName(None)
 
     def output_channels(self, channels):
         return self.filters
@@ -119,14 +136,17 @@ class SeparableConv(WindowedLayer):
         self.compute_output_shape(input_shape)
         self.depthwise_kernel = self.add_weight(
             shape=(*self.kernel_size, channels, self.depth_multiplier),
-            initializer=self.depthwise_initializer, name="depthwise_kernel")
+            initializer=self.depthwise_initializer, name="depthwise_kernel",
+            regularizer=self.depthwise_regularizer, constraint=self.depthwise_constraint)
         self.pointwise_kernel = self.add_weight(
             shape=(*(1,) * self.rank, channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, name="pointwise_kernel")
+            initializer=self.pointwise_initializer, name="pointwise_kernel",
+            regularizer=self.pointwise_regularizer, constraint=self.pointwise_constraint)
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                        name="bias")
+                                        name="bias", regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
 
     def call(self, inputs):
         outputs = ops.separable_conv(inputs, self.depthwise_kernel, self.pointwise_kernel,
@@ -147,6 +167,9 @@ class SeparableConv2D(SeparableConv):
     """A depthwise, then a pointwise convolution of (batch, height, width, channels) inputs."""
 
     rank = 2
+
+
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D  # Keras's
 
 
 # ---------------------------------------------------------------------------------- exports

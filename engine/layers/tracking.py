@@ -16,7 +16,7 @@ from engine.variables import Variable
 
 # The Layer base keeps its own Variables, and what it found here, in these: they are not
 # the user's attributes.
-_BOOKKEEPING = frozenset({"_weights", "_seed_states", "_held"})
+BOOKKEEPING = frozenset({"_weights", "_seed_states", "_held"})
 # Attributes whose new value may change what a layer holds or which weights train.
 STRUCTURAL_NAMES = frozenset({"trainable", "built"})
 STRUCTURAL_TYPES = (Variable, SeedGenerator, list, tuple, dict)  # and Layer (layer.py adds)
@@ -49,7 +49,7 @@ def _leaves(value):
 def _tracked(owner, kind):
     found = []
     for name, value in vars(owner).items():
-        if name in _BOOKKEEPING:
+        if name in BOOKKEEPING:
             continue
         found.extend(
             leaf for leaf in _leaves(value) if isinstance(leaf, kind) and leaf is not owner

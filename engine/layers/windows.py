@@ -17,14 +17,16 @@ def output_size(size, window: int, stride: int, padding: str, dilation: int = 1)
     return (size - (window - 1) * dilation - 1) // stride + 1
 
 
-def spatial_output_shape(layer, input_shape, windows, strides, padding, dilations, what):
-    """Output sizes of the spatial axes (1 .. rank-2), or a shape error naming both sizes.
+def spatial_output_shape(layer, input_shape, windows, strides, padding, dilations, what,
+                         first_axis=1):
+    """Output sizes of the spatial axes (first_axis .. rank-2: 2 after a time axis), or a
+    shape error naming both sizes.
 
     `what` names the window in the message ("kernel", "pool").
     """
     sizes = []
-    for axis, window, stride, dilation in zip(range(1, len(input_shape) - 1), windows, strides,
-                                              dilations):
+    for axis, window, stride, dilation in zip(range(first_axis, len(input_shape) - 1), windows,
+                                              strides, dilations):
         size = output_size(input_shape[axis], window, stride, padding, dilation)
         if size is not None and size <= 0:
             span = (window - 1) * dilation + 1

@@ -37,6 +37,20 @@ def dense():
     return engine.Model(i, L.Dense(3, use_bias=False)(x)), _floats(5)
 
 
+def lambda_layer():
+    """A Lambda: its function is Python, which every export refuses (UNSUPPORTED)."""
+    i = L.Input((5,))
+    return engine.Model(i, L.Dense(3)(L.Lambda(lambda x: x * 2.0)(i))), _floats(5)
+
+
+def spectral_normalization():
+    """Wrapped Dense and Conv2D: in inference each computes as its layer does."""
+    i = L.Input((5, 5, 2))
+    x = L.SpectralNormalization(L.Conv2D(3, 2, activation="relu"), power_iterations=2)(i)
+    x = L.SpectralNormalization(L.Dense(4))(L.Flatten()(x))
+    return engine.Model(i, x), _floats(5, 5, 2)
+
+
 def conv1d():
     i = L.Input((8, 3))
     x = L.Conv1D(4, 3, padding="same", activation="tanh")(i)
@@ -112,6 +126,17 @@ def global_pooling():
                L.GlobalMaxPooling2D()(image), L.GlobalMaxPooling2D(keepdims=True)(image),
                L.GlobalAveragePooling3D(keepdims=True)(volume), L.GlobalMaxPooling3D()(volume)]
     inputs = [_floats(5, 3), _floats(4, 3, 2, seed=1), _floats(3, 2, 2, 2, seed=2)]
+    return engine.Model([steps, image, volume], outputs), inputs
+
+
+def adaptive_pooling():
+    """Adaptive average and max pooling in 1, 2 and 3 dimensions, windows that overlap."""
+    steps, image, volume = L.Input((7, 3)), L.Input((5, 6, 2)), L.Input((3, 5, 4, 2))
+    outputs = [L.AdaptiveAveragePooling1D(3)(steps), L.AdaptiveMaxPooling1D(4)(steps),
+               L.AdaptiveAveragePooling2D((2, 4))(image), L.AdaptiveMaxPooling2D(3)(image),
+               L.AdaptiveAveragePooling3D((2, 3, 3))(volume),
+               L.AdaptiveMaxPooling3D((2, 2, 3))(volume)]
+    inputs = [_floats(7, 3), _floats(5, 6, 2, seed=1), _floats(3, 5, 4, 2, seed=2)]
     return engine.Model([steps, image, volume], outputs), inputs
 
 
@@ -232,6 +257,26 @@ def multi_head_attention_value_dim():
     return engine.Model(q, x), _floats(4, 6)
 
 
+def attention_layers():
+    q, v, k = L.Input((4, 6)), L.Input((5, 6)), L.Input((5, 6))
+    x = L.Attention()([q, v])
+    x = L.Attention(use_scale=True)([x, v, k])
+    x = L.Attention(use_scale=True, score_mode="concat")([x, v])
+    y = L.AdditiveAttention()([x, v, k])
+    z = L.AdditiveAttention(use_scale=False)([q, k])
+    inputs = [_floats(4, 6), _floats(5, 6, seed=1), _floats(5, 6, seed=2)]
+    return engine.Model([q, v, k], [y, z]), inputs
+
+
+def group_query_attention():
+    q, v, k = L.Input((4, 6)), L.Input((5, 6)), L.Input((5, 3))
+    x = L.GroupQueryAttention(head_dim=3, num_query_heads=4, num_key_value_heads=2)(q, v)
+    y = L.GroupQueryAttention(head_dim=2, num_query_heads=3, num_key_value_heads=1,
+                              use_bias=False)(x, v, k)
+    inputs = [_floats(4, 6), _floats(5, 6, seed=1), _floats(5, 3, seed=2)]
+    return engine.Model([q, v, k], y), inputs
+
+
 def simple_rnn():
     i = L.Input((5, 3))
     x = L.SimpleRNN(4, activation="relu", return_sequences=True)(i)
@@ -255,6 +300,24 @@ def gru():
 def gru_reset_before():
     i = L.Input((5, 3))
     return engine.Model(i, L.GRU(3, reset_after=False, return_sequences=True)(i)), _floats(5, 3)
+
+
+def conv_lstm():
+    """ConvLSTM1D/2D/3D: "same" and strided padding, dilation, states, backwards, no bias."""
+    i = L.Input((3, 5, 5, 2))
+    x, h, c = L.ConvLSTM2D(3, 3, padding="same", return_sequences=True, return_state=True)(i)
+    y = L.ConvLSTM1D(2, 3, strides=2, padding="same", go_backwards=True, use_bias=False,
+                     activation="relu", recurrent_activation="tanh")(L.Reshape((3, 25, 3))(x))
+    z = L.ConvLSTM3D(1, 2, dilation_rate=2, return_sequences=True)(
+        L.Reshape((3, 5, 5, 3, 1))(x))
+    return engine.Model(i, [y, z, h, c]), _floats(3, 5, 5, 2)
+
+
+def bidirectional_conv_lstm():
+    i = L.Input((3, 5, 5, 2))
+    x = L.Bidirectional(L.ConvLSTM2D(2, 3, padding="same", return_sequences=True))(i)
+    return engine.Model(i, L.Bidirectional(L.ConvLSTM2D(2, 3), merge_mode="ave")(x)), \
+        _floats(3, 5, 5, 2)
 
 
 def recurrent_gelu():
@@ -356,6 +419,19 @@ def categorical_preprocessing():
     return engine.Model([numbers, ids], outputs), [_floats(4, 1), codes]
 
 
+def text_preprocessing():
+    """Ids to words (StringLookup invert=True), the words hashed, looked up, crossed and
+    vectorized: host layers, which every code and ONNX export refuses."""
+    ids = L.Input((1,), dtype="int32")
+    words = L.StringLookup(vocabulary=["the cat", "a dog", "cat"], invert=True)(ids)
+    looked_up = L.IntegerLookup(vocabulary=[2, 0, 1], output_mode="one_hot")(ids)
+    outputs = [L.Hashing(5)(words), L.StringLookup(vocabulary=["cat", "a dog"])(words),
+               L.HashedCrossing(7)([words, ids]), looked_up,
+               L.TextVectorization(vocabulary=["cat", "dog", "a"],
+                                   output_sequence_length=3)(words)]
+    return engine.Model(ids, outputs), np.array([[1], [3]], "int32")
+
+
 def resizing_3d():
     i = L.Input((3, 2, 4, 2))
     x = L.UpSampling3D((1, 2, 2))(L.ZeroPadding3D(((1, 0), (0, 2), (1, 1)))(i))
@@ -396,16 +472,19 @@ def einsum_dense():
 MODELS = {f.__name__: f for f in (
     dense, conv1d, conv2d, conv_transpose1d, conv_transpose2d, convolution3d,
     separable_convolution, max_pooling2d, average_pooling2d, global_average_pooling2d,
-    global_pooling, flatten,
+    global_pooling, adaptive_pooling, flatten,
     reshape, dropout, regularization_layers, normalization_layers, batch_normalization,
     layer_normalization, embedding, masking,
     masked_sequence, activation,
     activation_layers, merging,
-    multi_head_attention, multi_head_attention_value_dim, simple_rnn, lstm, gru,
-    gru_reset_before, recurrent_gelu, rnn_cells, stacked_rnn_cells, bidirectional,
+    multi_head_attention, multi_head_attention_value_dim, attention_layers,
+    group_query_attention, simple_rnn, lstm, gru,
+    gru_reset_before, conv_lstm, bidirectional_conv_lstm, recurrent_gelu, rnn_cells,
+    stacked_rnn_cells, bidirectional,
     time_distributed, variable_length, shared_layer, sequential,
     resizing_3d, pooling_1d_3d, merging_more, einsum_dense,
-    resizing, image_preprocessing, categorical_preprocessing,
+    resizing, image_preprocessing, categorical_preprocessing, text_preprocessing, lambda_layer,
+    spectral_normalization,
 )}
 
 def vision():
@@ -459,10 +538,11 @@ def preprocessing():
 # Keras builds are slow on JAX (each initializer compiles), so its tests take these few
 # models, which between them hold every layer.
 KERAS_MODELS = {f.__name__: f for f in (
-    global_pooling, vision, sequence, mixing, sequential, activation_layers, resizing,
-    resizing_3d, pooling_1d_3d, merging_more, einsum_dense, recurrent_wrappers,
+    global_pooling, adaptive_pooling, vision, sequence, mixing, sequential, activation_layers,
+    resizing, resizing_3d, pooling_1d_3d, merging_more, einsum_dense, recurrent_wrappers,
     masked_sequence, preprocessing, categorical_preprocessing, conv_transpose1d, conv_transpose2d,
     convolution3d, separable_convolution, regularization_layers, normalization_layers,
+    attention_layers, conv_lstm, group_query_attention, spectral_normalization,
 )}
 
 # Models that a target cannot express, and the words its ExportError must contain.
@@ -472,6 +552,17 @@ UNSUPPORTED = {
        for target in ("torch", "jax", "tensorflow", "onnx")},
     **{(target, "stacked_rnn_cells"): "StackedRNNCells is not translated yet"
        for target in ("torch", "jax", "tensorflow", "onnx")},
+    **{(target, "lambda_layer"): "is a Lambda, whose function is Python code"
+       for target in ("torch", "jax", "tensorflow", "onnx", "engine")},
+    **{(target, "text_preprocessing"): "runs on host data"
+       for target in ("torch", "jax", "tensorflow", "onnx")},
+}
+# Layers that no Keras model of the catalogue holds, and why.
+NOT_IN_KERAS_MODELS = {
+    "Lambda": "to_keras refuses it, as every export (its function is code)",
+    **{name: "Keras runs it through TensorFlow, which a compiled JAX step cannot call"
+       for name in ("Hashing", "HashedCrossing", "IntegerLookup", "StringLookup",
+                    "TextVectorization")},
 }
 
 

@@ -74,6 +74,28 @@ def test_names_and_defaults_are_keras_3s(name):
         assert ours == theirs, f"{name}({argument.name}=): {ours!r}, Keras {theirs!r}"
 
 
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_every_regularizer_and_constraint_keras_takes_is_taken(name):
+    keras = pytest.importorskip("keras")
+    keras_parameters = inspect.signature(getattr(keras.layers, name).__init__).parameters
+    ours = {argument.name for argument in DECLARED[name].arguments}
+    missing = [p for p in keras_parameters
+               if p.endswith(("_regularizer", "_constraint")) and p not in ours]
+    assert not missing, f"{name} lacks Keras's {missing}"
+
+
+def test_keras_aliases_of_a_layer_are_the_same_class_here():
+    keras = pytest.importorskip("keras")
+    from engine import layers
+
+    for name in sorted(LAYERS):
+        keras_class = getattr(keras.layers, name, None)
+        aliases = [a for a in dir(keras.layers)
+                   if a != name and getattr(keras.layers, a) is keras_class]
+        for alias in aliases:
+            assert getattr(layers, alias, None) is LAYERS[name], f"{alias} is not {name}"
+
+
 BAD_VALUES = {"int": "three", "float": "half", "bool": "yes", "choice": 7, "shape": 5,
               "int_list": 5, "int_or_int_list": "3x3", "string": 5}
 

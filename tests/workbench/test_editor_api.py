@@ -64,7 +64,7 @@ def test_a_failed_add_leaves_the_graph_and_its_history_as_they_were():
     with pytest.raises(DraftError, match="no node 'missing'"):
         editor.add("Dense", units=3, inputs=["missing"])
     with pytest.raises(DraftError, match="not an engine layer"):
-        editor.add("Lambda", inputs=["out"])
+        editor.add("Conv4D", inputs=["out"])
     assert (editor.spec, editor.draft.history()) == before
 
 

@@ -70,9 +70,10 @@ def initializer_of(layer, key: str) -> str:
 
 
 def forget_bias_split(layer, key: str):
-    """(units) when weight `key` is an LSTM bias whose forget block starts at one, else None."""
+    """(units) when weight `key` is an LSTM bias whose forget block starts at one, else None;
+    a ConvLSTM's units are its filters."""
     if key == "bias" and getattr(layer, "unit_forget_bias", False):
-        return layer.units
+        return getattr(layer, "filters", None) or layer.units
     return None
 
 
