@@ -87,9 +87,8 @@ def export_model(model, kind: str, framework: str | None = None) -> ExportFile:
         from engine.saving import save_model
 
         return _written(stem + ".wbm", "application/zip", lambda path: save_model(model, path))
-    if kind == "keras":
-        keras_model = _to_keras(model)
-        return _written(stem + ".keras", "application/zip", keras_model.save)
+    if kind == "keras":  # written by the engine itself: Keras need not be installed
+        return _written(stem + ".keras", "application/zip", model.save)
     if kind == "onnx":
         return _written(stem + ".onnx", "application/octet-stream", model.export_onnx)
     raise ExportRequestError(f"Unknown export {kind!r}; choose one of {', '.join(KINDS)}.")
@@ -139,20 +138,6 @@ def _class_name(source: str) -> str:
         if line.startswith("class ") and "(" in line:
             return line[len("class ") : line.index("(")]
     return "Model"
-
-
-def _to_keras(model):
-    try:
-        return model.to_keras()
-    except ImportError as error:
-        raise ExportRequestError(
-            "Exporting a .keras file needs Keras 3: `pip install keras`, then export again."
-        ) from error
-    except RecursionError as error:  # Keras walks its graphs recursively
-        raise ExportRequestError(
-            f"Keras cannot build a graph this deep ({len(model.layers):,} layers): export it as "
-            "a .wbm model or as code instead."
-        ) from error
 
 
 def _written(filename: str, mime: str, write) -> ExportFile:

@@ -21,6 +21,7 @@ from engine.layers.declaration import DECLARED
 from engine.layers.layer import Layer
 from engine.layers.layer_argument import LayerArgument
 from engine.models.spec import FORMAT, VERSION
+from engine.saving.registry import in_safe_mode
 
 MODEL_CLASSES = {"Functional", "Sequential"}
 # Keras writes "keras.layers" for its layers; older 3.x wrote their source modules.
@@ -30,6 +31,8 @@ _MODEL_MODULES = ("keras",)
 _NEUTRAL = {"data_format": ("channels_last", None), "groups": (1,)}
 _IRRELEVANT = {"seed", "unroll", "zero_output_for_mask", "renorm_momentum"}
 _DTYPES = {"float32", "float64"}
+# Layers whose outputs are integers by their dtype (Keras writes int64 for them).
+_INTEGER_LAYERS = {"Hashing", "HashedCrossing"}
 # Keras's way of writing a default, and the engine's: Keras keeps axes as lists.
 _CANONICAL = {
     ("LayerNormalization", "axis"): lambda v: v[0] if isinstance(v, list) and len(v) == 1 else v,
@@ -57,7 +60,8 @@ _INITIALIZERS = {
 
 
 def spec_from_keras(document) -> dict:
-    """The engine's graph spec for a Keras model config, or a KerasFileError saying why not."""
+    """The engine's graph spec for a Keras model config, or a KerasFileError saying why not.
+    Layers of the user's own come from the registry or an active custom_object_scope."""
     if not isinstance(document, dict) or not isinstance(document.get("config"), dict):
         raise KerasFileError("The Keras config is not a JSON object with a 'config' entry.")
     class_name = document.get("class_name")
@@ -91,7 +95,7 @@ def _functional_spec(config, entries):
             raise KerasFileError(f"Layer {name!r} is not connected (it has no inbound nodes).")
         for index, call in enumerate(calls):
             node_id = name if index == 0 else f"{name}#{index}"
-            args, keywords = _call_arguments(name, LAYERS[layer["class"]], call)
+            args, keywords = _call_arguments(name, _layer_class(layer["class"]), call)
             node = {"id": node_id, "layer": name, "args": args}
             nodes.append({**node, "kwargs": keywords} if keywords else node)
     inputs, single_input = _endpoints(config.get("input_layers"), "input_layers")
@@ -277,17 +281,22 @@ def _layer(entry) -> tuple[str, dict]:
     config = entry["config"]
     class_name, name = entry.get("class_name"), config.get("name", entry.get("name"))
     where = f"Layer {name!r}"
+    if not isinstance(class_name, str):
+        raise KerasFileError(f"{where} has the class name {_short(class_name)}, which is not "
+                             "a built-in Keras layer the engine has (a name is a string).")
     if class_name == "Lambda":
-        raise KerasFileError(
-            f"{where} is a Lambda layer, which holds Python code; the engine never runs code "
-            "from a model. Replace it with built-in layers before saving."
-        )
+        return name, _lambda_layer(name, config)
     if class_name in MODEL_CLASSES:
         raise KerasFileError(
             f"{where} is a nested {class_name} model; the engine reads flat models. Rebuild "
             "it as one functional model of layers."
         )
     module, registered = entry.get("module"), entry.get("registered_name")
+    custom = _custom_layer(class_name, registered)
+    if custom is not None:
+        if not isinstance(name, str) or not name or "/" in name:
+            raise KerasFileError(f"A {class_name} layer has the invalid name {name!r}.")
+        return name, {"class": custom, "name": name, "config": plain_config(config)}
     if (not isinstance(class_name, str) or class_name not in LAYERS
             or not _is_keras_module(module, _LAYER_MODULES) or registered is not None):
         raise KerasFileError(
@@ -301,6 +310,47 @@ def _layer(entry) -> tuple[str, dict]:
         return name, _input_layer(name, config)
     return name, {"class": class_name, "name": name,
                   "config": _layer_config(class_name, name, config)}
+
+
+def _lambda_layer(name, config) -> dict:
+    """A Lambda's entry, its function as Keras wrote it (the layer loads it only out of safe
+    mode), or a KerasFileError in safe mode, before any of its code is read."""
+    if in_safe_mode():
+        raise KerasFileError(
+            f"Layer {name!r} is a Lambda layer, which holds Python code; in safe mode (the "
+            "default) the engine never loads code from a model. If you trust the file, load it "
+            "with safe_mode=False, or replace the Lambda with built-in layers before saving.")
+    arguments = {key: config[key] for key in ("function", "output_shape", "mask", "arguments")
+                 if config.get(key) is not None}
+    return {"class": "Lambda", "name": name, "config": {
+        **arguments, "name": name, "dtype": _dtype(config.get("dtype", "float32"), name, _DTYPES)}}
+
+
+def _custom_layer(class_name, registered):
+    """The name the user's registered (or passed) layer class is known by here, or None."""
+    from engine.saving import registry
+
+    for key in (registered, class_name):
+        cls = registry.get_registered_object(key) if isinstance(key, str) else None
+        if isinstance(cls, type) and issubclass(cls, Layer) and LAYERS.get(key) is not cls:
+            return key
+    return None
+
+
+def _layer_class(name):
+    """The engine's layer class, or the user's registered one, that a spec entry names."""
+    from engine.saving import registry
+
+    return LAYERS.get(name) or registry.get_registered_object(name)
+
+
+def plain_config(config: dict) -> dict:
+    """A config of the user's own class as the engine's Layer takes it: Keras's DTypePolicy
+    object as its dtype name."""
+    dtype = config.get("dtype")
+    if isinstance(dtype, dict):
+        return {**config, "dtype": (dtype.get("config") or {}).get("name", "float32")}
+    return dict(config)
 
 
 def _input_layer(name, config) -> dict:
@@ -321,7 +371,8 @@ def _layer_config(class_name, name, config) -> dict:
     result = {}
     for key, value in config.items():
         if key == "dtype":
-            result[key] = _dtype(value, name, _DTYPES)
+            result[key] = _dtype(value, name, _DTYPES | (
+                {"int32", "int64"} if class_name in _INTEGER_LAYERS else set()))
         elif key.endswith("_initializer") and key in accepted:
             initializer = _initializer(value, where, key)
             if initializer is not None:

@@ -8,12 +8,9 @@ Keras weights by name, unchanged (the layouts are the same), so they arrive bit 
 from __future__ import annotations
 
 import json
-import os
-import zipfile
 
 from engine.export.errors import KerasFileError
 from engine.export.keras_config import spec_from_keras
-from engine.export.keras_file import read_config, read_weights
 from engine.export.keras_ops import KERAS_OPS, check_translatable, positional_arguments
 from engine.layers.op_node import from_json
 from engine.variables import one_step_state
@@ -28,24 +25,17 @@ def from_keras(keras_model):
     return model
 
 
-def load_keras(path):
-    """The engine model saved in a Keras 3 `.keras` file, read without running its code.
+def load_keras(path, custom_objects=None, compile=True, safe_mode=True):
+    """The engine model saved in a Keras 3 `.keras` file, read without running its code
+    (engine/saving/keras_model_file.py; engine.load_model reads these files too).
 
-    Raises KerasFileError (a SpecError) naming what cannot be read: a Lambda layer, a class
-    that is not a built-in Keras layer the engine has, a damaged archive.
+    Raises KerasFileError (a SpecError) naming what cannot be read: a Lambda layer (unless
+    `safe_mode=False`: its function is Python code), a class that is neither a built-in Keras
+    layer the engine has nor one of the user's registered ones, a damaged archive.
     """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            document = read_config(archive)
-            model = _build(document)
-            _set_weights(model, read_weights(archive, document))
-    except (zipfile.BadZipFile, EOFError) as error:
-        raise KerasFileError(
-            f"Cannot read {os.fspath(path)!r}: it is not a complete .keras (zip) file ({error})."
-        ) from error
-    except KerasFileError as error:
-        raise KerasFileError(f"Cannot read {os.fspath(path)!r}: {error}") from error
-    return model
+    from engine.saving.keras_model_file import load_keras_file
+
+    return load_keras_file(path, custom_objects, compile, safe_mode)
 
 
 def to_keras(model):

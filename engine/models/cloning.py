@@ -11,8 +11,21 @@ from engine.models.spec import assemble, model_from_spec
 
 
 def model_from_json(json_string, custom_objects=None):
-    """The model that `model.to_json()` describes, with fresh weights."""
-    return model_from_spec(json_string, custom_objects)
+    """The model that `model.to_json()` (the engine's or Keras's) describes, fresh weights."""
+    import json
+
+    from engine.errors import SpecError
+    from engine.models.spec import FORMAT
+    from engine.saving.keras_model_file import build_model
+
+    try:
+        document = json.loads(json_string)
+    except ValueError as error:
+        raise SpecError(f"The model JSON is not valid JSON: {error}.") from error
+    if isinstance(document, dict) and document.get("format") != FORMAT and (
+            "class_name" in document):
+        return build_model(document, custom_objects)
+    return model_from_spec(document, custom_objects)
 
 
 def clone_model(model, input_tensors=None, clone_function=None, call_function=None,

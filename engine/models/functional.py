@@ -120,6 +120,7 @@ class Model(Exportable, Trainer, Layer):
         )
         with backends.using(backend), trial_call.unchanged_state(self):
             self.call(zeros)
+        self._build_shapes = (input_shape,)
 
     def build_on_batch(self, inputs) -> None:
         """Build a subclassed model by calling it on the first rows of a batch (NumPy arrays,
@@ -272,27 +273,52 @@ class Model(Exportable, Trainer, Layer):
         return to_spec(self)
 
     def get_config(self) -> dict:
-        """The architecture as JSON-serialisable data (the graph spec, docs/graph-spec.md);
-        `from_config` rebuilds it with fresh weights."""
+        """The architecture as Keras 3 writes it (its layers, their calls, the inputs and
+        outputs), which Keras's and the engine's `from_config` rebuild with fresh weights; a
+        graph holding op nodes (`x + y` on symbolic tensors) gives the engine's graph spec
+        (docs/graph-spec.md) instead, which only the engine reads."""
         if self.subclassed:
             return super().get_config()
-        return self.to_spec()
+        document = self._keras_document()
+        return self.to_spec() if document is None else document["config"]
 
     @classmethod
     def from_config(cls, config: dict, custom_objects=None):
-        """A new model from `get_config()`'s dict; layer classes of the user's own come from
-        `custom_objects` or the registry (engine.saving.register_keras_serializable)."""
+        """A new model from a `get_config()` dict, Keras's or the engine's; layer classes of
+        the user's own come from `custom_objects` or the registry
+        (engine.saving.register_keras_serializable)."""
         from engine.models.spec import FORMAT, model_from_spec
+        from engine.saving.keras_model_file import build_model
 
         if isinstance(config, dict) and config.get("format") == FORMAT:
             return model_from_spec(config, custom_objects)
+        own_class = cls.__module__.startswith("engine.")  # Model, Sequential: not the user's
+        if own_class and isinstance(config, dict) and "layers" in config:
+            kind = "Functional" if "input_layers" in config else "Sequential"
+            return build_model({"class_name": kind, "config": config}, custom_objects)
         return cls(**config)
 
     def to_json(self, **kwargs) -> str:
-        """get_config() as JSON text (keyword arguments go to json.dumps)."""
+        """The model as Keras 3's JSON (`keras.models.model_from_json` reads it, and the
+        engine's); the engine's graph spec for a graph holding op nodes. Keyword arguments go
+        to json.dumps."""
         import json
 
-        return json.dumps(self.get_config(), **kwargs)
+        document = None if self.subclassed else self._keras_document()
+        return json.dumps(self.to_spec() if document is None else document, **kwargs)
+
+    def _keras_document(self):
+        """Keras's config document of the graph, without compile settings; None where the
+        graph holds op nodes."""
+        from engine.export.keras_document import keras_document
+        from engine.layers.op_node import Operation
+
+        self.require_graph()
+        if any(isinstance(node.layer, Operation) for node in self._nodes):
+            return None
+        document = keras_document(self)
+        document.pop("compile_config", None)
+        return document
 
     def summary(self, print_fn=print):
         """Print layers, output shapes and parameter counts, as Keras's summary does."""

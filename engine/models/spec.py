@@ -86,17 +86,18 @@ def class_name(layer) -> str:
     return cls.__name__ if LAYERS.get(cls.__name__) is cls else registry.get_registered_name(cls)
 
 
-def model_from_spec(spec, custom_objects=None):
+def model_from_spec(spec, custom_objects=None, safe_mode=True):
     """A new model (fresh weights) built from a spec dict or its JSON text. Layers of the
     user's own classes come from `custom_objects` (name -> class), an active
-    custom_object_scope or the registry; nothing else is built."""
+    custom_object_scope or the registry; nothing else is built. Code the spec carries (a
+    Lambda's function) is loaded only with `safe_mode=False`."""
     if isinstance(spec, (str, bytes)):
         try:
             spec = json.loads(spec)
         except ValueError as error:
             raise SpecError(f"The graph spec is not valid JSON: {error}.") from error
     _check_header(spec)
-    with registry.custom_object_scope(custom_objects):
+    with registry.custom_object_scope(custom_objects), registry.safe_mode_scope(safe_mode):
         return assemble(spec, _build_layers(_field(spec, "layers", list)))
 
 

@@ -8,6 +8,7 @@ the reader checks those entries against the model's variables before asking for 
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
 import json
@@ -107,7 +108,7 @@ def _read_manifest(archive) -> dict:
                 f"it holds a member named {name!r:.120}, an absolute or parent-relative path; "
                 "a model file never has one, so it was not read."
             )
-    duplicates = sorted({name for name in names if names.count(name) > 1})
+    duplicates = sorted(name for name, count in collections.Counter(names).items() if count > 1)
     if duplicates:
         raise ModelFileError(f"it holds more than one member named {duplicates[0]!r:.120}.")
     if MANIFEST not in names:

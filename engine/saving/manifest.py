@@ -123,8 +123,8 @@ def _known_class_names() -> set:
     from engine import losses, metrics, optimizers
 
     return {
-        *(cls.__name__ for cls in optimizers.OPTIMIZERS.values()),
-        *optimizers.OPTIMIZERS,
+        *(cls.__name__ for cls in optimizers.CLASSES.values()),
+        *optimizers.CLASSES,
         *optimizers.schedules.SCHEDULES,
         *losses.NAMES,
         *metrics.NAMES,

@@ -12,25 +12,34 @@ from __future__ import annotations
 import os
 
 from engine.saving.archive import open_archive
+from engine.saving.file_checks import regular_file
 from engine.saving.format import GROUPS, ModelFileError
+from engine.saving.registry import safe_mode_scope
 from engine.saving.state import variable_groups
 
 
-def load_model(path, custom_objects=None):
-    """The model saved at `path`, on the current backend; ModelFileError for a bad file.
-    Layers and activations of the user's own come from `custom_objects` (name -> class or
-    function) or engine.saving's registry, as in Keras."""
+def load_model(path, custom_objects=None, compile=True, safe_mode=True):
+    """The model saved at `path` (the engine's model file, or Keras 3's `.keras` file), on the
+    current backend; ModelFileError (KerasFileError for a Keras file) for a bad file. Layers
+    and activations of the user's own come from `custom_objects` (name -> class or function)
+    or engine.saving's registry, as in Keras; code the file carries (a Lambda's function) is
+    loaded only with `safe_mode=False`."""
+    from engine.saving.keras_model_file import is_keras_file, load_keras_file
+
+    if is_keras_file(path):
+        return load_keras_file(path, custom_objects, compile, safe_mode)
     try:
-        with open_archive(path) as archive:
-            return _restore(archive, custom_objects)
+        regular_file(path, ModelFileError)
+        with open_archive(path) as archive, safe_mode_scope(safe_mode):
+            return _restore(archive, custom_objects, compile)
     except ModelFileError as error:
         raise ModelFileError(f"Cannot load {os.fspath(path)!r}: {error}") from error.__cause__
 
 
-def _restore(archive, custom_objects):
+def _restore(archive, custom_objects, compile):
     manifest = archive.manifest
     model = _build(manifest["spec"], custom_objects)
-    compile_config = manifest["compile_config"]
+    compile_config = manifest["compile_config"] if compile else None
     if compile_config is not None:
         _compile(model, compile_config)
     groups = variable_groups(model, with_optimizer=compile_config is not None)

@@ -103,3 +103,42 @@ def custom_object_scope(custom_objects: dict | None = None, *more: dict):
 
 
 CustomObjectScope = custom_object_scope
+
+
+# ------------------------------------------------------------------------------ safe mode
+# A config may carry Python code (a Lambda's function as bytecode). Safe mode, on unless the
+# user turns it off, refuses to load such code, as Keras 3's does.
+_unsafe_everywhere = False
+
+
+def enable_unsafe_deserialization() -> None:
+    """Let configs and files load Python code they carry (Lambda layers), in this process."""
+    global _unsafe_everywhere
+    _unsafe_everywhere = True
+
+
+def in_safe_mode() -> bool:
+    """Whether code carried by a config may not be loaded here: the outermost
+    safe_mode_scope decides, unless enable_unsafe_deserialization() was called."""
+    if _unsafe_everywhere:
+        return False
+    stack = _safe_mode_stack()
+    return stack[0] if stack else True
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode: bool = True):
+    """Within the block, loading code from a config is refused unless `safe_mode` is False
+    (a scope around this one decides first, as Keras's SafeModeScope)."""
+    stack = _safe_mode_stack()
+    stack.append(bool(safe_mode))
+    try:
+        yield
+    finally:
+        stack.pop()
+
+
+def _safe_mode_stack() -> list:
+    if not hasattr(_scopes, "safe_mode"):
+        _scopes.safe_mode = []
+    return _scopes.safe_mode

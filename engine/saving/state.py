@@ -14,16 +14,18 @@ def variable_groups(model, with_optimizer: bool) -> dict:
     }
 
 
-def optimizer_variables(model) -> list:
-    """`model.optimizer.variables` once built for `model.trainable_weights`.
+def optimizer_variables(model, keras_order=False) -> list:
+    """`model.optimizer.variables` (`keras_variables`, Keras's order, with `keras_order`)
+    once built for `model.trainable_weights`.
 
     An optimizer that has not stepped yet is not built; its slots are taken from a twin
     built with the same config, so saving never changes the model being saved.
     """
     optimizer = model.optimizer
+    attribute = "keras_variables" if keras_order else "variables"
     if optimizer.built:
-        return optimizer.variables
+        return getattr(optimizer, attribute)
     twin = type(optimizer).from_config(optimizer.get_config())
     twin.build(model.trainable_weights)
-    own = optimizer.variables
-    return own + twin.variables[len(own):]
+    own = {variable.name: variable for variable in optimizer.variables}
+    return [own.get(variable.name, variable) for variable in getattr(twin, attribute)]
