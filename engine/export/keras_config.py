@@ -441,7 +441,15 @@ def _dtype(value, name, allowed):
 
 
 def _activation(value, where, key):
+    """The engine's name of an activation: one of its own, or a function of the user's that
+    is registered here (Keras writes those as {"class_name": "function", "config": name})."""
+    from engine.saving import registry
+
     if isinstance(value, str) and value in activations.NAMES:
+        return value
+    if isinstance(value, dict) and value.get("class_name") == "function":
+        value = value.get("config")
+    if isinstance(value, str) and callable(registry.get_registered_object(value)):
         return value
     raise KerasFileError(f"{where} has {key}={_short(value)}, which is not an activation the "
                          f"engine has ({', '.join(activations.NAMES)}).")

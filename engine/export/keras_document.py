@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 
+from engine import activations
 from engine.export.errors import ExportError
 from engine.layers import LAYERS
 from engine.layers.input_layer import InputLayer
@@ -167,9 +168,16 @@ def _layer_entry(layer, build_config) -> dict:
 
 
 def _layer_config(config: dict) -> dict:
-    """A layer's config with its dtype as Keras's DTypePolicy."""
-    dtype = config.get("dtype")
-    return {**config, "dtype": _policy(dtype)} if isinstance(dtype, str) else dict(config)
+    """A layer's config as Keras writes it: its dtype as a DTypePolicy, an activation of the
+    user's own as Keras's registered-function object."""
+    config = dict(config)
+    if isinstance(config.get("dtype"), str):
+        config["dtype"] = _policy(config["dtype"])
+    for key in ("activation", "recurrent_activation"):
+        if isinstance(config.get(key), activations.CustomActivation):
+            config[key] = {"module": "builtins", "class_name": "function",
+                           "config": str(config[key]), "registered_name": "function"}
+    return config
 
 
 def _policy(name: str) -> dict:

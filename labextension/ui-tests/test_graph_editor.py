@@ -6,6 +6,7 @@ import zipfile
 from helpers import centre, open_notebook, run_all_cells, screenshot
 from playwright.sync_api import expect
 
+import engine
 from workbench.palette import palette
 
 PALETTE = palette()  # what the kernel's palette trait holds
@@ -187,6 +188,18 @@ def test_export_buttons_outputs_and_diagnostic_badges(page, jupyter, tmp_path):
     spec_path = tmp_path / "model.json"
     download.value.save_as(spec_path)
     assert json.loads(spec_path.read_text())["outputs"] == [{"node": "score", "output": 0}]
+
+    # Export ▸ Keras 3 file: Keras's own .keras, written by the engine, that it loads back.
+    page.click(f"{EDITOR} [data-action=export]")
+    with page.expect_download() as download:
+        menu.locator("[data-export=keras]").click()
+    keras_path = tmp_path / download.value.suggested_filename
+    download.value.save_as(keras_path)
+    assert keras_path.suffix == ".keras"
+    with zipfile.ZipFile(keras_path) as archive:
+        assert sorted(archive.namelist()) == ["config.json", "metadata.json", "model.weights.h5"]
+        assert json.loads(archive.read("config.json"))["class_name"] == "Functional"
+    assert engine.load_model(keras_path).get_layer("score").weights
     page.locator(node("score")).click()
     page.keyboard.press("Delete")
     page.wait_for_selector(node("score"), state="detached")
@@ -288,22 +301,39 @@ def test_outputs_list_ports_edges_banner_and_palette(page, jupyter, tmp_path):
     expect(page.locator(f"{EDITOR} [data-testid=output-tag-out]")).to_have_text("output")
     assert page.locator(f"{EDITOR} .wb-output-tag").count() == 1
 
-    # (c) Every category shows without a scroll box in the palette, even all unfolded: the
-    # editor grows instead.
+    # (c) Every category unfolded, the palette's list scrolls on its own: the editor stays
+    # under a screen tall, the palette no taller than the canvas beside it, and the last layer
+    # can be scrolled to (the search field staying above) and dragged onto the canvas.
     palette = page.locator(f"{EDITOR} [data-testid=palette]")
+    groups = page.locator(f"{EDITOR} .wb-palette-groups")
     folded = page.locator(f"{EDITOR} .wb-palette-heading[aria-expanded=false]")
     while folded.count() > 0:
         folded.first.click()
     expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(len(PALETTE))
-    overflow = palette.evaluate(
-        "p => [getComputedStyle(p).overflowY, p.scrollHeight - p.clientHeight]"
+    overflow = groups.evaluate(
+        "g => [getComputedStyle(g).overflowY, g.scrollHeight > g.clientHeight]"
     )
-    assert overflow == ["visible", 0], overflow
-    bottom = palette.bounding_box()
-    for item in page.locator(f"{EDITOR} .wb-palette-item").all():
-        box = item.bounding_box()
-        assert box["y"] + box["height"] <= bottom["y"] + bottom["height"] + 1, item
+    assert overflow == ["auto", True], overflow
+    groups.evaluate("g => { g.scrollTop = 0; }")  # the clicks scrolled it down
+    assert page.locator(EDITOR).bounding_box()["height"] < page.viewport_size["height"]
+    canvas_box, palette_box = page.locator(CANVAS).bounding_box(), palette.bounding_box()
+    assert abs(palette_box["height"] - canvas_box["height"]) <= 2, (palette_box, canvas_box)
     screenshot(page, "editor-9-palette-unfolded", page.locator(EDITOR))
+    last = page.locator(f"{EDITOR} .wb-palette-item").last
+    list_box = groups.bounding_box()
+    assert last.bounding_box()["y"] > list_box["y"] + list_box["height"]  # out of view
+    nodes = page.locator(f"{EDITOR} .wb-node").count()
+    drop_layer(page, last.get_attribute("data-class"), 0.12, 0.1)  # top left: free, and room below
+    expect(page.locator(f"{EDITOR} .wb-node")).to_have_count(nodes + 1)
+    assert groups.evaluate("g => g.scrollTop") > 0
+    box = last.bounding_box()
+    assert (
+        list_box["y"] <= box["y"]
+        and box["y"] + box["height"] <= list_box["y"] + list_box["height"] + 1
+    ), (box, list_box)
+    search_box = page.locator(f"{EDITOR} [data-testid=palette-search]").bounding_box()
+    assert palette_box["y"] <= search_box["y"] < list_box["y"], (search_box, list_box)
+    screenshot(page, "editor-9c-palette-scrolled-drop", page.locator(EDITOR))
 
     # The search keeps the layers that match; Enter adds the first; Escape shows all again.
     search = page.locator(f"{EDITOR} [data-testid=palette-search]")
@@ -325,10 +355,12 @@ def test_outputs_list_ports_edges_banner_and_palette(page, jupyter, tmp_path):
     expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(len(PALETTE))
     assert page.locator(f"{EDITOR} .wb-node").count() == nodes + 1  # Escape was the search's
 
-    # Narrow (the palette goes under the canvas): still no scroll box, the page scrolls.
+    # Narrow (the palette goes under the canvas, so cannot hide it): no scroll box, the page
+    # scrolls.
     page.set_viewport_size({"width": 900, "height": 1000})
     expect(page.locator(f"{EDITOR} .wb-canvas")).to_have_css("order", "-1")
     assert palette.evaluate("p => p.scrollHeight - p.clientHeight") == 0
+    assert groups.evaluate("g => g.scrollHeight - g.clientHeight") == 0
     assert palette.bounding_box()["height"] > 600  # every category unfolded, whole
     palette.scroll_into_view_if_needed()
     screenshot(page, "editor-10-narrow-palette")

@@ -11,7 +11,7 @@ BATCH = 8
 
 
 def define_custom_objects(keras):
-    """The user's own layer and model, registered as a user registers them."""
+    """The user's own layer, model and activation, registered as a user registers them."""
 
     @keras.saving.register_keras_serializable(package="roundtrip")
     class Scale(keras.layers.Layer):
@@ -46,7 +46,11 @@ def define_custom_objects(keras):
         def get_config(self):
             return {**super().get_config(), "units": self.units}
 
-    return {"Scale": Scale, "TwoBlocks": TwoBlocks}
+    @keras.saving.register_keras_serializable(package="roundtrip", name="cubic")
+    def cubic(x):
+        return x + 0.1 * x * x * x
+
+    return {"Scale": Scale, "TwoBlocks": TwoBlocks, "cubic": cubic}
 
 
 def _mlp(keras):
@@ -94,8 +98,9 @@ def _two_inputs_two_outputs(keras):
 
 def _custom_layer(keras):
     i = keras.Input((6,))
+    cubic = keras.saving.get_registered_object("roundtrip>cubic")
     x = keras.saving.get_registered_object("roundtrip>Scale")(name="scale")(
-        keras.layers.Dense(3)(i))
+        keras.layers.Dense(3, activation=cubic)(i))
     return keras.Model(i, keras.layers.Dense(1)(x))
 
 
