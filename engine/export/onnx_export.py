@@ -12,7 +12,12 @@ import os
 import numpy as np
 
 from engine.export.errors import ExportError
-from engine.export.program import build_program, refuse_masks, refuse_op_nodes
+from engine.export.program import (
+    build_program,
+    refuse_masks,
+    refuse_op_nodes,
+    refuse_stateful,
+)
 from engine.variables import one_step_state
 
 OPSET = 17
@@ -61,6 +66,7 @@ def export_onnx(model, path) -> str:
 
     refuse_op_nodes(model, "ONNX export")
     refuse_masks(model, "ONNX export")
+    refuse_stateful(model, "ONNX export")
     program = build_program(model)
     builder = GraphBuilder(onnx)
     # the graph's own tensor names first, so no intermediate takes one

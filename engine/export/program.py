@@ -220,6 +220,22 @@ def refuse_masks(model, export: str) -> None:
             )
 
 
+def refuse_stateful(model, export: str) -> None:
+    """An ExportError naming the first stateful recurrent layer (stateful=True, also inside
+    Bidirectional): the exported code is a pure function of its inputs, starting every call
+    from zero states, so it would compute other numbers from the second batch on."""
+    for node in model.nodes:
+        if any(getattr(layer, "stateful", False)
+               for layer in [node.layer, *getattr(node.layer, "wrapped_layers", ())]):
+            raise ExportError(
+                f"{export} cannot translate layer {node.layer.name!r}: it is stateful "
+                "(stateful=True), and the exported code keeps no states between calls. "
+                "model.save / engine.load_model, model.to_code('keras') and model.to_keras() "
+                "keep it; or rebuild the model with stateful=False and pass the states "
+                "(return_state=True) as initial_state= of the next call."
+            )
+
+
 def weight_key(layer, variable) -> str:
     """A weight's name inside its layer: "kernel", "recurrent_kernel", "query_bias"..."""
     name = variable.name.split("/", 1)[1] if "/" in variable.name else variable.name

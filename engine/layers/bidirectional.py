@@ -74,6 +74,15 @@ class Bidirectional(Layer):
     def return_state(self):
         return self.layer.return_state
 
+    def reset_state(self):
+        """Set both directions' states back to zeros, where they are stateful."""
+        for inner in self.wrapped_layers:
+            inner.reset_state()
+
+    def reset_states(self):
+        """Keras's alias of reset_state()."""
+        self.reset_state()
+
     def build(self, sequences_shape):
         for inner in (self.layer, self.backward_layer):
             if not inner.built:

@@ -8,7 +8,7 @@ masks and initial states are engine.layers.recurrent's, which every recurrent la
 from __future__ import annotations
 
 from engine import activations, initializers, ops
-from engine.layers import masks
+from engine.layers import masks, recurrent_dropout
 from engine.layers.conv_lstm_exports import conv_lstm_exports
 from engine.layers.convolution import check_strides_or_dilation
 from engine.layers.declaration import (
@@ -26,11 +26,18 @@ from engine.layers.declaration import (
 )
 from engine.layers.layer import Layer
 from engine.layers.pooling import DataFormat
-from engine.layers.recurrent import initial_states, output_shapes, refuse_dropout, run
+from engine.layers.recurrent import initial_states, output_shapes, run
+from engine.layers.recurrent_dropout import NO_DROPOUT
+from engine.layers.recurrent_state import (
+    StatefulRecurrence,
+    keep_states,
+    make_states,
+    starting_states,
+)
 from engine.layers.windows import PADDINGS, spatial_output_shape
 
 
-class ConvLSTM(Layer):
+class ConvLSTM(StatefulRecurrence, Layer):
     """An LSTM over frames of `rank` spatial axes: z = conv(x_t, kernel) + bias +
     conv(h, recurrent_kernel) (strides 1, "same"), cut into the gates i, f, c, o.
 
@@ -41,6 +48,8 @@ class ConvLSTM(Layer):
     rank = 0
     state_count = 2  # h and c
     cell_name = "conv_lstm_cell"  # Keras's cell, whose name the weights carry
+    gates = 4
+    dropout_per_gate = True  # Keras's ConvLSTM cell draws one dropout mask per gate
     zero_output_for_mask = False  # not an argument: Bidirectional sets it, as Keras does
 
     filters = Int(minimum=1, suggested=8)
@@ -63,17 +72,16 @@ class ConvLSTM(Layer):
     kernel_constraint = ConstraintName(None)
     recurrent_constraint = ConstraintName(None)
     bias_constraint = ConstraintName(None)
-    dropout = Float(0.0)
-    recurrent_dropout = Float(0.0)
-    # Keras's `seed` comes here; it draws dropout masks only, which the recurrent layers
-    # refuse, so it is left out and the arguments after it are keyword-only.
+    dropout = Float(0.0, minimum=0.0, maximum=1.0)
+    recurrent_dropout = Float(0.0, minimum=0.0, maximum=1.0)
+    seed = Int(None)  # draws the dropout masks
     return_sequences = Bool(False, keyword_only=True)
     return_state = Bool(False, keyword_only=True)
     go_backwards = Bool(False, keyword_only=True)
+    stateful = Bool(False, keyword_only=True)
 
     def configure(self):
         check_strides_or_dilation(self)
-        refuse_dropout(self)
 
     def build(self, sequences_shape):
         channels = self._check_sequences(sequences_shape)
@@ -84,6 +92,10 @@ class ConvLSTM(Layer):
         if self.use_bias:
             forget_at_one = self._unit_forget_bias if self.unit_forget_bias else None
             self.bias = self._weight("bias", (width,), forget_at_one)
+        if recurrent_dropout.needs_seed(self):
+            self.seed_state = self.add_seed_state(self.seed)
+        make_states(self, sequences_shape[0],
+                    [self.state_shape(sequences_shape)] * self.state_count)
 
     def _weight(self, kind, shape, initializer=None):
         """The weight whose initializer, regularizer and constraint are the `kind`_ ones."""
@@ -103,30 +115,42 @@ class ConvLSTM(Layer):
     def call(self, sequences, initial_state=None, mask=None, training=None):
         batch = ops.shape(sequences)[0]
         shape = self.state_shape(ops.shape(sequences))
+        initial_state = starting_states(self, sequences, initial_state)
         states = initial_states(self, initial_state, [shape] * self.state_count, batch,
                                 lambda: [ops.zeros((batch, *shape), self.dtype)] * self.state_count)
+        dropout = recurrent_dropout.draw(self, (batch, *ops.shape(sequences)[2:]),
+                                         (batch, *shape), ops.dtype(sequences), training)
 
         def step(x, states):
-            states = self.step(x, states)
+            states = self.step(x, states, dropout)
             return states[0], states
 
         output, states = run(step, sequences, states, mask, self.go_backwards,
                              self.return_sequences, shape, self.zero_output_for_mask)
+        keep_states(self, states)
         return [output, *states] if self.return_state else output
 
-    def step(self, x, states):
-        """The new (h, c) after frame x."""
+    def step(self, x, states, masks=NO_DROPOUT):
+        """The new (h, c) after frame x; `masks` drop out x and h (recurrent_dropout)."""
         h, c = states
-        z = ops.conv(x, self.kernel, strides=self.strides, padding=self.padding,
-                     dilation_rate=self.dilation_rate)
+        z = recurrent_dropout.project(x, self.kernel, masks.inputs, self._input_conv)
         if self.bias is not None:
             z = ops.add(z, self.bias)
-        z = ops.add(z, ops.conv(h, self.recurrent_kernel, padding="same"))
+        z = ops.add(z, recurrent_dropout.project(h, self.recurrent_kernel, masks.recurrent,
+                                                 self._recurrent_conv))
         n = self.filters
         i, f, g, o = (ops.getitem(z, (Ellipsis, slice(k * n, (k + 1) * n))) for k in range(4))
         i, f, o = (activations.apply(self.recurrent_activation, v) for v in (i, f, o))
         c = ops.add(ops.multiply(f, c), ops.multiply(i, activations.apply(self.activation, g)))
         return [ops.multiply(o, activations.apply(self.activation, c)), c]
+
+    def _input_conv(self, x, kernel):
+        return ops.conv(x, kernel, strides=self.strides, padding=self.padding,
+                        dilation_rate=self.dilation_rate)
+
+    @staticmethod
+    def _recurrent_conv(h, kernel):
+        return ops.conv(h, kernel, padding="same")
 
     def state_shape(self, sequences_shape) -> tuple:
         """The shape of h and c without the batch axis: (*output spatial sizes, filters)."""

@@ -15,6 +15,7 @@ from engine.layers.recurrent import (
     RecurrentExports,
     project,
 )
+from engine.layers.recurrent_dropout import NO_DROPOUT, gate_input
 
 
 class GRUStep(Gated):
@@ -33,18 +34,20 @@ class GRUStep(Gated):
     def make_bias(self):
         return super().make_bias(shape=(2, 3 * self.units) if self.reset_after else None)
 
-    def step(self, x, states):
-        (h,) = states
+    def step(self, x, states, masks=NO_DROPOUT):
+        (h,) = states  # dropout reaches the gates' products; the mix keeps h itself, as Keras
         input_bias, recurrent_bias = self._biases()
-        x_z, x_r, x_h = self.blocks(self.affine(x, self.kernel, input_bias))
+        x_z, x_r, x_h = self.blocks(self.affine(x, self.kernel, input_bias, masks.inputs))
         if self.reset_after:
-            h_z, h_r, h_h = self.blocks(self.affine(h, self.recurrent_kernel, recurrent_bias))
+            h_z, h_r, h_h = self.blocks(self.affine(h, self.recurrent_kernel, recurrent_bias,
+                                                    masks.recurrent))
             z, r = self._gate(x_z, h_z), self._gate(x_r, h_r)
             reset_h = ops.multiply(r, h_h)
         else:
             u_z, u_r, u_h = self.blocks(self.recurrent_kernel)
-            z, r = self._gate(x_z, ops.matmul(h, u_z)), self._gate(x_r, ops.matmul(h, u_r))
-            reset_h = ops.matmul(ops.multiply(r, h), u_h)
+            h_z, h_r, h_h = (gate_input(h, masks.recurrent, g) for g in range(3))
+            z, r = self._gate(x_z, ops.matmul(h_z, u_z)), self._gate(x_r, ops.matmul(h_r, u_r))
+            reset_h = ops.matmul(ops.multiply(r, h_h), u_h)
         candidate = activations.apply(self.activation, ops.add(x_h, reset_h))
         return [ops.add(ops.multiply(z, h), ops.multiply(ops.subtract(1.0, z), candidate))]
 

@@ -13,6 +13,7 @@ from engine.layers.recurrent import (
     RecurrentExports,
     project,
 )
+from engine.layers.recurrent_dropout import NO_DROPOUT
 
 
 class LSTMStep(Gated):
@@ -34,9 +35,10 @@ class LSTMStep(Gated):
         value[self.units:2 * self.units] = 1.0
         return value
 
-    def step(self, x, states):
+    def step(self, x, states, masks=NO_DROPOUT):
         h, c = states
-        z = ops.add(self.affine(x, self.kernel, self.bias), ops.matmul(h, self.recurrent_kernel))
+        z = ops.add(self.affine(x, self.kernel, self.bias, masks.inputs),
+                    self.affine(h, self.recurrent_kernel, masks=masks.recurrent))
         i, f, g, o = self.blocks(z)
         i, f, o = (activations.apply(self.recurrent_activation, v) for v in (i, f, o))
         c = ops.add(ops.multiply(f, c), ops.multiply(i, activations.apply(self.activation, g)))

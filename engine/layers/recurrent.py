@@ -13,8 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from engine import naming, ops, tree
-from engine.errors import LayerConfigError
-from engine.layers import masks
+from engine.layers import masks, recurrent_dropout
 from engine.layers.declaration import (
     ActivationName,
     Bool,
@@ -26,6 +25,13 @@ from engine.layers.declaration import (
     RegularizerName,
 )
 from engine.layers.layer import Layer
+from engine.layers.recurrent_dropout import NO_DROPOUT
+from engine.layers.recurrent_state import (
+    StatefulRecurrence,
+    keep_states,
+    make_states,
+    starting_states,
+)
 
 
 class Gated(Layer):
@@ -53,11 +59,9 @@ class Gated(Layer):
     kernel_constraint = ConstraintName(None, keyword_only=True)
     recurrent_constraint = ConstraintName(None, keyword_only=True)
     bias_constraint = ConstraintName(None, keyword_only=True)
-    dropout = Float(0.0, keyword_only=True)
-    recurrent_dropout = Float(0.0, keyword_only=True)
-
-    def configure(self):
-        refuse_dropout(self)
+    dropout = Float(0.0, minimum=0.0, maximum=1.0, keyword_only=True)
+    recurrent_dropout = Float(0.0, minimum=0.0, maximum=1.0, keyword_only=True)
+    seed = Int(None, keyword_only=True)  # draws the dropout masks
 
     def make_weights(self, features):
         width = self.gates * self.units
@@ -72,6 +76,8 @@ class Gated(Layer):
                                                 regularizer=self.recurrent_regularizer,
                                                 constraint=self.recurrent_constraint)
         self.bias = self.make_bias() if self.use_bias else None
+        if recurrent_dropout.needs_seed(self):
+            self.seed_state = self.add_seed_state(self.seed)
 
     def make_bias(self, initializer=None, shape=None):
         """The bias weight, (gates * units,) unless `shape` says otherwise, by `initializer`
@@ -81,7 +87,8 @@ class Gated(Layer):
                                name=f"{self.weight_prefix}bias",
                                regularizer=self.bias_regularizer, constraint=self.bias_constraint)
 
-    def step(self, x, states):
+    def step(self, x, states, masks=NO_DROPOUT):
+        """The new states after x; `masks` (recurrent_dropout.StepMasks) drop out x and h."""
         raise NotImplementedError(f"{type(self).__name__} does not implement step().")
 
     def blocks(self, z):
@@ -89,20 +96,23 @@ class Gated(Layer):
         u = self.units
         return [ops.getitem(z, (Ellipsis, slice(i * u, (i + 1) * u))) for i in range(self.gates)]
 
-    def affine(self, x, kernel, bias=None):
-        """x @ kernel (+ bias)."""
-        y = ops.matmul(x, kernel)
+    def affine(self, x, kernel, bias=None, masks=None):
+        """x @ kernel (+ bias), x dropped out by `masks` (one, or one per gate) if given."""
+        y = recurrent_dropout.project(x, kernel, masks)
         return y if bias is None else ops.add(y, bias)
 
 
-class Recurrent(Gated):
+class Recurrent(StatefulRecurrence, Gated):
     """A layer running its own step over (batch, time, features) inputs, as Keras's RNN does
-    over the layer's cell; its weights carry Keras's cell name ("lstm_cell/kernel")."""
+    over the layer's cell; its weights carry Keras's cell name ("lstm_cell/kernel").
+    With stateful=True each batch starts from the last one's final states
+    (engine/layers/recurrent_state.py)."""
 
     activity_regularizer = RegularizerName(None, keyword_only=True)
     return_sequences = Bool(False, keyword_only=True)
     return_state = Bool(False, keyword_only=True)
     go_backwards = Bool(False, keyword_only=True)
+    stateful = Bool(False, keyword_only=True)
     zero_output_for_mask = False  # not an argument: Bidirectional sets it, as Keras does
 
     @property
@@ -116,17 +126,22 @@ class Recurrent(Gated):
     def build(self, sequences_shape):
         check_sequences(self, sequences_shape)
         self.make_weights(sequences_shape[-1])
+        make_states(self, sequences_shape[0], [(self.units,)] * self.state_count)
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
         batch = ops.shape(sequences)[0]
+        initial_state = starting_states(self, sequences, initial_state)
         states = initial_states(self, initial_state, [self.units] * self.state_count, batch)
+        dropout = recurrent_dropout.draw(self, (batch, ops.shape(sequences)[-1]),
+                                         (batch, self.units), ops.dtype(sequences), training)
 
         def step(x, states):
-            states = self.step(x, states)
+            states = self.step(x, states, dropout)
             return states[0], states
 
         output, states = run(step, sequences, states, mask, self.go_backwards,
                              self.return_sequences, self.units, self.zero_output_for_mask)
+        keep_states(self, states)
         return [output, *states] if self.return_state else output
 
     def compute_output_shape(self, sequences_shape):
@@ -169,7 +184,10 @@ class Cell(Gated):
 
     def call(self, inputs, states, training=None):
         nested = isinstance(states, (list, tuple))
-        new = self.step(inputs, list(states) if nested else [states])
+        states = list(states) if nested else [states]
+        dropout = getattr(self, "held_masks", None) or recurrent_dropout.draw(
+            self, ops.shape(inputs), ops.shape(states[0]), ops.dtype(inputs), training)
+        new = self.step(inputs, states, dropout)
         return new[0], (new if nested or self.state_count > 1 else new[0])
 
     def compute_output_shape(self, inputs_shape, states_shape=None):
@@ -177,18 +195,6 @@ class Cell(Gated):
 
     def get_initial_state(self, batch_size=None):
         return [ops.zeros((batch_size, self.units), self.dtype) for _ in range(self.state_count)]
-
-
-def refuse_dropout(layer):
-    """A LayerConfigError where the layer is given dropout or recurrent_dropout, which the
-    recurrent layers do not draw yet."""
-    for name in ("dropout", "recurrent_dropout"):
-        if getattr(layer, name) != 0.0:
-            raise LayerConfigError(
-                f"{type(layer).__name__} {name}={getattr(layer, name)!r} is not supported yet; "
-                f"pass {name}=0.0 and put a Dropout layer before or after the recurrent "
-                "layer instead."
-            )
 
 
 def check_sequences(layer, sequences_shape):

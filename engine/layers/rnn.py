@@ -9,8 +9,7 @@ them) and `call(inputs, states) -> (output, new states)`; `output_size` and
 from __future__ import annotations
 
 from engine import ops, tree
-from engine.errors import LayerConfigError
-from engine.layers import masks
+from engine.layers import masks, recurrent_dropout
 from engine.layers.declaration import Bool, declare, exports, translation
 from engine.layers.layer import Layer
 from engine.layers.layer_argument import LayerArgument, config_of
@@ -21,6 +20,12 @@ from engine.layers.recurrent import (
     initial_states,
     output_shapes,
     run,
+)
+from engine.layers.recurrent_state import (
+    StatefulRecurrence,
+    keep_states,
+    make_states,
+    starting_states,
 )
 
 # The settings of a built-in cell the exporters read of the layer that runs it.
@@ -43,8 +48,10 @@ class CellArgument(LayerArgument):
 
 
 @declare("recurrent")
-class RNN(Layer):
-    """Keras 3's RNN. `unroll` changes nothing here: the scan gives the same numbers."""
+class RNN(StatefulRecurrence, Layer):
+    """Keras 3's RNN. `unroll` changes nothing here: the scan gives the same numbers. With
+    stateful=True each batch starts from the last one's final states
+    (engine/layers/recurrent_state.py)."""
 
     cell = CellArgument(suggested={"class_name": "LSTMCell", "config": {"units": 32}},
                         needs=("state_size", "call"))
@@ -54,13 +61,6 @@ class RNN(Layer):
     stateful = Bool(False)
     unroll = Bool(False)
     zero_output_for_mask = Bool(False)
-
-    def configure(self):
-        if self.stateful:
-            raise LayerConfigError(
-                "RNN stateful=True is not supported yet; pass the states a call returns "
-                "(return_state=True) as initial_state= of the next call instead."
-            )
 
     def __getattr__(self, name):
         # exporters read an RNN over a built-in cell as the layer it equals (LSTM for LSTMCell)
@@ -82,11 +82,13 @@ class RNN(Layer):
         check_sequences(self, sequences_shape)
         if not self.cell.built:
             self.cell.build((sequences_shape[0], sequences_shape[-1]))
+        make_states(self, sequences_shape[0], [(size,) for size in self.state_sizes])
 
     def call(self, sequences, initial_state=None, mask=None, training=None):
         cell = self.cell
         batch = ops.shape(sequences)[0]
         made = getattr(cell, "get_initial_state", None)
+        initial_state = starting_states(self, sequences, initial_state)
         states = initial_states(self, initial_state, self.state_sizes, batch,
                                 made and (lambda: tree.flatten(made(batch_size=batch))))
         # the cell is given its states as Keras gives them: a list, nested as state_size
@@ -98,8 +100,12 @@ class RNN(Layer):
             output, new = cell.call(x, tree.unflatten_as(structure, flat), **kwargs)
             return output, tree.flatten(new)
 
-        output, states = run(step, sequences, states, mask, self.go_backwards,
-                             self.return_sequences, self.output_size, self.zero_output_for_mask)
+        features, dtype = ops.shape(sequences)[-1], ops.dtype(sequences)
+        with recurrent_dropout.held(cell, batch, features, dtype, training):  # once per call
+            output, states = run(step, sequences, states, mask, self.go_backwards,
+                                 self.return_sequences, self.output_size,
+                                 self.zero_output_for_mask)
+        keep_states(self, states)
         return [output, *states] if self.return_state else output
 
     def compute_output_shape(self, sequences_shape):

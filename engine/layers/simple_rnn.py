@@ -13,15 +13,17 @@ from engine.layers.recurrent import (
     RecurrentExports,
     project,
 )
+from engine.layers.recurrent_dropout import NO_DROPOUT
 
 
 class SimpleRNNStep(Gated):
     """The step SimpleRNN and SimpleRNNCell share: a fully connected recurrence whose state
     is its output."""
 
-    def step(self, x, states):
+    def step(self, x, states, masks=NO_DROPOUT):
         (h,) = states
-        z = ops.add(self.affine(x, self.kernel, self.bias), ops.matmul(h, self.recurrent_kernel))
+        z = ops.add(self.affine(x, self.kernel, self.bias, masks.inputs),
+                    self.affine(h, self.recurrent_kernel, masks=masks.recurrent))
         return [activations.apply(self.activation, z)]
 
 

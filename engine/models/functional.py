@@ -32,7 +32,7 @@ from engine.layers.layer import Layer, add_activity_losses, to_backend_array
 from engine.layers.node import SymbolicTensor
 from engine.models import graph
 from engine.training.trainer import Trainer
-from engine.variables import state_scope
+from engine.variables import state_scope, write_values
 
 
 class Model(Exportable, Trainer, Layer):
@@ -239,14 +239,29 @@ class Model(Exportable, Trainer, Layer):
         return flat[0] if self._single_input else flat
 
     def _compiled_forward(self, backend):
+        """predict's forward pass, compiled: `forward(trainable, non_trainable, inputs) ->
+        outputs`. What the pass assigns to non-trainable variables (a stateful recurrent
+        layer's states) is written back, so that the next batch goes on from it, as in Keras."""
         cache = self.__dict__.setdefault("_compiled", {})
         key = ("predict", backend.name)
         if key not in cache:
+            assigned = []  # the indices of the values the pass assigns, found as it is traced
+
+            def pure_forward(trainable, non_trainable, inputs):
+                outputs, new = self.stateless_call(trainable, non_trainable, inputs)
+                assigned[:] = [i for i, (old, value) in enumerate(zip(non_trainable, new))
+                               if value is not old]
+                return outputs, [new[i] for i in assigned]
+
+            compiled = backend.jit(pure_forward)
 
             def forward(trainable, non_trainable, inputs):
-                return self.stateless_call(trainable, non_trainable, inputs)[0]
+                outputs, values = compiled(trainable, non_trainable, inputs)
+                variables = self.non_trainable_variables
+                write_values([variables[i] for i in assigned], values)
+                return outputs
 
-            cache[key] = backend.jit(forward)
+            cache[key] = forward
         return cache[key]
 
     # ------------------------------------------------------------------ spec and summary

@@ -279,14 +279,15 @@ def group_query_attention():
 
 def simple_rnn():
     i = L.Input((5, 3))
-    x = L.SimpleRNN(4, activation="relu", return_sequences=True)(i)
+    x = L.SimpleRNN(4, activation="relu", return_sequences=True, dropout=0.2,
+                    recurrent_dropout=0.1)(i)  # dropout: training only, not exported
     return engine.Model(i, L.SimpleRNN(3, go_backwards=True)(x)), _floats(5, 3)
 
 
 def lstm():
     i = L.Input((5, 3))
     x, h, c = L.LSTM(4, return_sequences=True, return_state=True)(i)
-    y = L.LSTM(3, go_backwards=True, use_bias=False)(x)
+    y = L.LSTM(3, go_backwards=True, use_bias=False, dropout=0.2, recurrent_dropout=0.2)(x)
     return engine.Model(i, [y, h, c]), _floats(5, 3)
 
 
@@ -299,7 +300,8 @@ def gru():
 
 def gru_reset_before():
     i = L.Input((5, 3))
-    return engine.Model(i, L.GRU(3, reset_after=False, return_sequences=True)(i)), _floats(5, 3)
+    return engine.Model(i, L.GRU(3, reset_after=False, return_sequences=True,
+                                 recurrent_dropout=0.2)(i)), _floats(5, 3)
 
 
 def conv_lstm():
@@ -307,7 +309,8 @@ def conv_lstm():
     i = L.Input((3, 5, 5, 2))
     x, h, c = L.ConvLSTM2D(3, 3, padding="same", return_sequences=True, return_state=True)(i)
     y = L.ConvLSTM1D(2, 3, strides=2, padding="same", go_backwards=True, use_bias=False,
-                     activation="relu", recurrent_activation="tanh")(L.Reshape((3, 25, 3))(x))
+                     activation="relu", recurrent_activation="tanh", dropout=0.2,
+                     recurrent_dropout=0.2)(L.Reshape((3, 25, 3))(x))
     z = L.ConvLSTM3D(1, 2, dilation_rate=2, return_sequences=True)(
         L.Reshape((3, 5, 5, 3, 1))(x))
     return engine.Model(i, [y, z, h, c]), _floats(3, 5, 5, 2)
@@ -331,7 +334,7 @@ def recurrent_gelu():
 
 def rnn_cells():
     i = L.Input((5, 3))
-    x = L.RNN(L.LSTMCell(4), return_sequences=True)(i)
+    x = L.RNN(L.LSTMCell(4, dropout=0.2), return_sequences=True)(i)
     y, h = L.RNN(L.GRUCell(3, reset_after=False), return_state=True, go_backwards=True)(x)
     z = L.RNN(L.SimpleRNNCell(2, activation="relu"))(x)
     return engine.Model(i, [y, h, z]), _floats(5, 3)

@@ -173,10 +173,10 @@ def test_recurrent_layers_take_sequences_of_unknown_length():
 
 @pytest.mark.parametrize("cls", [layers.SimpleRNN, layers.LSTM, layers.GRU])
 def test_recurrent_config_errors(cls):
-    with pytest.raises(LayerConfigError, match="dropout=0.2 is not supported yet"):
-        cls(4, dropout=0.2)
-    with pytest.raises(LayerConfigError, match="recurrent_dropout=0.1 is not supported yet"):
-        cls(4, recurrent_dropout=0.1)
+    with pytest.raises(LayerConfigError, match=r"`dropout` must be in \[0, 1\], got 1.2"):
+        cls(4, dropout=1.2)
+    with pytest.raises(LayerConfigError, match=r"`recurrent_dropout` must be in \[0, 1\]"):
+        cls(4, recurrent_dropout=-0.1)
     with pytest.raises(LayerConfigError, match="`units` must be a positive integer, got 0"):
         cls(0)
     with pytest.raises(LayerConfigError, match="`activation` must be one of .*, got 'tanhh'"):

@@ -111,8 +111,8 @@ def test_weight_penalties_and_constraints_are_the_cells():
 
 
 @pytest.mark.parametrize("config, message", [
-    ({"dropout": 0.2}, "ConvLSTM2D dropout=0.2 is not supported yet"),
-    ({"recurrent_dropout": 0.1}, "recurrent_dropout=0.1 is not supported yet"),
+    ({"dropout": 1.2}, r"ConvLSTM2D: `dropout` must be in \[0, 1\], got 1.2"),
+    ({"recurrent_dropout": -0.1}, r"`recurrent_dropout` must be in \[0, 1\]"),
     ({"strides": 2, "dilation_rate": 2}, "strides > 1 cannot be combined with dilation_rate"),
     ({"data_format": "channels_first"}, "`data_format` must be 'channels_last' or None"),
     ({"kernel_size": (3, 3, 3)}, "`kernel_size` must be a positive int or a tuple of 2"),

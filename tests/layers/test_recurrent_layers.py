@@ -291,8 +291,6 @@ def test_layer_arguments_are_built_from_the_allowlist_only():
         layers.RNN({"class_name": "os.system", "config": {}})
     with pytest.raises(LayerConfigError, match="`cell` must be a layer with state_size"):
         layers.RNN(layers.Dense(3))
-    with pytest.raises(LayerConfigError, match="stateful=True is not supported yet"):
-        layers.RNN(layers.LSTMCell(3), stateful=True)
 
 
 def test_wrappers_round_trip_through_a_saved_model(tmp_path):

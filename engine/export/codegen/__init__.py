@@ -6,7 +6,12 @@ import importlib
 
 from engine.export.errors import ExportError
 from engine.export.keras_ops import check_translatable
-from engine.export.program import build_program, refuse_masks, refuse_op_nodes
+from engine.export.program import (
+    build_program,
+    refuse_masks,
+    refuse_op_nodes,
+    refuse_stateful,
+)
 
 # framework -> module in this package that writes its code
 TARGETS = {
@@ -35,4 +40,5 @@ def to_code(model, framework: str) -> str:
     elif framework != "engine":  # engine code calls the same ops; these translate layers only
         refuse_op_nodes(model, f"to_code({framework!r})")
         refuse_masks(model, f"to_code({framework!r})")
+        refuse_stateful(model, f"to_code({framework!r})")
     return writer.generate(build_program(model), framework)
