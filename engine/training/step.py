@@ -127,7 +127,8 @@ class Steps:
     def _loss(self, params, non_trainable, x, y, sample_weight, probe=None):
         trainable, taps = params
         tapping = None if probe is None else probe.tapping(taps, x)
-        with call_context.loss_collection():  # what add_loss adds in this forward pass
+        # add_loss's losses of this forward pass, and each output's loss for its tracker
+        with call_context.loss_collection(), self.model.recording_output_losses() as outputs:
             y_pred, non_trainable = self.model.stateless_call(
                 trainable, non_trainable, x, training=True, node_hook=tapping
             )
@@ -137,7 +138,7 @@ class Steps:
                                                     training=True)
         seen = [] if tapping is None else tapping.outputs
         # the optimizer's loss_scale_factor scales what is differentiated, not what is logged
-        return self.model.optimizer.scale_loss(loss), (loss, y_pred, non_trainable, seen)
+        return self.model.optimizer.scale_loss(loss), (loss, y_pred, non_trainable, seen, outputs)
 
     def _train_step(self, state, x, y, sample_weight, probe=None, may_update_in_place=True):
         trainable, non_trainable, optimizer_state, metric_states = state
@@ -147,7 +148,7 @@ class Steps:
         gradient_fn = self.backend.value_and_grad(self._loss, has_aux=True)
         # the optimizer's variables read in the loss (a LossScaleOptimizer's scale): this step's
         with state_scope(dict(zip(self.model.optimizer.variables, optimizer_state))):
-            (_, (loss, y_pred, non_trainable, seen)), (grads, tap_grads) = gradient_fn(
+            (_, (loss, y_pred, non_trainable, seen, by_output)), (grads, tap_grads) = gradient_fn(
                 (trainable, taps), non_trainable, x, y, sample_weight, probe
             )
         # On a synchronous backend reading the loss costs nothing: a plain step whose loss is
@@ -162,7 +163,7 @@ class Steps:
         # Everything else first: an error (or KeyboardInterrupt) raised before an in-place
         # update leaves the whole state as it was.
         metric_states = self.model.update_metrics(
-            metric_states, loss, x, y, y_pred, sample_weight
+            metric_states, loss, x, y, y_pred, sample_weight, by_output
         )
         weights = trainable
         if probe is not None and in_place:
@@ -181,11 +182,14 @@ class Steps:
 
     def _eval_step(self, state, x, y, sample_weight):
         trainable, non_trainable, metric_states = state
-        with call_context.loss_collection():
-            y_pred, _ = self.model.stateless_call(trainable, non_trainable, x, training=False)
+        with call_context.loss_collection(), self.model.recording_output_losses() as outputs:
+            # what the pass assigns (a stateful recurrent layer's states) goes on, as in Keras
+            y_pred, non_trainable = self.model.stateless_call(trainable, non_trainable, x,
+                                                              training=False)
             loss = self.model.call_compute_loss(x, y, y_pred, sample_weight, training=False)
-        new_states = self.model.update_metrics(metric_states, loss, x, y, y_pred, sample_weight)
-        return new_states, loss
+        new_states = self.model.update_metrics(metric_states, loss, x, y, y_pred, sample_weight,
+                                               outputs)
+        return (non_trainable, new_states), loss
 
     def _custom_test_step(self, state, x, y, sample_weight):
         """The model's own stateless test_step: (new state, logs)."""

@@ -10,6 +10,7 @@ back: training stops with the weights of the last good step.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import inspect
 import math
@@ -62,6 +63,8 @@ class Trainer:
     _steps_ahead = None  # how many of them may wait (UNREAD_BYTES), set by fit's first step
     _loss_tracker = None
     _compile_metrics = None  # a CompiledMetrics, when compile was given metrics
+    _output_loss_trackers = ()  # a Mean of each output's loss, where several outputs have one
+    _output_losses = None  # where _compiled_loss records each output's loss, in a step
     _custom_logs = {}  # "train"/"test": what a model's own last step returned as its logs
 
     # ---------------------------------------------------------------------------- compile
@@ -84,6 +87,8 @@ class Trainer:
             self.loss = loss_
             self.loss_weights = self._resolve_loss_weights(loss_weights)
         self._loss_tracker = tracker
+        with backends.using(self.backend):
+            self._output_loss_trackers = self._output_loss_means()
         self._compile_metrics = (
             CompiledMetrics(metric_list, weighted_list, outputs + weighted_outputs)
             if metric_list or weighted_list else None
@@ -110,6 +115,15 @@ class Trainer:
             metrics=config.get("metrics") or [],
             weighted_metrics=config.get("weighted_metrics") or [],
         )
+
+    def _output_loss_means(self) -> list:
+        """A Mean named "<output>_loss" for each output with a loss, where several outputs
+        have one: Keras 3 logs each output's loss (unweighted, counted once per sample)."""
+        names = self._data_names().outputs or [
+            f"output_{i + 1}" for i in range(len(self.loss_weights))]
+        means = [metric_library.Mean(name=f"{name}_loss")
+                 for name, loss in zip(names, self._per_output_losses()) if loss is not None]
+        return means if len(means) > 1 else []
 
     def _metrics_by_output(self, metrics, loss) -> tuple[list, list]:
         """compile's `metrics` as (metrics, the output each reads: None for the first).
@@ -236,13 +250,19 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
-        """Keras 3's list: once compiled, the loss tracker and the compiled metrics (one
-        container, `compile_metrics`, when compile was given metrics); then the metrics the
-        model holds in its attributes. Logs list their results in this order; fit resets
-        them every epoch."""
-        compiled = [] if self.optimizer is None else [self._loss_tracker, self._compile_metrics]
-        own = [m for m in compiled if m is not None]
+        """Keras 3's list: once compiled, the loss tracker, the compiled metrics (one
+        container, `compile_metrics`, when compile was given metrics) and the loss tracker of
+        each output (where several have a loss); then the metrics the model holds in its
+        attributes. fit resets them every epoch."""
+        own = self._compiled_trackers()
         return own + [m for m in _attribute_metrics(self) if m not in own]
+
+    def _compiled_trackers(self) -> list:
+        """The metrics compile made, in `metrics`' order (none before compile)."""
+        if self.optimizer is None:
+            return []
+        compiled = [self._loss_tracker, self._compile_metrics, *self._output_loss_trackers]
+        return [m for m in compiled if m is not None]
 
     @property
     def metrics_variables(self) -> list:
@@ -317,14 +337,32 @@ class Trainer:
             value = self.loss(y, y_pred, sample_weight)
             weight = self.loss_weights[0]
             return value if weight == 1.0 else backend.multiply(value, weight)
-        total = None
+        total, unweighted = None, []
         per_output = self._per_output_losses()
         for loss, weight, target, prediction in zip(per_output, self.loss_weights, y, y_pred):
             if loss is None:  # an output a dict of losses left out: it is not trained on
                 continue
-            value = backend.multiply(loss(target, prediction, sample_weight), weight)
+            unweighted.append(loss(target, prediction, sample_weight))
+            value = backend.multiply(unweighted[-1], weight)
             total = value if total is None else backend.add(total, value)
+        if self._output_losses is not None:
+            self._output_losses[:] = unweighted
         return total
+
+    @contextlib.contextmanager
+    def recording_output_losses(self):
+        """Within it, the compiled loss records each output's unweighted loss in the list
+        it yields (the per-output loss trackers' values: a step returns them beside its loss);
+        nothing is recorded where no output has a tracker of its own."""
+        recorded = []
+        if not self._output_loss_trackers:
+            yield recorded
+            return
+        self._output_losses = recorded
+        try:
+            yield recorded
+        finally:
+            self._output_losses = None
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Update the compiled metrics with a batch and return every metric's result, as
@@ -334,27 +372,32 @@ class Trainer:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
-    def update_metrics(self, states, loss, x, y, y_pred, sample_weight):
+    def update_metrics(self, states, loss, x, y, y_pred, sample_weight, output_losses=()):
         """The metric states (one list per metric in `metrics`) after a batch: the loss
-        tracker counts the loss once per sample, then `compute_metrics`. Without overrides
+        tracker counts the loss once per sample, each output's tracker its loss of
+        `output_losses` (recording_output_losses), then `compute_metrics`. Without overrides
         this runs on the states directly; an overridden `compute_metrics` or `metrics` runs
         on the metrics' Variables, read from and assigned in a state scope."""
         batch_size = backends.active().shape(tree.flatten(y_pred)[0])[0]
         metrics = self.metrics
         tracker, compiled = self._loss_tracker, self._compile_metrics
-        if type(self).compute_metrics is Trainer.compute_metrics and metrics[:2] == [
-            m for m in (tracker, compiled) if m is not None
-        ]:
-            new_states = [tracker.stateless_add(states[0], loss, batch_size)]
+        counted = list(zip([tracker, *self._output_loss_trackers], [loss, *output_losses]))
+        own = self._compiled_trackers()
+        if type(self).compute_metrics is Trainer.compute_metrics and metrics[:len(own)] == own:
+            new_states = list(states)
+            for metric, value in counted:
+                index = own.index(metric)
+                new_states[index] = metric.stateless_add(states[index], value, batch_size)
             if compiled is not None:
-                new_states.append(compiled.stateless_update(states[1], y, y_pred, sample_weight))
-            return new_states + list(states[len(new_states):])
+                new_states[1] = compiled.stateless_update(states[1], y, y_pred, sample_weight)
+            return new_states
         variables = [metric.variables for metric in metrics]
         mapping = dict(zip(tree.flatten(variables), tree.flatten(states)))
-        if tracker in metrics:  # else `metrics` is overridden without it: it is not counted
-            counted = [mapping[v] for v in tracker.variables]
-            mapping.update(zip(tracker.variables, tracker.stateless_add(counted, loss,
-                                                                        batch_size)))
+        for metric, value in counted:
+            if metric in metrics:  # else `metrics` is overridden without it: it is not counted
+                now = [mapping[v] for v in metric.variables]
+                mapping.update(zip(metric.variables, metric.stateless_add(now, value,
+                                                                          batch_size)))
         with state_scope(mapping) as scope:
             self.compute_metrics(x, y, y_pred, sample_weight)
         return [[scope.values[v] for v in group] for group in variables]
@@ -728,7 +771,7 @@ class Trainer:
             mode="evaluate",
         )
         self._build_from(evaluating)
-        return _returned(self._evaluate_data(evaluating, callback_list), return_dict)
+        return self._returned(self._evaluate_data(evaluating, callback_list), return_dict)
 
     def _evaluate_data(self, evaluating, callback_list):
         """The logs of an evaluation over an epoch of `evaluating` (an Epochs), which is left
@@ -782,8 +825,8 @@ class Trainer:
                 lambda v: v.value, (self.trainable_weights, non_trainable, metric_variables)
             )
             if style is None:
-                new_metric_states, _ = steps.evaluate(state, x, y, sample_weight)
-                written, values = metric_variables, new_metric_states
+                new_state, _ = steps.evaluate(state, x, y, sample_weight)
+                written, values = [non_trainable, metric_variables], new_state
             else:
                 (_, new_non_trainable, new_metric_states), logs = steps.evaluate(
                     state, x, y, sample_weight
@@ -863,7 +906,7 @@ class Trainer:
                      names=self._data_names())
         self._check_class_labels(data)
         callback_list = callbacks_module.CallbackList(None, model=self, verbose=0)
-        return _returned(self._train_epochs(Epochs(data, 1), range(1), callback_list),
+        return self._returned(self._train_epochs(Epochs(data, 1), range(1), callback_list),
                          return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -873,7 +916,7 @@ class Trainer:
         self._check_class_labels(data)
         evaluating = Epochs(data, 1)
         self._build_from(evaluating)
-        return _returned(self._evaluate_data(evaluating, callback_list=None), return_dict)
+        return self._returned(self._evaluate_data(evaluating, callback_list=None), return_dict)
 
     @property
     def metrics_names(self) -> list:
@@ -898,14 +941,27 @@ class Trainer:
     def _logs(self, mode="train") -> dict:
         """What callbacks and History see: every metric's result, or, where the model's own
         last train or test step (`mode`) returned logs under other names, those (Keras's
-        rule)."""
+        rule). Where each output's loss is logged, by name, as Keras 3 orders all its logs."""
         backend = self.backend
         with backends.using(backend):
             logs = self.get_metrics_result()
+            if self._output_loss_trackers:
+                logs = dict(sorted(logs.items()))
             custom = self._custom_logs.get(mode)
             if custom is not None and set(custom) != set(logs):
                 logs = custom
             return {name: _as_float(value) for name, value in logs.items()}
+
+    def _returned(self, logs, return_dict):
+        """Logs as evaluate returns them: the dict, or its values (one alone as a number);
+        as in Keras 3, the loss and each output's loss (where logged) come first."""
+        if return_dict:
+            return logs
+        by_output = [metric.name for metric in self._output_loss_trackers]
+        first = ["loss", *by_output] if by_output else []
+        values = [logs[name] for name in first if name in logs]
+        values += [value for name, value in logs.items() if name not in first]
+        return values[0] if len(values) == 1 else values
 
     def _build_from(self, epochs) -> None:
         """Build a model not built yet (subclassed, or a Sequential without its input shape)
@@ -939,7 +995,7 @@ def _attribute_metrics(model) -> list:
     """The Metrics a model holds in its attributes, also in lists (not the compiled ones)."""
     found = []
     for name, value in vars(model).items():
-        if name in ("_loss_tracker", "_compile_metrics"):
+        if name in ("_loss_tracker", "_compile_metrics", "_output_loss_trackers"):
             continue
         for item in value if isinstance(value, (list, tuple)) else [value]:
             if isinstance(item, metric_library.Metric) and item not in found:
@@ -1077,14 +1133,6 @@ def _validates(epoch, validation_freq) -> bool:
     if isinstance(validation_freq, int):
         return (epoch + 1) % validation_freq == 0
     return epoch + 1 in validation_freq
-
-
-def _returned(logs, return_dict):
-    """Logs as evaluate returns them: the dict, or its values (one alone as a number)."""
-    if return_dict:
-        return logs
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
 
 
 def _to_backend(backend, batch):

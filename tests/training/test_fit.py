@@ -537,9 +537,9 @@ def test_multi_output_with_loss_weights():
     expected = 0.5 * np.mean((outputs[0] - target) ** 2) + 2.0 * np.mean(
         -np.log(np.clip(outputs[1][np.arange(32), y], 1e-7, 1))
     )
-    assert model.evaluate(x, [target, y], verbose=0, batch_size=32) == pytest.approx(
-        expected, rel=1e-5
-    )
+    loss, *by_output = model.evaluate(x, [target, y], verbose=0, batch_size=32)
+    assert loss == pytest.approx(expected, rel=1e-5)
+    assert len(by_output) == 2  # each output's loss, as Keras lists them
     with pytest.raises(ValueError, match="one loss per output"):
         model.compile("sgd", ["mse"])
 
