@@ -7,6 +7,7 @@ from helpers import centre, open_notebook, run_all_cells, screenshot
 from playwright.sync_api import expect
 
 import engine
+from engine.naming import snake_case
 from workbench.palette import palette
 
 PALETTE = palette()  # what the kernel's palette trait holds
@@ -307,8 +308,9 @@ def test_outputs_list_ports_edges_banner_and_palette(page, jupyter, tmp_path):
     palette = page.locator(f"{EDITOR} [data-testid=palette]")
     groups = page.locator(f"{EDITOR} .wb-palette-groups")
     folded = page.locator(f"{EDITOR} .wb-palette-heading[aria-expanded=false]")
-    while folded.count() > 0:
+    while (remaining := folded.count()) > 0:
         folded.first.click()
+        expect(folded).to_have_count(remaining - 1)  # each click re-renders the palette
     expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(len(PALETTE))
     overflow = groups.evaluate(
         "g => [getComputedStyle(g).overflowY, g.scrollHeight > g.clientHeight]"
@@ -347,7 +349,7 @@ def test_outputs_list_ports_edges_banner_and_palette(page, jupyter, tmp_path):
     nodes = page.locator(f"{EDITOR} .wb-node").count()
     search.press("Enter")
     expect(page.locator(f"{EDITOR} .wb-node")).to_have_count(nodes + 1)
-    page.wait_for_selector(node("average_pooling2d"))
+    page.wait_for_selector(node(snake_case(wanted[0])))
     screenshot(page, "editor-9b-palette-search", page.locator(EDITOR))
     search.fill("no such layer")
     expect(page.locator(f"{EDITOR} .wb-palette-item")).to_have_count(0)

@@ -1,8 +1,8 @@
 /**
  * The palette: every engine layer by category. Drag one onto the canvas, or click to add it
- * below the selection. Categories fold (a click on the name), so all of them show without a
- * scroll box of their own; the search field above them keeps only the layers that match
- * (Enter adds the first, Escape clears it).
+ * below the selection. Categories fold (a click on the name); with many open, the list scrolls
+ * by itself (its height is capped in the CSS) so the canvas stays in view. The search field
+ * above the list keeps only the layers that match (Enter adds the first, Escape clears it).
  */
 import { h, listen } from '../../ui/dom';
 import type { Cleanup } from '../../widget';
