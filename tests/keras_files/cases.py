@@ -134,6 +134,11 @@ CASES = {
         0.01, use_ema=True, gradient_accumulation_steps=2), "mse", [], [(6,)]),
     "sequential_adafactor": (_sequential, "adafactor", "mse", [], [(6,)]),
     "sequential_lamb": (_sequential, "lamb", "mse", [], [(6,)]),
+    "conv_adadelta": (_conv, lambda k: k.optimizers.Adadelta(1.0), "mse", [], [(6, 6, 2)]),
+    "two_outputs_ftrl": (_two_inputs_two_outputs, "ftrl", ["mse", "mae"], [], [(6,), (3,)]),
+    "mlp_muon": (_mlp, "muon", "mse", [], [(6,)]),
+    "sequential_loss_scale": (_sequential, lambda k: k.optimizers.LossScaleOptimizer(
+        k.optimizers.SGD(0.05, momentum=0.9)), "mse", [], [(6,)]),
 }
 
 
