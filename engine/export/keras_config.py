@@ -297,6 +297,14 @@ def _layer(entry) -> tuple[str, dict]:
         if not isinstance(name, str) or not name or "/" in name:
             raise KerasFileError(f"A {class_name} layer has the invalid name {name!r}.")
         return name, {"class": custom, "name": name, "config": plain_config(config)}
+    if class_name not in LAYERS and not _is_keras_module(module, _LAYER_MODULES) and (
+            isinstance(registered, str)):
+        raise KerasFileError(
+            f"{where} is {class_name!r} (module {module!r}), a layer class of your own that is "
+            f"not known here: pass custom_objects={{{registered!r}: TheClass}} or register "
+            "the class with @engine.saving.register_keras_serializable() before loading. "
+            "Nothing named in a file is imported."
+        )
     if (not isinstance(class_name, str) or class_name not in LAYERS
             or not _is_keras_module(module, _LAYER_MODULES) or registered is not None):
         raise KerasFileError(

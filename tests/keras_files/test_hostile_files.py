@@ -120,7 +120,7 @@ HOSTILE = {
     "two config.json members": (_duplicate_member, "more than one member named"),
     "an external dataset": (_external_dataset, "not an array of numbers stored in the file"),
     "a string dataset": (_string_dataset, "not an array of numbers stored in the file"),
-    "a layer naming os.system": (_module_naming_code, "not a built-in Keras layer"),
+    "a layer naming os.system": (_module_naming_code, "Nothing named in a file is imported"),
 }
 
 
@@ -197,7 +197,8 @@ def test_damaged_files_raise_nothing_but_keras_file_error(tmp_path):
 def test_a_hand_made_file_naming_unknown_custom_objects_says_how_to_provide_them(tmp_path):
     entry = files.dense_entry(module=None, registered_name="mine>Scale", class_name="Scale")
     files.write(tmp_path / "m.keras", files.functional(entry), files.dense_weights())
-    with pytest.raises(KerasFileError, match="not a built-in Keras layer"):
+    with pytest.raises(KerasFileError, match=r"custom_objects=\{'mine>Scale': TheClass\} or "
+                       "register the class"):
         engine.load_model(tmp_path / "m.keras")
 
 
