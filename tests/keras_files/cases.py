@@ -74,6 +74,8 @@ def _conv(keras):
 
 
 def _recurrent(keras):
+    """Trained with SGD: Adam-type steps scale the embedding's rounding-level gradient
+    differences between Keras's own TensorFlow and JAX backends up to whole steps."""
     i = keras.Input((5,), dtype="int32")
     x = keras.layers.Embedding(7, 4, mask_zero=True)(i)
     x = keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True))(x)
@@ -124,7 +126,9 @@ CASES = {
                                                                          nesterov=True),
                                 "mse", [], [(6,)]),
     "conv_rmsprop": (_conv, "rmsprop", "mse", [], [(6, 6, 2)]),
-    "recurrent_adamw": (_recurrent, "adamw", "mse", [], ["tokens"]),
+    "recurrent_sgd": (_recurrent, lambda k: k.optimizers.SGD(0.1, momentum=0.5), "mse", [],
+                      ["tokens"]),
+    "conv_adamw": (_conv, "adamw", "mse", [], [(6, 6, 2)]),
     "attention_schedule": (_attention, _schedule, "mse", [], [(4, 6)]),
     "two_outputs_adamax": (_two_inputs_two_outputs, "adamax", ["mse", "mae"], [],
                            [(6,), (3,)]),
@@ -137,6 +141,7 @@ CASES = {
     "conv_adadelta": (_conv, lambda k: k.optimizers.Adadelta(1.0), "mse", [], [(6, 6, 2)]),
     "two_outputs_ftrl": (_two_inputs_two_outputs, "ftrl", ["mse", "mae"], [], [(6,), (3,)]),
     "mlp_muon": (_mlp, "muon", "mse", [], [(6,)]),
+    "sequential_lion": (_sequential, "lion", "mse", [], [(6,)]),
     "sequential_loss_scale": (_sequential, lambda k: k.optimizers.LossScaleOptimizer(
         k.optimizers.SGD(0.05, momentum=0.9)), "mse", [], [(6,)]),
 }

@@ -4,8 +4,7 @@ The engine trains each case one step and saves it; Keras (in its own process per
 loads the file, predicts, trains two steps and saves its own file, then trains two more. The
 engine must predict what Keras predicted from the engine's file, have trained to the same
 weights, and, loading Keras's file, hold Keras's weights and optimizer state exactly and train
-on to Keras's weights. Keras's PyTorch and TensorFlow backends run a sample of the cases here
-and every case with --slow.
+on to Keras's weights. Every case runs on each of Keras's backends.
 """
 
 from __future__ import annotations
@@ -28,9 +27,6 @@ pytest.importorskip("h5py")
 
 ROOT = Path(__file__).resolve().parents[2]
 KERAS_BACKENDS = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
-# Masked recurrent training differs by ~1e-3 between Keras's own backends (PyTorch and
-# TensorFlow against JAX, which the engine matches): recurrent_adamw runs on JAX only.
-SAMPLE = ("mlp_adam", "conv_rmsprop", "attention_schedule", "subclassed_adagrad")
 RTOL, ATOL = 1e-4, 1e-5
 
 
@@ -63,12 +59,7 @@ def keras_results(engine_files, request):
     """Keras's run over the engine's files on one of its backends."""
     folder, _ = engine_files
     keras_backend = KERAS_BACKENDS[request.param]
-    if request.param == "jax":
-        selected = tuple(CASES)
-    elif request.config.getoption("--slow"):
-        selected = tuple(name for name in CASES if name != "recurrent_adamw")
-    else:
-        selected = SAMPLE
+    selected = tuple(CASES)
     environment = {**os.environ, "KERAS_BACKEND": keras_backend,
                    "KERAS_FILE_CASES": ",".join(selected)}
     result = subprocess.run([sys.executable, "-m", "tests.keras_files.keras_side", str(folder)],
