@@ -16,6 +16,7 @@ from engine.training.callbacks.learning_rate import LearningRateScheduler, Reduc
 from engine.training.callbacks.monitors import EarlyStopping, ModelCheckpoint
 from engine.training.callbacks.progress import ProgbarLogger, ProgressBar
 from engine.training.callbacks.swap_ema_weights import SwapEMAWeights
+from engine.training.callbacks.tensorboard import TensorBoard
 from engine.training.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "ProgressBar",
     "ReduceLROnPlateau",
     "SwapEMAWeights",
+    "TensorBoard",
     "TerminateOnNaN",
 ]
 
