@@ -612,6 +612,32 @@ class Backend:
         out = self.matmul(x, kernel)
         return out if bias is None else self.add(out, bias)
 
+    def lstm(self, sequences, h, c, kernel, recurrent_kernel, bias=None, go_backwards=False):
+        """Keras's LSTM over (batch, steps, features) with tanh and sigmoid (gates i, f, c, o
+        along the kernels' last axis; bias (4 * units,) or None): (every step's h as (batch,
+        steps, units), the last h, the last c). With go_backwards the steps run last to
+        first and the outputs keep that order, as Keras's. Composed from `scan`, the input
+        product taken for all steps at once; PyTorch runs it as its fused LSTM kernel."""
+        inputs = self.dense(sequences, kernel, bias)
+        inputs = self.transpose(inputs, (1, 0, 2))
+        if go_backwards:
+            inputs = self.getitem(inputs, slice(None, None, -1))
+        units = self.shape(recurrent_kernel)[0]
+
+        def gate(z, index):
+            return self.getitem(z, (Ellipsis, slice(index * units, (index + 1) * units)))
+
+        def step(carry, projected):
+            h, c = carry
+            z = self.add(projected, self.matmul(h, recurrent_kernel))
+            i, f, o = (self.sigmoid(gate(z, index)) for index in (0, 1, 3))
+            c = self.add(self.multiply(f, c), self.multiply(i, self.tanh(gate(z, 2))))
+            h = self.multiply(o, self.tanh(c))
+            return (h, c), h
+
+        (h, c), outputs = self.scan(step, (h, c), inputs)
+        return self.transpose(outputs, (1, 0, 2)), h, c
+
     def depthwise_conv(self, x, kernel, strides=1, padding="valid", dilation_rate=1):
         """Each input channel convolved on its own by kernel (*kernel_size, in_channels,
         multiplier); output channel c * multiplier + m (keras.ops.depthwise_conv)."""

@@ -50,6 +50,17 @@ class LSTMStep(Gated):
 class LSTM(LSTMStep, Recurrent):
     """Keras 3's LSTM: layers.RNN(LSTMCell(...)) in one layer."""
 
+    def steps(self, sequences, states, mask, dropout):
+        """With Keras's activations and nothing masked or dropped, the backend's `lstm` op
+        (one fused kernel on PyTorch, as Keras uses cuDNN's where it can)."""
+        plain = (mask is None and dropout.inputs is None and dropout.recurrent is None
+                 and self.activation == "tanh" and self.recurrent_activation == "sigmoid")
+        if not plain:
+            return super().steps(sequences, states, mask, dropout)
+        outputs, h, c = ops.lstm(sequences, *states, self.kernel, self.recurrent_kernel,
+                                 self.bias, self.go_backwards)
+        return (outputs if self.return_sequences else h), [h, c]
+
 
 @declare("recurrent", CELL_PORTS)
 class LSTMCell(LSTMStep, Cell):

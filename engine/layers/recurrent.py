@@ -134,15 +134,19 @@ class Recurrent(StatefulRecurrence, Gated):
         states = initial_states(self, initial_state, [self.units] * self.state_count, batch)
         dropout = recurrent_dropout.draw(self, (batch, ops.shape(sequences)[-1]),
                                          (batch, self.units), ops.dtype(sequences), training)
+        output, states = self.steps(sequences, states, mask, dropout)
+        keep_states(self, states)
+        return [output, *states] if self.return_state else output
+
+    def steps(self, sequences, states, mask, dropout):
+        """(output, final states) of the layer's step run over the time axis."""
 
         def step(x, states):
             states = self.step(x, states, dropout)
             return states[0], states
 
-        output, states = run(step, sequences, states, mask, self.go_backwards,
-                             self.return_sequences, self.units, self.zero_output_for_mask)
-        keep_states(self, states)
-        return [output, *states] if self.return_state else output
+        return run(step, sequences, states, mask, self.go_backwards, self.return_sequences,
+                   self.units, self.zero_output_for_mask)
 
     def compute_output_shape(self, sequences_shape):
         return output_shapes(self, sequences_shape, self.units,

@@ -681,6 +681,18 @@ def dense(x, kernel, bias=None):
     return x @ kernel + (0.0 if bias is None else bias)
 
 
+def lstm(sequences, h, c, kernel, recurrent_kernel, bias=None, go_backwards=False):
+    steps = range(sequences.shape[1])
+    outputs = []
+    for t in reversed(steps) if go_backwards else steps:
+        z = sequences[:, t] @ kernel + h @ recurrent_kernel + (0.0 if bias is None else bias)
+        i, f, g, o = np.split(z, 4, axis=-1)
+        c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+        h = sigmoid(o) * np.tanh(c)
+        outputs.append(h)
+    return np.stack(outputs, axis=1), h, c
+
+
 def layer_norm(x, axis, epsilon, scale=None, offset=None):
     mean = np.mean(x, axis=axis, keepdims=True)
     variance = np.mean((x - mean) ** 2, axis=axis, keepdims=True)

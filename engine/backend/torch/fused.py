@@ -5,8 +5,8 @@ written out costs a dozen of each per weight: it runs as torch.optim's fused Ada
 instead (one call, one pass over each weight and its slots), the inspection norms as
 `torch._foreach_*` ops (each over every tensor in one call), and on the CPU the inspection
 statistics in one loop on the host (engine/backend/moments.py). The layer ops run as the
-kernels nn.Linear, nn.LayerNorm, scaled_dot_product_attention and cross_entropy use, where
-their semantics are the contract's.
+kernels nn.Linear, nn.LSTM, nn.LayerNorm, scaled_dot_product_attention and cross_entropy
+use, where their semantics are the contract's.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from engine.backend.torch.core import promoted, tensor
 
 
 class FusedOps:
-    """adam_update, dense, layer_norm, dot_product_attention, sparse_softmax_crossentropy,
-    summary_statistics, squared_norms and histogram of the contract."""
+    """adam_update, dense, lstm, layer_norm, dot_product_attention,
+    sparse_softmax_crossentropy, summary_statistics, squared_norms and histogram of the
+    contract."""
 
     def dense(self, x, kernel, bias=None):
         x, kernel = promoted(x, kernel)
@@ -34,6 +35,21 @@ class FusedOps:
         # nn.Linear's kernel: one addmm over every leading axis (kernel.t() is a view, and
         # linear transposes it back without a copy).
         return F.linear(x, kernel.t(), bias)
+
+    def lstm(self, sequences, h, c, kernel, recurrent_kernel, bias=None, go_backwards=False):
+        """torch.lstm (oneDNN's fused kernel on the CPU, cuDNN's on a GPU) with Keras's
+        weights: the gates are in the same order, the kernels transposed, one bias."""
+        x, kernel, recurrent_kernel = promoted(sequences, kernel, recurrent_kernel)
+        if go_backwards:
+            x = torch.flip(x, (1,))
+        weights = [kernel.T, recurrent_kernel.T]
+        if bias is not None:
+            bias = tensor(bias)
+            weights += [bias, torch.zeros_like(bias)]
+        outputs, h, c = torch.lstm(x, (tensor(h)[None], tensor(c)[None]), weights,
+                                   bias is not None, 1, 0.0, torch.is_grad_enabled(), False,
+                                   True)
+        return outputs, h[0], c[0]
 
     def layer_norm(self, x, axis, epsilon, scale=None, offset=None):
         x = tensor(x)
