@@ -2,7 +2,8 @@
 
 Each module of tests/layers/cases/ holds `ROWS`, a list of `row(Layer, config, input_shape,
 **run_layer_test_options)`; tests/layers/test_layer_table.py runs every row through
-`run_layer_test` (tests/layers/harness.py) and fails when a declared layer has no row.
+`run_layer_test` (tests/layers/harness.py), then the row's `then(result)` if it has one, and
+fails when a declared layer has no row that runs in CI (not slow) and is not in its EXEMPT.
 Adding a layer = its file + its rows here.
 """
 
@@ -11,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import pkgutil
+from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from tests.layers import cases
@@ -26,15 +29,21 @@ class Row:
     input_shape: tuple | None
     options: dict
     slow: bool
+    then: Callable | None  # further checks of the LayerTestResult, e.g. returns_its_input
 
     @property
     def layer_name(self) -> str:
         return self.cls.__name__
 
 
-def row(cls, config=None, input_shape=None, *, slow=False, **options) -> Row:
-    """A harness case; `slow=True` runs it only with --slow."""
-    return Row(cls, dict(config or {}), input_shape, options, slow)
+def row(cls, config=None, input_shape=None, *, slow=False, then=None, **options) -> Row:
+    """A harness case; `slow=True` runs it only with --slow; `then(result)` checks more."""
+    return Row(cls, dict(config or {}), input_shape, options, slow, then)
+
+
+def returns_its_input(result) -> None:
+    """The NumPy output is the input: random layers at inference, say."""
+    np.testing.assert_array_equal(result.outputs["numpy"][0], result.inputs[0])
 
 
 def all_rows() -> list[tuple[str, Row]]:
@@ -47,7 +56,11 @@ def all_rows() -> list[tuple[str, Row]]:
 
 
 def params() -> list:
-    """pytest params of every row, named module-Layer-index."""
-    return [pytest.param(entry, id=f"{module}-{entry.layer_name}-{index}",
-                         marks=pytest.mark.slow if entry.slow else ())
-            for index, (module, entry) in enumerate(all_rows())]
+    """pytest params of every row, named module-Layer-index (the row's place in its module,
+    so that adding a row elsewhere renames nothing)."""
+    found, counts = [], {}
+    for module, entry in all_rows():
+        index = counts[module] = counts.get(module, -1) + 1
+        found.append(pytest.param(entry, id=f"{module}-{entry.layer_name}-{index}",
+                                  marks=pytest.mark.slow if entry.slow else ()))
+    return found

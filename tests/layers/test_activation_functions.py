@@ -1,6 +1,6 @@
-"""Every Keras activation, by name in `Activation` (and so in any layer's `activation=`): the
-layer harness (every backend, gradients, finite differences, Keras parity), and the functions
-with their keyword arguments against Keras's."""
+"""Every Keras activation: sparsemax by name in `Activation` (the others' harness rows are in
+tests/layers/cases/activation_functions.py), and the functions with their keyword arguments
+against Keras's."""
 
 from __future__ import annotations
 
@@ -10,10 +10,6 @@ import pytest
 import engine
 from engine import activations, layers
 from tests.layers.harness import run_layer_test
-
-# Keras 3.15's sparsemax returns zeros (it is no projection onto the simplex); the engine's is
-# checked against the definition instead.
-KERAS_DIFFERS = {"sparsemax"}
 
 
 def sparsemax_by_sorting(x, axis=-1):
@@ -27,14 +23,15 @@ def sparsemax_by_sorting(x, axis=-1):
     return np.moveaxis(np.maximum(z - tau, 0), -1, axis)
 
 
-@pytest.mark.parametrize("name", activations.NAMES)
-def test_activation_by_name(name):
-    result = run_layer_test(layers.Activation, {"activation": name}, (2, 6),
-                            expected_weights=[], keras=name not in KERAS_DIFFERS)
-    if name == "sparsemax":
-        (output,) = result.outputs["numpy"]
-        np.testing.assert_allclose(output, sparsemax_by_sorting(result.inputs[0]), atol=1e-6)
-        np.testing.assert_allclose(output.sum(-1), 1.0, rtol=1e-6)
+def test_sparsemax_by_name_is_the_projection_onto_the_simplex():
+    """Keras 3.15's sparsemax returns zeros (it is no projection onto the simplex); the
+    engine's is checked against the definition instead. The other activations' harness rows
+    are in tests/layers/cases/activation_functions.py."""
+    result = run_layer_test(layers.Activation, {"activation": "sparsemax"}, (2, 6),
+                            expected_weights=[], keras=False)
+    (output,) = result.outputs["numpy"]
+    np.testing.assert_allclose(output, sparsemax_by_sorting(result.inputs[0]), atol=1e-6)
+    np.testing.assert_allclose(output.sum(-1), 1.0, rtol=1e-6)
 
 
 @pytest.mark.parametrize("name, kwargs", [

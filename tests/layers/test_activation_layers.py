@@ -1,5 +1,5 @@
-"""The activation layers (ReLU, LeakyReLU, ELU, Softmax, PReLU): the layer harness on several
-configs each, then argument and shape errors."""
+"""The activation layers (ReLU, LeakyReLU, ELU, Softmax, PReLU): values, then argument and
+shape errors (the harness rows are in tests/layers/cases/activation_layers.py)."""
 
 from __future__ import annotations
 
@@ -7,39 +7,6 @@ import numpy as np
 import pytest
 
 from engine import LayerConfigError, LayerShapeError, layers
-from tests.layers.harness import run_layer_test
-
-SHAPE = (2, 3, 4)  # one shape for all, so JAX compiles each op once
-
-
-@pytest.mark.parametrize("cls, config", [
-    (layers.ReLU, {}),
-    (layers.ReLU, {"max_value": 0.8}),
-    (layers.ReLU, {"max_value": 6.0}),
-    (layers.ReLU, {"negative_slope": 0.1}),
-    (layers.ReLU, {"threshold": 0.5}),
-    (layers.ReLU, {"max_value": 1.0, "negative_slope": 0.2, "threshold": 0.3}),
-    (layers.LeakyReLU, {}),
-    (layers.LeakyReLU, {"negative_slope": 0.05}),
-    (layers.ELU, {}),
-    (layers.ELU, {"alpha": 0.5}),
-    (layers.Softmax, {}),
-    (layers.Softmax, {"axis": 1}),
-    (layers.Softmax, {"axis": [1, 2]}),
-], ids=lambda value: value.__name__ if isinstance(value, type) else str(value))
-def test_activation_layers(cls, config):
-    run_layer_test(cls, config, SHAPE, expected_output_shape=SHAPE, expected_weights=[])
-
-
-@pytest.mark.parametrize("config, alpha_shape", [
-    ({}, (3, 4)),
-    ({"shared_axes": [1]}, (1, 4)),
-    ({"shared_axes": 2, "alpha_initializer": "random_normal"}, (3, 1)),
-])
-def test_prelu(config, alpha_shape):
-    alpha = np.random.default_rng(2).uniform(-0.5, 0.5, alpha_shape).astype("float32")
-    run_layer_test(layers.PReLU, config, SHAPE, expected_output_shape=SHAPE,
-                   expected_weights=[("alpha", alpha_shape)], weights=[alpha])
 
 
 def test_relu_values():

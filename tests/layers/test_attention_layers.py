@@ -1,6 +1,6 @@
 """Attention, AdditiveAttention and GroupQueryAttention, and ops.dot_product_attention:
-the layer harness (every backend, gradients, Keras parity from the same weights), Keras's
-masks, and the op against keras.ops."""
+dropout, Keras's masks, Keras files, errors, and the op against keras.ops (the harness rows
+are in tests/layers/cases/attention.py)."""
 
 from __future__ import annotations
 
@@ -19,27 +19,6 @@ VALUE_MASK = np.array([[True, True, True, False, False], [True, False, True, Tru
 
 
 # ------------------------------------------------------------------ Attention, Additive
-@pytest.mark.parametrize("layer_cls, config, weights", [
-    (layers.Attention, {}, []),
-    (layers.Attention, {"use_scale": True}, [("scale", ())]),
-    (layers.Attention, {"score_mode": "concat"}, [("concat_score_weight", ())]),
-    (layers.Attention, {"score_mode": "concat", "use_scale": True},
-     [("scale", ()), ("concat_score_weight", ())]),
-    (layers.AdditiveAttention, {}, [("scale", (4,))]),
-    (layers.AdditiveAttention, {"use_scale": False}, []),
-], ids=["dot", "dot-scaled", "concat", "concat-scaled", "additive", "additive-unscaled"])
-def test_attention_layers(layer_cls, config, weights):
-    # weights other than the initial ones, so that a misplaced scale shows
-    values = [np.full(shape, 0.5 + i, "float32") for i, (_, shape) in enumerate(weights)]
-    run_layer_test(layer_cls, config, input_shapes=QUERY_VALUE_KEY, call_with_list=True,
-                   expected_output_shape=(2, 3, 4), expected_weights=weights, weights=values)
-
-
-def test_attention_without_key_uses_the_value():
-    run_layer_test(layers.AdditiveAttention, {}, input_shapes=QUERY_VALUE_KEY[:2],
-                   call_with_list=True, expected_output_shape=(2, 3, 4))
-
-
 @pytest.mark.slow
 def test_attention_dropout_in_training():
     run_layer_test(layers.Attention, {"dropout": 0.5, "seed": 3}, input_shapes=QUERY_VALUE_KEY,
@@ -129,38 +108,6 @@ def test_additive_attention_built_rejects_another_feature_size():
 
 
 # -------------------------------------------------------------------- GroupQueryAttention
-def _gqa_weights(features, heads, groups, depth, gate=False, bias=True):
-    """(query, key, gate, value, attention_output) kernels and biases, as Keras's."""
-
-    def projection(name, kernel, bias_shape):  # the harness compares names after the last /
-        return [("kernel", kernel), *([("bias", bias_shape)] if bias else [])]
-
-    return [*projection("query", (features, heads, depth), (heads, depth)),
-            *projection("key", (features, groups, depth), (groups, depth)),
-            *(projection("gate", (features, heads, depth), (heads, depth)) if gate else []),
-            *projection("value", (features, groups, depth), (groups, depth)),
-            *projection("attention_output", (heads, depth, features), (features,))]
-
-
-@pytest.mark.parametrize("config, weights", [
-    ({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2,
-      "bias_initializer": "random_uniform"}, _gqa_weights(4, 4, 2, 3)),
-    ({"head_dim": 2, "num_query_heads": 3, "num_key_value_heads": 1, "use_gate": True,
-      "sliding_window": 2, "use_bias": False}, _gqa_weights(4, 3, 1, 2, gate=True, bias=False)),
-], ids=["grouped", "multi-query-gated-window"])
-def test_group_query_attention(config, weights):
-    run_layer_test(layers.GroupQueryAttention, config, input_shapes=QUERY_VALUE_KEY,
-                   expected_output_shape=(2, 3, 4), expected_weights=weights)
-
-
-@pytest.mark.slow
-def test_group_query_attention_dropout_in_training():
-    config = {"head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1, "dropout": 0.5,
-              "seed": 3}
-    run_layer_test(layers.GroupQueryAttention, config, input_shapes=QUERY_VALUE_KEY[:2],
-                   training=True, random=True)
-
-
 @pytest.mark.parametrize("call_kwargs", [
     {"use_causal_mask": True},
     {"value_mask": VALUE_MASK, "query_mask": QUERY_MASK},

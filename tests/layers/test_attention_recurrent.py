@@ -1,4 +1,5 @@
-"""MultiHeadAttention, SimpleRNN, LSTM and GRU: the layer harness, then configs and shapes."""
+"""MultiHeadAttention, SimpleRNN, LSTM and GRU: weight names, dropout, then configs and shapes
+(the harness rows are in tests/layers/cases/attention_recurrent.py)."""
 
 from __future__ import annotations
 
@@ -11,42 +12,7 @@ from engine import LayerConfigError, LayerShapeError, layers
 from tests.layers.harness import run_layer_test
 
 
-def _mha_keras_reference(config):
-    """Keras's MHA, forced onto its einsum path (see the value_dim case below)."""
-    import keras
-
-    # On JAX, Keras's fused dot_product_attention path fails when value_dim != key_dim; a
-    # dropout rate > 0 (inactive: the reference runs with training=False) avoids that path.
-    return keras.layers.MultiHeadAttention(**{**config, "dropout": 0.1})
-
-
-def _mha_weights(query_dim, key_dim_in, value_dim_in, heads, key_dim, value_dim, out_dim):
-    return [("kernel", (query_dim, heads, key_dim)), ("bias", (heads, key_dim)),
-            ("kernel", (key_dim_in, heads, key_dim)), ("bias", (heads, key_dim)),
-            ("kernel", (value_dim_in, heads, value_dim)), ("bias", (heads, value_dim)),
-            ("kernel", (heads, value_dim, out_dim)), ("bias", (out_dim,))]
-
-
 # ------------------------------------------------------------------------ MultiHeadAttention
-def test_mha_self_shaped_query_and_value():
-    run_layer_test(
-        layers.MultiHeadAttention, {"num_heads": 2, "key_dim": 3},
-        input_shapes=[(2, 4, 6), (2, 5, 6)], expected_output_shape=(2, 4, 6),
-        expected_weights=_mha_weights(6, 6, 6, 2, 3, 3, 6),
-    )
-
-
-def test_mha_with_key_value_dim_and_output_shape():
-    run_layer_test(
-        layers.MultiHeadAttention,
-        {"num_heads": 2, "key_dim": 3, "value_dim": 5, "output_shape": 7,
-         "bias_initializer": "random_uniform"},
-        input_shapes=[(2, 4, 6), (2, 5, 8), (2, 5, 9)], expected_output_shape=(2, 4, 7),
-        expected_weights=_mha_weights(6, 9, 8, 2, 3, 5, 7),
-        keras_layer=_mha_keras_reference,
-    )
-
-
 def test_mha_without_bias_and_inactive_dropout():
     result = run_layer_test(
         layers.MultiHeadAttention,
@@ -105,58 +71,6 @@ def test_mha_built_layer_rejects_another_feature_size():
 
 
 # ----------------------------------------------------------------------- SimpleRNN, LSTM, GRU
-def _rnn_weights(features, units, gates, bias_shape):
-    return [("kernel", (features, gates * units)), ("recurrent_kernel", (units, gates * units)),
-            *([("bias", bias_shape)] if bias_shape else [])]
-
-
-SEQUENCE = (2, 5, 3)
-
-
-def _rnn_output_shapes(config, units, states):
-    output = (2, 5, units) if config.get("return_sequences") else (2, units)
-    return [output, *[(2, units)] * states] if config.get("return_state") else output
-
-
-@pytest.mark.parametrize("config", [
-    {"return_sequences": True, "bias_initializer": "random_uniform"},
-    {"return_state": True, "go_backwards": True, "activation": "relu", "use_bias": False},
-])
-def test_simple_rnn(config):
-    run_layer_test(
-        layers.SimpleRNN, {"units": 4, **config}, SEQUENCE,
-        expected_output_shape=_rnn_output_shapes(config, 4, 1),
-        expected_weights=_rnn_weights(3, 4, 1, None if "use_bias" in config else (4,)),
-    )
-
-
-@pytest.mark.parametrize("config", [
-    {"return_sequences": True, "return_state": True, "bias_initializer": "random_uniform"},
-    {"go_backwards": True, "unit_forget_bias": False, "bias_initializer": "random_uniform"},
-])
-def test_lstm(config):
-    run_layer_test(
-        layers.LSTM, {"units": 4, **config}, SEQUENCE,
-        expected_output_shape=_rnn_output_shapes(config, 4, 2),
-        expected_weights=_rnn_weights(3, 4, 4, None if "use_bias" in config else (16,)),
-    )
-
-
-@pytest.mark.parametrize("config, bias_shape", [
-    ({"return_state": True, "bias_initializer": "random_uniform"}, (2, 12)),
-    ({"reset_after": False, "return_sequences": True, "go_backwards": True,
-      "bias_initializer": "random_uniform"}, (12,)),
-    ({"use_bias": False, "return_sequences": True, "return_state": True, "go_backwards": True},
-     None),
-])
-def test_gru(config, bias_shape):
-    run_layer_test(
-        layers.GRU, {"units": 4, **config}, SEQUENCE,
-        expected_output_shape=_rnn_output_shapes(config, 4, 1),
-        expected_weights=_rnn_weights(3, 4, 3, bias_shape),
-    )
-
-
 def test_lstm_forget_gate_bias_starts_at_one_with_keras_cell_names():
     lstm = layers.LSTM(2)
     lstm(np.zeros((1, 3, 5), "float32"))

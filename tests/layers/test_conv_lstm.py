@@ -1,5 +1,5 @@
-"""ConvLSTM1D, ConvLSTM2D and ConvLSTM3D: the layer harness (every backend, gradients, Keras
-parity from the same weights), masks, weight names, and the errors they give."""
+"""ConvLSTM1D, ConvLSTM2D and ConvLSTM3D: masks, weight names, initial states, and the errors
+they give (the harness rows are in tests/layers/cases/conv_lstm.py)."""
 
 from __future__ import annotations
 
@@ -8,48 +8,9 @@ import pytest
 
 from engine import LayerConfigError, LayerShapeError, layers, tree
 from engine.backend import available_backends, get_backend, using
-from tests.layers.harness import run_layer_test
 
 FRAMES_2D = (2, 3, 5, 5, 2)  # batch, time, height, width, channels
 MASK = np.array([[True, True, False], [True, False, True]])
-
-
-def _weights(kernel_size, channels, filters, use_bias=True):
-    width = 4 * filters
-    return [("kernel", (*kernel_size, channels, width)),
-            ("recurrent_kernel", (*kernel_size, filters, width)),
-            *([("bias", (width,))] if use_bias else [])]
-
-
-def _output_shapes(config, frame):
-    output = (2, 3, *frame) if config.get("return_sequences") else (2, *frame)
-    return [output, (2, *frame), (2, *frame)] if config.get("return_state") else output
-
-
-@pytest.mark.parametrize("cls, config, input_shape, frame", [
-    (layers.ConvLSTM2D, {"filters": 3, "kernel_size": 3, "padding": "same",
-                         "return_sequences": True, "bias_initializer": "random_uniform"},
-     FRAMES_2D, (5, 5, 3)),
-    pytest.param(layers.ConvLSTM2D, {
-        "filters": 2, "kernel_size": (2, 3), "strides": 2, "padding": "same",
-        "return_state": True, "go_backwards": True, "unit_forget_bias": False,
-        "bias_initializer": "random_uniform"}, FRAMES_2D, (3, 3, 2), marks=pytest.mark.slow),
-    pytest.param(layers.ConvLSTM1D, {
-        "filters": 2, "kernel_size": 2, "dilation_rate": 2, "activation": "relu",
-        "recurrent_activation": "hard_sigmoid", "use_bias": False, "return_sequences": True,
-        "return_state": True}, (2, 3, 5, 2), (3, 2), marks=pytest.mark.slow),
-    (layers.ConvLSTM3D, {"filters": 2, "kernel_size": 2, "go_backwards": True,
-                         "bias_initializer": "random_uniform"}, (2, 3, 3, 3, 3, 1), (2, 2, 2, 2)),
-], ids=["2d-same-sequences", "2d-strided-state-backwards", "1d-dilated-relu", "3d"])
-def test_conv_lstm(cls, config, input_shape, frame):
-    """Each case builds Keras's layer (seconds on JAX): the catalogue's conv_lstm model checks
-    all three ranks against Keras in CI, the slow cases here their gradients too."""
-    run_layer_test(
-        cls, config, input_shape,
-        expected_output_shape=_output_shapes(config, frame),
-        expected_weights=_weights(cls(**config).kernel_size, input_shape[-1], config["filters"],
-                                  config.get("use_bias", True)),
-    )
 
 
 def test_masked_steps_keep_the_state_and_repeat_the_output():

@@ -1,4 +1,5 @@
-"""The core layers: the layer harness on several configs each, then config and shape errors."""
+"""The core layers beyond their harness rows (tests/layers/cases/core.py): defaults, unknown
+sizes, dropout's draws, batch statistics, then config and shape errors."""
 
 from __future__ import annotations
 
@@ -19,84 +20,12 @@ def _normal(shape, seed=1):
     return np.random.default_rng(seed).standard_normal(shape).astype("float32")
 
 
-# ------------------------------------------------------------------------------------ Dense
-@pytest.mark.parametrize("config, input_shape, output_shape", [
-    ({"units": 4}, (3, 5), (3, 4)),
-    ({"units": 3, "activation": "relu"}, (2, 4, 5), (2, 4, 3)),
-    ({"units": 2, "activation": "tanh", "use_bias": False}, (2, 3, 2, 4), (2, 3, 2, 2)),
-    ({"units": 4, "activation": "softmax", "kernel_initializer": "he_normal",
-      "bias_initializer": "random_normal"}, (3, 5), (3, 4)),
-])
-def test_dense(config, input_shape, output_shape):
-    weights = [("kernel", (input_shape[-1], config["units"]))]
-    if config.get("use_bias", True):
-        weights.append(("bias", (config["units"],)))
-    run_layer_test(layers.Dense, config, input_shape, expected_output_shape=output_shape,
-                   expected_weights=weights)
-
-
-# ------------------------------------------------------------------------------ convolution
-# Shapes repeat across cases on purpose: JAX compiles each op once per shape.
-@pytest.mark.parametrize("config, output_shape", [
-    ({"filters": 4, "kernel_size": 3}, (2, 7, 4)),
-    ({"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same"}, (2, 5, 4)),
-    ({"filters": 4, "kernel_size": 3, "dilation_rate": 3, "activation": "relu",
-      "use_bias": False}, (2, 3, 4)),
-])
-def test_conv1d(config, output_shape):
-    run_layer_test(layers.Conv1D, config, (2, 9, 3), expected_output_shape=output_shape)
-
-
-@pytest.mark.parametrize("config, output_shape", [
-    ({"filters": 4, "kernel_size": 3}, (2, 5, 4, 4)),
-    ({"filters": 4, "kernel_size": (3, 2), "strides": 2, "padding": "same"}, (2, 4, 3, 4)),
-    ({"filters": 4, "kernel_size": 3, "dilation_rate": (2, 1), "use_bias": False,
-      "activation": "relu"}, (2, 3, 4, 4)),
-    ({"filters": 4, "kernel_size": 3, "dilation_rate": 2, "padding": "same"}, (2, 7, 6, 4)),
-])
-def test_conv2d(config, output_shape):
-    kernel = (*np.broadcast_to(config["kernel_size"], 2), 3, 4)
-    weights = [("kernel", kernel)] + [("bias", (4,))] * config.get("use_bias", True)
-    run_layer_test(layers.Conv2D, config, (2, 7, 6, 3), expected_output_shape=output_shape,
-                   expected_weights=weights)
-
-
 # ---------------------------------------------------------------------------------- pooling
-@pytest.mark.parametrize("cls", [layers.MaxPooling2D, layers.AveragePooling2D])
-@pytest.mark.parametrize("config, output_shape", [
-    ({}, (2, 3, 3, 3)),
-    ({"pool_size": 3, "strides": 2}, (2, 3, 2, 3)),
-    ({"pool_size": (2, 3), "padding": "same"}, (2, 4, 2, 3)),
-])
-def test_pooling(cls, config, output_shape):
-    run_layer_test(cls, config, (2, 7, 6, 3), expected_output_shape=output_shape,
-                   expected_weights=[])
-
-
-@pytest.mark.parametrize("keepdims, output_shape", [(False, (2, 3)), (True, (2, 1, 1, 3))])
-def test_global_average_pooling(keepdims, output_shape):
-    run_layer_test(layers.GlobalAveragePooling2D, {"keepdims": keepdims}, (2, 7, 6, 3),
-                   expected_output_shape=output_shape)
-
-
 def test_pooling_strides_default_to_pool_size():
     assert layers.MaxPooling2D(pool_size=3).get_config()["strides"] == (3, 3)
 
 
 # -------------------------------------------------------------------------------- reshaping
-def test_flatten():
-    run_layer_test(layers.Flatten, {}, (2, 7, 6, 3), expected_output_shape=(2, 126))
-
-
-@pytest.mark.parametrize("target_shape, input_shape, output_shape", [
-    ((4, 3), (2, 12), (2, 4, 3)),
-    ((2, -1, 3), (2, 3, 4), (2, 2, 2, 3)),
-])
-def test_reshape(target_shape, input_shape, output_shape):
-    run_layer_test(layers.Reshape, {"target_shape": target_shape}, input_shape,
-                   expected_output_shape=output_shape)
-
-
 def test_unknown_sizes_stay_unknown():
     def shape(layer, input_shape):
         return layer(layers.Input(input_shape)).shape
@@ -113,15 +42,6 @@ def test_unknown_sizes_stay_unknown():
 
 
 # ---------------------------------------------------------------------------------- dropout
-def test_dropout_is_the_identity_at_inference():
-    result = run_layer_test(layers.Dropout, {"rate": 0.5}, (3, 4), expected_weights=[])
-    np.testing.assert_array_equal(result.outputs["numpy"][0], result.inputs[0])
-
-
-def test_dropout_in_training():
-    run_layer_test(layers.Dropout, {"rate": 0.3, "seed": 7}, (3, 5), training=True, random=True)
-
-
 def _numpy_output(layer, x, **kwargs):
     output = layer(x, **kwargs)  # builds the layer, so it has a backend
     return layer.backend.to_numpy(output)
@@ -151,22 +71,6 @@ def _bn_weights(features, center=True, scale=True):
     return weights + [_normal(features, seed=4), _positive(features)]
 
 
-@pytest.mark.parametrize("training", [False, True])
-@pytest.mark.parametrize("config, input_shape, features", [
-    ({}, (6, 4), 4),
-    ({"axis": 1, "momentum": 0.9, "epsilon": 1e-2}, (2, 3, 4), 3),
-    ({"center": False, "scale": False}, (6, 4), 4),
-])
-def test_batch_normalization(config, input_shape, features, training):
-    center, scale = config.get("center", True), config.get("scale", True)
-    names = ["gamma"] * scale + ["beta"] * center + ["moving_mean", "moving_variance"]
-    run_layer_test(
-        layers.BatchNormalization, config, input_shape, training=training,
-        weights=_bn_weights((features,), center, scale),
-        expected_weights=[(name, (features,)) for name in names],
-    )
-
-
 def test_frozen_batch_normalization_uses_moving_statistics_in_training():
     result = run_layer_test(layers.BatchNormalization, {"trainable": False}, (6, 4),
                             training=True, weights=_bn_weights((4,)))
@@ -182,56 +86,9 @@ def test_batch_normalization_moving_statistics_update():
                                rtol=1e-5)
 
 
-# ----------------------------------------------------------------------- layer normalization
-@pytest.mark.parametrize("config, input_shape, features", [
-    ({}, (2, 3, 4), (4,)),
-    ({"axis": [1, 2], "epsilon": 1e-5}, (2, 3, 4), (3, 4)),
-    ({"axis": 1, "center": False}, (2, 3, 4), (3,)),
-    ({"scale": False}, (2, 3, 4), (4,)),
-])
-def test_layer_normalization(config, input_shape, features):
-    center, scale = config.get("center", True), config.get("scale", True)
-    names = ["gamma"] * scale + ["beta"] * center
-    weights = [_normal(features, seed=i) for i in range(len(names))]
-    run_layer_test(layers.LayerNormalization, config, input_shape, weights=weights,
-                   expected_weights=[(name, features) for name in names])
-
-
 # -------------------------------------------------------------------------------- embedding
-@pytest.mark.parametrize("ids_shape", [(2, 5), (2, 3, 2)])
-def test_embedding(ids_shape):
-    ids = np.random.default_rng(0).integers(0, 10, ids_shape).astype("int32")
-    run_layer_test(layers.Embedding, {"input_dim": 10, "output_dim": 4}, input_data=ids,
-                   expected_output_shape=(*ids_shape, 4),
-                   expected_weights=[("embeddings", (10, 4))])
-
-
 def test_embedding_default_initializer_is_keras_uniform():
     assert layers.Embedding(6, 2).get_config()["embeddings_initializer"] == "random_uniform"
-
-
-# ------------------------------------------------------------------------------- activation
-@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid", "softmax", "silu", "softplus",
-                                  "leaky_relu", "gelu", "linear"])
-def test_activation(name):
-    run_layer_test(layers.Activation, {"activation": name}, (3, 4))
-
-
-# ---------------------------------------------------------------------------------- merging
-@pytest.mark.parametrize("cls", [layers.Add, layers.Multiply])
-@pytest.mark.parametrize("shapes", [[(2, 3, 4)] * 2, [(2, 3, 4)] * 3])
-def test_elementwise_merge(cls, shapes):
-    run_layer_test(cls, {}, input_shapes=shapes, call_with_list=True,
-                   expected_output_shape=shapes[0])
-
-
-@pytest.mark.parametrize("axis, shapes, output_shape", [
-    (-1, [(2, 3, 4), (2, 3, 2)], (2, 3, 6)),
-    (1, [(2, 1, 4), (2, 3, 4), (2, 2, 4)], (2, 6, 4)),
-])
-def test_concatenate(axis, shapes, output_shape):
-    run_layer_test(layers.Concatenate, {"axis": axis}, input_shapes=shapes, call_with_list=True,
-                   expected_output_shape=output_shape)
 
 
 # ---------------------------------------------------------------------------- config errors

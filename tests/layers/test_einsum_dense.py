@@ -1,5 +1,5 @@
-"""EinsumDense and Identity: the layer harness (Keras parity of outputs and weight layout
-included) on Keras's three equation forms, fan-scaled initial weights, then errors."""
+"""EinsumDense and Identity: masks, fan-scaled initial weights, then errors (the harness rows
+are in tests/layers/cases/einsum_dense.py)."""
 
 from __future__ import annotations
 
@@ -8,37 +8,6 @@ import pytest
 
 import engine
 from engine import LayerConfigError, LayerShapeError, layers
-from tests.layers.harness import run_layer_test
-
-# Input shapes repeat across rows on purpose: JAX compiles each op once per shape.
-CASES = [
-    ({"equation": "ab,bc->ac", "output_shape": 5}, (2, 4), (2, 5),
-     [("kernel", (4, 5))]),
-    ({"equation": "ab,bc->ac", "output_shape": (5,), "bias_axes": "c", "activation": "tanh"},
-     (2, 4), (2, 5), [("kernel", (4, 5)), ("bias", (5,))]),
-    ({"equation": "abc,cde->abde", "output_shape": (3, 5, 2), "bias_axes": "de"}, (2, 3, 4),
-     (2, 3, 5, 2), [("kernel", (4, 5, 2)), ("bias", (5, 2))]),
-    ({"equation": "abc,cd->abd", "output_shape": (3, 5), "bias_axes": "b"}, (2, 3, 4),
-     (2, 3, 5), [("kernel", (4, 5)), ("bias", (3, 1))]),
-    ({"equation": "abc,cd->abd", "output_shape": (None, 5)}, (2, 3, 4), (2, 3, 5),
-     [("kernel", (4, 5))]),
-    ({"equation": "...b,bc->...c", "output_shape": 5, "bias_axes": "c"}, (2, 3, 4), (2, 3, 5),
-     [("kernel", (4, 5)), ("bias", (5,))]),
-    ({"equation": "abc...,cd->abd...", "output_shape": (3, 5), "bias_axes": "d"},
-     (2, 3, 4, 2), (2, 3, 5, 2), [("kernel", (4, 5)), ("bias", (5, 1))]),
-]
-
-
-@pytest.mark.parametrize("config, input_shape, output_shape, weights", CASES,
-                         ids=[f"{c[0]['equation']}-{i}" for i, c in enumerate(CASES)])
-def test_einsum_dense(config, input_shape, output_shape, weights):
-    run_layer_test(layers.EinsumDense, config, input_shape,
-                   expected_output_shape=output_shape, expected_weights=weights)
-
-
-def test_identity():
-    run_layer_test(layers.Identity, {}, (2, 3, 4), expected_output_shape=(2, 3, 4),
-                   expected_weights=[])
 
 
 def test_identity_passes_the_mask_on():

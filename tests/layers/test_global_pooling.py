@@ -1,4 +1,5 @@
-"""Global average and max pooling in 1, 2 and 3 dimensions, and Keras's aliases of them."""
+"""Global average and max pooling in 1, 2 and 3 dimensions: Keras's aliases of them, their
+values and errors (the harness rows are in tests/layers/cases/global_pooling.py)."""
 
 import re
 
@@ -7,31 +8,6 @@ import pytest
 
 from engine import layers
 from engine.errors import LayerConfigError, LayerShapeError
-from tests.layers.harness import run_layer_test
-
-# (class, config, input shape, output shape)
-CASES = [
-    (layers.GlobalAveragePooling1D, {}, (2, 5, 3), (2, 3)),
-    (layers.GlobalAveragePooling1D, {"keepdims": True}, (2, 5, 3), (2, 1, 3)),
-    (layers.GlobalAveragePooling2D, {}, (2, 4, 5, 3), (2, 3)),
-    (layers.GlobalAveragePooling2D, {"keepdims": True}, (2, 4, 5, 3), (2, 1, 1, 3)),
-    (layers.GlobalAveragePooling3D, {}, (2, 3, 4, 2, 3), (2, 3)),
-    (layers.GlobalAveragePooling3D, {"keepdims": True, "data_format": "channels_last"},
-     (2, 3, 4, 2, 3), (2, 1, 1, 1, 3)),
-    (layers.GlobalMaxPooling1D, {}, (2, 5, 3), (2, 3)),
-    (layers.GlobalMaxPooling1D, {"keepdims": True}, (2, 5, 3), (2, 1, 3)),
-    (layers.GlobalMaxPooling2D, {}, (2, 4, 5, 3), (2, 3)),
-    (layers.GlobalMaxPooling2D, {"keepdims": True}, (2, 4, 5, 3), (2, 1, 1, 3)),
-    (layers.GlobalMaxPooling3D, {}, (2, 3, 4, 2, 3), (2, 3)),
-    (layers.GlobalMaxPooling3D, {"keepdims": True}, (2, 3, 4, 2, 3), (2, 1, 1, 1, 3)),
-]
-
-
-@pytest.mark.parametrize("cls, config, input_shape, output_shape", CASES,
-                         ids=lambda v: v.__name__ if isinstance(v, type) else None)
-def test_global_pooling(cls, config, input_shape, output_shape):
-    run_layer_test(cls, config, input_shape, expected_output_shape=output_shape,
-                   expected_weights=[])
 
 
 @pytest.mark.parametrize("alias, cls", [

@@ -11,7 +11,6 @@ from engine import layers as L
 from engine.backend import available_backends
 from engine.export.errors import ExportError
 from engine.layers import masks
-from tests.layers.harness import run_layer_test
 
 keras = pytest.importorskip("keras")
 
@@ -58,13 +57,6 @@ def test_masking_layer_zeroes_and_masks_steps_equal_to_mask_value(backend_name):
     reference = keras.layers.Masking(mask_value=0.0)
     np.testing.assert_array_equal(
         _numpy(out._keras_mask), np.asarray(reference.compute_mask(_steps())))
-
-
-def test_masking_layer_harness():
-    """Random steps (finite differences cannot cross a step equal to mask_value; the test
-    above checks those steps)."""
-    run_layer_test(L.Masking, {"mask_value": 0.5}, input_shape=(2, 5, 3),
-                   expected_output_shape=(2, 5, 3))
 
 
 def test_symbolic_tensors_carry_the_mask_shape_and_layers_pass_it_or_drop_it():

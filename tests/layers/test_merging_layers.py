@@ -1,5 +1,5 @@
-"""Subtract, Average, Maximum, Minimum and Dot: the layer harness (Keras parity included),
-Keras's lower-case shorthands, then config and shape errors."""
+"""Subtract, Average, Maximum, Minimum and Dot: Keras's lower-case shorthands, then config and
+shape errors (the harness rows are in tests/layers/cases/merging.py)."""
 
 from __future__ import annotations
 
@@ -8,29 +8,6 @@ import pytest
 
 import engine
 from engine import LayerConfigError, LayerShapeError, layers
-from tests.layers.harness import run_layer_test
-
-# Input shapes repeat across rows on purpose: JAX compiles each op once per shape.
-CASES = [
-    (layers.Subtract, {}, [(2, 3, 4), (2, 3, 4)], (2, 3, 4)),
-    (layers.Average, {}, [(2, 3, 4), (2, 3, 4)], (2, 3, 4)),
-    (layers.Average, {}, [(2, 3, 4), (2, 3, 4), (2, 3, 4)], (2, 3, 4)),
-    (layers.Maximum, {}, [(2, 3, 4), (2, 3, 4), (2, 3, 4)], (2, 3, 4)),
-    (layers.Minimum, {}, [(2, 3, 4), (2, 3, 4)], (2, 3, 4)),
-    (layers.Dot, {"axes": 1}, [(2, 4), (2, 4)], (2, 1)),
-    (layers.Dot, {"axes": -1, "normalize": True}, [(2, 4), (2, 4)], (2, 1)),
-    (layers.Dot, {"axes": 2}, [(2, 3, 4), (2, 5, 4)], (2, 3, 5)),
-    (layers.Dot, {"axes": (1, 2)}, [(2, 3, 4), (2, 5, 3)], (2, 4, 5)),
-    (layers.Dot, {"axes": [2, 1], "normalize": True}, [(2, 3, 4), (2, 4)], (2, 3)),
-    (layers.Dot, {"axes": (1, 2)}, [(2, 5, 3, 4), (2, 2, 5)], (2, 3, 4, 2)),
-]
-
-
-@pytest.mark.parametrize("cls, config, input_shapes, output_shape", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
-def test_merging_layer(cls, config, input_shapes, output_shape):
-    run_layer_test(cls, config, input_shapes=input_shapes, call_with_list=True,
-                   expected_output_shape=output_shape, expected_weights=[])
 
 
 @pytest.mark.parametrize("function, cls, kwargs", [

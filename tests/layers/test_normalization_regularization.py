@@ -1,7 +1,7 @@
 """Regularization layers (spatial, Gaussian and alpha dropout, Gaussian noise, activity
 regularization) and normalization layers (UnitNormalization, RMSNormalization,
-GroupNormalization): the harness on every backend with Keras parity, and what the random
-layers do while training."""
+GroupNormalization): what the random layers do while training, Keras's activity loss, and
+errors (the harness rows are in tests/layers/cases/normalization_regularization.py)."""
 
 import numpy as np
 import pytest
@@ -9,36 +9,6 @@ import pytest
 import engine
 from engine import layers
 from engine.errors import LayerConfigError, LayerShapeError
-from tests.layers.harness import run_layer_test
-
-RANDOM_LAYERS = [
-    (layers.SpatialDropout1D, {"rate": 0.5, "seed": 1}, (2, 5, 3)),
-    (layers.SpatialDropout2D, {"rate": 0.5, "seed": 1}, (2, 4, 3, 3)),
-    (layers.SpatialDropout3D, {"rate": 0.5, "seed": 1}, (2, 2, 3, 2, 3)),
-    (layers.GaussianNoise, {"stddev": 0.3, "seed": 1}, (2, 5, 3)),
-    (layers.GaussianDropout, {"rate": 0.3, "seed": 1}, (2, 5, 3)),
-    (layers.AlphaDropout, {"rate": 0.3, "noise_shape": (None, 1, 3), "seed": 1}, (2, 5, 3)),
-]
-
-
-@pytest.mark.parametrize("cls, config, shape", RANDOM_LAYERS, ids=lambda v: getattr(
-    v, "__name__", ""))
-def test_random_layers_are_the_identity_at_inference(cls, config, shape):
-    result = run_layer_test(cls, config, shape, expected_weights=[], check_gradients=False)
-    np.testing.assert_array_equal(result.outputs["numpy"][0], result.inputs[0])
-
-
-# Training draws differ from Keras's; the harness checks gradients and backends. Two run in
-# CI (the arithmetic of the others is Dropout's or GaussianNoise's, tested below).
-IN_TRAINING = [pytest.param(*row, marks=() if row[0] in (layers.AlphaDropout,
-                                                          layers.GaussianDropout)
-                            else pytest.mark.slow) for row in RANDOM_LAYERS]
-
-
-@pytest.mark.parametrize("cls, config, shape", IN_TRAINING, ids=lambda v: getattr(
-    v, "__name__", ""))
-def test_random_layers_in_training(cls, config, shape):
-    run_layer_test(cls, config, shape, training=True, random=True, keras=False)
 
 
 def _draw(layer, x):
@@ -80,7 +50,6 @@ def test_activity_regularization_adds_keras_loss():
             "l1": 0.01, "l2": 0.02}
         assert "activity_regularizer" not in layer.get_config()
     np.testing.assert_allclose(values["engine"], values["keras"], rtol=1e-6)
-    run_layer_test(layers.ActivityRegularization, {"l1": 0.01, "l2": 0.02}, (2, 3))
 
 
 @pytest.mark.parametrize("make, error, words", [
@@ -95,26 +64,6 @@ def test_activity_regularization_adds_keras_loss():
 def test_bad_arguments_and_shapes_are_refused(make, error, words):
     with pytest.raises(error, match=__import__("re").escape(words)):
         make()
-
-
-def _perturbed(*shapes):
-    rng = np.random.default_rng(5)
-    return [(1.0 + 0.3 * rng.normal(size=shape)).astype("float32") for shape in shapes]
-
-
-@pytest.mark.parametrize("cls, config, shape, weights", [
-    (layers.UnitNormalization, {}, (2, 5, 6), None),
-    (layers.UnitNormalization, {"axis": [1, 2]}, (2, 5, 6), None),
-    (layers.RMSNormalization, {}, (2, 5, 6), _perturbed((6,))),
-    (layers.RMSNormalization, {"axis": [1, 2], "epsilon": 1e-3}, (2, 5, 6), _perturbed((5, 6))),
-    (layers.GroupNormalization, {"groups": 3}, (2, 5, 6), _perturbed((6,), (6,))),
-    (layers.GroupNormalization, {"groups": -1, "axis": 1, "center": False}, (2, 5, 6),
-     _perturbed((5,))),
-    (layers.GroupNormalization, {"groups": 2, "scale": False, "epsilon": 0.1}, (2, 3, 2, 4),
-     _perturbed((4,))),
-], ids=lambda v: getattr(v, "__name__", ""))
-def test_normalization_layers_match_keras(cls, config, shape, weights):
-    run_layer_test(cls, config, shape, weights=weights, rtol=1e-4, atol=1e-5)
 
 
 def test_group_normalization_normalises_each_group_of_each_sample():

@@ -1,35 +1,11 @@
-"""MaxPooling and AveragePooling in 1-D and 3-D (2-D has its own tests): the layer harness
-on several configs each (Keras parity included), Keras's aliases, then errors."""
+"""MaxPooling and AveragePooling in 1-D and 3-D: Keras's aliases, unknown sizes, then errors
+(the harness rows are in tests/layers/cases/pooling.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from engine import LayerConfigError, LayerShapeError, layers
-from tests.layers.harness import run_layer_test
-
-# Input shapes repeat across rows on purpose: JAX compiles each op once per shape.
-CASES = [
-    (layers.MaxPooling1D, {}, (2, 7, 3), (2, 3, 3)),
-    (layers.MaxPooling1D, {"pool_size": 3, "strides": 2, "padding": "same"}, (2, 7, 3),
-     (2, 4, 3)),
-    (layers.AveragePooling1D, {"pool_size": 2}, (2, 7, 3), (2, 3, 3)),
-    (layers.AveragePooling1D, {"pool_size": 3, "strides": 2, "padding": "same"}, (2, 7, 3),
-     (2, 4, 3)),
-    (layers.MaxPooling3D, {}, (2, 4, 5, 3, 2), (2, 2, 2, 1, 2)),
-    (layers.MaxPooling3D, {"pool_size": (3, 2, 2), "strides": (2, 1, 2), "padding": "same"},
-     (2, 4, 5, 3, 2), (2, 2, 5, 2, 2)),
-    (layers.AveragePooling3D, {"pool_size": 2}, (2, 4, 5, 3, 2), (2, 2, 2, 1, 2)),
-    (layers.AveragePooling3D, {"pool_size": 3, "strides": (2, 1, 2), "padding": "same"},
-     (2, 4, 5, 3, 2), (2, 2, 5, 2, 2)),
-]
-
-
-@pytest.mark.parametrize("cls, config, input_shape, output_shape", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
-def test_pooling_layer(cls, config, input_shape, output_shape):
-    run_layer_test(cls, config, input_shape, expected_output_shape=output_shape,
-                   expected_weights=[])
 
 
 def test_keras_s_short_names_are_the_same_classes():

@@ -1,7 +1,6 @@
-"""Preprocessing layers: the layer harness with Keras parity for everything deterministic
-(Rescaling, Normalization, Resizing, CenterCrop; the random layers at inference and with
-factors that draw the identity), the image ops against keras.ops.image, Normalization.adapt
-against Keras's, and properties of the random layers' training outputs."""
+"""Preprocessing layers: the image ops against keras.ops.image, Normalization.adapt and
+Discretization.adapt against Keras's, properties of the random layers' training outputs, and
+errors (the harness rows are in tests/layers/cases/preprocessing.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +10,7 @@ import pytest
 import engine
 from engine import LayerConfigError, LayerShapeError, layers, ops
 from engine.backend import available_backends, using
-from tests.layers.harness import run_layer_test
-
-IMAGES = (2, 6, 8, 3)  # one image shape throughout: JAX compiles each op once per shape
-PIXELS = np.random.default_rng(3).uniform(0, 255, IMAGES).astype("float32")
+from tests.layers.cases.preprocessing import IDS, IMAGES, PIXELS, RANDOM
 
 
 def row(*values, marks=()):
@@ -27,82 +23,6 @@ def row(*values, marks=()):
 def slow(*values):
     """A parameter set that runs only with --slow (the fast set keeps one of each kind)."""
     return row(*values, marks=pytest.mark.slow)
-
-
-CASES = [
-    row(layers.Rescaling, {"scale": 1 / 255}, (2, 6, 8, 3)),
-    slow(layers.Rescaling, {"scale": 2.0, "offset": -1.0}, (2, 6, 8, 3)),
-    row(layers.Rescaling, {"scale": [0.5, 1.0, 2.0], "offset": [0.0, 1.0, -1.0]}, (2, 6, 8, 3)),
-    row(layers.Normalization, {"mean": [0.5, -1.0, 2.0], "variance": [4.0, 0.25, 1.0]},
-     (2, 6, 8, 3)),
-    slow(layers.Normalization, {"axis": None, "mean": 0.5, "variance": 2.0}, (2, 6, 8, 3)),
-    slow(layers.Normalization, {"axis": (1, -1), "mean": [1.0, 2.0, 0.0], "variance":
-                            [1.0, 4.0, 9.0]}, (2, 6, 8, 3)),
-    slow(layers.Normalization, {"mean": [0.5, -1.0, 2.0], "variance": [4.0, 0.0, 1.0],
-                            "invert": True}, (2, 6, 8, 3)),
-    row(layers.Resizing, {"height": 3, "width": 4}, (2, 3, 4, 3)),
-    slow(layers.Resizing, {"height": 9, "width": 5}, (2, 9, 5, 3)),
-    row(layers.Resizing, {"height": 4, "width": 3, "interpolation": "nearest"}, (2, 4, 3, 3)),
-    slow(layers.Resizing, {"height": 4, "width": 4, "crop_to_aspect_ratio": True}, (2, 4, 4, 3)),
-    row(layers.Resizing, {"height": 5, "width": 5, "pad_to_aspect_ratio": True,
-                       "fill_value": 1.5}, (2, 5, 5, 3)),
-    row(layers.CenterCrop, {"height": 4, "width": 5}, (2, 4, 5, 3)),
-    slow(layers.CenterCrop, {"height": 8, "width": 4}, (2, 8, 4, 3)),
-]
-
-
-@pytest.mark.parametrize("cls, config, output_shape", CASES)
-def test_deterministic_layer(cls, config, output_shape):
-    run_layer_test(cls, config, IMAGES, expected_output_shape=output_shape,
-                   expected_weights=[])
-
-
-RANDOM = [
-    row(layers.RandomFlip, {"seed": 1}),
-    slow(layers.RandomFlip, {"mode": "horizontal", "seed": 1}),
-    row(layers.RandomRotation, {"factor": 0.2, "seed": 1}),
-    slow(layers.RandomZoom, {"height_factor": (-0.3, 0.2), "seed": 1}),
-    slow(layers.RandomTranslation, {"height_factor": 0.2, "width_factor": 0.3, "seed": 1}),
-    row(layers.RandomContrast, {"factor": 0.5, "seed": 1}),
-    row(layers.RandomBrightness, {"factor": 0.3, "seed": 1}),
-]
-
-
-@pytest.mark.parametrize("cls, config", RANDOM)
-def test_random_layer_is_the_identity_at_inference(cls, config):
-    result = run_layer_test(cls, config, input_data=PIXELS, expected_output_shape=IMAGES,
-                            expected_weights=[], check_gradients=False)
-    np.testing.assert_allclose(result.outputs["numpy"][0], PIXELS)
-
-
-IDENTITY_DRAWS = [
-    row(layers.RandomRotation, {"factor": 0.0}),
-    slow(layers.RandomZoom, {"height_factor": 0.0, "interpolation": "nearest"}),
-    slow(layers.RandomTranslation, {"height_factor": 0.0, "width_factor": 0.0,
-                                    "fill_mode": "constant"}),
-    row(layers.RandomContrast, {"factor": 0.0}),
-    row(layers.RandomBrightness, {"factor": 0.0, "value_range": (0, 200)}),
-]
-
-
-@pytest.mark.parametrize("cls, config", IDENTITY_DRAWS)
-def test_a_random_layer_whose_draws_are_the_identity_trains_as_keras(cls, config):
-    """Factor 0: the transform is fixed, so training outputs (the clip included) and their
-    gradients go through the same math on every backend and in Keras."""
-    run_layer_test(cls, config, input_data=PIXELS, training=True,
-                   expected_output_shape=IMAGES, expected_weights=[])
-
-
-def test_random_crop_at_inference_is_keras_resizing_to_the_aspect_ratio():
-    """Keras 3.15's RandomCrop passes images through unchanged at inference, against its own
-    output shape; the engine does what its docstring says (Resizing with
-    crop_to_aspect_ratio), which is what is compared here."""
-    import keras
-
-    run_layer_test(layers.RandomCrop, {"height": 4, "width": 5, "seed": 2}, IMAGES,
-                   expected_output_shape=(2, 4, 5, 3), expected_weights=[],
-                   keras_layer=lambda config: keras.layers.Resizing(4, 5,
-                                                                    crop_to_aspect_ratio=True))
 
 
 # ------------------------------------------------------------------ image ops against Keras
@@ -169,15 +89,8 @@ def test_an_adapted_normalization_trains_nothing_and_runs_in_a_model():
     assert model.predict(data).shape == (8, 1)
 
 
-def test_normalization_weights_go_through_the_harness():
-    run_layer_test(layers.Normalization, {"axis": 1}, (2, 4, 3), expected_weights=[
-        ("mean", (4,)), ("variance", (4,)), ("count", ())],
-        weights=[np.arange(4, dtype="float32"), np.array([1.0, 4.0, 0.5, 2.0], "float32"),
-                 np.array(0, "int32")], keras=False)
-
-
 # --------------------------------------------------------------- random layers, training
-@pytest.mark.parametrize("cls, config", [row(*case.values) for case in RANDOM])  # all fast
+@pytest.mark.parametrize("cls, config", [row(cls, config) for cls, config, _ in RANDOM])
 def test_training_draws_differ_per_call_and_repeat_with_the_seed(cls, config):
     first, again = cls(**config), cls(**config)
     a, *later = (np.asarray(first(PIXELS, training=True)) for _ in range(4))
@@ -224,28 +137,6 @@ def test_random_layers_train_in_fit_and_pass_through_in_predict():
     dense = model.layers[-1]
     expected = flat @ np.asarray(dense.kernel) + np.asarray(dense.bias)
     np.testing.assert_allclose(model.predict(PIXELS), expected, rtol=1e-4, atol=1e-4)
-
-
-# ---------------------------------------------------------- Discretization, CategoryEncoding
-IDS = np.random.default_rng(4).integers(0, 5, (2, 3)).astype("int32")
-NUMBERS = np.random.default_rng(5).normal(0, 1, (2, 3)).astype("float32")
-NUMBERS[0, 0] = 0.0  # on a boundary: its bucket is the one above
-
-
-@pytest.mark.parametrize("cls, config, data, output_shape", [
-    row(layers.Discretization, {"bin_boundaries": [-0.5, 0.0, 1.0]}, NUMBERS, (2, 3)),
-    row(layers.Discretization, {"bin_boundaries": [0.0, 0.5], "output_mode": "one_hot"},
-        NUMBERS, (2, 3, 3)),
-    slow(layers.Discretization, {"bin_boundaries": [0.0], "output_mode": "count"}, NUMBERS,
-         (2, 2)),
-    row(layers.CategoryEncoding, {"num_tokens": 5}, IDS, (2, 5)),
-    row(layers.CategoryEncoding, {"num_tokens": 6, "output_mode": "count"}, IDS, (2, 6)),
-    slow(layers.CategoryEncoding, {"num_tokens": 5, "output_mode": "one_hot"}, IDS,
-         (2, 3, 5)),
-])
-def test_encoding_layer(cls, config, data, output_shape):
-    run_layer_test(cls, config, input_data=data, expected_output_shape=output_shape,
-                   expected_weights=[], check_gradients=False)
 
 
 # ------------------------------------------------------------------------------ errors

@@ -1,5 +1,6 @@
-"""The recurrent family around SimpleRNN, LSTM and GRU: their cells, RNN over any cell,
-StackedRNNCells, Bidirectional, TimeDistributed, masks and initial states, against Keras."""
+"""The recurrent family around SimpleRNN, LSTM and GRU: LSTMCell alone, RNN over any cell,
+Bidirectional, TimeDistributed, masks and initial states, against Keras (the harness rows are
+in tests/layers/cases/recurrent.py)."""
 
 import numpy as np
 import pytest
@@ -11,39 +12,14 @@ from engine.errors import LayerConfigError, LayerShapeError
 from engine.export.errors import ExportError
 from engine.export.keras_io import from_keras
 from engine.models.spec import model_from_spec
-from tests.layers.harness import run_layer_test
 
-SLOW = pytest.mark.slow  # Keras builds are slow: the cases beyond one per kind run with --slow
+SLOW = pytest.mark.slow  # Keras builds are slow
 SEQUENCE = (2, 5, 3)
 # which steps are real: the second sample has a gap and ends padded
 MASK = np.array([[True, True, True, True, True], [True, False, True, False, False]])
 
 
-def _cell(kind, **config):
-    return {"module": "keras.layers", "class_name": kind, "config": {"units": 4, **config},
-            "registered_name": None}
-
-
-def _keras_from_config(class_name):
-    def build(config):
-        import keras
-
-        return getattr(keras.layers, class_name).from_config(config)
-
-    return build
-
-
 # ------------------------------------------------------------------------------ cells
-@pytest.mark.parametrize("kind, config", [
-    ("SimpleRNNCell", {"activation": "relu", "bias_initializer": "random_uniform"}),
-    ("GRUCell", {"bias_initializer": "random_uniform"}),
-    ("GRUCell", {"reset_after": False, "use_bias": False}),
-])
-def test_a_cell_alone_takes_one_step(kind, config):
-    run_layer_test(getattr(layers, kind), {"units": 4, **config}, input_shapes=[(2, 3), (2, 4)],
-                   expected_output_shape=[(2, 4), (2, 4)])
-
-
 def test_lstm_cell_alone_matches_keras_with_its_two_states():
     keras = pytest.importorskip("keras")
     rng = np.random.default_rng(0)
@@ -72,20 +48,6 @@ def test_a_cell_called_alone_in_a_graph_runs_and_exports_refuse_it():
 
 
 # -------------------------------------------------------------------------------- RNN
-@pytest.mark.parametrize("cell, config", [
-    (_cell("LSTMCell", bias_initializer="random_uniform"), {"return_sequences": True}),
-    pytest.param(_cell("GRUCell", reset_after=False), {"return_state": True,
-                                                        "go_backwards": True}, marks=SLOW),
-    pytest.param(_cell("SimpleRNNCell"), {"return_sequences": True, "return_state": True},
-                 marks=SLOW),
-    pytest.param([_cell("LSTMCell"), _cell("GRUCell", units=3)], {"return_state": True},
-                 marks=SLOW),
-])
-def test_rnn_runs_a_cell_as_keras_does(cell, config):
-    run_layer_test(layers.RNN, {"cell": cell, **config}, SEQUENCE,
-                   keras_layer=_keras_from_config("RNN"))
-
-
 def test_rnn_over_a_cell_equals_the_layer_of_that_cell():
     x = np.random.default_rng(1).standard_normal(SEQUENCE).astype("float32")
     lstm = layers.LSTM(4, return_state=True, go_backwards=True)
@@ -223,23 +185,6 @@ def test_a_wrong_number_of_initial_states_is_refused():
 
 
 # ---------------------------------------------------------------------- Bidirectional
-@pytest.mark.parametrize("inner, config", [
-    ({"class_name": "LSTM", "config": {"units": 4, "return_sequences": True}}, {}),
-    pytest.param({"class_name": "GRU", "config": {"units": 3, "return_state": True}},
-                 {"merge_mode": "sum"}, marks=SLOW),
-    ({"class_name": "SimpleRNN", "config": {"units": 3, "return_sequences": True}},
-     {"merge_mode": None}),
-    pytest.param({"class_name": "RNN", "config": {"cell": _cell("LSTMCell"),
-                                                  "return_sequences": True,
-                                                  "return_state": True}},
-                 {"merge_mode": "ave"}, marks=SLOW),
-])
-def test_bidirectional_merges_both_directions_as_keras_does(inner, config):
-    inner = {"module": "keras.layers", "registered_name": None, **inner}
-    run_layer_test(layers.Bidirectional, {"layer": inner, **config}, SEQUENCE,
-                   keras_layer=_keras_from_config("Bidirectional"))
-
-
 def test_bidirectional_with_a_mask_and_a_backward_layer_of_ones_own():
     keras = pytest.importorskip("keras")
     backward = layers.GRU(3, go_backwards=True, return_sequences=True, activation="relu")
@@ -270,16 +215,6 @@ def test_bidirectional_config_errors():
 
 
 # -------------------------------------------------------------------- TimeDistributed
-@pytest.mark.parametrize("inner, shape", [
-    ({"class_name": "Dense", "config": {"units": 4, "activation": "tanh"}}, SEQUENCE),
-    ({"class_name": "Conv1D", "config": {"filters": 2, "kernel_size": 2}}, (2, 3, 4, 2)),
-])
-def test_time_distributed_applies_its_layer_to_every_step(inner, shape):
-    inner = {"module": "keras.layers", "registered_name": None, **inner}
-    run_layer_test(layers.TimeDistributed, {"layer": inner}, shape,
-                   keras_layer=_keras_from_config("TimeDistributed"))
-
-
 def test_time_distributed_needs_a_time_axis():
     with pytest.raises(LayerShapeError, match="expects inputs of shape \\(batch, time, ...\\)"):
         layers.TimeDistributed(layers.Dense(3))(np.zeros((2, 3), "float32"))

@@ -1,5 +1,6 @@
 """Lambda as Keras 3's: a function as a layer, in models and fit on every backend, its config
-carrying the function, loaded from a config or file only out of safe mode."""
+carrying the function, loaded from a config or file only out of safe mode; Wrapper and
+SpectralNormalization (the harness rows are in tests/layers/cases/wrappers_lambda.py)."""
 
 from __future__ import annotations
 
@@ -157,33 +158,6 @@ def test_code_exports_refuse_a_lambda(framework):
 
 
 # ------------------------------------------------------------- Wrapper, SpectralNormalization
-SPECTRAL_CASES = [
-    ("dense", {"class_name": "Dense", "config": {"units": 3}}, (2, 4), 1),
-    ("conv2d", {"class_name": "Conv2D", "config": {"filters": 2, "kernel_size": 2}},
-     (2, 4, 4, 3), 3),
-    ("embedding", {"class_name": "Embedding", "config": {"input_dim": 6, "output_dim": 3}},
-     (2, 4), 1),
-]
-
-
-@pytest.mark.parametrize("training", [False, True], ids=["inference", "training"])
-@pytest.mark.parametrize("kind, layer, shape, iterations", SPECTRAL_CASES,
-                         ids=[c[0] for c in SPECTRAL_CASES])
-def test_spectral_normalization_matches_keras(kind, layer, shape, iterations, training):
-    """In training the kernel is assigned W / sigma and vector_u moves on (the harness
-    compares the weights after the call with Keras's); the power iteration's vectors are
-    constants to the gradient, which finite differences cannot see, so only inference's
-    gradients are checked. Keras casts the output to the inputs' dtype, so an Embedding's
-    come out as integers there: that case is checked against the NumPy reference only."""
-    keras = pytest.importorskip("keras")
-    ids = np.random.default_rng(0).integers(0, 6, shape).astype("int32")
-    run_layer_test(L.SpectralNormalization, {"layer": layer, "power_iterations": iterations},
-                   input_data=ids if kind == "embedding" else None,
-                   input_shape=None if kind == "embedding" else shape, training=training,
-                   check_gradients=not training, keras=kind != "embedding",
-                   keras_layer=keras.layers.SpectralNormalization.from_config)
-
-
 def test_spectral_normalization_divides_the_kernel_by_its_largest_singular_value():
     layer = L.SpectralNormalization(L.Dense(4), power_iterations=50)
     x = np.ones((1, 6), "float32")
