@@ -13,6 +13,8 @@ from engine.composed_ops import (
     control_flow,
     creation,
     ctc,
+    distances,
+    fourier,
     image,
     linalg,
     math_ops,
@@ -29,7 +31,7 @@ COMPOSED = {
     name: function
     for module in (arithmetic, creation, shapes, linalg, nn, image, spatial, control_flow,
                    numpy_extra, nan_reductions, math_ops, normalization_and_crossentropy, ctc,
-                   axis_patterns)
+                   axis_patterns, distances, fourier)
     for name, function in vars(module).items()
     if callable(function) and not name.startswith("_") and not isinstance(function, type)
     and getattr(function, "__module__", None) == module.__name__

@@ -97,6 +97,7 @@ from engine.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
+from engine.layers.preprocessing.audio import STFTSpectrogram
 from engine.layers.preprocessing.augmentation import (
     RandomBrightness,
     RandomContrast,
@@ -107,10 +108,27 @@ from engine.layers.preprocessing.augmentation import (
     RandomZoom,
 )
 from engine.layers.preprocessing.categorical import CategoryEncoding, Discretization
+from engine.layers.preprocessing.color_augmentation import (
+    AutoContrast,
+    Equalization,
+    RandomColorDegeneration,
+    RandomColorJitter,
+    RandomGaussianBlur,
+    RandomGrayscale,
+    RandomHue,
+    RandomInvert,
+    RandomPosterization,
+    RandomSaturation,
+    RandomSharpness,
+    Solarization,
+)
+from engine.layers.preprocessing.geometric_augmentation import RandomPerspective, RandomShear
 from engine.layers.preprocessing.hashing import HashedCrossing, Hashing
 from engine.layers.preprocessing.images import CenterCrop, Resizing
 from engine.layers.preprocessing.lookup import IntegerLookup, StringLookup
+from engine.layers.preprocessing.mixing_augmentation import CutMix, MixUp, RandomErasing
 from engine.layers.preprocessing.numerical import Normalization, Rescaling
+from engine.layers.preprocessing.pipeline import Pipeline
 from engine.layers.preprocessing.text_vectorization import TextVectorization
 from engine.layers.regularization import (
     ActivityRegularization,
@@ -133,6 +151,7 @@ from engine.layers.resizing import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
+from engine.layers.reversible_embedding import ReversibleEmbedding
 from engine.layers.rnn import RNN, StackedRNNCells
 from engine.layers.separable_convolution import (
     DepthwiseConv1D,

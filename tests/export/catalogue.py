@@ -194,6 +194,19 @@ def embedding():
     return engine.Model(i, L.Embedding(10, 3)(i)), ids
 
 
+def reversible_embedding():
+    """ReversibleEmbedding called forwards (a graph keeps no reverse=True): Embedding's
+    lookup, with and without its own reverse table."""
+    i = L.Input((5,), dtype="int32")
+    ids = np.random.default_rng(0).integers(0, 10, (BATCH, 5)).astype("int32")
+    tied = L.ReversibleEmbedding(10, 3, name="tied")
+    # "zeros": the generated JAX code writes each weight's initializer on one line, which a
+    # uniform reverse_embeddings would make too long
+    untied = L.ReversibleEmbedding(10, 2, tie_weights=False, embeddings_initializer="zeros",
+                                   name="untied")
+    return engine.Model(i, [tied(i), untied(i)]), ids
+
+
 def masking():
     """Masking's outputs; its mask goes nowhere that uses it, so every target exports it."""
     i = L.Input((4, 3))
@@ -409,6 +422,25 @@ def image_preprocessing():
     return engine.Model(i, outputs), _floats(6, 8, 3)
 
 
+def augmentation_more(equalize=True):
+    """Keras 3's colour, mixing and geometric augmentations pass images through at
+    inference; AutoContrast (alone and in a Pipeline) stretches each channel."""
+    i = L.Input((6, 8, 3))
+    x = L.Solarization(0.1, 0.5)(L.RandomInvert()(L.RandomGrayscale()(i)))
+    x = L.RandomColorDegeneration(0.5)(L.RandomPosterization(4)(x))
+    x = L.RandomSharpness(0.5)(L.RandomHue(0.3)(L.RandomSaturation(0.5)(x)))
+    x = L.RandomErasing()(L.RandomGaussianBlur()(L.RandomColorJitter(hue_factor=0.2)(x)))
+    x = L.Equalization()(x) if equalize else x
+    x = L.RandomPerspective()(L.RandomShear((0.1, 0.2), (0.0, 0.1))(L.CutMix()(L.MixUp()(x))))
+    pipeline = L.Pipeline([L.RandomFlip(), L.AutoContrast(value_range=(-1, 1))])
+    return engine.Model(i, [L.AutoContrast()(x), pipeline(x)]), _floats(6, 8, 3)
+
+
+def augmentation_in_keras():
+    """augmentation_more without Equalization, which Keras's functional models refuse."""
+    return augmentation_more(equalize=False)
+
+
 def categorical_preprocessing():
     """Numbers into buckets and ids into one-hot, multi-hot and count vectors."""
     numbers, ids = L.Input((4, 1)), L.Input((3,), dtype="int32")
@@ -472,6 +504,18 @@ def einsum_dense():
     return engine.Model(i, [x, y, z]), _floats(3, 4)
 
 
+def spectrograms():
+    """STFTSpectrogram's modes, paddings and layouts on two-channel signals (mode="angle",
+    which ONNX cannot compute, is tested in tests/layers/test_audio_layers.py)."""
+    i = L.Input((40, 2))
+    outputs = [L.STFTSpectrogram(frame_length=8, frame_step=4, fft_length=16)(i),
+               L.STFTSpectrogram("stft", 8, 3, padding="same", window="hamming")(i),
+               L.STFTSpectrogram("psd", 7, periodic=True, expand_dims=True)(i),
+               L.STFTSpectrogram("magnitude", 8, scaling="spectrum", window=None)(i),
+               L.STFTSpectrogram("imag", 6, 2, padding="same", scaling=None)(i)]
+    return engine.Model(i, outputs), _floats(40, 2)
+
+
 MODELS = {f.__name__: f for f in (
     dense, conv1d, conv2d, conv_transpose1d, conv_transpose2d, convolution3d,
     separable_convolution, max_pooling2d, average_pooling2d, global_average_pooling2d,
@@ -487,7 +531,7 @@ MODELS = {f.__name__: f for f in (
     time_distributed, variable_length, shared_layer, sequential,
     resizing_3d, pooling_1d_3d, merging_more, einsum_dense,
     resizing, image_preprocessing, categorical_preprocessing, text_preprocessing, lambda_layer,
-    spectral_normalization,
+    spectral_normalization, augmentation_more, spectrograms, reversible_embedding,
 )}
 
 def vision():
@@ -546,11 +590,13 @@ KERAS_MODELS = {f.__name__: f for f in (
     masked_sequence, preprocessing, categorical_preprocessing, conv_transpose1d, conv_transpose2d,
     convolution3d, separable_convolution, regularization_layers, normalization_layers,
     attention_layers, conv_lstm, group_query_attention, spectral_normalization,
+    augmentation_in_keras, spectrograms, reversible_embedding,
 )}
 
 # Models that a target cannot express, and the words its ExportError must contain.
 UNSUPPORTED = {
     ("torch", "variable_length"): "known spatial sizes",
+    **{(target, "spectrograms"): "Keras's STFT initializer" for target in ("jax", "tensorflow")},
     **{(target, "masked_sequence"): "uses the mask"
        for target in ("torch", "jax", "tensorflow", "onnx")},
     **{(target, "stacked_rnn_cells"): "StackedRNNCells is not translated yet"
@@ -563,6 +609,8 @@ UNSUPPORTED = {
 # Layers that no Keras model of the catalogue holds, and why.
 NOT_IN_KERAS_MODELS = {
     "Lambda": "to_keras refuses it, as every export (its function is code)",
+    "Equalization": "Keras 3.15's gives its input tensor as its output, which its functional "
+                    "models refuse as a cycle",
     **{name: "Keras runs it through TensorFlow, which a compiled JAX step cannot call"
        for name in ("Hashing", "HashedCrossing", "IntegerLookup", "StringLookup",
                     "TextVectorization")},

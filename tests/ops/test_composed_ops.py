@@ -157,7 +157,8 @@ def test_composed_op_computes_as_keras(name, args, kwargs):
 OWN_TABLES = ("control_flow", "numpy_extra", "nan_reductions", "math_ops",
               "normalization_and_crossentropy", "ctc", "axis_patterns",
               "image", "spatial",  # tests/ops/test_image_ops.py
-              "linalg")  # tests/ops/test_linalg_ops.py
+              "linalg",  # tests/ops/test_linalg_ops.py
+              "fourier", "distances")  # tests/ops/test_fft_ops.py
 
 
 def test_every_composed_op_is_in_the_table():
