@@ -11,10 +11,12 @@ from engine import (
     activations,
     config,
     constraints,
+    dtype_policies,
     initializers,
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     ops,
     optimizers,
@@ -27,6 +29,7 @@ from engine import (
 )
 from engine.backend import MissingBackendError, available_backends
 from engine.backend import current as _current_backend
+from engine.dtype_policies import DTypePolicy, FloatDTypePolicy
 from engine.errors import EngineError, GraphError, LayerConfigError, LayerShapeError, SpecError
 from engine.export import from_keras, load_keras
 from engine.initializers import Initializer, set_random_seed
@@ -65,7 +68,9 @@ __getattr__ = missing_attribute(__name__)
 
 __all__ = [
     "BackendSwitchError",
+    "DTypePolicy",
     "EngineError",
+    "FloatDTypePolicy",
     "GraphError",
     "Initializer",
     "Input",
@@ -90,6 +95,7 @@ __all__ = [
     "config",
     "constraints",
     "devices",
+    "dtype_policies",
     "from_keras",
     "initializers",
     "inspect",
@@ -98,6 +104,7 @@ __all__ = [
     "load_model",
     "losses",
     "metrics",
+    "mixed_precision",
     "model_from_spec",
     "models",
     "ops",

@@ -1,7 +1,7 @@
 """Keras's `keras.config`: the global settings a Keras program reads and sets.
 
 What the engine honours: the dtype policy (`floatx`'s unless `set_dtype_policy` set one) is
-the dtype of a layer created without one (and of Input), mixed policies refused;
+the policy of a layer created without one (engine/dtype_policies.py: mixed precision too);
 `image_data_format` is the default `data_format` of layers and image ops (a layer that
 computes channels-last only refuses "channels_first" with an error saying so); interactive
 logging is fit's progress bar (off: the epoch lines go to the "engine" logger); `max_epochs`
@@ -17,6 +17,7 @@ import numbers
 import warnings
 
 from engine.backend import current
+from engine.dtype_policies import DTypePolicy
 from engine.errors import EngineError
 from engine.keras_namespaces import missing_attribute
 from engine.losses import EPSILON
@@ -67,46 +68,6 @@ def set_floatx(value) -> None:
     _settings["floatx"] = str(value)
 
 
-class DTypePolicy:
-    """Keras's dtype policy, for the policies the engine honours: weights and computation
-    in one float dtype ("float16", "float32" or "float64"). Mixed policies (float16 or
-    bfloat16 computation over float32 weights) are refused: the engine computes in the
-    weights' dtype."""
-
-    def __init__(self, name=None):
-        name = floatx() if name is None else name
-        if isinstance(name, str) and name.startswith("mixed_"):
-            raise ConfigError(
-                f"DTypePolicy({name!r}): mixed precision (computing in a 16-bit float over "
-                "float32 variables) is not supported by the engine, which computes in the "
-                "variables' dtype. Use 'float16' or 'float32'."
-            )
-        if name not in FLOATX_CHOICES:
-            raise ConfigError(f"DTypePolicy: unknown policy {name!r}. Use one of: "
-                              f"{', '.join(FLOATX_CHOICES)}.")
-        self.name = name
-
-    @property
-    def compute_dtype(self) -> str:
-        return self.name
-
-    @property
-    def variable_dtype(self) -> str:
-        return self.name
-
-    def get_config(self) -> dict:
-        return {"name": self.name}
-
-    def __eq__(self, other):
-        return isinstance(other, DTypePolicy) and other.name == self.name
-
-    def __hash__(self):
-        return hash(self.name)
-
-    def __repr__(self):
-        return f'<DTypePolicy "{self.name}">'
-
-
 def dtype_policy() -> DTypePolicy:
     """The policy of layers created without a dtype: the one `set_dtype_policy` set, else
     floatx's."""
@@ -114,9 +75,14 @@ def dtype_policy() -> DTypePolicy:
 
 
 def set_dtype_policy(policy) -> None:
-    """Make `policy` (a name or a DTypePolicy) the default of layers created from now on."""
-    name = policy.name if isinstance(policy, DTypePolicy) else policy
-    _settings["dtype_policy"] = DTypePolicy(name)
+    """Make `policy` (a name or a DTypePolicy) the default of layers (and models) created
+    from now on: "mixed_float16" or "mixed_bfloat16" for mixed precision."""
+    if not isinstance(policy, (str, DTypePolicy)):
+        raise ConfigError(
+            f"set_dtype_policy: expected the name of a policy (such as 'mixed_float16') or a "
+            f"DTypePolicy. Received: policy={policy!r}."
+        )
+    _settings["dtype_policy"] = policy if isinstance(policy, DTypePolicy) else DTypePolicy(policy)
 
 
 def epsilon() -> float:

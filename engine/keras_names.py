@@ -42,6 +42,11 @@ KERAS_NAMES = {
         "Constraint", "MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm", "deserialize", "get",
         "max_norm", "min_max_norm", "non_neg", "serialize", "unit_norm",
     ),
+    "keras.dtype_policies": (
+        "AWQDTypePolicy", "DTypePolicy", "DTypePolicyMap", "FloatDTypePolicy", "GPTQDTypePolicy",
+        "Int4DTypePolicy", "QuantizedDTypePolicy", "QuantizedFloat8DTypePolicy", "deserialize",
+        "get", "serialize",
+    ),
     "keras.initializers": (
         "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
         "IdentityInitializer", "Initializer", "LecunNormal", "LecunUniform", "Ones", "Orthogonal",
@@ -120,6 +125,10 @@ KERAS_NAMES = {
         "mean_squared_logarithmic_error", "pearson_correlation", "poisson", "serialize",
         "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
         "sparse_top_k_categorical_accuracy", "squared_hinge", "top_k_categorical_accuracy",
+    ),
+    "keras.mixed_precision": (
+        "DTypePolicy", "LossScaleOptimizer", "Policy", "dtype_policy", "global_policy",
+        "set_dtype_policy", "set_global_policy",
     ),
     "keras.models": (
         "Model", "Sequential", "clone_model", "load_model", "model_from_json", "save_model",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import weakref
 
 from engine import backend as backends
+from engine import dtype_policies
 from engine.errors import EngineError
 from engine.variables import Variable, live_variables
 
@@ -50,9 +51,11 @@ def move_variables(variables: list[Variable], target) -> None:
 def set_backend(name: str):
     """Make `name` the default backend and move every live variable onto it.
 
-    A missing framework raises MissingBackendError (naming the pip extra) and changes nothing.
+    A missing framework raises MissingBackendError (naming the pip extra) and changes nothing;
+    so does a move to NumPy while a mixed precision layer lives (engine/dtype_policies.py).
     """
     target = backends.get_backend(name)
+    dtype_policies.check_move(target.name)
     move_variables(live_variables(), target)
     backends.set_default(target.name)
     return target

@@ -36,6 +36,7 @@ class _ThreadScopes(threading.local):
 
     def __init__(self):
         self.scopes = []
+        self.autocast = None  # the float dtype variables are read as in a mixed layer's call
 
 
 _local = _ThreadScopes()
@@ -55,9 +56,10 @@ class Variable:
     Arithmetic, ordering comparisons and indexing (`x @ v + b`, `-v`, `v < 0`, `v[0]`)
     compute with its value, as Keras's variables do. `==` and hashing stay by identity:
     Variables are the keys of every state mapping. `name` is the full path the engine gives
-    it (a layer's weight is "dense/kernel"), which `path` also gives. The engine computes in
-    each variable's own dtype, so `autocast` changes nothing; `backend` picks one other than
-    the active backend.
+    it (a layer's weight is "dense/kernel"), which `path` also gives. With `autocast` (as
+    Keras), a float variable read inside an `autocasting` block (a mixed precision layer's
+    call) gives its value cast to that block's dtype; `backend` picks one other than the
+    active backend.
     """
 
     # NumPy must hand `ndarray + Variable` to Variable.__radd__ (a backend array, read from the
@@ -80,6 +82,7 @@ class Variable:
         self._value = self.backend.convert(array, dtype or _default_dtype(array))
         self.name = name
         self._trainable = bool(trainable)
+        self._autocast = bool(autocast)
         self.aggregation = aggregation
         self.synchronization = synchronization
         _live.add(self)
@@ -96,11 +99,13 @@ class Variable:
 
     @property
     def value(self):
-        """The array: the active state scope's, if it holds this variable, else the stored one."""
+        """The array: the active state scope's, if it holds this variable, else the stored one;
+        inside an `autocasting` block, cast to its dtype (a float variable with autocast)."""
         scope = _current_scope()
-        if scope is not None and self in scope.values:
-            return scope.values[self]
-        return self._value
+        value = scope.values[self] if scope is not None and self in scope.values else self._value
+        if _local.autocast is not None and self._autocast:
+            return _autocast(self.backend, value, _local.autocast)
+        return value
 
     def assign(self, value):
         """Replace the value (in the active StateScope, if it holds this variable); returns
@@ -335,6 +340,30 @@ def state_scope(values: dict):
         yield scope
     finally:
         stack.pop()
+
+
+@contextlib.contextmanager
+def autocasting(dtype):
+    """Read float variables (those made with autocast=True) as `dtype` in the block; None
+    reads them as they are. What the block assigns is stored in each variable's own dtype."""
+    previous, _local.autocast = _local.autocast, dtype
+    try:
+        yield
+    finally:
+        _local.autocast = previous
+
+
+def autocast_dtype():
+    """The dtype of the enclosing `autocasting` block (None: none, or one that casts nothing)."""
+    return _local.autocast
+
+
+_FLOATS = frozenset({"float16", "bfloat16", "float32", "float64"})
+
+
+def _autocast(backend, value, dtype):
+    own = backend.dtype(value)
+    return backend.cast(value, dtype) if own != dtype and own in _FLOATS else value
 
 
 def one_step_state():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import ops
+from engine.layers import precision
 from engine.layers.declaration import (
     Axes,
     Bool,
@@ -48,21 +49,26 @@ class BatchNormalization(Layer):
         if features[0] is None:
             raise self.shape_error(f"needs a known size along axis {self.axis}.", input_shape)
         self.gamma = self.beta = None
+        # read as they are (autocast=False) even under a mixed policy: computed in float32
         if self.scale:
             self.gamma = self.add_weight(
                 shape=features, initializer=self.gamma_initializer, name="gamma",
-                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint,
+                autocast=False)
         if self.center:
             self.beta = self.add_weight(
                 shape=features, initializer=self.beta_initializer, name="beta",
-                regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+                regularizer=self.beta_regularizer, constraint=self.beta_constraint,
+                autocast=False)
         self.moving_mean = self.add_weight(shape=features, initializer=self.moving_mean_initializer,
-                                           trainable=False, name="moving_mean")
+                                           trainable=False, name="moving_mean", autocast=False)
         self.moving_variance = self.add_weight(shape=features,
                                                initializer=self.moving_variance_initializer,
-                                               trainable=False, name="moving_variance")
+                                               trainable=False, name="moving_variance",
+                                               autocast=False)
 
     def call(self, inputs, training=False):
+        inputs = precision.upcast(inputs)
         shape = ops.shape(inputs)
         axis = self._feature_axis(shape)
         if training and self.trainable:
@@ -78,7 +84,8 @@ class BatchNormalization(Layer):
             None if v is None else ops.reshape(v, features)
             for v in (mean, variance, self.gamma, self.beta)
         )
-        return ops.normalize_by_moments(inputs, mean, variance, self.epsilon, gamma, beta)
+        return precision.downcast(
+            self, ops.normalize_by_moments(inputs, mean, variance, self.epsilon, gamma, beta))
 
     def _update(self, moving, batch):
         moving.assign(ops.add(ops.multiply(moving, self.momentum),

@@ -116,8 +116,9 @@ class ConvLSTM(StatefulRecurrence, Layer):
         batch = ops.shape(sequences)[0]
         shape = self.state_shape(ops.shape(sequences))
         initial_state = starting_states(self, sequences, initial_state)
-        states = initial_states(self, initial_state, [shape] * self.state_count, batch,
-                                lambda: [ops.zeros((batch, *shape), self.dtype)] * self.state_count)
+        states = initial_states(
+            self, initial_state, [shape] * self.state_count, batch,
+            lambda: [ops.zeros((batch, *shape), self.compute_dtype)] * self.state_count)
         dropout = recurrent_dropout.draw(self, (batch, *ops.shape(sequences)[2:]),
                                          (batch, *shape), ops.dtype(sequences), training)
 

@@ -25,14 +25,27 @@ import inspect
 import numpy as np
 
 from engine import backend as backends
-from engine import constraints, initializers, naming, ops, random, regularizers, tree
+from engine import (
+    constraints,
+    dtype_policies,
+    initializers,
+    naming,
+    ops,
+    random,
+    regularizers,
+    tree,
+)
 from engine.errors import EngineError, LayerConfigError, LayerShapeError
-from engine.layers import call_context, masks, shape_inference, tracking, trial_call
+from engine.layers import call_context, masks, precision, shape_inference, tracking, trial_call
 from engine.layers.node import Node, SymbolicTensor, is_symbolic
 from engine.variables import Variable, holding_one_step_state
 
 
 class Layer:
+    # Keras's: whether calls cast float inputs and weights to the compute dtype (precision.py)
+    autocast = True
+    _mixed_policy = None  # the layer's DTypePolicy where it computes mixed (see dtype_policy)
+
     def __init_subclass__(cls, **kwargs):
         """A subclass's own `build`, also when called directly (`layer.build(shape)`, as
         Keras users do), marks the layer built."""
@@ -55,7 +68,9 @@ class Layer:
             )
         self.name = name or naming.unique_name(naming.snake_case(type(self).__name__))
         self.trainable = bool(trainable)
-        self.dtype = dtype or default_dtype()
+        self.dtype, self._mixed_policy = _dtypes(dtype)
+        if self._mixed_policy:
+            dtype_policies.register_mixed(self)
         self.built = False
         self.input_shape_arg = tuple(input_shape) if input_shape is not None else None
         self.inbound_nodes: list[Node] = []
@@ -79,7 +94,8 @@ class Layer:
         )
 
     def get_config(self) -> dict:
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        dtype = self._mixed_policy.name if self._mixed_policy else self.dtype
+        config = {"name": self.name, "trainable": self.trainable, "dtype": dtype}
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
@@ -104,6 +120,20 @@ class Layer:
     def supports_masking(self, value):
         self.__dict__["_supports_masking"] = bool(value)
 
+    @property
+    def dtype_policy(self) -> dtype_policies.DTypePolicy:
+        """Keras's: the policy the layer was made with; `dtype` is its variable dtype."""
+        return self._mixed_policy or dtype_policies.DTypePolicy(self.dtype)
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype the layer computes in: its policy's (float16 under "mixed_float16")."""
+        return self._mixed_policy.compute_dtype if self._mixed_policy else self.dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self.dtype
+
     def shape_error(self, message: str, input_shape=None) -> LayerShapeError:
         """An error naming this layer; `raise self.shape_error("expects rank 4 ...", shape)`."""
         return LayerShapeError(self, message, input_shape)
@@ -127,7 +157,8 @@ class Layer:
             weight = shape_inference.weight_spec(name, shape, dtype, trainable)
         else:
             value = initializers.initialize(initializer, shape, dtype)
-            weight = Variable(value, name=name, trainable=trainable, dtype=dtype)
+            weight = Variable(value, name=name, trainable=trainable, dtype=dtype,
+                              autocast=autocast)
             weight.regularizer, weight.constraint = regularizer, constraint
         self._weights.append(weight)
         tracking.changed()
@@ -304,7 +335,7 @@ class Layer:
             self,
             inputs,
             output_shapes if returns_list else [output_shapes],
-            self.dtype,
+            self.compute_dtype,
             returns_list,
             tensor_kwargs,
         )
@@ -322,10 +353,14 @@ class Layer:
         training = call_context.resolve_training(kwargs.get("training"))
         kwargs = {**kwargs, "training": training} if training is not None else kwargs
         arg_masks = [masks.masks_of(a) for a in inputs]
-        with backends.using(backend), call_context.training_scope(training):
+        with (backends.using(backend), call_context.training_scope(training),
+              precision.computing(self, backend)):
             inputs = tree.map_structure(
-                lambda x: to_backend_array(backend, masks.plain(x), self.dtype), list(inputs)
+                lambda x: to_backend_array(
+                    backend, masks.plain(x), self.compute_dtype if self.autocast else self.dtype),
+                list(inputs),
             )
+            inputs = precision.cast_inputs(self, backend, inputs)
             self._build_and_infer(tree.map_structure(backend.shape, inputs))
             kwargs = masks.call_kwargs(self, arg_masks, self.call_kwargs(kwargs))
             outputs = add_activity_losses(self, self.call(*inputs, **kwargs))
@@ -531,11 +566,21 @@ def set_weight_values(variables, values, owner: str) -> None:
 
 
 def default_dtype() -> str:
-    """The dtype of a layer created without one: keras.config.dtype_policy()'s (floatx's
-    unless set), as in Keras."""
-    from engine import config  # engine.config imports the layers' dependents
+    """The variable dtype of a layer created without one: keras.config.dtype_policy()'s
+    (floatx's unless set), as in Keras; Input's too (float32 under a mixed policy)."""
+    return dtype_policies.get(None).variable_dtype
 
-    return config.dtype_policy().name
+
+def _dtypes(dtype):
+    """(variable dtype, the policy where it is mixed, else None) of a layer's `dtype`
+    argument: a dtype name, a policy or its name or config, or None (the global policy)."""
+    mixed = dtype in dtype_policies.MIXED if isinstance(dtype, str) else dtype is None
+    if mixed or isinstance(dtype, (dtype_policies.DTypePolicy, dict)):
+        policy = dtype_policies.get(dtype)
+        if dtype_policies.is_mixed(policy):
+            return policy.variable_dtype, policy
+        return policy.variable_dtype, None
+    return dtype, None
 
 
 def to_backend_array(backend, value, float_dtype="float32"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine import ops
+from engine.layers import precision
 from engine.layers.declaration import (
     Axes,
     Bool,
@@ -27,6 +28,7 @@ class LayerNormalization(Layer):
     """
 
     supports_masking = True  # passes its input's mask on, as Keras's does
+    autocast = False  # Keras's: inputs and weights as they are, normalised in float32
 
     axis = Axes(-1, several=True)
     epsilon = Float(1e-3, minimum=0.0, above=True)
@@ -56,7 +58,8 @@ class LayerNormalization(Layer):
 
     def call(self, inputs):
         axes = self._axes(ops.shape(inputs))
-        return ops.layer_norm(inputs, axes, self.epsilon, self.gamma, self.beta)
+        return precision.downcast(self, ops.layer_norm(
+            precision.upcast(inputs), axes, self.epsilon, self.gamma, self.beta))
 
     def _axes(self, shape):
         """The normalised axes as sorted non-negative ints, or a shape error."""

@@ -198,7 +198,8 @@ class Cell(Gated):
         return [(inputs_shape[0], self.units)] * (1 + self.state_count)
 
     def get_initial_state(self, batch_size=None):
-        return [ops.zeros((batch_size, self.units), self.dtype) for _ in range(self.state_count)]
+        return [ops.zeros((batch_size, self.units), self.compute_dtype)
+                for _ in range(self.state_count)]
 
 
 def check_sequences(layer, sequences_shape):
@@ -215,7 +216,7 @@ def initial_states(layer, given, sizes, batch, zeros=None):
     state), else `zeros()` or zeros of `sizes`."""
     if given is None:
         return zeros() if zeros is not None else [
-            ops.zeros((batch, size), layer.dtype) for size in sizes]
+            ops.zeros((batch, size), layer.compute_dtype) for size in sizes]
     given = tree.flatten(given)
     if len(given) != len(sizes):
         raise layer.shape_error(

@@ -139,7 +139,7 @@ class StackedRNNCells(Layer):
         for cell in self.cells:
             made = getattr(cell, "get_initial_state", None)
             states.append(made(batch_size=batch_size) if made else [
-                ops.zeros((batch_size, size), self.dtype)
+                ops.zeros((batch_size, size), self.compute_dtype)
                 for size in tree.flatten(cell.state_size)])
         return states
 

@@ -202,6 +202,8 @@ class Loss:
         carried = masks.get_keras_mask(y_pred)  # padding a layer masked counts for nothing
         if self.dtype is not None:
             y_pred = ops.cast(ops.convert(y_pred), self.dtype)
+        elif ops.dtype(y_pred) in ("float16", "bfloat16"):  # a mixed model's: Keras's float32
+            y_pred = ops.cast(y_pred, "float32")
         return reduce_weighted(
             self.call(y_true, y_pred), sample_weight, self.reduction,
             masks.joined(self.mask(y_true, y_pred), carried),

@@ -97,7 +97,7 @@ def test_a_lambda_layer_is_refused_and_its_code_never_runs(tmp_path):
     ({"config": {"activation": {"module": "builtins", "class_name": "eval"}}},
      "not an activation the engine has"),
     ({"config": {"kernel_constraint": None, "lora_rank": 4}}, "lora_rank=4"),
-    ({"config": {"dtype": "mixed_float16"}}, "dtype 'mixed_float16'"),
+    ({"config": {"dtype": "float16"}}, "dtype 'float16'"),
 ])
 def test_a_layer_naming_code_or_an_unknown_setting_is_refused(changes, message, tmp_path):
     files.write(tmp_path / "m.keras", files.functional(files.dense_entry(**changes)),
