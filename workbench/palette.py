@@ -8,6 +8,7 @@ required arguments (so a node dropped on the canvas works at once) the declared 
 from __future__ import annotations
 
 import functools
+import inspect
 
 from engine.layers import LAYERS
 from engine.layers.declaration import CATEGORIES, DECLARED, Bool
@@ -55,6 +56,12 @@ def category(class_name: str) -> str:
     return _declaration(class_name).category
 
 
+def summary(cls) -> str:
+    """The first paragraph of a layer's docstring, on one line: the palette's description."""
+    paragraph = inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0]
+    return " ".join(paragraph.split())
+
+
 @functools.cache
 def palette() -> tuple:
     """The `palette` trait: every allowlisted layer, by category, by name within one."""
@@ -63,7 +70,7 @@ def palette() -> tuple:
         {
             "class": name,
             "category": category(name),
-            "doc": (LAYERS[name].__doc__ or "").strip().splitlines()[0],
+            "doc": summary(LAYERS[name]),
             "args": [{"name": n, "kind": k, "optional": o} for n, k, o in ports(name)],
             "arguments": list(arguments(name)),
         }

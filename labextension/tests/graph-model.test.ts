@@ -180,7 +180,19 @@ describe('GraphEditorModel', () => {
     });
 
     it('summarises the graph', () => {
-      expect(model.summary()).toEqual({ text: '3 layers · 7,850 params', errors: [], valid: true });
+      expect(model.summary()).toEqual({ text: '3 layers · 7,850 params', errors: [], valid: true, leftOut: 0 });
+    });
+
+    it('counts the layers a valid model leaves out (waiting for an input or in error)', () => {
+      const { graph } = model.state;
+      const waiting = {
+        ...graph.nodes[1],
+        id: 'loose',
+        status: 'waiting' as const,
+        error: 'Connect a tensor to `inputs`.'
+      };
+      model.setState({ graph: { ...graph, nodes: [...graph.nodes, waiting] } });
+      expect(model.summary()).toMatchObject({ valid: true, leftOut: 1 });
     });
   });
 
@@ -331,8 +343,12 @@ describe('GraphEditorModel', () => {
       const lstm = model.state.palette
         .filter(e => `${e.class} ${e.doc}`.toLowerCase().includes('lstm'))
         .map(e => e.class);
-      expect(lstm).toEqual(expect.arrayContaining(['ConvLSTM2D', 'LSTM', 'LSTMCell']));
-      expect(shown()).toEqual([['recurrent', true, lstm]]);
+      expect(lstm).toEqual(expect.arrayContaining(['Masking', 'ConvLSTM2D', 'LSTM', 'LSTMCell']));
+      // Masking's description names the LSTM that skips masked steps
+      expect(shown()).toEqual([
+        ['core', true, ['Masking']],
+        ['recurrent', true, lstm.filter(name => name !== 'Masking')]
+      ]);
       model.searchPalette('no such layer');
       expect(shown()).toEqual([]);
       model.searchPalette('');

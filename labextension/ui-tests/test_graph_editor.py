@@ -336,6 +336,14 @@ def test_outputs_list_ports_edges_banner_and_palette(page, jupyter, tmp_path):
     search_box = page.locator(f"{EDITOR} [data-testid=palette-search]").bounding_box()
     assert palette_box["y"] <= search_box["y"] < list_box["y"], (search_box, list_box)
     screenshot(page, "editor-9c-palette-scrolled-drop", page.locator(EDITOR))
+    # Long names wrap between words instead of being cut, in the palette and the form; the
+    # new node's name shows whole (its class gives way); the status says it is left out.
+    cut = "els => els.filter(e => e.scrollWidth > e.clientWidth).map(e => e.textContent)"
+    assert page.locator(f"{EDITOR} .wb-palette-item").evaluate_all(cut) == []
+    assert page.locator(f"{EDITOR} .wb-field label").evaluate_all(cut) == []
+    assert page.locator(f"{EDITOR} .wb-node.wb-selected .wb-node-name").evaluate_all(cut) == []
+    expect(page.locator(f"{EDITOR} [data-testid=graph-status]")).to_contain_text(
+        "1 layer not connected, left out of the model")
 
     # The search keeps the layers that match; Enter adds the first; Escape shows all again.
     search = page.locator(f"{EDITOR} [data-testid=palette-search]")

@@ -493,12 +493,15 @@ export class GraphEditorModel {
     });
   }
 
-  summary(): { text: string; errors: string[]; valid: boolean } {
+  /** The status bar: whether the graph is a model, its size, and the layers that are not
+   * part of it yet (a node waiting for an input or in error is left out of a valid model). */
+  summary(): { text: string; errors: string[]; valid: boolean; leftOut: number } {
     const { graph } = this.state;
     const count = graph.nodes.length;
     const layers = `${count} layer${count === 1 ? '' : 's'}`;
     const params = graph.total_params === null ? '' : ` · ${formatParams(graph.total_params)}`;
-    return { text: `${layers}${params}`, errors: graph.errors, valid: graph.valid };
+    const leftOut = graph.nodes.filter(node => node.status !== 'ok').length;
+    return { text: `${layers}${params}`, errors: graph.errors, valid: graph.valid, leftOut };
   }
 
   // ------------------------------------------------------------------------------ intents

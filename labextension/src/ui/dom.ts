@@ -64,3 +64,13 @@ export function injectStyle(id: string, css: string): void {
   style.textContent = css;
   document.head.append(style);
 }
+
+/** `name` with line-break opportunities (<wbr>) between its words: before a capital that
+ * follows a lower-case letter ("Adaptive|Average|Pooling2D") and after an underscore
+ * ("kernel_|regularizer"), so a long layer or argument name wraps whole words instead of
+ * being cut. */
+export function wordBreaks(name: string): (string | HTMLElement)[] {
+  return name
+    .split(/(?<=[a-z0-9])(?=[A-Z])|(?<=_)/)
+    .flatMap((word, index) => (index === 0 ? [word] : [document.createElement('wbr'), word]));
+}

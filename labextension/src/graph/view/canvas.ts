@@ -67,8 +67,8 @@ function nodeElement(node: NodeView): SVGElement {
     h(
       'div',
       { class: 'wb-node-title' },
-      h('span', { class: 'wb-node-name' }, node.id),
-      h('span', { class: 'wb-node-class' }, node.className)
+      h('span', { class: 'wb-node-name', title: node.id }, node.id),
+      h('span', { class: 'wb-node-class', title: node.className }, node.className)
     ),
     // A node in error has no shape to show: its message takes the room.
     node.error === null ? h('div', { class: 'wb-node-shape', title: 'output shape' }) : null,

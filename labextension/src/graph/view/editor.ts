@@ -231,6 +231,7 @@ export class GraphEditorView {
     this.canvas.render();
     this.form.render();
     const summary = this.model.summary();
+    const leftOut = summary.leftOut === 1 ? '1 layer' : `${summary.leftOut} layers`;
     this.status.replaceChildren(
       h(
         'span',
@@ -238,6 +239,9 @@ export class GraphEditorView {
         summary.valid ? '✓ valid model' : '✗ not a model yet'
       ),
       h('span', {}, summary.text),
+      ...(summary.valid && summary.leftOut > 0
+        ? [h('span', { class: 'wb-left-out' }, `${leftOut} not connected, left out of the model`)]
+        : []),
       ...summary.errors.map(error => h('span', { class: 'wb-graph-error' }, error))
     );
     this.renderMessages();

@@ -3,7 +3,7 @@
  * filled in. A field applies on change (Enter or leaving it); it is rebuilt only when the
  * node or its config changes, so typing is never interrupted by a redraw.
  */
-import { h, listen } from '../../ui/dom';
+import { h, listen, wordBreaks } from '../../ui/dom';
 import type { Cleanup } from '../../widget';
 import type { FormField, GraphEditorModel } from '../model';
 
@@ -39,7 +39,7 @@ function fieldRow(field: FormField): HTMLElement {
   return h(
     'div',
     { class: `wb-field${field.error ? ' wb-field-invalid' : ''}` },
-    h('label', { for: `wb-arg-${spec.name}`, title: fallback }, spec.name),
+    h('label', { for: `wb-arg-${spec.name}`, title: fallback }, ...wordBreaks(spec.name)),
     fieldInput(field),
     field.error ? h('div', { class: 'wb-field-error' }, field.error) : null
   );

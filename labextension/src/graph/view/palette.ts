@@ -4,7 +4,7 @@
  * by itself (its height is capped in the CSS) so the canvas stays in view. The search field
  * above the list keeps only the layers that match (Enter adds the first, Escape clears it).
  */
-import { h, listen } from '../../ui/dom';
+import { h, listen, wordBreaks } from '../../ui/dom';
 import type { Cleanup } from '../../widget';
 import type { LayerCategory } from '../../protocol';
 import type { GraphEditorModel } from '../model';
@@ -94,7 +94,7 @@ export class PaletteView {
                 title: entry.doc,
                 role: 'button'
               },
-              entry.class
+              ...wordBreaks(entry.class)
             )
           )
         )
