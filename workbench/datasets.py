@@ -123,6 +123,43 @@ def gaussians(samples: int = 400, noise: float = 0.1, seed: int = 0, classes: in
     return _finish("gaussians", x, labels, classes, seed)
 
 
+def plane(samples: int = 400, noise: float = 0.1, seed: int = 0) -> Dataset:
+    """Regression on a tilted plane: y = (x1 + x2) / 2, in [-1, 1]."""
+    _check(samples, noise)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (samples, 2))
+    return _regression("plane", x + rng.normal(0, noise * 0.3, x.shape), x.sum(axis=1) / 2)
+
+
+# (x1, x2, sign) of each bump of multi_gaussian: a 3 x 2 chequer of hills and valleys
+_BUMPS = [
+    (cx, cy, (-1) ** (i + j))
+    for i, cy in enumerate((0.45, -0.45))
+    for j, cx in enumerate((-0.65, 0.0, 0.65))
+]
+
+
+def multi_gaussian(samples: int = 400, noise: float = 0.1, seed: int = 0) -> Dataset:
+    """Regression on six bumps, alternately up (+1) and down (-1): each point takes the value
+    of the bump that reaches highest there, falling linearly to 0 at distance 0.35."""
+    _check(samples, noise)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, (samples, 2))
+    heights = np.stack(
+        [
+            sign * np.clip(1 - np.hypot(x[:, 0] - cx, x[:, 1] - cy) / 0.35, 0, 1)
+            for cx, cy, sign in _BUMPS
+        ],
+        axis=1,
+    )
+    y = heights[np.arange(samples), np.abs(heights).argmax(axis=1)]
+    return _regression("multi_gaussian", x + rng.normal(0, noise * 0.3, x.shape), y)
+
+
+def _regression(name, x, y) -> Dataset:
+    return Dataset(x.astype(np.float32), y.reshape(-1, 1).astype(np.float32), name, "regression")
+
+
 def digits(image: bool = False) -> Dataset:
     """scikit-learn's 8x8 handwritten digits (1,797 samples, bundled with it: no download).
 
@@ -141,7 +178,8 @@ def digits(image: bool = False) -> Dataset:
 
 
 PLANE = {"spirals": spirals, "circles": circles, "moons": moons, "xor": xor, "gaussians": gaussians}
-DATASETS = {**PLANE, "digits": digits}
+PLANE_REGRESSION = {"plane": plane, "multi_gaussian": multi_gaussian}
+DATASETS = {**PLANE, **PLANE_REGRESSION, "digits": digits}
 
 
 def load(name: str, **options) -> Dataset:

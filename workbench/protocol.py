@@ -250,6 +250,11 @@ class SetEvery(Intent):
 
 
 # -------------------------------------------------------------------------- playground
+@intent("configure")
+class Configure(Intent):
+    changes: JSONObject  # some playground settings (checked by workbench.playground_config)
+
+
 @intent("set_dataset")
 class SetDataset(Intent):
     name: Annotated[str, Range(1, 64)]

@@ -94,6 +94,7 @@ export type Intent =
   | { type: 'refresh' }
   | { type: 'set_every'; every: number }
   // playground
+  | { type: 'configure'; changes: Partial<PlaygroundSettings> }
   | { type: 'set_dataset'; name: string; noise?: number; samples?: number; seed?: number }
   | { type: 'set_resolution'; resolution: number }
   | { type: 'reset_weights' }
@@ -199,6 +200,8 @@ export interface GridEvent {
   output: BufferRef;
   neurons: Neuron[];
   neuron_values: BufferRef | null;
+  inputs?: string[];
+  input_values?: BufferRef;
 }
 export interface StateEvent {
   type: 'state';
@@ -274,7 +277,9 @@ const KERNEL_MESSAGES: { [K in KernelMessage['type']]: Check<Omit<Extract<Kernel
     extent: array(num),
     output: checkBufferRef,
     neurons: array(object({ node: str, unit: int })),
-    neuron_values: nullable(checkBufferRef)
+    neuron_values: nullable(checkBufferRef),
+    inputs: optional(array(str)),
+    input_values: optional(checkBufferRef)
   }),
   state: object({ state: record(unknownValue) }),
   download: object({ filename: str, mime: str, data: checkBufferRef })
@@ -577,6 +582,63 @@ export const checkDataset: Check<DatasetState> = object({
 });
 
 export const checkExtent: Check<number[]> = array(num);
+
+/** The playground's whole configuration (workbench/playground_config.py's DEFAULTS). */
+export interface PlaygroundSettings {
+  problem: string;
+  dataset: string;
+  noise: number;
+  ratio: number;
+  samples: number;
+  seed: number;
+  batch_size: number;
+  features: string[];
+  hidden: number[];
+  activation: string;
+  learning_rate: number;
+  regularization: string;
+  regularization_rate: number;
+}
+export interface PlaygroundSettingsState {
+  values: PlaygroundSettings;
+  fragment: string;
+  custom_model: boolean;
+  choices: {
+    problem: string[];
+    features: string[];
+    activation: string[];
+    regularization: string[];
+    max_layers: number;
+    max_neurons: number;
+  };
+}
+export const checkPlaygroundSettings: Check<PlaygroundSettingsState> = object({
+  values: object({
+    problem: str,
+    dataset: str,
+    noise: num,
+    ratio: int,
+    samples: int,
+    seed: int,
+    batch_size: int,
+    features: array(str),
+    hidden: array(int),
+    activation: str,
+    learning_rate: num,
+    regularization: str,
+    regularization_rate: num
+  }),
+  fragment: str,
+  custom_model: bool,
+  choices: object({
+    problem: array(str),
+    features: array(str),
+    activation: array(str),
+    regularization: array(str),
+    max_layers: int,
+    max_neurons: int
+  })
+});
 
 export interface WorkbenchChildren {
   build: string | null;

@@ -278,7 +278,7 @@ class InspectorFuzzer(Fuzzer):
 
 class PlaygroundFuzzer(DashboardFuzzer):
     def fingerprint(self) -> dict:
-        view = {"dataset": dict(self.session.dataset), "resolution": self.session.resolution}
+        view = {"settings": self.session.config, "resolution": self.session.resolution}
         return {**super().fingerprint(), **view}
 
     def make_set_dataset(self) -> dict:
@@ -290,6 +290,18 @@ class PlaygroundFuzzer(DashboardFuzzer):
         if self.rng.random() < 0.5:
             message["seed"] = self.rng.randint(0, 2**31 - 1)
         return message
+
+    def make_configure(self) -> dict:
+        options = {
+            "hidden": ([3], [8, 8], [0], [1] * 7),
+            "features": (["x1"], ["x1^2", "sin(x2)"], [], ["x3"]),
+            "learning_rate": (0.1, -1, 0),
+            "ratio": (20, 0),
+            "problem": ("regression", "classification", "clustering"),
+            "activation": ("relu", "swish"),
+        }
+        key = self.rng.choice(sorted(options))
+        return {"changes": {key: self.rng.choice(options[key])}}
 
     def make_set_resolution(self) -> dict:
         return {"resolution": self.rng.choice((8, 17, 48, 256 if self.slow else 64))}

@@ -38,6 +38,7 @@ EXAMPLES = {
     "select_sample": {"index": 3},
     "refresh": {},
     "set_every": {"every": 5},
+    "configure": {"changes": {"hidden": [4, 4], "learning_rate": 0.1}},
     "set_dataset": {"name": "moons", "noise": 0.2, "samples": 300, "seed": 1},
     "set_resolution": {"resolution": 64},
     "reset_weights": {},

@@ -195,15 +195,15 @@ def test_the_playground_sends_points_and_grids():
     send(w, "ready")
     assert {m["type"] for m, _ in w.received} == {"curve_delta", "points", "grid", "ack"}
     (points,) = events_of(w, "points")
-    assert points["train"]["x"].shape == (280, 2) and points["test"]["y"].shape == (120,)
+    assert points["train"]["x"].shape == (250, 2) and points["test"]["y"].shape == (250,)
     assert send(w, "set_resolution", resolution=16)["type"] == "ack"
     (grid,) = events_of(w, "grid")
     assert grid["output"].shape == (16, 16) and grid["output"].dtype == np.float32
     assert np.all((grid["output"] >= 0) & (grid["output"] <= 1))
-    assert grid["neuron_values"].shape == (16, 16, 16) and len(grid["neurons"]) == 16
-    assert grid["neurons"][8] == {"node": "hidden_2", "unit": 0}
+    assert grid["neuron_values"].shape == (6, 16, 16) and len(grid["neurons"]) == 6
+    assert grid["neurons"][4] == {"node": "layer_2", "unit": 0}
     assert send(w, "set_dataset", name="moons", noise=0.0, samples=100)["type"] == "ack"
-    assert w.dataset["name"] == "moons" and w.data["samples"] == 70
+    assert w.dataset["name"] == "moons" and w.data["samples"] == 50
     assert len(events_of(w, "points")) == 1 and len(events_of(w, "grid")) == 1
     assert send(w, "set_dataset", name="digits")["code"] == "rejected"
     send(w, "start", epochs=3, batch_size=10)

@@ -202,15 +202,29 @@ class Inspector(_Displayed):
 
 
 class Playground(_Displayed):
-    """A small network learning a 2-D dataset, with its decision surface drawn live."""
+    """A small network learning a 2-D dataset, with its decision surface drawn live.
 
-    def __init__(self, model=None, data: str = "spirals"):
-        self.session = PlaygroundSession(model, data)
+    `config` (a dict, or the string `playground.fragment`) restores a configuration exactly;
+    `playground.config` is the current one. Without a model the network is built from it.
+    """
+
+    def __init__(self, model=None, data: str | None = None, config=None):
+        self.session = PlaygroundSession(model, data, config=config)
         self.widget = views.PlaygroundView(self.session)
 
     @property
     def model(self):
         return self.session.model
+
+    @property
+    def config(self) -> dict:
+        """Every setting, seed included, as one JSON value."""
+        return self.session.config
+
+    @property
+    def fragment(self) -> str:
+        """The configuration as a URL-fragment-like string."""
+        return self.session.fragment
 
 
 class Workbench(_Displayed):

@@ -52,6 +52,8 @@ class InspectorView(SessionWidget):
 class PlaygroundView(TrainingTraits):
     _esm = esm("playground")
     dataset = _json()
+    settings = _json()
+    epoch = _json(traitlets.Int)
     resolution = _json(traitlets.Int)
     extent = _json(traitlets.List)
 

@@ -39,7 +39,8 @@ export function describeStatus(status: TrainingStatus): string {
     parts.push(`epoch ${status.epoch}/${status.epochs}`);
   }
   parts.push(`step ${status.step}`);
-  if (status.steps_per_second !== null && status.state === 'running') {
+  // a rate of 0 is one not measured yet (no step between two updates), not a stalled run
+  if (status.steps_per_second !== null && status.steps_per_second > 0 && status.state === 'running') {
     parts.push(`${formatNumber(status.steps_per_second)} steps/s`);
   }
   parts.push(`on ${status.backend}`);
