@@ -21,18 +21,21 @@ from engine.optimizers.ftrl import Ftrl
 from engine.optimizers.lamb import Lamb
 from engine.optimizers.lion import Lion
 from engine.optimizers.loss_scale import LossScaleOptimizer
+from engine.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from engine.optimizers.muon import Muon
 from engine.optimizers.nadam import Nadam
 from engine.optimizers.rmsprop import RMSprop
+from engine.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from engine.optimizers.sgd import SGD
 
 OPTIMIZERS = {
     cls.__name__.lower(): cls
     for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adafactor, Adamax, Ftrl, Lamb,
-                Lion, Muon, Nadam)
+                Lion, Muon, Nadam, ScheduleFreeAdamW)
 }
-# Every optimizer class by its lowercased name: OPTIMIZERS, and the wrapper that needs one.
-CLASSES = {**OPTIMIZERS, "lossscaleoptimizer": LossScaleOptimizer}
+# Every optimizer class by its lowercased name: OPTIMIZERS, and the wrappers of others.
+CLASSES = {**OPTIMIZERS, "lossscaleoptimizer": LossScaleOptimizer,
+           "multioptimizer": MultiOptimizer}
 
 
 def get(identifier) -> Optimizer:
@@ -65,7 +68,7 @@ def deserialize(config: dict, custom_objects=None) -> Optimizer:
             f"Unknown optimizer class {name!r}. Use one of: {', '.join(CLASSES)}, or pass "
             f"custom_objects={{{name!r}: YourOptimizer}}."
         )
-    if cls is LossScaleOptimizer:
+    if cls in (LossScaleOptimizer, MultiOptimizer):
         return cls.from_config(config.get("config", {}), custom_objects=custom_objects)
     return cls.from_config(config.get("config", {}))
 
@@ -89,11 +92,14 @@ __all__ = [
     "Lamb",
     "Lion",
     "LossScaleOptimizer",
+    "MultiOptimizer",
     "Muon",
     "Nadam",
     "Optimizer",
     "OptimizerConfigError",
+    "OptimizerMap",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
     "schedules",
