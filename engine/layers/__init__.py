@@ -97,7 +97,7 @@ from engine.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
-from engine.layers.preprocessing.audio import STFTSpectrogram
+from engine.layers.preprocessing.audio import MelSpectrogram, STFTSpectrogram
 from engine.layers.preprocessing.augmentation import (
     RandomBrightness,
     RandomContrast,
@@ -161,6 +161,7 @@ from engine.layers.separable_convolution import (
     SeparableConvolution1D,
     SeparableConvolution2D,
 )
+from engine.layers.serialization import deserialize, serialize
 from engine.layers.simple_rnn import SimpleRNN, SimpleRNNCell
 from engine.layers.spectral_normalization import SpectralNormalization
 from engine.layers.time_distributed import TimeDistributed
@@ -169,6 +170,6 @@ from engine.layers.wrapper import Wrapper
 LAYERS = {name: declaration.cls for name, declaration in DECLARED.items()}
 
 __all__ = ["Input", "Layer", "SymbolicTensor", "add", "average", "concatenate", "dot", "maximum",
-           "minimum", "multiply", "subtract", "Wrapper", *LAYERS]
+           "minimum", "multiply", "subtract", "Wrapper", "serialize", "deserialize", *LAYERS]
 
 __getattr__ = missing_attribute(__name__)

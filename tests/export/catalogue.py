@@ -516,6 +516,19 @@ def spectrograms():
     return engine.Model(i, outputs), _floats(40, 2)
 
 
+def mel_spectrograms():
+    """MelSpectrogram in decibels (top_db biting, hamming window), as magnitudes (an odd FFT
+    longer than its frame, no window) and with a custom window."""
+    i = L.Input((40,))
+    mel = {"fft_length": 16, "sequence_stride": 4, "sampling_rate": 8000, "num_mel_bins": 6}
+    outputs = [L.MelSpectrogram(**mel, window="hamming", top_db=5.0, ref_power=-3.0)(i),
+               L.MelSpectrogram(**{**mel, "fft_length": 15}, sequence_length=10, window=None,
+                                power_to_db=False, mag_exp=1.0)(i),
+               L.MelSpectrogram(**mel, sequence_length=5,
+                                window=[0.0, 0.5, 1.0, 0.5, 0.25])(i)]
+    return engine.Model(i, outputs), _floats(40)
+
+
 MODELS = {f.__name__: f for f in (
     dense, conv1d, conv2d, conv_transpose1d, conv_transpose2d, convolution3d,
     separable_convolution, max_pooling2d, average_pooling2d, global_average_pooling2d,
@@ -532,6 +545,7 @@ MODELS = {f.__name__: f for f in (
     resizing_3d, pooling_1d_3d, merging_more, einsum_dense,
     resizing, image_preprocessing, categorical_preprocessing, text_preprocessing, lambda_layer,
     spectral_normalization, augmentation_more, spectrograms, reversible_embedding,
+    mel_spectrograms,
 )}
 
 def vision():
@@ -590,13 +604,15 @@ KERAS_MODELS = {f.__name__: f for f in (
     masked_sequence, preprocessing, categorical_preprocessing, conv_transpose1d, conv_transpose2d,
     convolution3d, separable_convolution, regularization_layers, normalization_layers,
     attention_layers, conv_lstm, group_query_attention, spectral_normalization,
-    augmentation_in_keras, spectrograms, reversible_embedding,
+    augmentation_in_keras, spectrograms, reversible_embedding, mel_spectrograms,
 )}
 
 # Models that a target cannot express, and the words its ExportError must contain.
 UNSUPPORTED = {
     ("torch", "variable_length"): "known spatial sizes",
     **{(target, "spectrograms"): "Keras's STFT initializer" for target in ("jax", "tensorflow")},
+    **{(target, "mel_spectrograms"): "no short-time Fourier transform"
+       for target in ("jax", "tensorflow")},
     **{(target, "masked_sequence"): "uses the mask"
        for target in ("torch", "jax", "tensorflow", "onnx")},
     **{(target, "stacked_rnn_cells"): "StackedRNNCells is not translated yet"

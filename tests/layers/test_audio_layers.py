@@ -1,5 +1,6 @@
-"""STFTSpectrogram beyond the harness rows: mode="angle" against Keras as angles, the errors,
-and the exports that refuse it."""
+"""STFTSpectrogram and MelSpectrogram beyond the harness rows: STFTSpectrogram's mode="angle"
+against Keras as angles, MelSpectrogram's unbatched and float16 signals against Keras, the
+errors, and the exports that refuse them."""
 
 from __future__ import annotations
 
@@ -75,3 +76,63 @@ def test_exports_that_cannot_compute_it_refuse_it(tmp_path):
         model.export_onnx(tmp_path / "model.onnx")
     with pytest.raises(ExportError, match="Keras's STFT initializer"):
         model.to_code("jax")
+
+
+# --------------------------------------------------------------------------- MelSpectrogram
+MEL = {"fft_length": 16, "sequence_stride": 4, "sampling_rate": 8000, "num_mel_bins": 6}
+MONO = SIGNALS[..., 0]
+
+
+def test_mel_unbatched_signals_and_float16_match_keras(backend_name):
+    """A (samples,) signal gives (num_mel_bins, frames); float16 computes in float32."""
+    import keras
+
+    for config, signals in [(MEL, MONO[0]), ({**MEL, "dtype": "float16"}, MONO)]:
+        ours = layers.MelSpectrogram(**config)
+        got = ops.to_numpy(ours(signals))
+        want = np.asarray(keras.layers.MelSpectrogram(**config)(signals))
+        assert got.shape == want.shape == ours.compute_output_shape(signals.shape)
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got.astype("float32"), want.astype("float32"), rtol=2e-3,
+                                   atol=2e-2)
+
+
+def test_mel_config_holds_keras_resolved_defaults():
+    config = layers.MelSpectrogram(fft_length=64, sampling_rate=22050).get_config()
+    assert config["sequence_length"] == 64 and config["max_freq"] == 11025.0
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"fft_length": 8, "sequence_length": 9}, "`fft_length` .* must be at least "
+                                              "`sequence_length`"),
+    ({"sequence_stride": 0}, "`sequence_stride` must be a positive integer"),
+    ({"num_mel_bins": 0}, "`num_mel_bins` must be a positive integer"),
+    ({"window": "blackman"}, "`window` must be 'hann', 'hamming', a 1-D list"),
+    ({"sequence_length": 4, "window": [1.0, 2.0]}, "`window` holds 2 values; it must hold "
+                                                   "sequence_length"),
+    ({"min_freq": 5000.0, "max_freq": 4000.0}, "`max_freq` .* must exceed `min_freq`"),
+    ({"sampling_rate": 30}, r"`max_freq` \(15\) must exceed `min_freq` \(20\)"),
+    ({"min_freq": -1.0}, "`min_freq` must be in"),
+    ({"min_power": 0.0}, "`min_power` must be in"),
+    ({"mag_exp": 0.0}, "`mag_exp` must be in"),
+    ({"top_db": -1.0}, "`top_db` must be in"),
+])
+def test_mel_bad_configs_say_what_to_do(config, message):
+    with pytest.raises(LayerConfigError, match=f"MelSpectrogram: {message}"):
+        layers.MelSpectrogram(**config)
+
+
+def test_mel_bad_inputs_say_what_to_do():
+    with pytest.raises(LayerShapeError, match="MelSpectrogram.*rank 2 or 1"):
+        layers.MelSpectrogram(**MEL)(SIGNALS)
+    with pytest.raises(LayerShapeError, match=r"MelSpectrogram.*more than fft_length // 2 "
+                                              r"\(8\) samples"):
+        layers.MelSpectrogram(**MEL)(MONO[:, :8])
+
+
+def test_mel_jax_and_tensorflow_code_refuse_it():
+    source = layers.Input((40,))
+    model = engine.Model(source, layers.MelSpectrogram(**MEL)(source))
+    for target in ("jax", "tensorflow"):
+        with pytest.raises(ExportError, match="MelSpectrogram.*no short-time Fourier transform"):
+            model.to_code(target)

@@ -72,6 +72,8 @@ TYPICAL = {
     "Rescaling": ({"scale": 0.5, "offset": 1.0}, [(None, 6, 8, 3)]),
     "STFTSpectrogram": ({"mode": "stft", "frame_length": 8, "frame_step": 3,
                          "padding": "same"}, [(None, 40, 2)]),
+    "MelSpectrogram": ({"fft_length": 16, "sequence_stride": 4, "num_mel_bins": 6},
+                       [(None, 40)]),
     "Normalization": ({"axis": [1, 3]}, [(None, 6, 8, 3)]),
     "Resizing": ({"height": 4, "width": 5, "crop_to_aspect_ratio": True}, [(None, 6, 8, 3)]),
     "CenterCrop": ({"height": 4, "width": 5}, [(None, 6, 8, 3)]),
