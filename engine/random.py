@@ -162,17 +162,18 @@ def gamma(shape, alpha, dtype=None, seed=None):
     """Values from the gamma distribution of shape `alpha` (scale 1)."""
     shape = tuple(shape)
     uniforms = ops.random_uniform((GAMMA_UNIFORMS, *shape), _seed_of(seed))
-    return ops.cast(_gamma(uniforms, alpha), dtype or "float32")
+    return ops.cast(ops.exp(_log_gamma(uniforms, alpha)), dtype or "float32")
 
 
 def beta(shape, alpha, beta, dtype=None, seed=None):
     """Values from the beta distribution of `alpha` and `beta`: X / (X + Y) of two gamma
-    draws."""
+    draws, taken as sigmoid(log X - log Y) so that small shapes, whose gamma draws underflow
+    to 0 in float32, still give a ratio rather than 0 / 0."""
     shape = tuple(shape)
     uniforms = ops.random_uniform((2 * GAMMA_UNIFORMS, *shape), _seed_of(seed))
-    x = _gamma(ops.getitem(uniforms, slice(0, GAMMA_UNIFORMS)), alpha)
-    y = _gamma(ops.getitem(uniforms, slice(GAMMA_UNIFORMS, None)), beta)
-    return ops.cast(ops.divide(x, ops.add(x, y)), dtype or "float32")
+    log_x = _log_gamma(ops.getitem(uniforms, slice(0, GAMMA_UNIFORMS)), alpha)
+    log_y = _log_gamma(ops.getitem(uniforms, slice(GAMMA_UNIFORMS, None)), beta)
+    return ops.cast(ops.sigmoid(ops.subtract(log_x, log_y)), dtype or "float32")
 
 
 def binomial(shape, counts, probabilities, dtype=None, seed=None):
@@ -193,9 +194,10 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None):
 GAMMA_UNIFORMS = 3 * TRIES + 1  # two per normal, one per acceptance test, one for alpha < 1
 
 
-def _gamma(uniforms, alpha):
-    """Gamma(alpha) values from a block of uniforms (GAMMA_UNIFORMS, *shape): Marsaglia and
-    Tsang's method, with alpha < 1 boosted from alpha + 1."""
+def _log_gamma(uniforms, alpha):
+    """Logarithms of Gamma(alpha) values from a block of uniforms (GAMMA_UNIFORMS, *shape):
+    Marsaglia and Tsang's method, with alpha < 1 boosted from alpha + 1 by U ** (1 / alpha),
+    added here as log(U) / alpha (the value itself underflows float32 for small alpha)."""
     alpha = ops.cast(_array(alpha), "float32")
     boosted = ops.where(ops.less(alpha, 1.0), ops.add(alpha, 1.0), alpha)
     d = ops.subtract(boosted, 1.0 / 3.0)
@@ -210,9 +212,9 @@ def _gamma(uniforms, alpha):
     accepted = ops.logical_and(
         ops.greater(v, 0.0),
         ops.less(ops.log(_open(ops.getitem(uniforms, slice(2 * TRIES, 3 * TRIES)))), bound))
-    value = ops.multiply(d, _first_accepted(positive_v, accepted))
-    boost = ops.power(_open(ops.getitem(uniforms, 3 * TRIES)), ops.divide(1.0, alpha))
-    return ops.where(ops.less(alpha, 1.0), ops.multiply(value, boost), value)
+    log_value = ops.add(ops.log(d), _first_accepted(ops.log(positive_v), accepted))
+    log_boost = ops.divide(ops.log(_open(ops.getitem(uniforms, 3 * TRIES))), alpha)
+    return ops.where(ops.less(alpha, 1.0), ops.add(log_value, log_boost), log_value)
 
 
 def _open(uniforms):

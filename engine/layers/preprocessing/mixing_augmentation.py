@@ -46,12 +46,8 @@ class BoxLayer(RandomImageLayer):
         return ops.expand_dims(inside, -1)
 
     def beta(self, batch, alpha):
-        """(batch,) draws from Beta(alpha, alpha). Below alpha ~0.05 both gamma draws can
-        underflow to 0 (0 / 0); such a draw is then 0 or 1 at even odds, the distribution's
-        limit."""
-        drawn = engine_random.beta((batch,), alpha, alpha, seed=self.next_seed(self.seed_state))
-        either = ops.cast(ops.less(self.uniform((batch,), 0.0, 1.0), 0.5), ops.dtype(drawn))
-        return ops.where(ops.isnan(drawn), either, drawn)
+        """(batch,) draws from Beta(alpha, alpha)."""
+        return engine_random.beta((batch,), alpha, alpha, seed=self.next_seed(self.seed_state))
 
     def permutation(self, batch):
         """A random order of the batch's images."""
