@@ -2,11 +2,12 @@
 
 Only data is read: every layer's class must be a Keras built-in that the engine has
 (engine.layers.LAYERS), named by Keras's own module, and its config values are copied as JSON
-values. Nothing named in the config is imported or called, so a hostile config can only be
-refused. Settings that change only training (regularizers, constraints the engine's layer
-lacks) or only fresh weights (an initializer the engine cannot draw) are dropped with a
-warning; anything that would change what the model computes is refused with a KerasFileError
-naming it.
+values; an op of keras.src.ops (`x + y` in a Keras graph) becomes an op node of the engine's
+(keras_op_nodes.py). Nothing named in the config is imported or called, so a hostile config
+can only be refused. Settings that change only training (regularizers, constraints the
+engine's layer lacks) or only fresh weights (an initializer the engine cannot draw) are dropped
+with a warning; anything that would change what the model computes is refused with a
+KerasFileError naming it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import inspect
 import warnings
 
 from engine import activations
+from engine.export import keras_op_nodes
 from engine.export.errors import KerasFileError
 from engine.layers import LAYERS
 from engine.layers.declaration import DECLARED
@@ -30,7 +32,7 @@ _MODEL_MODULES = ("keras",)
 # Keras settings with no effect on what the engine's layer computes at the values shown.
 _NEUTRAL = {"data_format": ("channels_last", None), "groups": (1,)}
 _IRRELEVANT = {"seed", "unroll", "zero_output_for_mask", "renorm_momentum"}
-_DTYPES = {"float32", "float64"}
+_DTYPES = {"float32", "float64", "mixed_float16", "mixed_bfloat16"}  # dtype policies
 # Layers whose outputs are integers by their dtype (Keras writes int64 for them).
 _INTEGER_LAYERS = {"Hashing", "HashedCrossing"}
 # Keras's way of writing a default, and the engine's: Keras keeps axes as lists.
@@ -85,6 +87,9 @@ def _functional_spec(config, entries):
     entries = _without_mask_ops(entries)
     layers, nodes = [], []
     for entry in entries:
+        if keras_op_nodes.is_op_entry(entry):
+            nodes.append(keras_op_nodes.spec_node(entry, _history))
+            continue
         name, layer = _layer(entry)
         layers.append(layer)
         calls = entry.get("inbound_nodes") or []
@@ -209,8 +214,23 @@ def _references(args):
 
 
 def _node_references(node):
-    """The tensors a node uses: its arguments' and its keyword arguments'."""
+    """The tensors a node uses: its arguments' and its keyword arguments' (an op's, anywhere
+    in its arguments)."""
+    if "op" in node:
+        return list(_op_references(node["args"]))
     return _references([*node["args"], *node.get("kwargs", {}).values()])
+
+
+def _op_references(value):
+    if isinstance(value, list):
+        for v in value:
+            yield from _op_references(v)
+    elif isinstance(value, dict):
+        if "tensor" in value:
+            yield value["tensor"]
+        else:
+            for v in value.values():
+                yield from _op_references(v)
 
 
 def _endpoints(value, what):

@@ -2,9 +2,10 @@
 
 Keras rebuilds a model from this document alone (with its own layers, by the names and
 arguments the engine's layers share with Keras's), so a model the engine saves opens in Keras,
-and the engine's reader (keras_config.py) reads it back. Layers of the user's own are written
-as Keras writes registered objects ("registered_name": "package>Name"); the document carries
-no code.
+and the engine's reader (keras_config.py) reads it back. Op nodes (`x + y` on symbolic
+tensors) are written as Keras writes its ops (keras_op_nodes.py). Layers of the user's own are
+written as Keras writes registered objects ("registered_name": "package>Name"); the document
+carries no code.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import inspect
 
 from engine import activations
 from engine.export.errors import ExportError
+from engine.export.keras_op_nodes import keras_entry
 from engine.layers import LAYERS
 from engine.layers.input_layer import InputLayer
 from engine.layers.op_node import Operation
@@ -69,11 +71,11 @@ def _with_module(value, module):
 def _functional(model) -> dict:
     from engine.models.spec import node_ids
 
-    _refuse_op_nodes(model)
     ids = node_ids(model)
     calls = {}  # layer name -> its inbound nodes, in call order
     for node in model._nodes:
-        calls.setdefault(node.layer.name, []).append(_inbound(node, ids))
+        if not isinstance(node.layer, Operation):
+            calls.setdefault(node.layer.name, []).append(_inbound(node, ids))
     layers = []
     for layer in model._layers:
         entry = _layer_entry(layer, _build_config(model, layer))
@@ -84,7 +86,8 @@ def _functional(model) -> dict:
     outputs = [_history(t, ids) for t in model.outputs]
     return {
         "module": "keras.src.models.functional", "class_name": "Functional",
-        "config": {"name": model.name, "trainable": model.trainable, "layers": layers,
+        "config": {"name": model.name, "trainable": model.trainable,
+                   "layers": _with_op_entries(model, layers, ids),
                    "input_layers": inputs[0] if model._single_input else inputs,
                    "output_layers": outputs[0] if model._single_output else outputs},
         "registered_name": "Functional", "build_config": {"input_shape": None},
@@ -134,15 +137,25 @@ def _build_shape(model):
     return list(shape)
 
 
-def _refuse_op_nodes(model) -> None:
+def _with_op_entries(model, layers, ids) -> list:
+    """The layer entries with an entry for each op node (keras_op_nodes.py), each right after
+    the entries of the layers and ops whose outputs it takes, so every entry comes after
+    what it uses, as in Keras's own configs."""
+    entries = list(layers)
     for node in model._nodes:
         if isinstance(node.layer, Operation):
-            raise ExportError(
-                f"Model {model.name!r} applies ops.{node.layer.op_name} to symbolic tensors "
-                f"(node {node.layer.name!r}); a .keras file written by the engine holds layers "
-                "only. Save it as a .wbm file (model.save('model.wbm')), which keeps op nodes, "
-                "or use a layer for that step."
-            )
+            sources = {t.node.layer.name for t in node.args}
+            last = max(i for i, entry in enumerate(entries) if entry["name"] in sources)
+            entries.insert(last + 1, keras_entry(
+                node.layer, lambda tensor: _keras_tensor(tensor, ids)))
+    seen = set()
+    for entry in entries:
+        if entry["name"] in seen:
+            raise ExportError(f"Model {model.name!r} has two layers or ops named "
+                              f"{entry['name']!r}; Keras needs each name once. Rename one "
+                              "before saving.")
+        seen.add(entry["name"])
+    return entries
 
 
 # --------------------------------------------------------------------------------- layers
@@ -207,12 +220,16 @@ def _inbound(node, ids) -> dict:
     def tensor(value):
         if isinstance(value, list):
             return [tensor(v) for v in value]
-        return {"class_name": "__keras_tensor__",
-                "config": {"shape": list(value.shape), "dtype": value.dtype,
-                           "keras_history": _history(value, ids)}}
+        return _keras_tensor(value, ids)
 
     return {"args": [tensor(a) for a in node.args],
             "kwargs": {key: tensor(a) for key, a in node.kwargs.items()}}
+
+
+def _keras_tensor(tensor, ids) -> dict:
+    return {"class_name": "__keras_tensor__",
+            "config": {"shape": list(tensor.shape), "dtype": tensor.dtype,
+                       "keras_history": _history(tensor, ids)}}
 
 
 def _history(tensor, ids) -> list:

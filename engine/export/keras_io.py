@@ -7,6 +7,7 @@ Keras weights by name, unchanged (the layouts are the same), so they arrive bit 
 
 from __future__ import annotations
 
+import functools
 import json
 
 from engine.export.errors import KerasFileError
@@ -126,7 +127,7 @@ def _call_op(keras, node, tensors):
     if node["op"] == "getitem":
         result = values[0][values[1]]
     else:
-        result = getattr(keras.ops, KERAS_OPS[node["op"]])(*values)
+        result = functools.reduce(getattr, KERAS_OPS[node["op"]].split("."), keras.ops)(*values)
     # Keras names its ops from its own count, which does not see the layer names given here
     # (an op "multiply_3" beside a layer named so); the engine's names are unique in the graph
     first = result[0] if isinstance(result, (list, tuple)) else result

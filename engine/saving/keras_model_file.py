@@ -117,15 +117,23 @@ def _load(archive, custom_objects, compile, safe_mode):
 
 
 def build_model(document, custom_objects=None, safe_mode=True):
-    """The engine model a Keras model config describes (fresh weights)."""
+    """The engine model a Keras model config describes (fresh weights); a KerasFileError
+    where the engine cannot build it."""
+    from engine.errors import SpecError
     from engine.export.keras_config import spec_from_keras
     from engine.models.spec import model_from_spec
     from engine.saving import registry
 
     with registry.custom_object_scope(custom_objects), registry.safe_mode_scope(safe_mode):
-        if document.get("class_name") in ("Functional", "Sequential"):
-            return model_from_spec(spec_from_keras(document))
-        return _subclassed_model(document)
+        if document.get("class_name") not in ("Functional", "Sequential"):
+            return _subclassed_model(document)
+        spec = spec_from_keras(document)
+        try:
+            return model_from_spec(spec)
+        except KerasFileError:
+            raise
+        except SpecError as error:  # an op or layer refuses arguments the mapping let through
+            raise KerasFileError(str(error)) from error
 
 
 def _subclassed_model(document):

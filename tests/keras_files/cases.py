@@ -112,6 +112,15 @@ def _subclassed(keras):
     return model
 
 
+def _ops_residual(keras):
+    """Ops on symbolic tensors between the layers: a residual sum, relu, slicing, a mean."""
+    i = keras.Input((6,))
+    x = keras.layers.Dense(6, activation="tanh")(i)
+    x = keras.ops.relu(x + i)
+    x = keras.layers.Dense(4)(x[:, :4] * 0.5 - keras.ops.mean(x, axis=-1, keepdims=True))
+    return keras.Model(i, keras.layers.Dense(1)(x))
+
+
 def _schedule(keras):
     """SGD: MultiHeadAttention's key bias has a zero gradient (softmax ignores a shift), whose
     rounding noise Adam would scale up to full steps, differently in every framework."""
@@ -144,6 +153,7 @@ CASES = {
     "sequential_lion": (_sequential, "lion", "mse", [], [(6,)]),
     "sequential_loss_scale": (_sequential, lambda k: k.optimizers.LossScaleOptimizer(
         k.optimizers.SGD(0.05, momentum=0.9)), "mse", [], [(6,)]),
+    "ops_residual_adam": (_ops_residual, "adam", "mse", [], [(6,)]),
 }
 
 
