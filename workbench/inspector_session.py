@@ -24,6 +24,7 @@ from engine.errors import EngineError
 from engine.inspection import InspectionCallback, inspect, jsonable
 from engine.inspection.layout import describe
 from engine.inspection.store import BoundedHistory
+from engine.models.tracing import functional_view
 from workbench.datasets import as_dataset
 from workbench.errors import WorkbenchError
 from workbench.session import Event, Session
@@ -65,9 +66,13 @@ class InspectorSession(Session):
 
     def set_model(self, model) -> None:
         """Inspect another model: history and diagnostics start again with a fresh capture."""
+        if self.data is not None:
+            model.build_on_batch(self.data.x)  # a subclassed model not built yet, as fit would
         self.model = model
+        # a subclassed model's call traced into a graph of its layers (engine/models/tracing.py)
+        self._graph = graph = functional_view(model)
         layout = describe(model)
-        symbolic = [*model.inputs, *(t for node in model.nodes for t in node.outputs)]
+        symbolic = [*graph.inputs, *(t for node in graph.nodes for t in node.outputs)]
         self._layout = layout
         self._tensors = dict(zip((t.name for t in layout.tensors), symbolic))
         self._probes: dict = {}
@@ -377,11 +382,11 @@ class InspectorSession(Session):
 
     def _outputs(self, node_id, x) -> np.ndarray:
         if node_id not in self._probes:
-            inputs = self.model.inputs
+            inputs = self._graph.inputs
             self._probes[node_id] = Model(
                 inputs if len(inputs) > 1 else inputs[0], self._tensors[node_id]
             )
-        inputs = x if len(self.model.inputs) > 1 else x[0]
+        inputs = x if len(self._graph.inputs) > 1 else x[0]
         return np.asarray(self._probes[node_id].predict(inputs, verbose=0), dtype=np.float32)
 
     def _activation_event(self) -> Event:

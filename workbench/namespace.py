@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine import Model
+from engine.errors import EngineError
+from engine.models.tracing import functional_view
 from workbench.datasets import Dataset
 from workbench.playground_session import PlaygroundSession
 from workbench.training_session import TrainingSession
@@ -146,9 +148,9 @@ def find_data(namespace: dict, model) -> tuple[str, object] | None:
     """(label, data) of the first training data in the namespace that fits the model's input:
     a workbench Dataset, an (x, y) tuple of arrays, or arrays named x… and y… (`x_train`,
     `y_train`). None when there is none."""
-    if len(getattr(model, "inputs", None) or ()) != 1:
+    shape = _input_shape(model)
+    if shape is False:
         return None
-    shape = tuple(model.inputs[0].shape[1:])
     arrays = {}
     for name, value in list(namespace.items()):
         if name.startswith("_"):
@@ -168,6 +170,20 @@ def find_data(namespace: dict, model) -> tuple[str, object] | None:
     return None
 
 
+def _input_shape(model):
+    """The model's one input's shape without the batch; None where any fits (a subclassed
+    model not built yet builds on its data); False where there is no one input."""
+    if getattr(model, "subclassed", False):
+        if not model.built:
+            return None
+        try:  # its call traced into a graph (engine/models/tracing.py)
+            model = functional_view(model)
+        except EngineError:
+            return False
+    inputs = getattr(model, "inputs", None) or ()
+    return tuple(inputs[0].shape[1:]) if len(inputs) == 1 else False
+
+
 def _is_array(value) -> bool:
     return isinstance(value, np.ndarray) and value.ndim >= 1
 
@@ -176,5 +192,6 @@ def _fits(x, data, shape) -> bool:
     """Whether x has the input's shape (None matches any size) and y as many samples."""
     y = data[1] if isinstance(data, tuple) else data.y
     sizes = x.shape[1:]
-    same = len(sizes) == len(shape) and all(s in (None, n) for s, n in zip(shape, sizes))
+    same = shape is None or (
+        len(sizes) == len(shape) and all(s in (None, n) for s, n in zip(shape, sizes)))
     return same and len(x) == len(y) and len(x) > 1

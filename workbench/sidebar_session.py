@@ -17,6 +17,7 @@ import engine
 from engine.backend import MissingBackendError
 from workbench import namespace as scan
 from workbench import palette
+from workbench.datasets import as_dataset
 from workbench.errors import SidebarError
 from workbench.session import Session, StateUpdate
 from workbench.training_session import ACTIVE, TrainingSession, installed_backends
@@ -34,6 +35,8 @@ def make_view(view: str, model, data):
             '"model-workbench[workbench]", then restart the kernel.'
         ) from error
     if view == "editor":
+        if data is not None:  # a subclassed model not built yet builds on it, as fit does
+            model.build_on_batch(as_dataset(data).x)
         return api.GraphEditor(model)
     if view == "inspector":
         return api.Inspector(model, data)

@@ -22,6 +22,7 @@ import weakref
 
 from engine import backend as backends
 from engine import losses, switching
+from engine.models.tracing import UntraceableCallError, functional_view
 from engine.training.callbacks import Callback
 from workbench.curves import CurveStore
 from workbench.datasets import as_dataset
@@ -48,7 +49,14 @@ def ensure_compiled(model, task: str) -> None:
     model's output (probabilities after sigmoid/softmax, else logits)."""
     if model.optimizer is not None:
         return
-    activation = getattr(model.outputs[0].node.layer, "activation", None)
+    try:  # a subclassed model's output layer is found in its call traced into a graph
+        graph = functional_view(model)
+    except UntraceableCallError as error:
+        raise TrainingSessionError(
+            f"Compile model {model.name!r} yourself first (model.compile(optimizer=..., "
+            f"loss=...)): the dashboard picks a loss from the output layer, and {error}"
+        ) from error
+    activation = getattr(graph.outputs[0].node.layer, "activation", None)
     if task == "binary":
         loss = losses.BinaryCrossentropy(from_logits=activation != "sigmoid")
     elif task == "multiclass":
@@ -129,6 +137,7 @@ class TrainingSession(Session):
         if data is not None:
             self.data = as_dataset(data)
             self.validation = None if validation is None else as_dataset(validation)
+        model.build_on_batch(self.data.x)  # a subclassed model not built yet, as fit builds it
         ensure_compiled(model, self.data.task)
         self.model = model
         self.step = 0

@@ -62,11 +62,14 @@ class InspectionCallback(Callback):
 
     def set_model(self, model):
         super().set_model(model)
-        if self.probe is None or self.probe.model is not model:
-            self.probe = Probe(model, **self.options)
-            self._diagnoser = Diagnoser(self.probe.layout, self.thresholds)
+        if self.probe is not None and self.probe.model is not model:
+            self.probe = None
 
     def on_train_begin(self, logs=None):
+        # the probe is made here, not in set_model: fit builds a subclassed model in between
+        if self.probe is None:
+            self.probe = Probe(self.model, **self.options)
+            self._diagnoser = Diagnoser(self.probe.layout, self.thresholds)
         # Records are numbered by the model's own steps (its optimizer's iterations), like
         # `inspect`'s, also when it trained before or without this callback.
         self._model_steps = int(self.model.optimizer.iterations.numpy())

@@ -21,6 +21,7 @@ from engine.inspection import summaries
 from engine.inspection.layout import describe, is_float
 from engine.inspection.packing import Packer
 from engine.inspection.records import build_record, summaries_of
+from engine.models.tracing import functional_view, graph_inputs
 
 # When the weights' L2 norms moved by more than this share of their size (all together, so
 # that small biases growing from zero do not count for much) since the last value summary,
@@ -59,13 +60,16 @@ class Probe:
         weights_every=1,
     ):
         self.model = model
+        # a subclassed model's call traced into a graph (engine/models/tracing.py): its nodes
+        # are what the model's stateless_call hands the node hook
+        self.graph = functional_view(model)
         self.layout = describe(model)
         self.bins = int(bins)
         self.heat_map_size = int(heat_map_size)
         self.histogram_sample = int(histogram_sample)
         self.keep_tensors = keep_tensors
         self._first_output, count = {}, 0  # node -> index of its first output in `outputs`
-        for node in model.nodes:
+        for node in self.graph.nodes:
             self._first_output[node] = count
             count += len(node.outputs)
         # per input shapes: the taps' (shape, dtype)s, and once a step has shown that the
@@ -108,7 +112,7 @@ class Probe:
                 specs.append((tuple(shape), tensor.dtype))
             return output_shapes
 
-        self.model.compute_output_shape(shapes, node_hook=add_specs)
+        self.graph.compute_output_shape(graph_inputs(self.model, shapes), node_hook=add_specs)
         return specs
 
     def tapping(self, taps, x):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from engine.models.tracing import functional_view
+
 
 @dataclasses.dataclass(frozen=True)
 class TensorInfo:
@@ -58,22 +60,24 @@ class Layout:
 
 
 def describe(model) -> Layout:
-    """The Layout of a functional or Sequential model's graph."""
-    model.require_graph()
-    names = {id(t): t.node.layer.name for t in model.inputs}
+    """The Layout of a functional or Sequential model's graph, or of a subclassed model's
+    call traced into one (engine/models/tracing.py), its weights in the model's own order."""
+    graph = functional_view(model)
+    graph.require_graph()
+    names = {id(t): t.node.layer.name for t in graph.inputs}
     inputs = tuple(
         TensorInfo(names[id(t)], names[id(t)], "InputLayer", t.shape, "linear", (), (), True)
-        for t in model.inputs
+        for t in graph.inputs
     )
     calls = {}
-    for node in model.nodes:
+    for node in graph.nodes:
         calls.setdefault(node.layer, []).append(node)
     trainable = model.trainable_weights
     frozen = [v for v in model.non_trainable_variables if is_float(v)]
     weight_names = _weight_names(trainable + frozen)
     owners = {}
     outputs = []
-    for node in model.nodes:
+    for node in graph.nodes:
         base = node.layer.name
         if len(calls[node.layer]) > 1:
             base = f"{base}:{calls[node.layer].index(node)}"
@@ -109,7 +113,7 @@ def describe(model) -> Layout:
         outputs=tuple(outputs),
         weights=tuple(weight_names[id(w)] for w in trainable),
         weight_owners=tuple(owners.get(id(w)) for w in trainable),
-        model_outputs=tuple(names[id(t)] for t in model.outputs),
+        model_outputs=tuple(names[id(t)] for t in graph.outputs),
         non_trainable_weights=tuple(weight_names[id(v)] for v in frozen),
         non_trainable_owners=tuple(owners.get(id(v)) for v in frozen),
     )

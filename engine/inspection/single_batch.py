@@ -27,6 +27,7 @@ def inspect(
             f"inspect needs model {model.name!r} compiled, for its loss and optimizer: call "
             "model.compile(optimizer=..., loss=...) first."
         )
+    model.build_on_batch(x)  # a subclassed model not built yet, as fit builds it
     backend = model.backend
     model.optimizer.build(model.trainable_weights)
     probe, steps = _capture_step(model, backend, (bins, heat_map_size, tensors))

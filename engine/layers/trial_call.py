@@ -20,6 +20,7 @@ import numpy as np
 from engine import backend as backends
 from engine import tree
 from engine.errors import LayerShapeError
+from engine.layers import call_context
 from engine.variables import state_scope
 
 _TRIAL_SIZES = (2, 3)
@@ -37,7 +38,8 @@ def output_shapes(layer, symbolic_inputs):
     (positional arguments: SymbolicTensors or lists of them), batch and unknown sizes None."""
 
     def call(*zeros):
-        with unchanged_state(layer):
+        # nothing of the trial stays: neither assignments nor the losses its call adds
+        with unchanged_state(layer), call_context.loss_collection():
             return layer.call(*zeros)
 
     try:

@@ -21,13 +21,15 @@ builds on its first call (or `build(input_shape)`, or the first batch of fit or 
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from engine import backend as backends
 from engine import naming, tree
 from engine.errors import EngineError
 from engine.export.mixin import Exportable
-from engine.layers import call_context, masks, trial_call
+from engine.layers import call_context, masks, precision, trial_call
 from engine.layers.layer import Layer, add_activity_losses, to_backend_array
 from engine.layers.node import SymbolicTensor
 from engine.models import graph
@@ -37,6 +39,9 @@ from engine.variables import state_scope, write_values
 
 class Model(Exportable, Trainer, Layer):
     subclassed = False  # made without inputs and outputs: its own call() runs it
+    _built_for_training = False  # a subclassed model called in training mode by build_on_batch
+    _input_dtypes = None  # "int32" or "float32" per array of a subclassed model's first input
+    autocast = False  # its layers cast for themselves, a graph's inputs stay Input's dtype
 
     def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
         if inputs is None and outputs is None:
@@ -122,17 +127,35 @@ class Model(Exportable, Trainer, Layer):
             self.call(zeros)
         self._build_shapes = (input_shape,)
 
-    def build_on_batch(self, inputs) -> None:
+    def build_on_batch(self, inputs, training=False) -> None:
         """Build a subclassed model by calling it on the first rows of a batch (NumPy arrays,
         nested as its call takes them), as Keras builds on fit's or predict's first batch;
-        no existing value changes. A model without a call of its own (a GAN whose train_step
-        calls its parts) is left to build its parts as its steps call them, as in Keras."""
-        if self.built or not self.subclassed or type(self).call is Model.call:
+        no existing value changes. With `training` (fit) it is called in training mode too,
+        so a layer only training reaches (a Dropout under `if training:`) has its state
+        before the compiled step, whose variables are fixed when it is traced. A model
+        without a call of its own (a GAN whose train_step calls its parts) is left to build
+        its parts as its steps call them, as in Keras."""
+        if not self.subclassed or type(self).call is Model.call:
+            return
+        training = training and "training" in inspect.signature(self.call).parameters
+        if self.built and (not training or self._built_for_training):
             return
         backend = self.backend
         rows = tree.map_structure(lambda a: to_backend_array(backend, a[:2]), inputs)
         with trial_call.unchanged_state(self):
-            self(rows)
+            if not self.built:
+                self(rows)
+            if training:
+                self(rows, training=True)
+        self._built_for_training = training
+
+    def _call_eager(self, inputs, kwargs):
+        """Layer's eager call; a subclassed model first called on data (directly, or by
+        build_on_batch) records its input's dtypes, so integer ids trace as int32 inputs
+        (engine/models/tracing.py), as Sequential's do."""
+        if self.subclassed and self._input_dtypes is None and inputs:
+            self._input_dtypes = tree.map_structure(_traced_dtype, inputs[0])
+        return super()._call_eager(inputs, kwargs)
 
     def call(self, inputs, training=False, node_hook=None, mask=None):
         """Run the nodes in order. `node_hook(node, result)`, when given, sees what each node
@@ -145,13 +168,16 @@ class Model(Exportable, Trainer, Layer):
                 "must define call(self, inputs, training=None)."
             )
 
+        # nodes whose calls cast to their layers' dtype policies (engine/layers/precision.py)
+        casting = self.held("casting_nodes", lambda: precision.casting_nodes(self._nodes))
         if mask is None and not self._has_masks:
 
             def run(node, args, tensors):
                 return add_activity_losses(node.layer, node.layer.call(
                     *args, **tensors, **node.layer.call_kwargs({"training": training})))
 
-            return self._run_nodes(self._flat_inputs(inputs), run, node_hook)
+            return self._run_nodes(self._flat_inputs(inputs), precision.honouring(run, casting),
+                                   node_hook)
         flow = masks.MaskFlow(self.inputs, mask)
 
         def run_masked(node, args, tensors):
@@ -164,7 +190,8 @@ class Model(Exportable, Trainer, Layer):
             flow.record(node, arg_masks, kwargs, args, result)
             return result
 
-        outputs = self._run_nodes(self._flat_inputs(inputs), run_masked, node_hook)
+        outputs = self._run_nodes(self._flat_inputs(inputs),
+                                  precision.honouring(run_masked, casting), node_hook)
         return masks.attach(outputs, [flow.mask(t) for t in self.outputs])
 
     def compute_output_shape(self, input_shape, node_hook=None):
@@ -172,7 +199,13 @@ class Model(Exportable, Trainer, Layer):
             raise NotImplementedError(f"{type(self).__name__} has no compute_output_shape().")
 
         def infer(node, args, tensors):
-            return node.layer.compute_output_shape(*args)
+            try:
+                return node.layer.compute_output_shape(*args)
+            except NotImplementedError:  # a layer of the user's own: its call on zeros says
+                like = [[SymbolicTensor(s, t.dtype) for s, t in zip(shapes, a)]
+                        if isinstance(a, list) else SymbolicTensor(shapes, a.dtype)
+                        for shapes, a in zip(args, node.args)]
+                return trial_call.output_shapes(node.layer, like)
 
         return self._run_nodes(self._flat_inputs(input_shape, shape=True), infer, node_hook)
 
@@ -225,12 +258,10 @@ class Model(Exportable, Trainer, Layer):
                 outputs = self.call(inputs, training=training, node_hook=node_hook)
             elif node_hook is None:
                 outputs = self.call(inputs, **self.call_kwargs({"training": training}))
-            else:
-                raise NotImplementedError(
-                    f"Model {self.name!r} is subclassed: inspection taps a functional graph's "
-                    "layer outputs, so build the model with engine.Model(inputs, outputs) to "
-                    "inspect it."
-                )
+            else:  # inspection taps each layer's output: its call traced into a graph does
+                from engine.models.tracing import call_traced
+
+                outputs = call_traced(self, inputs, training, node_hook)
         return outputs, [scope.values[v] for v in non_trainable]
 
     def _arranged(self, x):
@@ -270,10 +301,10 @@ class Model(Exportable, Trainer, Layer):
         Python), a Sequential without its input shape yet."""
         if self.subclassed:
             raise SubclassedModelError(
-                f"Model {self.name!r} is subclassed: its call() is Python code, not a graph, "
-                "so it has no graph spec, summary connections, model file or export yet. Save "
-                "its weights with get_weights() (and set_weights() on a new instance) for "
-                "now; docs/model-file.md says what a model file holds."
+                f"Model {self.name!r} is subclassed: its call() is Python code, not a graph "
+                "of its own. to_spec(), save, the exports and inspection trace it into one "
+                "(engine.models.tracing.functional_view(model) gives it); use that graph "
+                "here, or save the model as .keras."
             )
         if not self.built:
             raise ValueError(
@@ -282,15 +313,17 @@ class Model(Exportable, Trainer, Layer):
             )
 
     def to_spec(self) -> dict:
-        """The model's graph as a JSON-serialisable dict (docs/graph-spec.md)."""
+        """The model's graph as a JSON-serialisable dict (docs/graph-spec.md); a subclassed
+        model's is its call() traced on symbolic inputs (engine/models/tracing.py)."""
         from engine.models.spec import to_spec
+        from engine.models.tracing import functional_view
 
-        return to_spec(self)
+        return to_spec(functional_view(self))
 
     def get_config(self) -> dict:
         """The architecture as Keras 3 writes it (its layers, their calls, the inputs and
         outputs), which Keras's and the engine's `from_config` rebuild with fresh weights; a
-        graph holding op nodes (`x + y` on symbolic tensors) gives the engine's graph spec
+        graph holding an op node Keras has no op for gives the engine's graph spec
         (docs/graph-spec.md) instead, which only the engine reads."""
         if self.subclassed:
             return super().get_config()
@@ -315,8 +348,8 @@ class Model(Exportable, Trainer, Layer):
 
     def to_json(self, **kwargs) -> str:
         """The model as Keras 3's JSON (`keras.models.model_from_json` reads it, and the
-        engine's); the engine's graph spec for a graph holding op nodes. Keyword arguments go
-        to json.dumps."""
+        engine's); the engine's graph spec for a graph holding an op node Keras has no op for.
+        Keyword arguments go to json.dumps."""
         import json
 
         document = None if self.subclassed else self._keras_document()
@@ -324,12 +357,14 @@ class Model(Exportable, Trainer, Layer):
 
     def _keras_document(self):
         """Keras's config document of the graph, without compile settings; None where the
-        graph holds op nodes."""
+        graph holds an op node Keras has no op for."""
         from engine.export.keras_document import keras_document
+        from engine.export.keras_op_nodes import has_keras_class
         from engine.layers.op_node import Operation
 
         self.require_graph()
-        if any(isinstance(node.layer, Operation) for node in self._nodes):
+        if any(isinstance(node.layer, Operation) and not has_keras_class(node.layer)
+               for node in self._nodes):
             return None
         document = keras_document(self)
         document.pop("compile_config", None)
@@ -352,6 +387,12 @@ class Model(Exportable, Trainer, Layer):
             variables += [v for metric in self.metrics for v in metric.variables]
         move_variables(variables, name)
         return self
+
+
+def _traced_dtype(array) -> str:
+    """The dtype a traced graph's input takes for `array` of any backend."""
+    name = str(getattr(array, "dtype", None) or np.asarray(array).dtype)
+    return "int32" if "int" in name or "bool" in name else "float32"
 
 
 def _flat_list(result) -> list:

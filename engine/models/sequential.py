@@ -130,9 +130,9 @@ class Sequential(Model):
         `model.build((None, 4))`; a built model only checks that the shape fits."""
         self._build_for(input_shape)
 
-    def build_on_batch(self, inputs) -> None:
+    def build_on_batch(self, inputs, training=False) -> None:
         """Build on the shape (and integer or float kind) of fit's, evaluate's or predict's
-        first batch, as Keras does."""
+        first batch, as Keras does (a graph: every layer is built, whatever `training`)."""
         if self.built:
             return
         if isinstance(inputs, (list, tuple, dict)):

@@ -27,6 +27,7 @@ def save_model(model, path, overwrite=True) -> None:
     flushed to disk, so a crash mid-save leaves any earlier file at `path` as it was.
     """
     from engine import __version__  # here: engine's __init__ imports this package
+    from engine.models.tracing import functional_view
     from engine.saving.keras_model_file import SUFFIX, save_keras
 
     if not overwrite and os.path.exists(path):
@@ -35,9 +36,10 @@ def save_model(model, path, overwrite=True) -> None:
         save_keras(model, path)
         return
     compile_config = model.get_compile_config()
-    spec = model.to_spec()
+    graph = functional_view(model)  # a subclassed model is written as its call's graph
+    spec = graph.to_spec()
     with one_step_state():  # fit may run in another thread: one step's weights and slots
-        groups = variable_groups(model, with_optimizer=compile_config is not None)
+        groups = variable_groups(model, compile_config is not None, graph)
         variables = [(group, v) for group, members in groups.items() for v in members]
         arrays = [to_stored(variable.numpy(), variable.dtype) for _, variable in variables]
     entries = [

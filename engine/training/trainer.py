@@ -69,14 +69,21 @@ class Trainer:
 
     # ---------------------------------------------------------------------------- compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
-                weighted_metrics=None):
+                weighted_metrics=None, auto_scale_loss=True):
         """Choose the optimizer, the loss (one, or one per output, weighted by
         `loss_weights`) and the metrics to report, with Keras 3's signature: sample and class
-        weights count in the loss and in `weighted_metrics`, not in `metrics`."""
+        weights count in the loss and in `weighted_metrics`, not in `metrics`. A model made
+        under "mixed_float16" wraps the optimizer in a LossScaleOptimizer, as Keras does,
+        unless `auto_scale_loss` is False."""
         if not self.subclassed:  # a subclassed model may be compiled before it is built
             self.require_graph()
         with backends.using(self.backend):
             optimizer_ = optimizers.get(optimizer)
+            config_ = optimizers.serialize(optimizer_)
+            if auto_scale_loss and self.dtype_policy.name == "mixed_float16" and not isinstance(
+                    optimizer_, optimizers.LossScaleOptimizer):
+                optimizer_ = optimizers.LossScaleOptimizer(optimizer_,
+                                                           name="loss_scale_optimizer")
             loss_ = self._resolve_loss(loss)
             metric_list, outputs = self._metrics_by_output(metrics, loss)
             weighted_list, weighted_outputs = self._metrics_by_output(weighted_metrics, loss)
@@ -94,7 +101,7 @@ class Trainer:
             if metric_list or weighted_list else None
         )
         self._compile_config = {
-            "optimizer": optimizers.serialize(optimizer_),
+            "optimizer": config_,
             "loss": _config_of(loss),
             "loss_weights": loss_weights,
             "metrics": _config_of(metrics or []),
@@ -470,7 +477,7 @@ class Trainer:
         self.stop_training = False
         self._unchecked_steps = collections.deque()
         self._steps_ahead = None
-        self._build_from(training)
+        self._build_from(training, training=True)
         self.optimizer.build(self.trainable_weights)
         self._train_style = custom_steps.step_style(self, "train_step")
         self._custom_logs = {}
@@ -963,12 +970,13 @@ class Trainer:
         values += [value for name, value in logs.items() if name not in first]
         return values[0] if len(values) == 1 else values
 
-    def _build_from(self, epochs) -> None:
+    def _build_from(self, epochs, training=False) -> None:
         """Build a model not built yet (subclassed, or a Sequential without its input shape)
-        on the inputs of the data's first batch, as Keras does; and the compiled metrics
-        whose Variables follow the targets' shape (F1Score, R2Score, ...) on its targets."""
-        if not self.built:
-            self.build_on_batch(epochs.peek()[0])
+        on the inputs of the data's first batch, as Keras does, in training mode too for fit
+        (build_on_batch); and the compiled metrics whose Variables follow the targets' shape
+        (F1Score, R2Score, ...) on its targets."""
+        if not self.built or training:
+            self.build_on_batch(epochs.peek()[0], training=training)
         if self._compile_metrics is not None and self.optimizer is not None:
             targets = epochs.peek()[1]
             if targets is not None:
