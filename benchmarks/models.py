@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-MODEL_NAMES = ("mlp", "cnn", "transformer")
+MODEL_NAMES = ("mlp", "cnn", "transformer", "autoencoder", "bilstm")
+# The models that can also be built as a subclass of Model (`build(..., subclassed=True)`).
+SUBCLASSED = ("mlp",)
 
 CONFIGS = {
     "full": {
@@ -22,6 +24,11 @@ CONFIGS = {
             "batch": 32, "sequence": 64, "features": 32, "width": 64, "heads": 4,
             "feedforward": 128, "blocks": 2, "classes": 10,
         },
+        "autoencoder": {"batch": 64, "side": 28, "filters": (32, 16)},
+        "bilstm": {
+            "batch": 64, "vocabulary": 1000, "sequence": 64, "embedding": 32, "units": 32,
+            "classes": 2,
+        },
     },
     "quick": {
         "mlp": {"batch": 64, "features": 784, "hidden": 64, "classes": 10},
@@ -29,6 +36,11 @@ CONFIGS = {
         "transformer": {
             "batch": 8, "sequence": 16, "features": 8, "width": 16, "heads": 2,
             "feedforward": 32, "blocks": 2, "classes": 10,
+        },
+        "autoencoder": {"batch": 8, "side": 12, "filters": (4, 2)},
+        "bilstm": {
+            "batch": 8, "vocabulary": 50, "sequence": 8, "embedding": 8, "units": 4,
+            "classes": 2,
         },
     },
 }
@@ -44,15 +56,25 @@ def input_shape(name: str, config: dict) -> tuple:
     """One sample's shape (channels last)."""
     if name == "mlp":
         return (config["features"],)
-    if name == "cnn":
+    if name in ("cnn", "autoencoder"):
         return (config["side"], config["side"], 1)
+    if name == "bilstm":
+        return (config["sequence"],)
     return (config["sequence"], config["features"])
 
 
-def build(ns, name: str, config: dict):
-    """The model `name` from `ns` (the `engine` or `keras` module): logits out, no softmax."""
+def build(ns, name: str, config: dict, subclassed: bool = False):
+    """The model `name` from `ns` (the `engine` or `keras` module): logits out, no softmax
+    (the autoencoder: the reconstruction). `subclassed` builds it as a subclass of
+    `ns.Model` with its layers as attributes, for the models in SUBCLASSED."""
+    if subclassed:
+        if name not in SUBCLASSED:
+            raise ValueError(f"No subclassed {name!r}; there are: {SUBCLASSED}.")
+        return _subclassed_mlp(ns, config)
     layers = ns.layers
-    inputs = layers.Input(input_shape(name, config))
+    inputs = layers.Input(input_shape(name, config), dtype="int32" if name == "bilstm" else None)
+    if name == "autoencoder":
+        return ns.Model(inputs, _autoencoder(layers, inputs, config))
     if name == "mlp":
         x = layers.Dense(config["hidden"], activation="relu")(inputs)
         x = layers.Dense(config["hidden"], activation="relu")(x)
@@ -62,12 +84,28 @@ def build(ns, name: str, config: dict):
             x = layers.Conv2D(filters, 3, activation="relu")(x)
             x = layers.MaxPooling2D(2)(x)
         x = layers.Flatten()(x)
+    elif name == "bilstm":
+        x = layers.Embedding(config["vocabulary"], config["embedding"])(inputs)
+        x = layers.Bidirectional(layers.LSTM(config["units"]))(x)
     else:
         x = layers.Dense(config["width"])(inputs)
         for _ in range(config["blocks"]):
             x = _encoder_block(layers, x, config)
         x = layers.Flatten()(x)
     return ns.Model(inputs, layers.Dense(config["classes"])(x))
+
+
+def _autoencoder(layers, x, config):
+    """Two same-padded conv + max-pool stages down (side / 4), then a stride-2 transposed
+    conv and a 2x upsampling back up, and a conv to one channel."""
+    for filters in config["filters"]:
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+        x = layers.MaxPooling2D(2)(x)
+    x = layers.Conv2DTranspose(
+        config["filters"][0], 3, strides=2, padding="same", activation="relu"
+    )(x)
+    x = layers.UpSampling2D(2)(x)
+    return layers.Conv2D(1, 3, padding="same")(x)
 
 
 def _encoder_block(layers, x, config):
@@ -80,12 +118,46 @@ def _encoder_block(layers, x, config):
     return layers.LayerNormalization(epsilon=LAYER_NORM_EPSILON)(x)
 
 
+def _subclassed_mlp(ns, config):
+    """The MLP as `class MLP(ns.Model)`, built: its weights are the functional one's, in
+    the same order."""
+    dense = ns.layers.Dense
+
+    class MLP(ns.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden_1 = dense(config["hidden"], activation="relu")
+            self.hidden_2 = dense(config["hidden"], activation="relu")
+            self.classifier = dense(config["classes"])
+
+        def call(self, x):
+            return self.classifier(self.hidden_2(self.hidden_1(x)))
+
+    model = MLP()
+    model.build((None, *input_shape("mlp", config)))
+    return model
+
+
+def loss(ns, name: str):
+    """The model's loss from `ns`: mean squared error for the autoencoder, else sparse
+    categorical cross-entropy from logits."""
+    if name == "autoencoder":
+        return ns.losses.MeanSquaredError()
+    return ns.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
 def data(name: str, config: dict, count: int, seed: int = 1):
-    """`count` random samples and integer labels (NumPy, float32 and int32)."""
+    """`count` random samples and their targets (NumPy): float32 inputs and int32 labels;
+    token ids for the LSTM; for the autoencoder the targets are the inputs."""
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((count, *input_shape(name, config)), dtype=np.float32)
-    y = rng.integers(0, config["classes"], size=count).astype(np.int32)
-    return x, y
+    shape = (count, *input_shape(name, config))
+    if name == "bilstm":
+        x = rng.integers(0, config["vocabulary"], size=shape).astype(np.int32)
+    else:
+        x = rng.standard_normal(shape, dtype=np.float32)
+    if name == "autoencoder":
+        return x, x
+    return x, rng.integers(0, config["classes"], size=count).astype(np.int32)
 
 
 def initial_weights(name: str, config: dict) -> list:

@@ -61,6 +61,22 @@ def first_step_table(groups) -> list[str]:
     return _table(header, rows)
 
 
+def subclassed_table(groups) -> list[str]:
+    header = ["backend", "model", "functional ms", "subclassed ms",
+              "subclassed/functional (quartiles)", "target"]
+    rows = []
+    for group in groups:
+        c, target = group["contestants"], group["target"]
+        verdict = {True: "met", False: "missed", None: "-"}[target["met"]]
+        rows.append([
+            group["backend"], group["model"], _ms(c["functional"]), _ms(c["subclassed"]),
+            _ratio(group["ratios"]["subclassed/functional"])
+            + _spread(group["quartiles"]["subclassed/functional"]),
+            f"≤{target['limit']:.2f} {verdict}",
+        ])
+    return _table(header, rows)
+
+
 def numpy_table(groups) -> list[str]:
     if not groups:
         return []
@@ -135,6 +151,14 @@ def tables(results) -> str:
             "First step (compilation) and peak memory per process:",
             "",
             *first_step_table(results["step_time"]),
+            "",
+        ]
+    if results.get("subclassed"):
+        lines += [
+            "A subclassed model (class MLP(Model), layers as attributes) against the "
+            "functional one, both the engine's fit (median ms per step):",
+            "",
+            *subclassed_table(results["subclassed"]),
             "",
         ]
     if "numpy" in results:

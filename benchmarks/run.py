@@ -7,6 +7,8 @@
 Sections (docs in benchmarks/README.md):
 - step_time: per backend and model, the engine's `fit` step against a hand-written loop
   and against Keras 3's `fit`, measured alternately; ratios are engine / other.
+- subclassed: per backend, the engine's `fit` of the MLP written as `class MLP(Model)`
+  against its `fit` of the functional MLP, the same way.
 - numpy: the engine's NumPy backend against its other backends, the same way.
 - backend_switch: seconds for `engine.set_backend` to move a model and its Adam state.
 - inspection: the engine's `fit` with live inspection (every 10 steps, every step) against
@@ -29,23 +31,27 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 
 from benchmarks import machine, report  # noqa: E402
 from benchmarks.measure import Plan, paired_ratio, quartiles, run_group, run_switch  # noqa: E402
-from benchmarks.models import CONFIGS, MODEL_NAMES  # noqa: E402
+from benchmarks.models import CONFIGS, MODEL_NAMES, SUBCLASSED  # noqa: E402
 
 FRAMEWORKS = ("jax", "torch", "tensorflow")
 # Engine step time / the faster of Keras and the hand-written loop must stay within these.
-TARGETS = {"mlp": 1.0, "cnn": 1.0, "transformer": 1.05}
+TARGETS = {"mlp": 1.0, "cnn": 1.0, "transformer": 1.05, "autoencoder": 1.0, "bilstm": 1.0}
+# A subclassed model trains the same graph as the functional one: its step time / theirs.
+SUBCLASSED_TARGET = 1.02
 SWITCH_TARGET_SECONDS = 1.0
 # Added time of fit with InspectionCallback(every=INSPECT_EVERY) over a plain fit.
 INSPECT_EVERY = 10
 INSPECTION_TARGET = 0.05
-SECTIONS = ("step_time", "numpy", "backend_switch", "inspection", "gpu")
+SECTIONS = ("step_time", "subclassed", "numpy", "backend_switch", "inspection", "gpu")
 
 PLANS = {
     "full": {"step": Plan(8, 1.0, 2, 200, processes=2), "numpy": Plan(5, 1.0, 1, 100),
+             "subclassed": Plan(8, 1.0, 2, 200, processes=2),
              "switch_hidden": 2800, "switch_rounds": 3,
              "inspection": Plan(8, 1.5, INSPECT_EVERY, 200, multiple=INSPECT_EVERY,
                                 processes=2)},
     "quick": {"step": Plan(2, 0.05, 1, 4, processes=2), "numpy": Plan(2, 0.05, 1, 4),
+              "subclassed": Plan(2, 0.05, 1, 4),
               "switch_hidden": 64, "switch_rounds": 1,
               "inspection": Plan(2, 0.05, INSPECT_EVERY, INSPECT_EVERY, multiple=INSPECT_EVERY)},
 }
@@ -81,6 +87,32 @@ def step_time_section(backends, names, size, plan, device, threads, log) -> list
             group["target"] = {
                 "limit": TARGETS[name],
                 "met": None if best is None else best <= TARGETS[name],
+            }
+            rows.append(group)
+    return rows
+
+
+def subclassed_section(backends, names, size, plan, threads, log) -> list:
+    """Per backend, the engine's fit of each model in SUBCLASSED written as a subclass of
+    Model against the same model built functionally, alternately, from the same weights."""
+    rows = []
+    for name in [name for name in names if name in SUBCLASSED]:
+        config = CONFIGS[size][name]
+        for backend in backends:
+            entries = {"functional": ("engine", backend),
+                       "subclassed": ("engine", backend, {"subclassed": True})}
+            log(f"  cpu {backend} {name}: {' / '.join(entries)}")
+            group = run_group(entries, name, config, plan, "cpu", threads)
+            group.update(backend=backend, model=name, batch=config["batch"])
+            contestants = group["contestants"]
+            ratio = paired_ratio(contestants, "subclassed", ["functional"])
+            group["ratios"] = {"subclassed/functional": ratio}
+            group["quartiles"] = {
+                "subclassed/functional": quartiles(contestants, "subclassed", ["functional"])
+            }
+            group["target"] = {
+                "limit": SUBCLASSED_TARGET,
+                "met": None if ratio is None else ratio <= SUBCLASSED_TARGET,
             }
             rows.append(group)
     return rows
@@ -185,10 +217,11 @@ def main(argv=None) -> dict:
     size = "quick" if args.quick else "full"
     plans = PLANS[size]
     step_plan, numpy_plan, inspection_plan = plans["step"], plans["numpy"], plans["inspection"]
+    subclassed_plan = plans["subclassed"]
     if args.rounds:
-        step_plan, numpy_plan, inspection_plan = (
+        step_plan, numpy_plan, inspection_plan, subclassed_plan = (
             dataclasses.replace(plan, rounds=args.rounds)
-            for plan in (step_plan, numpy_plan, inspection_plan)
+            for plan in (step_plan, numpy_plan, inspection_plan, subclassed_plan)
         )
     requested = args.backends or [name for name in FRAMEWORKS if installed(name)]
     frameworks = [name for name in requested if name != "numpy" and installed(name)]
@@ -208,6 +241,11 @@ def main(argv=None) -> dict:
         log("step time (engine fit vs hand-written vs Keras fit):")
         results["step_time"] = step_time_section(
             frameworks, args.models, size, step_plan, "cpu", args.threads, log
+        )
+    if "subclassed" in sections:
+        log("subclassed model (engine fit of class MLP(Model) vs the functional MLP):")
+        results["subclassed"] = subclassed_section(
+            ["numpy", *frameworks], args.models, size, subclassed_plan, args.threads, log
         )
     if "numpy" in sections:
         log("NumPy backend against the others:")

@@ -3,7 +3,8 @@
     python -m benchmarks.worker --contestant engine --backend jax --model mlp --size full
 
 Contestants: "engine" (the engine's fit; with "inspect_every" in its config, with an
-InspectionCallback capturing every that many steps), "keras" (Keras 3's fit; KERAS_BACKEND
+InspectionCallback capturing every that many steps; with "subclassed", of the model written
+as a subclass of Model), "keras" (Keras 3's fit; KERAS_BACKEND
 is set by the runner), "native" (a hand-written loop, benchmarks/native/) and "switch"
 (moving a model with its Adam state between backends). Each process imports only what its
 contestant needs, so its peak memory is its own, and Keras gets the backend it reads at
@@ -95,11 +96,11 @@ class FitContestant(StepContestant):
         super().__init__(backend, model, config)
         self.library = library
         weights = models.initial_weights(model, config)
-        self.net = models.build(library, model, config)
+        self.net = models.build(library, model, config, subclassed=config.get("subclassed", False))
         self.net.set_weights(weights)
         self.net.compile(
             optimizer=library.optimizers.Adam(learning_rate=models.LEARNING_RATE),
-            loss=library.losses.SparseCategoricalCrossentropy(from_logits=True),
+            loss=models.loss(library, model),
         )
 
     def train(self, x, y, steps):

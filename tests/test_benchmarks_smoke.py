@@ -42,7 +42,8 @@ def assert_measured(result, rounds):
 
 def test_results_have_every_section(results):
     assert set(results) == {
-        "machine", "settings", "step_time", "numpy", "backend_switch", "inspection", "gpu"
+        "machine", "settings", "step_time", "subclassed", "numpy", "backend_switch",
+        "inspection", "gpu",
     }
     assert results["settings"]["size"] == "quick"
     described = {"cpu", "cpu_flags", "cores", "versions", "load_average_start"}
@@ -70,6 +71,34 @@ def test_step_time_compares_engine_native_and_keras(results):
     first, third = group["quartiles"]["engine/best"]
     assert first <= ratios["engine/best"] <= third
     assert group["target"]["limit"] == 1.0 and isinstance(group["target"]["met"], bool)
+
+
+def test_subclassed_section_times_fit_of_the_mlp_written_both_ways(results):
+    groups = results["subclassed"]
+    assert [(g["backend"], g["model"]) for g in groups] == [
+        (name, "mlp") for name in dict.fromkeys(["numpy", BACKEND])
+    ]
+    for group in groups:
+        assert set(group["contestants"]) == {"functional", "subclassed"}
+        for result in group["contestants"].values():
+            assert_measured(result, group["rounds"])
+        ratio = group["ratios"]["subclassed/functional"]
+        first, third = group["quartiles"]["subclassed/functional"]
+        assert first <= ratio <= third
+        assert group["target"]["limit"] == 1.02 and isinstance(group["target"]["met"], bool)
+
+
+def test_subclassed_mlp_computes_the_functional_one_from_its_weights():
+    config = models.CONFIGS["quick"]["mlp"]
+    x, _ = models.data("mlp", config, 4)
+    functional = models.build(engine, "mlp", config)
+    subclassed = models.build(engine, "mlp", config, subclassed=True)
+    assert type(subclassed).__name__ == "MLP" and isinstance(subclassed, engine.Model)
+    subclassed.set_weights(functional.get_weights())
+    np.testing.assert_allclose(subclassed.predict(x, verbose=0), functional.predict(x, verbose=0),
+                               rtol=1e-6)
+    with pytest.raises(ValueError, match="No subclassed 'cnn'"):
+        models.build(engine, "cnn", models.CONFIGS["quick"]["cnn"], subclassed=True)
 
 
 def test_numpy_section_and_backend_switch(results):
@@ -127,21 +156,20 @@ def test_a_run_of_some_sections_holds_only_those(tmp_path):
     assert "Backend switch" in done.stdout and "Step time" not in done.stdout
 
 
+@pytest.mark.parametrize("name", models.MODEL_NAMES)
 @pytest.mark.parametrize("framework", FRAMEWORKS)
-def test_hand_written_loops_train_the_same_models(framework):
+def test_hand_written_loops_train_the_same_models(framework, name):
     """From the same weights, two steps of each hand-written loop give fit's losses."""
-    for name in models.MODEL_NAMES:
-        config = models.CONFIGS["quick"][name]
-        weights = models.initial_weights(name, config)
-        x, y = models.data(name, config, 2 * config["batch"])
-        net = models.build(engine, name, config)
-        net.set_weights(weights)
-        net.compile(
-            optimizer=engine.optimizers.Adam(models.LEARNING_RATE),
-            loss=engine.losses.SparseCategoricalCrossentropy(from_logits=True),
-        )
-        expected = net.fit(x, y, batch_size=len(x), epochs=2, shuffle=False, verbose=0)
-        trainer = native.trainer(framework, name, config, weights)
-        x, y = trainer.prepare(x, y)
-        losses = [trainer.sync(trainer.step(x, y)) for _ in range(2)]
-        np.testing.assert_allclose(losses, expected.history["loss"], rtol=2e-4, err_msg=name)
+    config = models.CONFIGS["quick"][name]
+    weights = models.initial_weights(name, config)
+    x, y = models.data(name, config, 2 * config["batch"])
+    net = models.build(engine, name, config)
+    net.set_weights(weights)
+    net.compile(
+        optimizer=engine.optimizers.Adam(models.LEARNING_RATE), loss=models.loss(engine, name)
+    )
+    expected = net.fit(x, y, batch_size=len(x), epochs=2, shuffle=False, verbose=0)
+    trainer = native.trainer(framework, name, config, weights)
+    x, y = trainer.prepare(x, y)
+    losses = [trainer.sync(trainer.step(x, y)) for _ in range(2)]
+    np.testing.assert_allclose(losses, expected.history["loss"], rtol=2e-4)

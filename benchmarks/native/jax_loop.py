@@ -55,14 +55,67 @@ def _layer_norm(x, gamma, beta):
     return (x - mean) * lax.rsqrt(variance + LAYER_NORM_EPSILON) * gamma + beta
 
 
-FORWARD = {"mlp": mlp, "cnn": cnn, "transformer": transformer}
+def autoencoder(params, x, config):
+    (k1, b1, k2, b2, kt, bt, k3, b3) = params
+    for kernel, bias in ((k1, b1), (k2, b2)):
+        x = jax.nn.relu(_conv_same(x, kernel) + bias)
+        x = lax.reduce_window(x, -jnp.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+    # Keras's kernel is (h, w, out, in): the forward conv's HWIO, transposed.
+    x = lax.conv_transpose(
+        x, kt, (2, 2), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"), transpose_kernel=True
+    )
+    x = jax.nn.relu(x + bt)
+    x = jnp.repeat(jnp.repeat(x, 2, axis=1), 2, axis=2)
+    return _conv_same(x, k3) + b3
 
 
-def loss_fn(params, x, y, forward, config):
-    logits = forward(params, x, config)
+def _conv_same(x, kernel):
+    return lax.conv_general_dilated(
+        x, kernel, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
+    )
+
+
+def bilstm(params, x, config):
+    """Embedding, then both directions of the LSTM in one lax.scan (the input projection
+    of every step done before it, as one product), then the classifier."""
+    embeddings, fk, frk, fb, bk, brk, bb, kernel, bias = params
+    x = embeddings[x].swapaxes(0, 1)  # (time, batch, features)
+    inputs = jnp.stack([x @ fk + fb, (x @ bk + bb)[::-1]], axis=1)  # (time, 2, batch, 4u)
+    recurrent = jnp.stack([frk, brk])  # (2, units, 4 units)
+    zeros = jnp.zeros((2, x.shape[1], config["units"]), x.dtype)
+
+    def step(state, z):
+        h, c = state
+        i, f, g, o = jnp.split(z + jnp.einsum("dbu,duk->dbk", h, recurrent), 4, axis=-1)
+        c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+        h = jax.nn.sigmoid(o) * jnp.tanh(c)
+        return (h, c), None
+
+    (h, _), _ = lax.scan(step, (zeros, zeros), inputs)
+    return jnp.concatenate([h[0], h[1]], axis=-1) @ kernel + bias
+
+
+FORWARD = {
+    "mlp": mlp, "cnn": cnn, "transformer": transformer, "autoencoder": autoencoder,
+    "bilstm": bilstm,
+}
+
+
+def cross_entropy(logits, y):
     # One-hot rather than take_along_axis: XLA on CPU runs the gather's gradient slowly.
     targets = jax.nn.one_hot(y, logits.shape[-1], dtype=logits.dtype)
     return -(targets * jax.nn.log_softmax(logits)).sum(-1).mean()
+
+
+def mean_squared_error(outputs, y):
+    return ((outputs - y) ** 2).mean()
+
+
+def loss_fn(params, x, y, forward, loss, config):
+    return loss(forward(params, x, config), y)
+
+
+LOSSES = {"autoencoder": mean_squared_error}  # the others: cross_entropy
 
 
 def adam(params, grads, m, v, t):
@@ -80,8 +133,9 @@ class Trainer:
         self.m = [jnp.zeros_like(p) for p in self.params]
         self.v = [jnp.zeros_like(p) for p in self.params]
         self.t = jnp.zeros((), jnp.float32)
+        loss = LOSSES.get(name, cross_entropy)
         grad_fn = jax.value_and_grad(
-            functools.partial(loss_fn, forward=FORWARD[name], config=config)
+            functools.partial(loss_fn, forward=FORWARD[name], loss=loss, config=config)
         )
 
         @jax.jit

@@ -58,7 +58,53 @@ def _layer_norm(x, gamma, beta):
     return tf.nn.batch_normalization(x, mean, variance, beta, gamma, LAYER_NORM_EPSILON)
 
 
-FORWARD = {"mlp": mlp, "cnn": cnn, "transformer": transformer}
+def autoencoder(params, x, config):
+    k1, b1, k2, b2, kt, bt, k3, b3 = params
+    for kernel, bias in ((k1, b1), (k2, b2)):
+        x = tf.nn.relu(tf.nn.conv2d(x, kernel, 1, "SAME") + bias)
+        x = tf.nn.max_pool2d(x, 2, 2, "VALID")
+    shape = tf.shape(x)
+    # Keras's transposed-conv kernel is (h, w, out, in), as tf.nn.conv2d_transpose takes it.
+    out_shape = tf.stack([shape[0], 2 * shape[1], 2 * shape[2], kt.shape[2]])
+    x = tf.nn.relu(tf.nn.conv2d_transpose(x, kt, out_shape, 2, "SAME") + bt)
+    x = tf.repeat(tf.repeat(x, 2, axis=1), 2, axis=2)
+    return tf.nn.conv2d(x, k3, 1, "SAME") + b3
+
+
+def bilstm(params, x, config):
+    """Embedding, then both directions of the LSTM in one tf.scan (the input projection of
+    every step done before it, as one product), then the classifier."""
+    embeddings, fk, frk, fb, bk, brk, bb, kernel, bias = params
+    x = tf.transpose(tf.gather(embeddings, x), (1, 0, 2))  # (time, batch, features)
+    inputs = tf.stack([x @ fk + fb, tf.reverse(x @ bk + bb, [0])], axis=1)
+    recurrent = tf.stack([frk, brk])  # (2, units, 4 units)
+    zeros = tf.zeros((2, tf.shape(x)[1], config["units"]), x.dtype)
+
+    def step(state, z):
+        h, c = state
+        i, f, g, o = tf.split(z + tf.einsum("dbu,duk->dbk", h, recurrent), 4, axis=-1)
+        c = tf.sigmoid(f) * c + tf.sigmoid(i) * tf.tanh(g)
+        return tf.sigmoid(o) * tf.tanh(c), c
+
+    h, _ = tf.scan(step, inputs, (zeros, zeros))
+    return tf.concat([h[-1, 0], h[-1, 1]], axis=-1) @ kernel + bias
+
+
+FORWARD = {
+    "mlp": mlp, "cnn": cnn, "transformer": transformer, "autoencoder": autoencoder,
+    "bilstm": bilstm,
+}
+
+
+def cross_entropy(logits, y):
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+
+
+def mean_squared_error(outputs, y):
+    return tf.reduce_mean(tf.square(outputs - y))
+
+
+LOSSES = {"autoencoder": mean_squared_error}  # the others: cross_entropy
 
 
 class Trainer:
@@ -68,15 +114,14 @@ class Trainer:
         self.v = [tf.Variable(tf.zeros_like(w)) for w in weights]
         self.t = tf.Variable(0.0)
         self.forward = functools.partial(FORWARD[name], config=config)
+        self.loss = LOSSES.get(name, cross_entropy)
         self._step = tf.function(self._train_step, jit_compile=True)
 
     def _train_step(self, x, y):
         with tf.GradientTape() as tape:
-            logits = self.forward(self.params, x)
-            loss = tf.reduce_mean(
-                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
-            )
-        grads = tape.gradient(loss, self.params)
+            loss = self.loss(self.forward(self.params, x), y)
+        # An embedding's gradient comes as IndexedSlices: Adam's moments are dense.
+        grads = [tf.convert_to_tensor(g) for g in tape.gradient(loss, self.params)]
         t = self.t.assign_add(1.0)
         alpha = LEARNING_RATE * tf.sqrt(1 - BETA_2**t) / (1 - BETA_1**t)
         for p, m, v, g in zip(self.params, self.m, self.v, grads):
